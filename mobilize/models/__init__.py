@@ -1,0 +1,42 @@
+"""Tortoise tables, one module per domain area; this package is the Tortoise app `models`."""
+
+from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, Role
+from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
+from mobilize.models.groups import ActionGroup, Campaign
+from mobilize.models.people import (
+    ConsentAction,
+    ConsentChannel,
+    ConsentRecord,
+    EmailStatus,
+    Relationship,
+    SmsStatus,
+    Volunteer,
+)
+from mobilize.models.signups import SEAT_STATUSES, Signup, SignupSource, SignupStatus
+
+__all__ = [
+    "SEAT_STATUSES",
+    "ActionGroup",
+    "ApiToken",
+    "Campaign",
+    "ConsentAction",
+    "ConsentChannel",
+    "ConsentRecord",
+    "EmailStatus",
+    "Event",
+    "EventStatus",
+    "EventType",
+    "Membership",
+    "Organization",
+    "Organizer",
+    "Relationship",
+    "Role",
+    "Shift",
+    "ShiftStatus",
+    "Signup",
+    "SignupSource",
+    "SignupStatus",
+    "SmsStatus",
+    "Visibility",
+    "Volunteer",
+]

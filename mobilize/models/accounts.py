@@ -1,0 +1,77 @@
+"""Organizations, organizer accounts, their roles, and API tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    HOST = "host"
+    VIEWER = "viewer"
+
+
+class Organization(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organization"
+
+
+class Organizer(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200)
+    password_hash = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organizer"
+
+
+class Membership(Model):
+    # The role of an organizer in one organization; hosts are scoped to `groups`.
+
+    id = fields.IntField(primary_key=True)
+    organizer: fields.ForeignKeyRelation[Organizer] = fields.ForeignKeyField(
+        "models.Organizer", related_name="memberships", on_delete=fields.CASCADE
+    )
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=16)
+    can_export = fields.BooleanField(default=False)
+    groups: fields.ManyToManyRelation = fields.ManyToManyField(
+        "models.ActionGroup", related_name="hosts", through="membership_group"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "membership"
+        unique_together = (("organizer", "organization"),)
+
+
+class ApiToken(Model):
+    # A bearer token acting as one membership. Only its SHA-256 is stored; the token is shown once.
+
+    id = fields.IntField(primary_key=True)
+    membership: fields.ForeignKeyRelation[Membership] = fields.ForeignKeyField(
+        "models.Membership", related_name="tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100, default="")
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"

@@ -1,0 +1,91 @@
+"""Events (an action at a place and time zone) and their shifts (time slots with a cap and a target)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class EventType(StrEnum):
+    RALLY = "rally"
+    PICKET = "picket"
+    CANVASS = "canvass"
+    PHONE_BANK = "phone_bank"
+    TRAINING = "training"
+    MEETING = "meeting"
+    OTHER = "other"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+
+
+class EventStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class ShiftStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Event(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Organization", related_name="events", on_delete=fields.CASCADE
+    )
+    group: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.ActionGroup", related_name="events", on_delete=fields.RESTRICT
+    )
+    campaign: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Campaign", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    title = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    instructions = fields.TextField(default="")  # shown to people signed up, never on public pages
+    event_type = fields.CharEnumField(EventType, max_length=16, default=EventType.OTHER)
+    timezone = fields.CharField(max_length=64)
+    venue = fields.CharField(max_length=200, default="")
+    address = fields.CharField(max_length=300, default="")
+    city = fields.CharField(max_length=100, default="")
+    region = fields.CharField(max_length=100, default="")
+    postal_code = fields.CharField(max_length=16, default="", db_index=True)
+    country = fields.CharField(max_length=2, default="US")
+    lat = fields.FloatField(null=True)
+    lon = fields.FloatField(null=True)
+    virtual_url = fields.CharField(max_length=500, default="")
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.SCHEDULED)
+    sequence = fields.IntField(default=0)  # bumped on every change of time, place or status
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "event"
+
+
+class Shift(Model):
+    # `filled` counts seat-holding sign-ups; it only moves by conditional UPDATEs (see services.signups).
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="shifts", on_delete=fields.CASCADE
+    )
+    starts_at = fields.DatetimeField(db_index=True)
+    ends_at = fields.DatetimeField()
+    capacity = fields.IntField()
+    target = fields.IntField(default=0)
+    filled = fields.IntField(default=0)
+    code = fields.CharField(max_length=12, unique=True)
+    status = fields.CharEnumField(ShiftStatus, max_length=16, default=ShiftStatus.SCHEDULED)
+    sequence = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "shift"

@@ -1,0 +1,55 @@
+"""Sign-ups: a volunteer on a shift, from sign-up through waitlist, confirmation and attendance."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class SignupStatus(StrEnum):
+    SIGNED_UP = "signed_up"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class SignupSource(StrEnum):
+    WEB = "web"
+    SMS = "sms"
+    API = "api"
+    IMPORT = "import"
+    WALK_IN = "walk_in"
+
+
+# Statuses that occupy one of the shift's seats (counted in Shift.filled).
+SEAT_STATUSES = frozenset(
+    {SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.NO_SHOW}
+)
+
+
+class Signup(Model):
+    # `holder` is the shift id while the sign-up is not cancelled, NULL after: the unique pair
+    # (volunteer, holder) lets one volunteer hold one live sign-up per shift, on any database.
+
+    id = fields.IntField(primary_key=True)
+    shift: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Shift", related_name="signups", on_delete=fields.CASCADE
+    )
+    volunteer: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Volunteer", related_name="signups", on_delete=fields.CASCADE
+    )
+    holder = fields.IntField(null=True)
+    status = fields.CharEnumField(SignupStatus, max_length=16)
+    source = fields.CharEnumField(SignupSource, max_length=16)
+    referrer = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "signup"
+        unique_together = (("volunteer", "holder"),)
+        indexes = (("shift_id", "status"),)

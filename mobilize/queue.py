@@ -1,0 +1,142 @@
+"""The job queue: arq on Redis when REDIS_URL is set, otherwise the same job functions in-process.
+
+Either way the database holds the real schedule (due messages, pending work); the queue only carries
+"look at row N now". Job ids are deterministic, so enqueueing twice runs once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+
+log = logging.getLogger("mobilize.queue")
+
+JobFunction = Callable[..., Awaitable[Any]]
+JOBS_MODULE = "workers.main"  # the composition root names the jobs; mobilize does not import workers
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+class RedisQueue:
+    def __init__(self, pool: ArqRedis) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def connect(cls, url: str) -> RedisQueue:
+        return cls(await create_pool(redis_settings(url)))
+
+    async def enqueue(self, function: str, *args: Any, job_id: str | None = None, defer_by: float | None = None) -> None:
+        await self.pool.enqueue_job(function, *args, _job_id=job_id, _defer_by=defer_by)
+
+    async def health(self) -> str:
+        try:
+            await self.pool.ping()
+        except Exception:  # noqa: BLE001 - report, do not crash the health check
+            return "unavailable"
+        return "ok"
+
+    async def close(self) -> None:
+        await self.pool.aclose()
+
+
+class InProcessQueue:
+    """Runs jobs as asyncio tasks in the web process (`make run`), with the worker's cron sweeps.
+
+    A job id already running is not started twice. Losing the process loses nothing: pending work is
+    in the database and the next sweep finds it.
+    """
+
+    def __init__(self, functions: dict[str, JobFunction], cron: list[tuple[JobFunction, float]]) -> None:
+        self.functions = functions
+        self.cron = cron
+        self.ctx: dict[str, Any] = {}
+        self._running: dict[str, asyncio.Task[Any]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = asyncio.Event()
+
+    @classmethod
+    def from_module(cls, module_name: str = JOBS_MODULE) -> InProcessQueue:
+        module = importlib.import_module(module_name)
+        settings = module.WorkerSettings
+        functions = {f.__name__: f for f in settings.functions}
+        cron = list(getattr(module, "IN_PROCESS_CRON", []))
+        queue = cls(functions, cron)
+        queue.startup = getattr(settings, "on_startup", None)  # type: ignore[attr-defined]
+        queue.shutdown = getattr(settings, "on_shutdown", None)  # type: ignore[attr-defined]
+        return queue
+
+    async def start(self) -> None:
+        self.ctx["queue"] = self
+        self.ctx["db_ready"] = True  # the web app opened the database already
+        if getattr(self, "startup", None):
+            await self.startup(self.ctx)  # type: ignore[attr-defined]
+        for function, every in self.cron:
+            self._spawn(self._every(function, every))
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _every(self, function: JobFunction, seconds: float) -> None:
+        while not self._stopping.is_set():
+            try:
+                await function(self.ctx)
+            except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick
+                log.exception("periodic job %s failed", function.__name__)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+            except TimeoutError:
+                pass
+
+    async def enqueue(self, function: str, *args: Any, job_id: str | None = None, defer_by: float | None = None) -> None:
+        if function not in self.functions:
+            raise KeyError(f"no job named {function}")
+        key = job_id or f"{function}:{id(args)}"
+        if key in self._running and not self._running[key].done():
+            return
+
+        async def run() -> None:
+            if defer_by:
+                await asyncio.sleep(defer_by)
+            try:
+                await self.functions[function](self.ctx, *args)
+            except Exception:  # noqa: BLE001 - logged; the database keeps the work for the next sweep
+                log.exception("job %s%r failed", function, args)
+            finally:
+                self._running.pop(key, None)
+
+        self._running[key] = self._spawn(run())
+
+    async def health(self) -> str:
+        return "in-process"
+
+    async def drain(self) -> None:
+        """Wait for the jobs started so far (tests use this)."""
+        while self._running:
+            await asyncio.gather(*list(self._running.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        self._stopping.set()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if getattr(self, "shutdown", None):
+            await self.shutdown(self.ctx)  # type: ignore[attr-defined]
+
+
+async def open_queue(redis_url: str | None) -> RedisQueue | InProcessQueue:
+    if redis_url:
+        return await RedisQueue.connect(redis_url)
+    queue = InProcessQueue.from_module()
+    await queue.start()
+    return queue

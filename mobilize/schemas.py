@@ -1,0 +1,194 @@
+"""Input shapes of the public interface (API bodies, forms), validated by pydantic.
+
+They name fields exactly as the contract does; errors point at the field (`location.postal_code`).
+Business checks that need the database (does this group exist?) live in services.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mobilize.models.events import EventType, Visibility
+
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20_000)]
+_ZONES = available_timezones()
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _check_zone(value: str) -> str:
+    if value not in _ZONES:
+        raise ValueError("unknown IANA time zone")
+    try:
+        ZoneInfo(value)
+    except ZoneInfoNotFoundError as exc:  # pragma: no cover - available_timezones said it exists
+        raise ValueError("unknown IANA time zone") from exc
+    return value
+
+
+class GroupIn(Strict):
+    slug: Slug
+    name: Name
+    description: Text = ""
+    postal_code: Annotated[str, Field(max_length=16)] = ""
+
+
+class GroupPatch(Strict):
+    name: Name | None = None
+    description: Text | None = None
+    postal_code: Annotated[str, Field(max_length=16)] | None = None
+
+
+class CampaignIn(Strict):
+    slug: Slug
+    name: Name
+    description: Text = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        return self
+
+
+class CampaignPatch(Strict):
+    name: Name | None = None
+    description: Text | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class LocationIn(Strict):
+    venue: Annotated[str, Field(max_length=200)] = ""
+    address: Annotated[str, Field(max_length=300)] = ""
+    city: Annotated[str, Field(max_length=100)] = ""
+    region: Annotated[str, Field(max_length=100)] = ""
+    postal_code: Annotated[str, Field(max_length=16)] = ""
+    country: Annotated[str, Field(min_length=2, max_length=2)] = "US"
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class ShiftIn(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: Annotated[int, Field(ge=0, le=100_000)]
+    target: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class RecurrenceIn(Strict):
+    rrule: Annotated[str, Field(min_length=1, max_length=500)]
+    dtstart: datetime = Field(description="first start, wall time in the event's zone (an offset is converted)")
+    duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
+
+
+class ShiftsCreate(Strict):
+    """One shift (`starts_at`, `ends_at`), or many from a recurrence rule."""
+
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    recurrence: RecurrenceIn | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)]
+    target: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        if self.recurrence is None:
+            if self.starts_at is None or self.ends_at is None:
+                raise ValueError("give starts_at and ends_at, or a recurrence")
+            if self.ends_at <= self.starts_at:
+                raise ValueError("ends_at must be after starts_at")
+        elif self.starts_at is not None or self.ends_at is not None:
+            raise ValueError("give either starts_at/ends_at or a recurrence, not both")
+        return self
+
+
+class ShiftPatch(Strict):
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    target: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+
+class EventIn(Strict):
+    title: Name
+    description: Text = ""
+    instructions: Text = ""
+    event_type: EventType = EventType.OTHER
+    group: Slug
+    campaign: Slug | None = None
+    timezone: str
+    location: LocationIn | None = None
+    virtual_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+    visibility: Visibility = Visibility.PUBLIC
+    shifts: Annotated[list[ShiftIn], Field(max_length=500)] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class EventPatch(Strict):
+    title: Name | None = None
+    description: Text | None = None
+    instructions: Text | None = None
+    event_type: EventType | None = None
+    group: Slug | None = None
+    campaign: Slug | None = None
+    timezone: str | None = None
+    location: LocationIn | None = None
+    virtual_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] | None = None
+    visibility: Visibility | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
+
+
+class VolunteerIn(Strict):
+    name: Annotated[str, Field(max_length=200)] = ""
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    postal_code: Annotated[str, Field(max_length=16)] = ""
+    sms_opt_in: bool = False
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if not (self.phone or self.email):
+            raise ValueError("a phone or an email is required")
+        if self.sms_opt_in and not self.phone:
+            raise ValueError("sms_opt_in needs a phone")
+        return self
+
+
+class SignupIn(Strict):
+    volunteer: VolunteerIn
+    source: Literal["web", "sms", "api", "import", "walk_in"] = "api"
+    referrer: Annotated[str, Field(max_length=200)] = ""
+
+
+class SignupPatch(Strict):
+    status: Literal["confirmed", "cancelled", "attended", "no_show"]

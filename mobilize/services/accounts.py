@@ -1,0 +1,118 @@
+"""Organizer accounts: creation, passwords (argon2), API tokens (shown once, stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from tortoise.transactions import in_transaction
+
+from mobilize.models import ActionGroup, ApiToken, Membership, Organization, Organizer, Role
+from mobilize.services.access import Actor
+from mobilize.services.errors import Invalid
+
+TOKEN_PREFIX = "mob_"
+_hasher = PasswordHasher()
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except VerificationError:
+        return False
+
+
+async def ensure_organization(slug: str, name: str | None = None) -> Organization:
+    if not SLUG_RE.match(slug):
+        raise Invalid.field("org", "use lower-case letters, digits and dashes")
+    org, _ = await Organization.get_or_create(slug=slug, defaults={"name": name or slug})
+    return org
+
+
+async def create_organizer(
+    *,
+    email: str,
+    name: str,
+    org_slug: str,
+    role: Role = Role.OWNER,
+    password: str | None = None,
+    group_slugs: list[str] | None = None,
+) -> tuple[Membership, str]:
+    """Create (or reuse) the organization, the organizer and the membership; returns a new API token."""
+    from mobilize.services.people import normalize_email
+
+    try:
+        email = normalize_email(email)
+    except ValueError as exc:
+        raise Invalid.field("email", str(exc)) from exc
+    async with in_transaction():
+        org = await ensure_organization(org_slug)
+        organizer, created = await Organizer.get_or_create(email=email, defaults={"name": name})
+        if password:
+            organizer.password_hash = hash_password(password)
+            await organizer.save(update_fields=["password_hash"])
+        membership, _ = await Membership.get_or_create(
+            organizer=organizer,
+            organization=org,
+            defaults={"role": role, "can_export": role in (Role.OWNER, Role.ADMIN)},
+        )
+        if membership.role != role:
+            membership.role = role
+            await membership.save(update_fields=["role"])
+        if group_slugs:
+            groups = await ActionGroup.filter(organization=org, slug__in=group_slugs)
+            missing = set(group_slugs) - {g.slug for g in groups}
+            if missing:
+                raise Invalid.field("groups", f"unknown group(s): {', '.join(sorted(missing))}")
+            await membership.groups.add(*groups)
+        token = await issue_token(membership, name="cli")
+    return membership, token
+
+
+async def issue_token(membership: Membership, name: str = "") -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await ApiToken.create(membership=membership, name=name, token_hash=hash_token(token), prefix=token[:10])
+    return token
+
+
+async def actor_for_membership(membership: Membership) -> Actor:
+    await membership.fetch_related("organization")
+    group_ids: frozenset[int] = frozenset()
+    if membership.role == Role.HOST:
+        group_ids = frozenset(await membership.groups.all().values_list("id", flat=True))
+    return Actor(
+        organizer_id=membership.organizer_id,  # type: ignore[attr-defined]
+        organization_id=membership.organization_id,  # type: ignore[attr-defined]
+        organization_slug=membership.organization.slug,
+        role=Role(membership.role),
+        group_ids=group_ids,
+        can_export=membership.can_export,
+    )
+
+
+async def authenticate_token(token: str) -> Actor | None:
+    """The actor behind a bearer token, or None for an unknown or revoked one."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = await ApiToken.get_or_none(token_hash=hash_token(token), revoked_at=None).prefetch_related("membership")
+    if row is None:
+        return None
+    now = datetime.now(UTC)
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+        await ApiToken.filter(id=row.id).update(last_used_at=now)  # coarse, to keep the hot path read-only
+    return await actor_for_membership(row.membership)

@@ -1,0 +1,315 @@
+"""Events and shifts: creation (inline shifts, RRULE picket schedules), edits, cancellation."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from mobilize.models import (
+    ActionGroup,
+    Campaign,
+    Event,
+    EventStatus,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Visibility,
+)
+from mobilize.schemas import EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
+from mobilize.services import geo
+from mobilize.services.access import Actor
+from mobilize.services.errors import Conflict, Invalid, NotFound
+from mobilize.services.pagination import Page, paginate
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones
+MAX_OCCURRENCES = 1000
+LOCATION_FIELDS = ("venue", "address", "city", "region", "postal_code", "country", "lat", "lon")
+COUNT_KEYS = tuple(s.value for s in SignupStatus)
+
+
+def new_shift_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def event_query(actor: Actor) -> Any:
+    return Event.filter(**actor.group_filter())
+
+
+async def shift_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per shift, how many sign-ups are in each status."""
+    counts = {sid: dict.fromkeys(COUNT_KEYS, 0) for sid in shift_ids}
+    if not shift_ids:
+        return counts
+    rows = (
+        await Signup.filter(shift_id__in=shift_ids)
+        .annotate(n=Count("id"))
+        .group_by("shift_id", "status")
+        .values_list("shift_id", "status", "n")
+    )
+    for shift_id, status, n in rows:
+        counts[shift_id][str(status)] = n
+    return counts
+
+
+async def load_shifts(events: list[Event]) -> None:
+    """Attach `event.shift_list` (ordered) and each `shift.counts`, in two queries for the whole page."""
+    by_event: dict[int, list[Shift]] = {e.id: [] for e in events}
+    if events:
+        for shift in await Shift.filter(event_id__in=list(by_event)).order_by("starts_at", "id"):
+            by_event[shift.event_id].append(shift)  # type: ignore[attr-defined]
+    all_shifts = [s for shifts in by_event.values() for s in shifts]
+    counts = await shift_counts([s.id for s in all_shifts])
+    for shift in all_shifts:
+        shift.counts = counts[shift.id]  # type: ignore[attr-defined]
+    for event in events:
+        event.shift_list = by_event[event.id]  # type: ignore[attr-defined]
+
+
+async def list_events(
+    actor: Actor,
+    cursor: str | None,
+    limit: int,
+    *,
+    group: str | None = None,
+    campaign: str | None = None,
+    status: str | None = None,
+) -> Page[Event]:
+    query = event_query(actor).prefetch_related("group", "campaign")
+    if group:
+        query = query.filter(group__slug=group)
+    if campaign:
+        query = query.filter(campaign__slug=campaign)
+    if status:
+        if status not in {s.value for s in EventStatus}:
+            raise Invalid.field("status", "scheduled or cancelled")
+        query = query.filter(status=status)
+    page = await paginate(query, cursor, limit)
+    await load_shifts(page.items)
+    return page
+
+
+async def get_event(actor: Actor, event_id: int) -> Event:
+    event = await event_query(actor).get_or_none(id=event_id).prefetch_related("group", "campaign")
+    if event is None:
+        raise NotFound(f"event {event_id} not found")
+    await load_shifts([event])
+    return event
+
+
+async def get_shift(actor: Actor, shift_id: int) -> Shift:
+    shift = await Shift.get_or_none(id=shift_id).prefetch_related("event")
+    if shift is None or shift.event.organization_id != actor.organization_id or not actor.sees_group(  # type: ignore[attr-defined]
+        shift.event.group_id  # type: ignore[attr-defined]
+    ):
+        raise NotFound(f"shift {shift_id} not found")
+    shift.counts = (await shift_counts([shift.id]))[shift.id]  # type: ignore[attr-defined]
+    return shift
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+async def _resolve_group(actor: Actor, slug: str) -> ActionGroup:
+    group = await ActionGroup.get_or_none(organization_id=actor.organization_id, slug=slug)
+    if group is None or not actor.sees_group(group.id):
+        raise Invalid.field("group", f"no group {slug!r} in this organization")
+    return group
+
+
+async def _resolve_campaign(actor: Actor, slug: str | None) -> Campaign | None:
+    if slug is None:
+        return None
+    campaign = await Campaign.get_or_none(organization_id=actor.organization_id, slug=slug)
+    if campaign is None:
+        raise Invalid.field("campaign", f"no campaign {slug!r} in this organization")
+    return campaign
+
+
+def _apply_location(event: Event, location: LocationIn | None) -> None:
+    location = location or LocationIn()
+    for key in LOCATION_FIELDS:
+        setattr(event, key, getattr(location, key))
+    if event.lat is None or event.lon is None:
+        point = geo.centroid(event.postal_code, event.country) if event.postal_code else None
+        event.lat, event.lon = point if point else (None, None)
+
+
+async def _create_shift(event: Event, starts_at: datetime, ends_at: datetime, capacity: int, target: int | None) -> Shift:
+    for _ in range(5):
+        try:
+            async with in_transaction():  # a savepoint, so a code collision does not spoil the outer transaction
+                return await Shift.create(
+                    event=event,
+                    starts_at=starts_at.astimezone(UTC),
+                    ends_at=ends_at.astimezone(UTC),
+                    capacity=capacity,
+                    target=capacity if target is None else target,
+                    code=new_shift_code(),
+                )
+        except IntegrityError:
+            continue
+    raise Conflict("could not allocate a shift code; try again", code="retry")  # pragma: no cover
+
+
+async def create_event(actor: Actor, data: EventIn) -> Event:
+    """Create an event with its inline shifts, all or nothing."""
+    group = await _resolve_group(actor, data.group)
+    actor.require_writer(group.id)
+    campaign = await _resolve_campaign(actor, data.campaign)
+    event = Event(
+        organization_id=actor.organization_id,
+        group=group,
+        campaign=campaign,
+        **data.model_dump(exclude={"group", "campaign", "location", "shifts"}),
+    )
+    _apply_location(event, data.location)
+    async with in_transaction():
+        await event.save()
+        for shift in data.shifts:
+            await _create_shift(event, shift.starts_at, shift.ends_at, shift.capacity, shift.target)
+    return await get_event(actor, event.id)
+
+
+async def update_event(actor: Actor, event_id: int, data: EventPatch) -> Event:
+    event = await get_event(actor, event_id)
+    actor.require_writer(event.group_id)  # type: ignore[attr-defined]
+    changes = data.model_dump(exclude_unset=True)
+    significant = False
+    if "group" in changes:
+        group = await _resolve_group(actor, changes.pop("group"))
+        actor.require_writer(group.id)
+        event.group = group
+    if "campaign" in changes:
+        event.campaign = await _resolve_campaign(actor, changes.pop("campaign"))
+    if "location" in changes:
+        before = tuple(getattr(event, k) for k in LOCATION_FIELDS)
+        _apply_location(event, data.location)
+        changes.pop("location")
+        significant |= before != tuple(getattr(event, k) for k in LOCATION_FIELDS)
+    for key, value in changes.items():
+        if value is None:
+            raise Invalid.field(key, "cannot be null")
+        if key in ("timezone", "virtual_url") and getattr(event, key) != value:
+            significant = True
+        setattr(event, key, value)
+    if significant:
+        event.sequence += 1
+    await event.save()
+    return await get_event(actor, event.id)
+
+
+async def cancel_event(actor: Actor, event_id: int) -> Event:
+    """Idempotent: cancelling a cancelled event changes nothing. Sign-ups stay (history) but the
+    event leaves every public list; calendars see STATUS:CANCELLED."""
+    event = await get_event(actor, event_id)
+    actor.require_writer(event.group_id)  # type: ignore[attr-defined]
+    if event.status != EventStatus.CANCELLED:
+        await Event.filter(id=event.id).update(status=EventStatus.CANCELLED, sequence=event.sequence + 1)
+    return await get_event(actor, event.id)
+
+
+def expand_recurrence(rule: str, dtstart: datetime, zone: str) -> list[datetime]:
+    """Start times (aware, in the event's zone) of a recurrence; wall-clock times survive DST changes."""
+    tz = ZoneInfo(zone)
+    local = dtstart.astimezone(tz) if dtstart.tzinfo else dtstart.replace(tzinfo=tz)
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if "COUNT=" not in text.upper() and "UNTIL=" not in text.upper():
+        raise Invalid.field("recurrence.rrule", "needs COUNT or UNTIL so the schedule ends")
+    try:
+        parsed = rrulestr(text, dtstart=local)
+    except (ValueError, TypeError) as exc:
+        raise Invalid.field("recurrence.rrule", f"not a valid RRULE: {exc}") from exc
+    if not isinstance(parsed, rrule):  # pragma: no cover - rrulestr without forceset returns rrule
+        raise Invalid.field("recurrence.rrule", "one RRULE only")
+    starts: list[datetime] = []
+    for occurrence in parsed:
+        starts.append(occurrence)
+        if len(starts) > MAX_OCCURRENCES:
+            raise Invalid.field("recurrence.rrule", f"more than {MAX_OCCURRENCES} occurrences")
+    if not starts:
+        raise Invalid.field("recurrence.rrule", "produces no occurrence")
+    return starts
+
+
+async def add_shifts(actor: Actor, event_id: int, data: ShiftsCreate) -> list[Shift]:
+    """One shift, or a schedule of them from an RRULE, all or nothing."""
+    event = await get_event(actor, event_id)
+    actor.require_writer(event.group_id)  # type: ignore[attr-defined]
+    if event.status == EventStatus.CANCELLED:
+        raise Conflict("the event is cancelled", code="event_cancelled")
+    if data.recurrence is None:
+        assert data.starts_at is not None and data.ends_at is not None
+        slots = [(data.starts_at, data.ends_at)]
+    else:
+        length = timedelta(minutes=data.recurrence.duration_minutes)
+        slots = [
+            (start, (start.astimezone(UTC) + length))
+            for start in expand_recurrence(data.recurrence.rrule, data.recurrence.dtstart, event.timezone)
+        ]
+    async with in_transaction():
+        created = [await _create_shift(event, s, e, data.capacity, data.target) for s, e in slots]
+    counts = await shift_counts([s.id for s in created])
+    for shift in created:
+        shift.counts = counts[shift.id]  # type: ignore[attr-defined]
+    return created
+
+
+async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
+    """Change times, capacity or target; a larger capacity promotes waitlisted people at once."""
+    from mobilize.services.signups import fill_from_waitlist
+
+    shift = await get_shift(actor, shift_id)
+    actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None:
+            raise Invalid.field(key, "cannot be null")
+    starts = changes.get("starts_at", shift.starts_at)
+    ends = changes.get("ends_at", shift.ends_at)
+    if ends <= starts:
+        raise Invalid.field("ends_at", "must be after starts_at")
+    async with in_transaction():
+        if "starts_at" in changes or "ends_at" in changes:
+            shift.starts_at, shift.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
+            shift.sequence += 1
+        for key in ("capacity", "target"):
+            if key in changes:
+                setattr(shift, key, changes[key])
+        await shift.save(update_fields=["starts_at", "ends_at", "capacity", "target", "sequence", "updated_at"])
+        if "capacity" in changes:
+            await fill_from_waitlist(shift.id)
+    return await get_shift(actor, shift.id)
+
+
+async def remove_shift(actor: Actor, shift_id: int) -> Shift:
+    """Cancel a shift and every live sign-up on it (attendance already recorded stays). The row stays so
+    calendars can show it cancelled. Idempotent."""
+    shift = await get_shift(actor, shift_id)
+    actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
+    async with in_transaction():
+        updated = await Shift.filter(id=shift.id, status=ShiftStatus.SCHEDULED).update(
+            status=ShiftStatus.CANCELLED, sequence=shift.sequence + 1, filled=0
+        )
+        if updated:
+            live = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+            await Signup.filter(shift_id=shift.id, status__in=live).update(
+                status=SignupStatus.CANCELLED, holder=None
+            )
+    return await get_shift(actor, shift.id)
+
+
+def is_listed(event: Event) -> bool:
+    return event.visibility == Visibility.PUBLIC and event.status == EventStatus.SCHEDULED

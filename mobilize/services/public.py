@@ -1,0 +1,84 @@
+"""What anyone may see without an account: public upcoming events, near a place or in a campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Visibility
+from mobilize.services import geo
+from mobilize.services.errors import Invalid, NotFound
+from mobilize.services.events import load_shifts
+
+MAX_RESULTS = 200
+
+
+@dataclass
+class Found:
+    event: Event
+    distance_km: float | None
+    next_start: datetime
+
+
+async def find_events(
+    *,
+    near: str | None = None,
+    radius_km: float = 40.0,
+    campaign: str | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[Found]:
+    """Public, scheduled events with a shift still to come; nearest first when `near` is given."""
+    now = now or datetime.now(UTC)
+    if not 0 < radius_km <= 1000:
+        raise Invalid.field("radius_km", "between 0 and 1000")
+    center = None
+    query: Any = Event.filter(visibility=Visibility.PUBLIC, status=EventStatus.SCHEDULED)
+    if near:
+        center = geo.centroid(near)
+        if center is None:
+            raise Invalid.field("near", f"unknown postal code {near!r}")
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(center, radius_km)
+        query = query.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    if campaign:
+        query = query.filter(campaign__slug=campaign)
+    upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
+    starts: dict[int, datetime] = {}
+    candidates = await query.filter(id__in=upcoming.values("event_id")).prefetch_related("group", "organization")
+    if candidates:
+        rows = await upcoming.filter(event_id__in=[e.id for e in candidates]).order_by("starts_at").values_list(
+            "event_id", "starts_at"
+        )
+        for event_id, starts_at in rows:
+            starts.setdefault(event_id, starts_at)
+    found = []
+    for event in candidates:
+        distance = None
+        if center is not None:
+            if event.lat is None or event.lon is None:
+                continue
+            distance = geo.distance_km(center, (event.lat, event.lon))
+            if distance > radius_km:
+                continue
+        found.append(Found(event, distance, starts[event.id]))
+    found.sort(key=lambda f: (f.distance_km or 0.0, f.next_start) if center else (f.next_start, 0.0))
+    found = found[: min(limit, MAX_RESULTS)]
+    await load_shifts([f.event for f in found])
+    return found
+
+
+async def get_public_event(event_id: int) -> Event:
+    """A public or unlisted event (cancelled ones too, so links keep working); private ones are 404."""
+    event = await Event.get_or_none(id=event_id).prefetch_related("group", "campaign", "organization")
+    if event is None or event.visibility == Visibility.PRIVATE:
+        raise NotFound(f"event {event_id} not found")
+    await load_shifts([event])
+    return event
+
+
+async def public_shift_event(shift_id: int) -> Event:
+    shift = await Shift.get_or_none(id=shift_id).prefetch_related("event")
+    if shift is None or shift.event.visibility == Visibility.PRIVATE:
+        raise NotFound(f"shift {shift_id} not found")
+    return shift.event

@@ -1,0 +1,105 @@
+"""All configuration, read from the environment (and `.env` when it exists) in this one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from functools import lru_cache
+
+from starlette.config import Config, environ
+from starlette.datastructures import Secret
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed."""
+
+
+def _parse_quiet_hours(value: str) -> tuple[time, time]:
+    try:
+        start, end = value.split("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+    except ValueError as exc:
+        raise ConfigurationError(f"QUIET_HOURS must look like 21:00-08:00, not {value!r}") from exc
+
+
+def _parse_rate(value: str) -> tuple[int, int]:
+    """'30/minute' -> (30, 60)."""
+    periods = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+    try:
+        count, period = value.split("/")
+        return int(count), periods[period.strip().rstrip("s")]
+    except (ValueError, KeyError) as exc:
+        raise ConfigurationError(f"rate limits look like 30/minute, not {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://mobilize.sqlite3"
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
+    production: bool = False
+    twilio_account_sid: str | None = None
+    twilio_auth_token: Secret | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    smtp_url: Secret | None = None
+    mail_from: str = "mobilize@localhost"
+    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    phone_region: str = "US"
+    max_body_size: int = 1_000_000
+    public_signup_rate_ip: tuple[int, int] = (30, 60)
+    public_signup_rate_phone: tuple[int, int] = (5, 3600)
+    sms_consent_text: str = (
+        "I agree to receive text messages about the actions I sign up for (confirmations and reminders). "
+        "Message and data rates may apply. Reply STOP to opt out, HELP for help."
+    )
+    log_level: str = "info"
+
+    @property
+    def secret(self) -> str:
+        return str(self.secret_key)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from a mapping (the process environment by default, plus `.env` if present)."""
+    if env is None:
+        config = Config(".env" if os.path.exists(".env") else None, environ=environ)
+    else:
+        config = Config(environ=dict(env))
+    production = config("MOBILIZE_ENV", default="development") == "production"
+    secret = config("SECRET_KEY", cast=Secret, default=None)
+    if secret is None:
+        if production:
+            raise ConfigurationError("SECRET_KEY is required when MOBILIZE_ENV=production")
+        secret = Secret(secrets.token_urlsafe(32))
+    return Settings(
+        database_url=config("DATABASE_URL", default="sqlite://mobilize.sqlite3"),
+        redis_url=config("REDIS_URL", default=None) or None,
+        public_base_url=config("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+        secret_key=secret,
+        production=production,
+        twilio_account_sid=config("TWILIO_ACCOUNT_SID", default=None) or None,
+        twilio_auth_token=config("TWILIO_AUTH_TOKEN", cast=Secret, default=None),
+        twilio_messaging_service_sid=config("TWILIO_MESSAGING_SERVICE_SID", default=None) or None,
+        twilio_from_number=config("TWILIO_FROM_NUMBER", default=None) or None,
+        twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),
+        smtp_url=config("SMTP_URL", cast=Secret, default=None),
+        mail_from=config("MAIL_FROM", default="mobilize@localhost"),
+        quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),
+        phone_region=config("PHONE_DEFAULT_REGION", default="US").upper(),
+        max_body_size=config("MAX_BODY_SIZE", cast=int, default=1_000_000),
+        public_signup_rate_ip=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_IP", default="30/minute")),
+        public_signup_rate_phone=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_PHONE", default="5/hour")),
+        log_level=config("LOG_LEVEL", default="info"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""HTTP: parse, authorize, render. Business rules live in mobilize.services."""

@@ -1,0 +1,61 @@
+"""Endpoints without a token: the public event list and sign-ups for embeds (rate-limited)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from mobilize.models import SignupSource
+from mobilize.schemas import SignupIn
+from mobilize.services import public, ratelimit, signups
+from mobilize.services.errors import Invalid
+from mobilize.web.api.common import parse_body
+from mobilize.web.api.serializers import event_json, signup_json
+from mobilize.web.forms import client_ip, contact_from, sms_consent_from
+
+
+async def list_public_events(request: Request) -> JSONResponse:
+    q = request.query_params
+    try:
+        radius = float(q.get("radius_km") or 40)
+    except ValueError as exc:
+        raise Invalid.field("radius_km", "a number of kilometres") from exc
+    found = await public.find_events(near=q.get("near") or None, radius_km=radius, campaign=q.get("campaign"))
+    data = []
+    for item in found:
+        row = event_json(request, item.event, public=True)
+        row["distance_km"] = None if item.distance_km is None else round(item.distance_km, 1)
+        data.append(row)
+    return JSONResponse({"data": data, "next": None})
+
+
+async def limit_public_signup(request: Request, phone: str | None) -> None:
+    """Per client address and per phone number; raises RateLimited (429 with Retry-After)."""
+    settings = request.app.state.settings
+    limiter = request.app.state.limiter
+    await ratelimit.check(limiter, f"ip:{client_ip(request)}", settings.public_signup_rate_ip, "address")
+    if phone:
+        await ratelimit.check(limiter, f"phone:{phone}", settings.public_signup_rate_phone, "phone number")
+
+
+async def public_signup(request: Request) -> JSONResponse:
+    """Same body as the organizer endpoint; the source is always `web`."""
+    settings = request.app.state.settings
+    event = await public.public_shift_event(int(request.path_params["shift_id"]))
+    data = await parse_body(request, SignupIn)
+    contact = contact_from(data.volunteer, settings.phone_region)
+    await limit_public_signup(request, contact.phone)
+    result = await signups.sign_up(
+        request.path_params["shift_id"],
+        contact,
+        source=SignupSource.WEB,
+        referrer=data.referrer,
+        sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
+    )
+    # Anyone can type anyone's phone number: answer nothing we knew before this request, and hand out
+    # the manage link only to a person we met just now (others get it by SMS or email).
+    body = signup_json(request, result.signup, contact_visible=False, zone=event.timezone)
+    body["volunteer"] = {"name": contact.name}
+    if not result.new_volunteer:
+        body["manage_url"] = None
+    return JSONResponse(body, status_code=201)

@@ -1,0 +1,133 @@
+"""Rows to JSON, as the contract names them. No queries here: services load what is rendered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from mobilize.models import ActionGroup, Campaign, Event, Shift, Signup, Volunteer
+from mobilize.web.urls import url
+
+
+def iso(value: datetime | None, zone: str | None = None) -> str | None:
+    if value is None:
+        return None
+    return (value.astimezone(ZoneInfo(zone)) if zone else value).isoformat()
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def group_json(request: Request, group: ActionGroup, org_slug: str) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "slug": group.slug,
+        "name": group.name,
+        "organization": org_slug,
+        "description": group.description,
+        "postal_code": group.postal_code,
+        "created_at": iso(group.created_at),
+    }
+
+
+def campaign_json(request: Request, campaign: Campaign, org_slug: str) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "description": campaign.description,
+        "organization": org_slug,
+        "starts_on": iso_date(campaign.starts_on),
+        "ends_on": iso_date(campaign.ends_on),
+        "created_at": iso(campaign.created_at),
+    }
+
+
+def shift_json(shift: Shift, zone: str) -> dict[str, Any]:
+    return {
+        "id": shift.id,
+        "event": shift.event_id,  # type: ignore[attr-defined]
+        "starts_at": iso(shift.starts_at, zone),
+        "ends_at": iso(shift.ends_at, zone),
+        "capacity": shift.capacity,
+        "target": shift.target,
+        "code": shift.code,
+        "status": str(shift.status),
+        "counts": getattr(shift, "counts", None),
+    }
+
+
+def location_json(event: Event) -> dict[str, Any]:
+    return {
+        "venue": event.venue,
+        "address": event.address,
+        "city": event.city,
+        "region": event.region,
+        "postal_code": event.postal_code,
+        "country": event.country,
+        "lat": event.lat,
+        "lon": event.lon,
+    }
+
+
+def event_json(request: Request, event: Event, *, public: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": event.id,
+        "title": event.title,
+        "description": event.description,
+        "event_type": str(event.event_type),
+        "group": event.group.slug,
+        "campaign": event.campaign.slug if event.campaign else None,
+        "timezone": event.timezone,
+        "location": location_json(event),
+        "virtual_url": event.virtual_url,
+        "visibility": str(event.visibility),
+        "status": str(event.status),
+        "shifts": [shift_json(s, event.timezone) for s in getattr(event, "shift_list", [])],
+        "url": url(request, "pages:event", event_id=event.id),
+        "ics_url": url(request, "feeds:event", event_id=event.id),
+    }
+    if public:
+        data["organization"] = event.organization.name if hasattr(event.organization, "name") else None
+        for shift in data["shifts"]:
+            counts = shift.pop("counts") or {}
+            taken = counts.get("signed_up", 0) + counts.get("confirmed", 0)
+            shift["seats_left"] = max(0, shift["capacity"] - taken)
+            shift["signup_url"] = url(request, "api:public-signup", shift_id=shift["id"])
+    else:
+        data["instructions"] = event.instructions
+        data["created_at"] = iso(event.created_at)
+        data["updated_at"] = iso(event.updated_at)
+    return data
+
+
+def volunteer_json(volunteer: Volunteer, *, contact_visible: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": volunteer.id, "name": volunteer.name}
+    if contact_visible:
+        data.update(
+            phone=volunteer.phone,
+            email=volunteer.email,
+            postal_code=volunteer.postal_code,
+            sms_status=str(volunteer.sms_status),
+            email_status=str(volunteer.email_status),
+            created_at=iso(volunteer.created_at),
+        )
+    return data
+
+
+def signup_json(request: Request, signup: Signup, *, contact_visible: bool, zone: str | None = None) -> dict[str, Any]:
+    volunteer: Volunteer = signup.volunteer
+    return {
+        "id": signup.id,
+        "shift": signup.shift_id,  # type: ignore[attr-defined]
+        "volunteer": volunteer_json(volunteer, contact_visible=contact_visible),
+        "status": str(signup.status),
+        "source": str(signup.source),
+        "referrer": signup.referrer,
+        "created_at": iso(signup.created_at, zone),
+        "manage_url": url(request, "pages:manage", token=volunteer.manage_token),
+    }

@@ -1,0 +1,58 @@
+"""The one routing table. Every route is named; links are built with url_path_for, never by hand."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+
+from mobilize.web import feeds, health, pages
+from mobilize.web.api import events, groups, people, public, signups
+from mobilize.web.api import openapi as openapi_view
+
+api_routes: list[BaseRoute] = [
+    Route("/openapi.json", openapi_view.openapi_json, methods=["GET"], name="openapi"),
+    Route("/groups", groups.list_groups, methods=["GET"], name="groups"),
+    Route("/groups", groups.create_group, methods=["POST"], name="groups-create"),
+    Route("/groups/{slug}", groups.get_group, methods=["GET"], name="group"),
+    Route("/groups/{slug}", groups.update_group, methods=["PATCH"], name="group-update"),
+    Route("/campaigns", groups.list_campaigns, methods=["GET"], name="campaigns"),
+    Route("/campaigns", groups.create_campaign, methods=["POST"], name="campaigns-create"),
+    Route("/campaigns/{slug}", groups.get_campaign, methods=["GET"], name="campaign"),
+    Route("/campaigns/{slug}", groups.update_campaign, methods=["PATCH"], name="campaign-update"),
+    Route("/events", events.list_events, methods=["GET"], name="events"),
+    Route("/events", events.create_event, methods=["POST"], name="events-create"),
+    Route("/events/{event_id:int}", events.get_event, methods=["GET"], name="event"),
+    Route("/events/{event_id:int}", events.update_event, methods=["PATCH"], name="event-update"),
+    Route("/events/{event_id:int}/cancel", events.cancel_event, methods=["POST"], name="event-cancel"),
+    Route("/events/{event_id:int}/shifts", events.create_shifts, methods=["POST"], name="shifts-create"),
+    Route("/shifts/{shift_id:int}", events.get_shift, methods=["GET"], name="shift"),
+    Route("/shifts/{shift_id:int}", events.update_shift, methods=["PATCH"], name="shift-update"),
+    Route("/shifts/{shift_id:int}", events.delete_shift, methods=["DELETE"], name="shift-delete"),
+    Route("/shifts/{shift_id:int}/signups", signups.list_signups, methods=["GET"], name="signups"),
+    Route("/shifts/{shift_id:int}/signups", signups.create_signup, methods=["POST"], name="signups-create"),
+    Route("/signups/{signup_id:int}", signups.get_signup, methods=["GET"], name="signup"),
+    Route("/signups/{signup_id:int}", signups.update_signup, methods=["PATCH"], name="signup-update"),
+    Route("/volunteers", people.list_volunteers, methods=["GET"], name="volunteers"),
+    Route("/volunteers/{volunteer_id:int}", people.get_volunteer, methods=["GET"], name="volunteer"),
+    Route("/turnout", people.get_turnout, methods=["GET"], name="turnout"),
+    Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
+    Route("/public/shifts/{shift_id:int}/signups", public.public_signup, methods=["POST"], name="public-signup"),
+]
+
+page_routes: list[BaseRoute] = [
+    Route("/", pages.finder, methods=["GET"], name="finder"),
+    Route("/events/{event_id:int}", pages.event_page, methods=["GET"], name="event"),
+    Route("/events/{event_id:int}/signup", pages.event_signup, methods=["POST"], name="event-signup"),
+    Route("/signups/{token}", pages.manage_page, methods=["GET"], name="manage"),
+    Route("/signups/{token}/drop/{signup_id:int}", pages.manage_drop, methods=["POST"], name="manage-drop"),
+]
+
+feed_routes: list[BaseRoute] = [
+    Route("/events/{event_id:int}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event"),
+]
+
+routes: list[BaseRoute] = [
+    Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
+    Mount("/api/v1", routes=api_routes, name="api"),
+    Mount("/feeds", routes=feed_routes, name="feeds"),
+    Mount("", routes=page_routes, name="pages"),
+]

@@ -1,0 +1,171 @@
+"""Test set-up: one database backend per pytest process (MOBILIZE_TEST_DB=sqlite|postgres), migrated
+once with the real migrations, emptied after every test; the app runs its real lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from tortoise import connections
+
+from mobilize import db
+from mobilize.app import create_app
+from mobilize.settings import Settings, load_settings
+
+BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
+PG_URL = os.environ.get("MOBILIZE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MOBILIZE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PUBLIC = "http://testserver"
+
+
+def unavailable(what: str, why: object) -> None:
+    """Skip loudly, or fail under CI=true where nothing may be skipped."""
+    message = f"{what} is not reachable ({why}); this test needs it"
+    if IN_CI:
+        pytest.fail(message + " and CI=true forbids skipping", pytrace=False)
+    pytest.skip("!!! SKIPPED: " + message)
+
+
+def pg_server_url(database: str) -> str:
+    base, _, _ = PG_URL.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(pg_server_url("postgres").replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    if BACKEND == "postgres":
+        name = f"mobilize_test_{os.getpid()}_{secrets.token_hex(3)}"
+        try:
+            await pg_admin(f'CREATE DATABASE "{name}"')
+        except (OSError, asyncpg.PostgresError) as exc:
+            unavailable("PostgreSQL", exc)
+        try:
+            yield pg_server_url(name)
+        finally:
+            await db.close_db()
+            await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite://{Path(tmp) / 'test.sqlite3'}"
+            await db.close_db()
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    # Migrate exactly as a release does: `mobilize migrate` in its own process.
+    env = dict(os.environ, DATABASE_URL=database_url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mobilize.cli", "migrate", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, out.decode()
+    await db.init_db(database_url)
+    return database_url
+
+
+def make_settings(database_url: str, **overrides: str) -> Settings:
+    env = {
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": PUBLIC,
+        "SECRET_KEY": "test-secret",
+        "PUBLIC_SIGNUP_RATE_LIMIT_IP": "100000/minute",
+        "PUBLIC_SIGNUP_RATE_LIMIT_PHONE": "100000/hour",
+    }
+    env.update(overrides)
+    return load_settings(env)
+
+
+@pytest.fixture(scope="session")
+async def settings(migrated: str) -> Settings:
+    return make_settings(migrated)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings, manage_db=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as c:
+        yield c
+
+
+TABLES = [
+    "consent_record",
+    "relationship",
+    "signup",
+    "shift",
+    "event",
+    "campaign",
+    "membership_group",
+    "api_token",
+    "membership",
+    "action_group",
+    "organizer",
+    "volunteer",
+    "organization",
+]
+
+
+async def empty_tables() -> None:
+    conn = connections.get("default")
+    if BACKEND == "postgres":
+        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        for table in TABLES:
+            await conn.execute_script(f"DELETE FROM {table}")
+
+
+@pytest.fixture(autouse=True)
+async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    if "migrated" not in request.fixturenames:
+        yield
+        return
+    yield
+    await empty_tables()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis as redis_lib
+
+    try:
+        redis_lib.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis_lib.RedisError as exc:
+        unavailable("Redis", exc)
+    return REDIS_URL
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` belong to the PostgreSQL pass: deselected (not skipped) in the SQLite pass."""
+    if BACKEND == "postgres":
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres") is None]
+    dropped = [item for item in items if item.get_closest_marker("postgres") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+

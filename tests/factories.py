@@ -1,0 +1,130 @@
+"""Factories: build rows the way the services do, with sensible defaults."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mobilize.models import ActionGroup, Campaign, Event, Membership, Role, Shift
+from mobilize.services.accounts import actor_for_membership, create_organizer
+from mobilize.services.events import new_shift_code
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+async def make_organizer(
+    org: str = "local-100", role: Role = Role.OWNER, groups: list[str] | None = None, email: str | None = None
+) -> tuple[Membership, str]:
+    """An organizer with a role in `org` (created if new); returns the membership and an API token."""
+    return await create_organizer(
+        email=email or f"organizer{_next()}@example.org",
+        name="Test Organizer",
+        org_slug=org,
+        role=role,
+        password="correct horse battery staple",
+        group_slugs=groups,
+    )
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def make_group(membership: Membership, slug: str | None = None, postal_code: str = "60614") -> ActionGroup:
+    from mobilize.services.groups import _geocode
+
+    group = ActionGroup(
+        organization_id=membership.organization_id,  # type: ignore[attr-defined]
+        slug=slug or f"group-{_next()}",
+        name="Test Group",
+        postal_code=postal_code,
+    )
+    _geocode(group)
+    await group.save()
+    return group
+
+
+async def make_campaign(membership: Membership, slug: str | None = None) -> Campaign:
+    return await Campaign.create(
+        organization_id=membership.organization_id,  # type: ignore[attr-defined]
+        slug=slug or f"campaign-{_next()}",
+        name="Day of Action",
+    )
+
+
+def soon(hours: float = 24) -> datetime:
+    return (datetime.now(UTC) + timedelta(hours=hours)).replace(microsecond=0)
+
+
+async def make_event(
+    group: ActionGroup,
+    *,
+    campaign: Campaign | None = None,
+    title: str = "Picket at the gate",
+    visibility: str = "public",
+    timezone: str = "America/Chicago",
+    postal_code: str = "60614",
+    lat: float | None = 41.9229,
+    lon: float | None = -87.6483,
+    **extra: Any,
+) -> Event:
+    return await Event.create(
+        organization_id=group.organization_id,  # type: ignore[attr-defined]
+        group=group,
+        campaign=campaign,
+        title=title,
+        event_type=extra.pop("event_type", "picket"),
+        timezone=timezone,
+        visibility=visibility,
+        postal_code=postal_code,
+        lat=lat,
+        lon=lon,
+        city="Chicago",
+        region="IL",
+        **extra,
+    )
+
+
+async def make_shift(
+    event: Event, capacity: int = 10, starts_at: datetime | None = None, hours: float = 3, target: int | None = None
+) -> Shift:
+    starts_at = starts_at or soon()
+    return await Shift.create(
+        event=event,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        capacity=capacity,
+        target=capacity if target is None else target,
+        code=new_shift_code(),
+    )
+
+
+async def make_world(org: str = "local-100", capacity: int = 10) -> dict[str, Any]:
+    """An organization with an owner token, a group, a campaign, a public event and one shift."""
+    membership, token = await make_organizer(org)
+    group = await make_group(membership)
+    campaign = await make_campaign(membership)
+    event = await make_event(group, campaign=campaign)
+    shift = await make_shift(event, capacity=capacity)
+    actor = await actor_for_membership(membership)
+    return {
+        "membership": membership,
+        "token": token,
+        "headers": auth(token),
+        "group": group,
+        "campaign": campaign,
+        "event": event,
+        "shift": shift,
+        "actor": actor,
+    }
+
+
+def volunteer_body(n: int = 1, **extra: Any) -> dict[str, Any]:
+    body = {"name": f"Volunteer {n}", "phone": f"+1312555{n:04d}", "email": f"v{n}@example.org"}
+    body.update(extra)
+    return {"volunteer": body}

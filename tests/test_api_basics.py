@@ -1,0 +1,92 @@
+"""The organizer API end to end: groups, campaigns, events with shifts, sign-ups, turnout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.factories import auth, make_organizer, make_world, volunteer_body
+
+
+async def test_create_group_campaign_event_with_shifts(client: httpx.AsyncClient) -> None:
+    _, token = await make_organizer("uaw-local")
+    h = auth(token)
+    r = await client.post("/api/v1/groups", json={"slug": "west-side", "name": "West Side", "postal_code": "60614"}, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["organization"] == "uaw-local"
+    r = await client.post("/api/v1/campaigns", json={"slug": "may-day", "name": "May Day", "starts_on": "2027-05-01"}, headers=h)
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = {
+        "title": "Rally at City Hall",
+        "event_type": "rally",
+        "group": "west-side",
+        "campaign": "may-day",
+        "timezone": "America/Chicago",
+        "location": {"venue": "City Hall", "postal_code": "60602"},
+        "shifts": [
+            {"starts_at": "2027-05-01T10:00:00-05:00", "ends_at": "2027-05-01T12:00:00-05:00", "capacity": 50, "target": 40}
+        ],
+    }
+    r = await client.post("/api/v1/events", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    event = r.json()
+    assert event["group"] == "west-side" and event["campaign"] == "may-day"
+    assert event["location"]["lat"] is not None  # geocoded from the postal code, offline
+    assert event["shifts"][0]["starts_at"] == "2027-05-01T10:00:00-05:00"
+    assert event["shifts"][0]["counts"]["signed_up"] == 0
+    assert len(event["shifts"][0]["code"]) == 6
+    assert event["url"].startswith("http://testserver/events/")
+    r = await client.get(f"/api/v1/events/{event['id']}", headers=h)
+    assert r.json()["title"] == "Rally at City Hall"
+
+
+async def test_signup_waitlist_and_promotion(client: httpx.AsyncClient) -> None:
+    w = await make_world(capacity=2)
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    statuses = []
+    for n in range(1, 5):
+        r = await client.post(url, json=volunteer_body(n), headers=w["headers"])
+        assert r.status_code == 201, r.text
+        statuses.append(r.json()["status"])
+    assert statuses == ["signed_up", "signed_up", "waitlisted", "waitlisted"]
+    roster = (await client.get(url, headers=w["headers"])).json()["data"]
+    first = roster[0]["id"]
+    r = await client.patch(f"/api/v1/signups/{first}", json={"status": "cancelled"}, headers=w["headers"])
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    roster = {s["volunteer"]["name"]: s["status"] for s in (await client.get(url, headers=w["headers"])).json()["data"]}
+    assert roster == {"Volunteer 1": "cancelled", "Volunteer 2": "signed_up", "Volunteer 3": "signed_up", "Volunteer 4": "waitlisted"}
+    # cancelling twice is harmless
+    r = await client.patch(f"/api/v1/signups/{first}", json={"status": "cancelled"}, headers=w["headers"])
+    assert r.status_code == 200
+    shift = (await client.get(f"/api/v1/shifts/{w['shift'].id}", headers=w["headers"])).json()
+    assert shift["counts"] == {"signed_up": 2, "confirmed": 0, "waitlisted": 1, "cancelled": 1, "attended": 0, "no_show": 0}
+
+
+async def test_same_person_twice_is_409_and_matched_by_phone(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    r = await client.post(url, json={"volunteer": {"name": "Ana", "phone": "(312) 555-0101"}}, headers=w["headers"])
+    assert r.status_code == 201
+    assert r.json()["volunteer"]["phone"] == "+13125550101"
+    r = await client.post(url, json={"volunteer": {"name": "Ana", "phone": "+1 312 555 0101"}}, headers=w["headers"])
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "already_signed_up"
+    vols = (await client.get("/api/v1/volunteers", headers=w["headers"])).json()["data"]
+    assert len(vols) == 1
+
+
+async def test_turnout_counts(client: httpx.AsyncClient) -> None:
+    w = await make_world(capacity=5)
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    ids = []
+    for n in range(1, 5):
+        ids.append((await client.post(url, json=volunteer_body(n), headers=w["headers"])).json()["id"])
+    for signup_id, status in zip(ids, ["attended", "attended", "no_show", "confirmed"], strict=True):
+        r = await client.patch(f"/api/v1/signups/{signup_id}", json={"status": status}, headers=w["headers"])
+        assert r.status_code == 200, r.text
+    r = await client.get(f"/api/v1/turnout?group={w['group'].slug}", headers=w["headers"])
+    assert r.status_code == 200, r.text
+    totals = r.json()["totals"]
+    assert totals["signups"] == 4 and totals["attended"] == 2 and totals["no_show"] == 1 and totals["confirmed"] == 1
+    assert totals["show_rate"] == round(2 / 3, 4)

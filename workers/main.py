@@ -1,0 +1,50 @@
+"""arq WorkerSettings: the job functions, the periodic sweeps, and the worker's life cycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+from arq import cron
+
+from mobilize import db
+from mobilize.queue import redis_settings
+from mobilize.settings import get_settings
+
+# (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
+IN_PROCESS_CRON: list[tuple[Any, float]] = []
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    ctx["settings"] = settings
+    if not ctx.get("db_ready"):
+        await db.init_db(settings.database_url)
+        ctx["db_owner"] = True
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("db_owner"):
+        await db.close_db()
+
+
+def _serialize(obj: Any) -> bytes:
+    return msgpack.packb(obj, datetime=True)  # type: ignore[no-any-return]
+
+
+def _deserialize(data: bytes) -> Any:
+    return msgpack.unpackb(data, timestamp=3)
+
+
+class WorkerSettings:
+    functions: list[Any] = []
+    cron_jobs = [cron(job, second=set(range(0, 60, int(every)))) for job, every in IN_PROCESS_CRON]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
+    health_check_interval = 60
+    job_serializer = _serialize
+    job_deserializer = _deserialize
+    poll_delay = 0.05
+    max_jobs = 50
+    keep_result = 3600
