@@ -55,7 +55,7 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Starlette re-raises after this handler so the server logs the traceback once.
     if _is_api(request):
         return error_response(500, "server_error", "something went wrong on our side; nothing was lost")
     return PlainTextResponse("Something went wrong on our side.", status_code=500)

@@ -74,7 +74,7 @@ def seed_demo(force: bool) -> None:
     from mobilize import db
     from mobilize.services.demo import seed
 
-    async def go() -> dict[str, str] | None:
+    async def go() -> dict[str, str]:
         await db.init_db(get_settings().database_url)
         try:
             return await seed(force=force)
@@ -82,11 +82,9 @@ def seed_demo(force: bool) -> None:
             await db.close_db()
 
     result = _run(go())
-    if result is None:
-        click.echo("demo data already loaded")
-        return
-    click.echo(f"demo organizer: {result['email']} / password {result['password']}")
-    click.echo(f"demo API token: {result['token']}")
+    click.echo("demo data loaded" if result["new"] else "demo data already loaded; here is a fresh demo token")
+    click.echo(f"demo organizer login: {result['email']} / {result['password']}")
+    click.echo(f"demo API token (the previous demo token is revoked): {result['token']}")
 
 
 @main.group()

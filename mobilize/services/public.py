@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.expressions import Subquery
+
 from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
@@ -45,7 +47,7 @@ async def find_events(
         query = query.filter(campaign__slug=campaign)
     upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
     starts: dict[int, datetime] = {}
-    candidates = await query.filter(id__in=upcoming.values("event_id")).prefetch_related("group", "organization")
+    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related("group", "campaign", "organization")
     if candidates:
         rows = await upcoming.filter(event_id__in=[e.id for e in candidates]).order_by("starts_at").values_list(
             "event_id", "starts_at"

@@ -1,0 +1,69 @@
+"""The public side of the API: event search near a postal code, embeds signing up, rate limits."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
+
+
+async def test_public_events_near_postal_code(client: httpx.AsyncClient) -> None:
+    w = await make_world()  # a public event in Chicago (60614)
+    far_group = await make_group(w["membership"], postal_code="10001")
+    far = await make_event(far_group, title="New York rally", postal_code="10001", lat=40.7506, lon=-73.9972)
+    await make_shift(far)
+    private = await make_event(w["group"], title="Private meeting", visibility="private")
+    await make_shift(private)
+    r = await client.get("/api/v1/public/events", params={"near": "60657", "radius_km": 25})
+    assert r.status_code == 200, r.text
+    titles = [e["title"] for e in r.json()["data"]]
+    assert titles == ["Picket at the gate"]
+    assert r.json()["data"][0]["distance_km"] < 25
+    assert "instructions" not in r.json()["data"][0]
+    r = await client.get("/api/v1/public/events", params={"near": "99999x"})
+    assert r.status_code == 422 and "near" in r.json()["error"]["fields"]
+
+
+async def test_public_signup_does_not_leak_known_contact(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    url = f"/api/v1/public/shifts/{w['shift'].id}/signups"
+    first = await client.post(url, json={"volunteer": {"name": "Ana", "phone": "3125550101", "email": "ana@example.org"}})
+    assert first.status_code == 201, first.text
+    assert first.json()["manage_url"].startswith("http://testserver/signups/")
+    other = await make_shift(w["event"])
+    r = await client.post(
+        f"/api/v1/public/shifts/{other.id}/signups", json={"volunteer": {"name": "Someone", "phone": "3125550101"}}
+    )
+    assert r.status_code == 201
+    assert r.json()["manage_url"] is None  # the phone matched an existing person: the link goes by SMS, not here
+    assert "email" not in r.json()["volunteer"]
+
+
+async def test_public_signup_rate_limited_per_phone(app: object, client: httpx.AsyncClient) -> None:
+    from dataclasses import replace
+
+    w = await make_world()
+    settings = app.state.settings  # type: ignore[attr-defined]
+    app.state.settings = replace(settings, public_signup_rate_phone=(2, 3600))  # type: ignore[attr-defined]
+    try:
+        codes = []
+        for _ in range(3):
+            shift = await make_shift(w["event"])
+            r = await client.post(
+                f"/api/v1/public/shifts/{shift.id}/signups", json={"volunteer": {"phone": "+13125550199"}}
+            )
+            codes.append(r.status_code)
+        assert codes == [201, 201, 429]
+        assert int(r.headers["retry-after"]) >= 1
+        assert r.json()["error"]["code"] == "rate_limited"
+    finally:
+        app.state.settings = settings  # type: ignore[attr-defined]
+
+
+async def test_private_event_shift_not_open_to_public(client: httpx.AsyncClient) -> None:
+    membership, _ = await make_organizer("other-org")
+    group = await make_group(membership)
+    event = await make_event(group, visibility="private")
+    shift = await make_shift(event)
+    r = await client.post(f"/api/v1/public/shifts/{shift.id}/signups", json={"volunteer": {"phone": "3125550123"}})
+    assert r.status_code == 404
