@@ -39,7 +39,9 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     from mobilize.web.api.common import STATUS_BY_KIND
 
     status = STATUS_BY_KIND.get(exc.kind, 400)
-    return TEMPLATES.TemplateResponse(request, "error.html", {"status": status, "message": exc.message}, status_code=status)
+    return TEMPLATES.TemplateResponse(
+        request, "error.html", {"status": status, "message": exc.message}, status_code=status
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -21,7 +21,9 @@ def _run(coro: Any) -> Any:
 @click.group()
 def main() -> None:
     """mobilize: volunteer mobilization for unions, chapters and coalitions."""
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command()

@@ -33,7 +33,9 @@ class RedisQueue:
     async def connect(cls, url: str) -> RedisQueue:
         return cls(await create_pool(redis_settings(url)))
 
-    async def enqueue(self, function: str, *args: Any, job_id: str | None = None, defer_by: float | None = None) -> None:
+    async def enqueue(
+        self, function: str, *args: Any, job_id: str | None = None, defer_by: float | None = None
+    ) -> None:
         await self.pool.enqueue_job(function, *args, _job_id=job_id, _defer_by=defer_by)
 
     async def health(self) -> str:
@@ -98,7 +100,9 @@ class InProcessQueue:
             except TimeoutError:
                 pass
 
-    async def enqueue(self, function: str, *args: Any, job_id: str | None = None, defer_by: float | None = None) -> None:
+    async def enqueue(
+        self, function: str, *args: Any, job_id: str | None = None, defer_by: float | None = None
+    ) -> None:
         if function not in self.functions:
             raise KeyError(f"no job named {function}")
         key = job_id or f"{function}:{id(args)}"

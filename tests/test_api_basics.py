@@ -12,10 +12,14 @@ from tests.factories import auth, make_organizer, make_world, volunteer_body
 async def test_create_group_campaign_event_with_shifts(client: httpx.AsyncClient) -> None:
     _, token = await make_organizer("uaw-local")
     h = auth(token)
-    r = await client.post("/api/v1/groups", json={"slug": "west-side", "name": "West Side", "postal_code": "60614"}, headers=h)
+    r = await client.post(
+        "/api/v1/groups", json={"slug": "west-side", "name": "West Side", "postal_code": "60614"}, headers=h
+    )
     assert r.status_code == 201, r.text
     assert r.json()["organization"] == "uaw-local"
-    r = await client.post("/api/v1/campaigns", json={"slug": "may-day", "name": "May Day", "starts_on": "2027-05-01"}, headers=h)
+    r = await client.post(
+        "/api/v1/campaigns", json={"slug": "may-day", "name": "May Day", "starts_on": "2027-05-01"}, headers=h
+    )
     assert r.status_code == 201, r.text
     body: dict[str, Any] = {
         "title": "Rally at City Hall",
@@ -25,7 +29,12 @@ async def test_create_group_campaign_event_with_shifts(client: httpx.AsyncClient
         "timezone": "America/Chicago",
         "location": {"venue": "City Hall", "postal_code": "60602"},
         "shifts": [
-            {"starts_at": "2027-05-01T10:00:00-05:00", "ends_at": "2027-05-01T12:00:00-05:00", "capacity": 50, "target": 40}
+            {
+                "starts_at": "2027-05-01T10:00:00-05:00",
+                "ends_at": "2027-05-01T12:00:00-05:00",
+                "capacity": 50,
+                "target": 40,
+            }
         ],
     }
     r = await client.post("/api/v1/events", json=body, headers=h)
@@ -55,12 +64,24 @@ async def test_signup_waitlist_and_promotion(client: httpx.AsyncClient) -> None:
     r = await client.patch(f"/api/v1/signups/{first}", json={"status": "cancelled"}, headers=w["headers"])
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     roster = {s["volunteer"]["name"]: s["status"] for s in (await client.get(url, headers=w["headers"])).json()["data"]}
-    assert roster == {"Volunteer 1": "cancelled", "Volunteer 2": "signed_up", "Volunteer 3": "signed_up", "Volunteer 4": "waitlisted"}
+    assert roster == {
+        "Volunteer 1": "cancelled",
+        "Volunteer 2": "signed_up",
+        "Volunteer 3": "signed_up",
+        "Volunteer 4": "waitlisted",
+    }
     # cancelling twice is harmless
     r = await client.patch(f"/api/v1/signups/{first}", json={"status": "cancelled"}, headers=w["headers"])
     assert r.status_code == 200
     shift = (await client.get(f"/api/v1/shifts/{w['shift'].id}", headers=w["headers"])).json()
-    assert shift["counts"] == {"signed_up": 2, "confirmed": 0, "waitlisted": 1, "cancelled": 1, "attended": 0, "no_show": 0}
+    assert shift["counts"] == {
+        "signed_up": 2,
+        "confirmed": 0,
+        "waitlisted": 1,
+        "cancelled": 1,
+        "attended": 0,
+        "no_show": 0,
+    }
 
 
 async def test_same_person_twice_is_409_and_matched_by_phone(client: httpx.AsyncClient) -> None:

@@ -27,7 +27,9 @@ async def test_public_events_near_postal_code(client: httpx.AsyncClient) -> None
 async def test_public_signup_does_not_leak_known_contact(client: httpx.AsyncClient) -> None:
     w = await make_world()
     url = f"/api/v1/public/shifts/{w['shift'].id}/signups"
-    first = await client.post(url, json={"volunteer": {"name": "Ana", "phone": "3125550101", "email": "ana@example.org"}})
+    first = await client.post(
+        url, json={"volunteer": {"name": "Ana", "phone": "3125550101", "email": "ana@example.org"}}
+    )
     assert first.status_code == 201, first.text
     assert first.json()["manage_url"].startswith("http://testserver/signups/")
     other = await make_shift(w["event"])

@@ -89,8 +89,13 @@ async def seed(force: bool = False) -> dict[str, str]:
                 group="nurses-local",
                 campaign=None,
                 timezone=ZONE,
-                location=LocationIn(venue="Mercy Hospital main gate", address="2525 S Michigan Ave",
-                                    city="Chicago", region="IL", postal_code="60616"),
+                location=LocationIn(
+                    venue="Mercy Hospital main gate",
+                    address="2525 S Michigan Ave",
+                    city="Chicago",
+                    region="IL",
+                    postal_code="60616",
+                ),
             ),
         )
         tomorrow = today + timedelta(days=1)
@@ -140,8 +145,14 @@ async def seed(force: bool = False) -> dict[str, str]:
                 campaign="day-of-action",
                 timezone=ZONE,
                 virtual_url="https://meet.example.org/phonebank",
-                shifts=[ShiftIn(starts_at=at(today + timedelta(days=3), 18), ends_at=at(today + timedelta(days=3), 20),
-                                capacity=25, target=15)],
+                shifts=[
+                    ShiftIn(
+                        starts_at=at(today + timedelta(days=3), 18),
+                        ends_at=at(today + timedelta(days=3), 20),
+                        capacity=25,
+                        target=15,
+                    )
+                ],
             ),
         )
 

@@ -47,10 +47,14 @@ async def find_events(
         query = query.filter(campaign__slug=campaign)
     upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
     starts: dict[int, datetime] = {}
-    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related("group", "campaign", "organization")
+    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(
+        "group", "campaign", "organization"
+    )
     if candidates:
-        rows = await upcoming.filter(event_id__in=[e.id for e in candidates]).order_by("starts_at").values_list(
-            "event_id", "starts_at"
+        rows = (
+            await upcoming.filter(event_id__in=[e.id for e in candidates])
+            .order_by("starts_at")
+            .values_list("event_id", "starts_at")
         )
         for event_id, starts_at in rows:
             starts.setdefault(event_id, starts_at)

@@ -90,5 +90,7 @@ async def turnout(
             {"event": e["id"], "title": e["title"], "group": names[e["group_id"]], "status": str(e["status"])}
             | _finish(dict(row))
         )
-    groups_out = [{"group": names[gid]} | _finish(row) for gid, row in sorted(per_group.items(), key=lambda x: names[x[0]])]
+    groups_out = [
+        {"group": names[gid]} | _finish(row) for gid, row in sorted(per_group.items(), key=lambda x: names[x[0]])
+    ]
     return scope | {"totals": _finish(total), "groups": groups_out, "events": events_out}
