@@ -1,0 +1,93 @@
+"""The `mobilize` console script, run as a real process against the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+import httpx
+
+from mobilize.models import ConsentRecord, Relationship, Volunteer
+from tests.factories import auth, make_world, volunteer_body
+
+
+async def run_cli(database_url: str, *args: str) -> tuple[int, str, str]:
+    env = dict(os.environ, DATABASE_URL=database_url, LOG_LEVEL="warning")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mobilize.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_organizer_create_prints_a_working_token(migrated: str, client: httpx.AsyncClient) -> None:
+    code, out, err = await run_cli(
+        migrated, "organizer", "create", "--email", "Sam@Example.org", "--name", "Sam", "--org", "teamsters-705"
+    )
+    assert code == 0, err
+    token = out.strip().splitlines()[-1]
+    r = await client.post("/api/v1/groups", json={"slug": "yard", "name": "Yard"}, headers=auth(token))
+    assert r.status_code == 201 and r.json()["organization"] == "teamsters-705"
+    code, out, err = await run_cli(migrated, "organizer", "create", "--email", "x", "--name", "X", "--org", "a")
+    assert code != 0 and "email" in err
+
+
+async def test_import_volunteers_reports_rejects_and_is_idempotent(migrated: str, tmp_path: Path) -> None:
+    await make_world("local-7")
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,phone,email,postal_code,sms_opt_in,sms_consent_words\n"
+        "Ana,(312) 555-0101,ana@example.org,60614,yes,I agree to texts from Local 7\n"
+        "Ben,not a phone,,60614,,\n"
+        "Cy,,cy@example.org,60614,,\n"
+        "Di,3125550102,,60614,yes,\n"
+        "Ed,,,,,\n"
+    )
+    code, out, err = await run_cli(migrated, "import", "volunteers", str(path), "--org", "local-7")
+    assert code == 0, err
+    assert "imported 2 volunteers; rejected 3 rows" in out
+    assert "line 3: phone" in out and "line 5: sms_opt_in needs sms_consent_words" in out
+    code, out, _ = await run_cli(migrated, "import", "volunteers", str(path), "--org", "local-7")
+    assert "imported 2 volunteers" in out
+    assert await Volunteer.all().count() == 2
+    assert await ConsentRecord.filter(words="I agree to texts from Local 7").count() == 1
+    assert await Relationship.filter(source="import").count() == 2
+    code, _, err = await run_cli(migrated, "import", "volunteers", str(path), "--org", "nope")
+    assert code != 0 and "no organization" in err
+
+
+async def test_export_writes_everything_the_organization_owns(
+    migrated: str, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    mine = await make_world("local-1")
+    theirs = await make_world("local-2")
+    for n, w in ((1, mine), (2, theirs)):
+        r = await client.post(f"/api/v1/shifts/{w['shift'].id}/signups", json=volunteer_body(n), headers=w["headers"])
+        assert r.status_code == 201
+    out = tmp_path / "export"
+    code, stdout, err = await run_cli(migrated, "export", "--org", "local-1", "--out", str(out))
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {
+        "groups": 1,
+        "campaigns": 1,
+        "events": 1,
+        "shifts": 1,
+        "signups": 1,
+        "volunteers": 1,
+        "consent_records": 0,
+    }
+    volunteers = list(csv.DictReader((out / "volunteers.csv").open()))
+    assert [v["phone"] for v in volunteers] == ["+13125550001"]
+    events = [json.loads(line) for line in (out / "events.jsonl").open()]
+    assert events[0]["title"] == "Picket at the gate" and events[0]["timezone"] == "America/Chicago"
