@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await db.init_db(settings.database_url)
-        app.state.queue = await open_queue(settings.redis_url)
+        app.state.queue = await open_queue(settings)
         if settings.redis_url:
             app.state.limiter = RedisLimiter(app.state.queue.pool)
         else:

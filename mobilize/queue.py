@@ -65,14 +65,15 @@ class InProcessQueue:
         self._stopping = asyncio.Event()
 
     @classmethod
-    def from_module(cls, module_name: str = JOBS_MODULE) -> InProcessQueue:
+    def from_module(cls, module_name: str = JOBS_MODULE, settings: Any = None) -> InProcessQueue:
         module = importlib.import_module(module_name)
-        settings = module.WorkerSettings
-        functions = {f.__name__: f for f in settings.functions}
+        worker = module.WorkerSettings
+        functions = {f.__name__: f for f in worker.functions}
         cron = list(getattr(module, "IN_PROCESS_CRON", []))
         queue = cls(functions, cron)
-        queue.startup = getattr(settings, "on_startup", None)  # type: ignore[attr-defined]
-        queue.shutdown = getattr(settings, "on_shutdown", None)  # type: ignore[attr-defined]
+        queue.ctx["settings"] = settings
+        queue.startup = getattr(worker, "on_startup", None)  # type: ignore[attr-defined]
+        queue.shutdown = getattr(worker, "on_shutdown", None)  # type: ignore[attr-defined]
         return queue
 
     async def start(self) -> None:
@@ -138,9 +139,9 @@ class InProcessQueue:
             await self.shutdown(self.ctx)  # type: ignore[attr-defined]
 
 
-async def open_queue(redis_url: str | None) -> RedisQueue | InProcessQueue:
-    if redis_url:
-        return await RedisQueue.connect(redis_url)
-    queue = InProcessQueue.from_module()
+async def open_queue(settings: Any) -> RedisQueue | InProcessQueue:
+    if settings.redis_url:
+        return await RedisQueue.connect(settings.redis_url)
+    queue = InProcessQueue.from_module(settings=settings)
     await queue.start()
     return queue

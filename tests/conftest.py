@@ -114,6 +114,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "message",
     "consent_record",
     "relationship",
     "signup",

@@ -8,22 +8,30 @@ import msgpack
 from arq import cron
 
 from mobilize import db
+from mobilize.channels.email import email_sender
+from mobilize.channels.sms import sms_sender
 from mobilize.queue import redis_settings
 from mobilize.settings import get_settings
+from workers.messages import deliver_message, sweep_outbox
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
-IN_PROCESS_CRON: list[tuple[Any, float]] = []
+IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5)]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    settings = get_settings()
+    settings = ctx.get("settings") or get_settings()
     ctx["settings"] = settings
+    ctx["sms"] = sms_sender(settings)
+    ctx["email"] = email_sender(settings)
     if not ctx.get("db_ready"):
         await db.init_db(settings.database_url)
         ctx["db_owner"] = True
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    for channel in ("sms", "email"):
+        if channel in ctx:
+            await ctx[channel].close()
     if ctx.get("db_owner"):
         await db.close_db()
 
@@ -37,7 +45,7 @@ def _deserialize(data: bytes) -> Any:
 
 
 class WorkerSettings:
-    functions: list[Any] = []
+    functions: list[Any] = [deliver_message, sweep_outbox]
     cron_jobs = [cron(job, second=set(range(0, 60, int(every)))) for job, every in IN_PROCESS_CRON]
     on_startup = startup
     on_shutdown = shutdown

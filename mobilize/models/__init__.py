@@ -3,6 +3,7 @@
 from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, Role
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.groups import ActionGroup, Campaign
+from mobilize.models.messages import Channel, Message, MessageKind, MessageState
 from mobilize.models.people import (
     ConsentAction,
     ConsentChannel,
@@ -19,6 +20,7 @@ __all__ = [
     "ActionGroup",
     "ApiToken",
     "Campaign",
+    "Channel",
     "ConsentAction",
     "ConsentChannel",
     "ConsentRecord",
@@ -27,6 +29,9 @@ __all__ = [
     "EventStatus",
     "EventType",
     "Membership",
+    "Message",
+    "MessageKind",
+    "MessageState",
     "Organization",
     "Organizer",
     "Relationship",

@@ -58,6 +58,9 @@ class Event(Model):
     country = fields.CharField(max_length=2, default="US")
     lat = fields.FloatField(null=True)
     lon = fields.FloatField(null=True)
+    # The organizer reveals the street address (and the exact point) only to people signed up. The
+    # database default fills the rows that existed before the column did.
+    address_after_signup = fields.BooleanField(default=False, db_default=False)
     virtual_url = fields.CharField(max_length=500, default="")
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.SCHEDULED)

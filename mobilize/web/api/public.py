@@ -12,6 +12,7 @@ from mobilize.services.errors import Invalid
 from mobilize.web.api.common import parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
+from mobilize.web.jobs import notify
 
 
 async def list_public_events(request: Request) -> JSONResponse:
@@ -52,6 +53,7 @@ async def public_signup(request: Request) -> JSONResponse:
         referrer=data.referrer,
         sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
     )
+    await notify(request, result)
     # Anyone can type anyone's phone number: answer nothing we knew before this request, and hand out
     # the manage link only to a person we met just now (others get it by SMS or email).
     body = signup_json(request, result.signup, contact_visible=False, zone=event.timezone)

@@ -13,6 +13,7 @@ from mobilize.services.errors import NotFound
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import signup_json
 from mobilize.web.forms import contact_from, sms_consent_from
+from mobilize.web.jobs import notify
 
 
 @authed
@@ -39,6 +40,7 @@ async def create_signup(request: Request, actor: Actor) -> JSONResponse:
         referrer=data.referrer,
         sms_consent=sms_consent_from(request, data.volunteer, settings, source=f"api:{actor.organizer_id}"),
     )
+    await notify(request, result)
     return JSONResponse(
         signup_json(request, result.signup, contact_visible=True, zone=shift.event.timezone), status_code=201
     )
@@ -67,6 +69,7 @@ async def update_signup(request: Request, actor: Actor) -> JSONResponse:
     actor.require_writer(signup.shift.event.group_id)
     data = await parse_body(request, SignupPatch)
     result = await signups.set_status(signup.id, SignupStatus(data.status))
+    await notify(request, result)
     known = await people.has_relationship(actor.organization_id, [signup.volunteer_id])
     return JSONResponse(
         signup_json(request, result.signup, contact_visible=bool(known), zone=signup.shift.event.timezone)

@@ -1,0 +1,1 @@
+"""Outbound channels: plain values in, a result out; no models, no database."""

@@ -1,0 +1,35 @@
+"""What every channel takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    to: str  # E.164
+    body: str
+    reference: str  # our message id, echoed in status callbacks
+    validity_seconds: int | None = None  # the provider drops the message after this
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """`retryable`: try again later (rate limit, outage). `opted_out`: the provider says the person sent
+    STOP. `invalid_recipient`: the address can never work. Otherwise a failure is final."""
+
+    ok: bool
+    provider_id: str | None = None
+    error: str = ""
+    retryable: bool = False
+    opted_out: bool = False
+    invalid_recipient: bool = False

@@ -1,0 +1,12 @@
+"""Public links that leave the web app (in SMS, email and exports). Paths mirror the routing table;
+tests/test_links.py checks them against `url_path_for`, so they cannot drift."""
+
+from __future__ import annotations
+
+
+def manage_url(base_url: str, token: str) -> str:
+    return f"{base_url}/signups/{token}"
+
+
+def event_url(base_url: str, event_id: int) -> str:
+    return f"{base_url}/events/{event_id}"

@@ -1,0 +1,67 @@
+"""The outbox: every SMS and email we send, as a row with its due time, state and provider id.
+
+The database is the schedule; the queue only carries "deliver message N now". A message is unique per
+`dedupe_key` (e.g. one confirmation per sign-up and channel), so re-running whatever created it is harmless.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class MessageKind(StrEnum):
+    CONFIRMATION = "confirmation"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+
+
+class MessageState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class Message(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Organization", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    volunteer: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Volunteer", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    signup: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Signup", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharEnumField(Channel, max_length=8)
+    kind = fields.CharEnumField(MessageKind, max_length=32)
+    to_address = fields.CharField(max_length=254)
+    subject = fields.CharField(max_length=300, default="")
+    body = fields.TextField()
+    due_at = fields.DatetimeField(db_index=True)
+    expires_at = fields.DatetimeField(null=True)  # not worth sending after this (the shift has started)
+    state = fields.CharEnumField(MessageState, max_length=16, default=MessageState.PENDING, db_index=True)
+    skip_reason = fields.CharField(max_length=200, default="")
+    provider_id = fields.CharField(max_length=64, null=True, db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    dedupe_key = fields.CharField(max_length=200, unique=True)
+    claimed_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "message"

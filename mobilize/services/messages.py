@@ -1,0 +1,202 @@
+"""The outbox: composing messages for sign-ups, claiming them for delivery exactly once, and recording
+what the channel said. Jobs in workers/messages.py call these; the channels never see a model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from mobilize import links
+from mobilize.channels.base import OutgoingEmail, OutgoingSms, SendResult
+from mobilize.models import (
+    Channel,
+    ConsentAction,
+    ConsentChannel,
+    ConsentRecord,
+    EmailStatus,
+    Message,
+    MessageKind,
+    MessageState,
+    Signup,
+    SignupStatus,
+    SmsStatus,
+    Volunteer,
+)
+
+MAX_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=10)  # a worker that claimed a message and vanished (killed) this long ago
+SMS_FOOTER = "Reply STOP to opt out."
+
+
+class Sender(Protocol):
+    async def send(self, message: Any) -> SendResult: ...
+
+
+def when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """'Sat May 1, 10:00 AM-12:00 PM CDT' in the event's zone."""
+    tz = ZoneInfo(zone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    day = start.strftime("%a %b %-d")
+    return f"{day}, {start:%-I:%M %p}-{end:%-I:%M %p %Z}"
+
+
+def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str, str]:
+    """(sms body, email subject, email text) for a sign-up message."""
+    shift = signup.shift
+    event = shift.event
+    org = event.organization.name
+    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    place = event.venue or event.city or ("online" if event.virtual_url else "")
+    where = f" at {place}" if place else ""
+    manage = links.manage_url(base_url, signup.volunteer.manage_token)
+    if kind == MessageKind.WAITLISTED:
+        lead = f"you're on the waitlist for {event.title}, {slot}. We'll tell you if a spot opens."
+        subject = f"Waitlisted: {event.title}"
+    elif kind == MessageKind.PROMOTED:
+        lead = f"a spot opened up! You're now signed up for {event.title}, {slot}{where}."
+        subject = f"You're in: {event.title}"
+    else:
+        lead = f"you're signed up for {event.title}, {slot}{where}."
+        subject = f"Signed up: {event.title}"
+    sms = f"{org}: {lead} Your shifts: {manage} {SMS_FOOTER}"
+    text = (
+        f"Hello {signup.volunteer.name or 'there'},\n\n{lead[0].upper()}{lead[1:]}\n\n"
+        f"Event page: {links.event_url(base_url, event.id)}\n"
+        f"See or drop your shifts: {manage}\n\n-- {org}"
+    )
+    return sms, subject, text
+
+
+async def plan_signup_messages(signup_ids: list[int], kind: MessageKind, base_url: str, now: datetime) -> list[int]:
+    """Create the outbox rows (SMS if the person opted in, and email) for these sign-ups; idempotent per
+    (sign-up, kind, channel). Returns the ids of rows waiting to be delivered."""
+    if not signup_ids:
+        return []
+    signups = await Signup.filter(id__in=signup_ids).prefetch_related("shift__event__organization", "volunteer")
+    ids: list[int] = []
+    for signup in signups:
+        shift, volunteer = signup.shift, signup.volunteer
+        sms, subject, text = _compose(signup, kind, base_url)
+        wanted: list[tuple[Channel, str, str, str]] = []
+        if volunteer.phone and volunteer.sms_status == SmsStatus.OPTED_IN:
+            wanted.append((Channel.SMS, volunteer.phone, "", sms))
+        if volunteer.email and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN):
+            wanted.append((Channel.EMAIL, volunteer.email, subject, text))
+        for channel, address, subj, body in wanted:
+            key = f"signup:{signup.id}:{kind.value}:{channel.value}"
+            try:
+                async with in_transaction():
+                    row = await Message.create(
+                        organization_id=shift.event.organization_id,
+                        volunteer=volunteer,
+                        signup=signup,
+                        channel=channel,
+                        kind=kind,
+                        to_address=address,
+                        subject=subj,
+                        body=body,
+                        due_at=now,
+                        expires_at=shift.starts_at,
+                        dedupe_key=key,
+                    )
+                ids.append(row.id)
+            except IntegrityError:
+                existing = await Message.get_or_none(dedupe_key=key, state=MessageState.PENDING)
+                if existing:
+                    ids.append(existing.id)
+    return ids
+
+
+async def claim(message_id: int, now: datetime) -> Message | None:
+    """Take a due message for delivery; only one caller ever wins (conditional UPDATE)."""
+    won = await Message.filter(id=message_id, state=MessageState.PENDING, due_at__lte=now).update(
+        state=MessageState.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+    )
+    if not won:
+        return None
+    return await Message.get(id=message_id).prefetch_related("volunteer")
+
+
+async def _finish(message: Message, now: datetime, **changes: Any) -> None:
+    await Message.filter(id=message.id, state=MessageState.SENDING).update(updated_at=now, **changes)
+    for key, value in changes.items():
+        setattr(message, key, value)
+
+
+def backoff(attempt: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempt - 1), 1800))
+
+
+async def deliver(message_id: int, sms: Sender, email: Sender, now: datetime | None = None) -> Message | None:
+    """Deliver one message at most once: claim it, check it is still wanted, send, record the outcome.
+    Returns the message, or None when it was not due or someone else had it."""
+    now = now or datetime.now(UTC)
+    message = await claim(message_id, now)
+    if message is None:
+        return None
+    volunteer: Volunteer | None = message.volunteer
+    if message.expires_at and now >= message.expires_at:
+        await _finish(message, now, state=MessageState.SKIPPED, skip_reason="too late: the shift has started")
+        return message
+    if message.channel == Channel.SMS and (volunteer is None or volunteer.sms_status != SmsStatus.OPTED_IN):
+        await _finish(message, now, state=MessageState.SKIPPED, skip_reason="no SMS consent (opted out)")
+        return message
+    if message.channel == Channel.SMS:
+        validity = None
+        if message.expires_at:
+            validity = max(1, min(36_000, int((message.expires_at - now).total_seconds())))
+        result = await sms.send(OutgoingSms(message.to_address, message.body, str(message.id), validity))
+    else:
+        result = await email.send(
+            OutgoingEmail(message.to_address, message.subject, message.body, None, str(message.id))
+        )
+    if result.ok:
+        await _finish(message, now, state=MessageState.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
+    elif result.retryable and message.attempts < MAX_ATTEMPTS:
+        await _finish(
+            message, now, state=MessageState.PENDING, due_at=now + backoff(message.attempts), last_error=result.error
+        )
+    elif result.opted_out and volunteer is not None:
+        await _finish(message, now, state=MessageState.FAILED, last_error=result.error)
+        await record_provider_opt_out(volunteer, result.error)
+    else:
+        await _finish(message, now, state=MessageState.FAILED, last_error=result.error or "failed")
+    return message
+
+
+async def record_provider_opt_out(volunteer: Volunteer, detail: str) -> None:
+    """The provider refused because the person texted STOP to it: honour it everywhere, and keep a record."""
+    if volunteer.sms_status == SmsStatus.OPTED_OUT:
+        return
+    await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_OUT)
+    await ConsentRecord.create(
+        volunteer=volunteer, channel=ConsentChannel.SMS, action=ConsentAction.REVOKED, source="provider", words=detail
+    )
+
+
+async def due_messages(now: datetime, limit: int = 1000) -> list[tuple[int, int]]:
+    """(id, attempts) of messages due now, after returning stale claims of vanished workers to the queue."""
+    await Message.filter(state=MessageState.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        state=MessageState.PENDING, updated_at=now
+    )
+    rows = (
+        await Message.filter(state=MessageState.PENDING, due_at__lte=now)
+        .order_by("due_at", "id")
+        .limit(limit)
+        .values_list("id", "attempts")
+    )
+    return [(int(i), int(a)) for i, a in rows]
+
+
+def job_id(message_id: int, attempts: int) -> str:
+    """Deterministic per attempt: enqueueing twice runs once, a retry after backoff is a new job."""
+    return f"message:{message_id}:{attempts}"
+
+
+def signup_kind(status: str) -> MessageKind:
+    return MessageKind.WAITLISTED if status == SignupStatus.WAITLISTED else MessageKind.CONFIRMATION

@@ -1,0 +1,22 @@
+"""Which messages a change in sign-ups calls for. Returns outbox rows for the caller to enqueue after
+its transaction has committed (the sweep finds any that a crash left behind)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mobilize.models import MessageKind
+from mobilize.services import messages
+from mobilize.services.signups import SignupResult
+
+
+async def after_signup(result: SignupResult, base_url: str) -> list[int]:
+    """The confirmation (or waitlist notice) of a new sign-up, and the news for anyone promoted."""
+    now = datetime.now(UTC)
+    ids: list[int] = []
+    if result.created:
+        kind = messages.signup_kind(str(result.signup.status))
+        ids += await messages.plan_signup_messages([result.signup.id], kind, base_url, now)
+    if result.promoted:
+        ids += await messages.plan_signup_messages([s.id for s in result.promoted], MessageKind.PROMOTED, base_url, now)
+    return ids

@@ -1,0 +1,136 @@
+"""The outbox: sign-ups create their messages once, jobs deliver each once, opt-outs and late ones skip."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from mobilize.channels.base import SendResult
+from mobilize.models import Message, MessageState, SmsStatus, Volunteer
+from mobilize.services import messages
+from tests.factories import make_world, volunteer_body
+
+
+async def drain(app: Any) -> None:
+    await app.state.queue.drain()
+
+
+async def test_signup_sends_confirmation_sms_and_email_once(app: Any, client: httpx.AsyncClient) -> None:
+    w = await make_world(capacity=1)
+    sms, email = app.state.queue.ctx["sms"], app.state.queue.ctx["email"]
+    sms.sent.clear()
+    email.sent.clear()
+    url = f"/api/v1/public/shifts/{w['shift'].id}/signups"
+    r = await client.post(url, json=volunteer_body(1, sms_opt_in=True))
+    assert r.status_code == 201
+    await drain(app)
+    assert [m.to for m in sms.sent] == ["+13125550001"]
+    assert "you're signed up for Picket at the gate" in sms.sent[0].body and "Reply STOP" in sms.sent[0].body
+    assert sms.sent[0].validity_seconds is not None and sms.sent[0].validity_seconds <= 36_000
+    assert [m.to for m in email.sent] == ["v1@example.org"]
+    # no SMS consent -> email only; full shift -> waitlist notice
+    r = await client.post(url, json=volunteer_body(2))
+    assert r.json()["status"] == "waitlisted"
+    await drain(app)
+    assert len(sms.sent) == 1
+    assert email.sent[-1].subject.startswith("Waitlisted:")
+    # a sweep finds nothing more to send, and running the job again sends nothing twice
+    ctx = app.state.queue.ctx
+    from workers.messages import deliver_message, sweep_outbox
+
+    assert await sweep_outbox(ctx) == 0
+    for row in await Message.all():
+        assert await deliver_message(ctx, row.id) == "not due or taken"
+    assert len(sms.sent) == 1 and len(email.sent) == 2
+    assert await Message.filter(state=MessageState.SENT).count() == 3
+
+
+async def test_promotion_is_announced(app: Any, client: httpx.AsyncClient) -> None:
+    w = await make_world(capacity=1)
+    email = app.state.queue.ctx["email"]
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    first = (await client.post(url, json=volunteer_body(1), headers=w["headers"])).json()
+    await client.post(url, json=volunteer_body(2), headers=w["headers"])
+    await drain(app)
+    email.sent.clear()
+    r = await client.patch(f"/api/v1/signups/{first['id']}", json={"status": "cancelled"}, headers=w["headers"])
+    assert r.status_code == 200
+    await drain(app)
+    assert [(m.to, m.subject) for m in email.sent] == [("v2@example.org", "You're in: Picket at the gate")]
+
+
+class Recorder:
+    def __init__(self, results: list[SendResult]) -> None:
+        self.results = results
+        self.sent: list[Any] = []
+
+    async def send(self, message: Any) -> SendResult:
+        self.sent.append(message)
+        return self.results.pop(0) if self.results else SendResult(ok=True, provider_id="SM1")
+
+
+async def _one_sms(w: dict[str, Any], client: httpx.AsyncClient) -> Message:
+    r = await client.post(
+        f"/api/v1/shifts/{w['shift'].id}/signups",
+        json={"volunteer": {"phone": "+13125550009", "sms_opt_in": True}},
+        headers=w["headers"],
+    )
+    assert r.status_code == 201
+    message = await Message.get(channel="sms")
+    # take it back from the in-process queue so this test drives delivery itself
+    await Message.filter(id=message.id).update(state=MessageState.PENDING, attempts=0)
+    return message
+
+
+async def test_opted_out_number_receives_nothing(app: Any, client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    await drain(app)
+    message = await _one_sms(w, client)
+    await drain(app)
+    await Message.filter(id=message.id).update(state=MessageState.PENDING)
+    await Volunteer.filter(phone="+13125550009").update(sms_status=SmsStatus.OPTED_OUT)
+    sender = Recorder([])
+    done = await messages.deliver(message.id, sender, sender)
+    assert done is not None and done.state == MessageState.SKIPPED and sender.sent == []
+
+
+async def test_retry_then_provider_opt_out_and_too_late(app: Any, client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    message = await _one_sms(w, client)
+    await drain(app)
+    await Message.filter(id=message.id).update(state=MessageState.PENDING, attempts=0)
+    now = datetime.now(UTC)
+    sender = Recorder(
+        [SendResult(ok=False, retryable=True, error="429"), SendResult(ok=False, opted_out=True, error="21610")]
+    )
+    first = await messages.deliver(message.id, sender, sender, now=now)
+    assert first is not None and first.state == MessageState.PENDING
+    assert await messages.deliver(message.id, sender, sender, now=now) is None  # not due until the backoff ends
+    second = await messages.deliver(message.id, sender, sender, now=now + timedelta(minutes=5))
+    assert second is not None and second.state == MessageState.FAILED
+    assert (await Volunteer.get(phone="+13125550009")).sms_status == SmsStatus.OPTED_OUT
+    # a message whose shift has started is skipped, not sent late
+    late = await Message.create(
+        volunteer_id=second.volunteer_id,
+        channel="email",
+        kind="confirmation",
+        to_address="x@example.org",
+        body="b",
+        due_at=now,
+        expires_at=now - timedelta(minutes=1),
+        dedupe_key="late",
+    )
+    result = await messages.deliver(late.id, sender, sender, now=now)
+    assert result is not None and result.state == MessageState.SKIPPED and "too late" in result.skip_reason
+
+
+async def test_stale_claim_is_returned_to_the_queue(app: Any, client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    message = await _one_sms(w, client)
+    await drain(app)
+    now = datetime.now(UTC)
+    await Message.filter(id=message.id).update(state=MessageState.SENDING, claimed_at=now - timedelta(minutes=30))
+    due = await messages.due_messages(now)
+    assert message.id in [i for i, _ in due]
