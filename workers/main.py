@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgpack
 from arq import cron
 
 from mobilize import db
 from mobilize.channels.email import email_sender
 from mobilize.channels.sms import sms_sender
-from mobilize.queue import redis_settings
+from mobilize.queue import deserialize, redis_settings, serialize
 from mobilize.settings import get_settings
 from workers.messages import deliver_message, sweep_outbox
 
@@ -36,14 +35,6 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await db.close_db()
 
 
-def _serialize(obj: Any) -> bytes:
-    return msgpack.packb(obj, datetime=True)  # type: ignore[no-any-return]
-
-
-def _deserialize(data: bytes) -> Any:
-    return msgpack.unpackb(data, timestamp=3)
-
-
 class WorkerSettings:
     functions: list[Any] = [deliver_message, sweep_outbox]
     cron_jobs = [cron(job, second=set(range(0, 60, int(every)))) for job, every in IN_PROCESS_CRON]
@@ -51,8 +42,8 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
     health_check_interval = 60
-    job_serializer = _serialize
-    job_deserializer = _deserialize
+    job_serializer = serialize
+    job_deserializer = deserialize
     poll_delay = 0.05
     max_jobs = 50
     keep_result = 3600
