@@ -111,3 +111,17 @@ async def test_turnout_counts(client: httpx.AsyncClient) -> None:
     totals = r.json()["totals"]
     assert totals["signups"] == 4 and totals["attended"] == 2 and totals["no_show"] == 1 and totals["confirmed"] == 1
     assert totals["show_rate"] == round(2 / 3, 4)
+
+
+async def test_capacity_changes_respect_taken_seats_and_promote(client: httpx.AsyncClient) -> None:
+    w = await make_world(capacity=2)
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    for n in range(1, 5):
+        await client.post(url, json=volunteer_body(n), headers=w["headers"])
+    shift_url = f"/api/v1/shifts/{w['shift'].id}"
+    r = await client.patch(shift_url, json={"capacity": 1}, headers=w["headers"])
+    assert r.status_code == 409 and r.json()["error"]["fields"] == {"capacity": "at least 2"}
+    r = await client.patch(shift_url, json={"capacity": 3, "target": 3}, headers=w["headers"])
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"]["signed_up"] == 3 and r.json()["counts"]["waitlisted"] == 1
+    assert r.json()["capacity"] == 3 and r.json()["target"] == 3

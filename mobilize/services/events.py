@@ -285,11 +285,19 @@ async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
         if "starts_at" in changes or "ends_at" in changes:
             shift.starts_at, shift.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
             shift.sequence += 1
-        for key in ("capacity", "target"):
-            if key in changes:
-                setattr(shift, key, changes[key])
-        await shift.save(update_fields=["starts_at", "ends_at", "capacity", "target", "sequence", "updated_at"])
+        if "target" in changes:
+            shift.target = changes["target"]
+        await shift.save(update_fields=["starts_at", "ends_at", "target", "sequence", "updated_at"])
         if "capacity" in changes:
+            # Conditional, like every write to a seat count: never below the seats already taken.
+            resized = await Shift.filter(id=shift.id, filled__lte=changes["capacity"]).update(capacity=changes["capacity"])
+            if not resized:
+                taken = (await Shift.get(id=shift.id)).filled
+                raise Conflict(
+                    f"{taken} people hold seats on this shift; the capacity cannot go below that",
+                    code="capacity_below_signups",
+                    fields={"capacity": f"at least {taken}"},
+                )
             await fill_from_waitlist(shift.id)
     return await get_shift(actor, shift.id)
 
