@@ -2,25 +2,527 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import NoMatchFound
+
+from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Signup, SignupSource, SignupStatus, Visibility
+from mobilize.schemas import VolunteerIn
+from mobilize.services import public, signups, volunteer_pages
+from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
+from mobilize.web.api.public import limit_public_signup
+from mobilize.web.csrf import csrf_protect, csrf_token
+from mobilize.web.forms import contact_from, sms_consent_from
+from mobilize.web.jobs import notify
+from mobilize.web.urls import public_url
+
+STATIC_DIR = Path(__file__).parent / "static"
+RADIUS_CHOICES = (5, 10, 25, 40, 80, 160, 300)
+DEFAULT_RADIUS_KM = 40
+DONE_KEY = "signup_done"  # session: the sign-up this browser just made, for the confirmation page
+DONE_TTL_SECONDS = 3600  # after that, a shared computer's next user cannot reopen the page (and its link)
+FLASH_KEY = "flash"  # session: a one-time message for the volunteer's own page
+FORM_FIELDS = ("shift", "name", "phone", "email", "postal_code", "referrer")
+STATUS_LABELS = {
+    SignupStatus.SIGNED_UP: "Signed up",
+    SignupStatus.CONFIRMED: "Confirmed",
+    SignupStatus.WAITLISTED: "On the waitlist",
+    SignupStatus.CANCELLED: "Dropped",
+    SignupStatus.ATTENDED: "Attended",
+    SignupStatus.NO_SHOW: "Missed",
+}
+SEAT_HOLDING = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED})
+
+
+# ---- times, always in the event's zone --------------------------------------------------------
+
+
+def _clock(moment: datetime) -> str:
+    # Built by hand: %-I is not portable and %p follows the process locale.
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _day(moment: datetime, today: datetime) -> str:
+    text = f"{moment:%a}, {moment:%b} {moment.day}"
+    return text if moment.year == today.year else f"{text}, {moment.year}"
+
+
+def format_span(starts_at: datetime, ends_at: datetime, zone: str, now: datetime | None = None) -> str:
+    """'Sat, May 1, 10:00 AM – 12:00 PM CDT' in `zone`; the year only when it is not the current one."""
+    tz = ZoneInfo(zone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    today = (now or datetime.now(UTC)).astimezone(tz)
+    head = f"{_day(start, today)}, {_clock(start)}"
+    if start.date() != end.date():
+        return f"{head} {start.tzname()} – {_day(end, today)}, {_clock(end)} {end.tzname()}"
+    if start.tzname() != end.tzname():  # a night shift across a daylight-saving change
+        return f"{head} {start.tzname()} – {_clock(end)} {end.tzname()}"
+    return f"{head} – {_clock(end)} {end.tzname()}"
+
+
+def type_label(event: Event) -> str:
+    return str(event.event_type).replace("_", " ").capitalize()
+
+
+# ---- what the templates show --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    id: int
+    when: str
+    starts_iso: str
+    capacity: int
+    seats_left: int
+    state: str  # open | waitlist | over | cancelled
+    under_way: bool
+
+    @property
+    def can_sign_up(self) -> bool:
+        return self.state in ("open", "waitlist")
+
+
+def shift_view(shift: Shift, event: Event, now: datetime) -> ShiftView:
+    seats_left = max(0, shift.capacity - shift.filled)
+    if event.status != EventStatus.SCHEDULED or shift.status != ShiftStatus.SCHEDULED:
+        state = "cancelled"
+    elif shift.ends_at <= now:
+        state = "over"
+    else:
+        state = "open" if seats_left else "waitlist"
+    return ShiftView(
+        id=shift.id,
+        when=format_span(shift.starts_at, shift.ends_at, event.timezone, now),
+        starts_iso=shift.starts_at.astimezone(ZoneInfo(event.timezone)).isoformat(),
+        capacity=shift.capacity,
+        seats_left=seats_left,
+        state=state,
+        under_way=shift.starts_at <= now < shift.ends_at,
+    )
+
+
+def place_lines(event: Event) -> list[str]:
+    locality = " ".join(p for p in (", ".join(p for p in (event.city, event.region) if p), event.postal_code) if p)
+    return [line for line in (event.venue, event.address, locality) if line]
+
+
+@dataclass(frozen=True)
+class EventCard:
+    id: int
+    title: str
+    kind: str
+    when: str
+    starts_iso: str
+    city: str
+    group: str
+    distance: str | None
+    more_shifts: int
+
+
+def event_card(found: public.Found, now: datetime) -> EventCard:
+    event = found.event
+    upcoming = [
+        s for s in getattr(event, "shift_list", []) if s.status == ShiftStatus.SCHEDULED and s.ends_at > now
+    ]
+    nxt = next((s for s in upcoming if s.starts_at == found.next_start), upcoming[0] if upcoming else None)
+    when = format_span(nxt.starts_at, nxt.ends_at, event.timezone, now) if nxt else ""
+    distance = None
+    if found.distance_km is not None:
+        distance = "less than 1 km away" if found.distance_km < 1 else f"{found.distance_km:.1f} km away"
+    return EventCard(
+        id=event.id,
+        title=event.title,
+        kind=type_label(event),
+        when=when,
+        starts_iso=found.next_start.astimezone(ZoneInfo(event.timezone)).isoformat(),
+        city=event.city,
+        group=event.group.name,
+        distance=distance,
+        more_shifts=max(0, len(upcoming) - 1),
+    )
+
+
+@dataclass(frozen=True)
+class SignupView:
+    id: int
+    title: str
+    event_path: str | None
+    when: str
+    starts_iso: str
+    status: str
+    status_label: str
+    place: list[str]
+    virtual_url: str
+    instructions: str
+    event_cancelled: bool
+    can_drop: bool
+    can_confirm: bool
+
+
+def signup_view(request: Request, signup: Signup, now: datetime) -> SignupView:
+    shift: Shift = signup.shift
+    event: Event = shift.event
+    status = SignupStatus(signup.status)
+    cancelled = event.status != EventStatus.SCHEDULED or shift.status != ShiftStatus.SCHEDULED
+    upcoming = shift.ends_at > now
+    live = status in volunteer_pages.LIVE_STATUSES and upcoming
+    label = STATUS_LABELS[status]
+    if cancelled and status != SignupStatus.CANCELLED:
+        label = "Cancelled by the organizers"
+    return SignupView(
+        id=signup.id,
+        title=event.title,
+        event_path=None if event.visibility == Visibility.PRIVATE else path(request, "pages:event", event_id=event.id),
+        when=format_span(shift.starts_at, shift.ends_at, event.timezone, now),
+        starts_iso=shift.starts_at.astimezone(ZoneInfo(event.timezone)).isoformat(),
+        status=status.value,
+        status_label=label,
+        place=place_lines(event),
+        virtual_url=event.virtual_url,
+        # Instructions are for people holding a seat, never for the public page.
+        instructions=event.instructions if upcoming and not cancelled and status in SEAT_HOLDING else "",
+        event_cancelled=cancelled,
+        can_drop=live and not cancelled,
+        can_confirm=live and not cancelled and status == SignupStatus.SIGNED_UP,
+    )
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+
+
+def path(request: Request, name: str, **params: Any) -> str:
+    """A path for a named route (mount prefix included), for links inside our own pages."""
+    return request.scope.get("root_path", "") + str(request.app.url_path_for(name, **params))
+
+
+def optional_path(request: Request, name: str, **params: Any) -> str | None:
+    try:
+        return path(request, name, **params)
+    except NoMatchFound:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _static_version(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    private: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page. `private` pages (a volunteer's data, a secret link in the URL) are never cached,
+    indexed, or sent as a Referer to other sites."""
+    context = {
+        "link": lambda name, **params: path(request, name, **params),
+        "csrf_token": lambda: csrf_token(request),  # called by templates with a form, so only they set a session
+        "css_url": path(request, "static", path="site.css") + "?v=" + _static_version("site.css"),
+        **context,
+    }
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status, headers=headers
+    )
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
+    return RedirectResponse(path(request, name, **params), status_code=303)  # 303: the browser GETs it
+
+
+def _sentence(message: str) -> str:
+    message = message.strip().rstrip(".")
+    return message[:1].upper() + message[1:] + "." if message else ""
+
+
+# ---- the event finder --------------------------------------------------------------------------
 
 
 async def finder(request: Request) -> Response:
-    raise NotImplementedError
+    q = request.query_params
+    postal_code = (q.get("postal_code") or "").strip()
+    campaign = (q.get("campaign") or "").strip()
+    radius_raw = (q.get("radius_km") or "").strip()
+    errors: dict[str, str] = {}
+    radius = float(DEFAULT_RADIUS_KM)
+    if radius_raw:
+        try:
+            radius = float(radius_raw)
+        except ValueError:
+            errors["radius_km"] = "Choose a distance in kilometres."
+    if len(postal_code) > 16:
+        errors["postal_code"] = "This postal code is too long."
+    found: list[public.Found] = []
+    if not errors:
+        try:
+            found = await public.find_events(near=postal_code or None, radius_km=radius, campaign=campaign or None)
+        except Invalid as exc:
+            if "near" in exc.fields:
+                errors["postal_code"] = (
+                    f"We don't know the postal code “{postal_code}”. Check it, or leave it empty to see every "
+                    "upcoming action."
+                )
+            if "radius_km" in exc.fields:
+                errors["radius_km"] = "Choose a distance between 1 and 1000 km."
+            if not errors:
+                errors["postal_code"] = _sentence(exc.message)
+    now = datetime.now(UTC)
+    shown: float = int(radius) if radius.is_integer() else radius
+    choices: list[float] = list(RADIUS_CHOICES)
+    if "radius_km" not in errors and shown not in choices:
+        choices = sorted([*choices, shown])  # a radius from a shared link stays selected
+    context = {
+        "postal_code": postal_code,
+        "radius": shown,
+        "radius_choices": choices,
+        "campaign": campaign,
+        "cards": [event_card(f, now) for f in found],
+        "searched": bool(postal_code),
+        "errors": errors,
+    }
+    return render(request, "finder.html", context, status=422 if errors else 200)
+
+
+# ---- an event and its sign-up form -------------------------------------------------------------
+
+
+def event_response(
+    request: Request,
+    event: Event,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    now = datetime.now(UTC)
+    shifts = [shift_view(s, event, now) for s in getattr(event, "shift_list", [])]
+    upcoming = [s for s in shifts if s.state != "over"]
+    values = dict(values or {})
+    open_ids = [str(s.id) for s in upcoming if s.can_sign_up]
+    if "shift" not in values and len(open_ids) == 1:
+        values["shift"] = open_ids[0]  # one choice: preselect it rather than make people tick it
+    context = {
+        "event": event,
+        "kind": type_label(event),
+        "place": place_lines(event),
+        "shifts": upcoming,
+        "past_count": len(shifts) - len(upcoming),
+        "can_sign_up": bool(open_ids) and event.status == EventStatus.SCHEDULED,
+        "cancelled": event.status != EventStatus.SCHEDULED,
+        "ics_path": optional_path(request, "feeds:event", event_id=event.id),
+        "consent_text": request.app.state.settings.sms_consent_text,
+        "values": values,
+        "errors": errors or {},
+        "notice": notice,
+    }
+    return render(request, "event.html", context, status=status, headers=headers)
 
 
 async def event_page(request: Request) -> Response:
-    raise NotImplementedError
+    event = await public.get_public_event(int(request.path_params["event_id"]))
+    # ?ref=... lets an organizer see which link or partner brought the sign-up.
+    return event_response(request, event, values={"referrer": (request.query_params.get("ref") or "")[:200]})
 
 
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in FORM_FIELDS:
+        raw = form.get(name)
+        values[name] = raw.strip() if isinstance(raw, str) else ""
+    values["referrer"] = values["referrer"][:200]
+    values["sms_opt_in"] = form.get("sms_opt_in") is not None
+    return values
+
+
+def _volunteer_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["loc"]:
+            errors.setdefault(str(err["loc"][0]), _sentence(message))
+        elif "sms_opt_in" in message:
+            errors.setdefault("sms_opt_in", "To get text messages, give a phone number too.")
+        else:
+            errors.setdefault("contact", "Give a phone number or an email address so we can reach you.")
+    return errors
+
+
+@csrf_protect
 async def event_signup(request: Request) -> Response:
-    raise NotImplementedError
+    settings = request.app.state.settings
+    event = await public.get_public_event(int(request.path_params["event_id"]))
+    values = _form_values(await request.form())
+    if event.status != EventStatus.SCHEDULED:
+        return event_response(request, event, notice="This action is cancelled; nobody can sign up.", status=409)
+    now = datetime.now(UTC)
+    open_ids = {s.id for s in getattr(event, "shift_list", []) if shift_view(s, event, now).can_sign_up}
+    errors: dict[str, str] = {}
+    shift_id = int(values["shift"]) if values["shift"].isdigit() else None
+    if shift_id not in open_ids:
+        errors["shift"] = "Choose a shift."
+    raw = {
+        "name": values["name"],
+        "phone": values["phone"] or None,
+        "email": values["email"] or None,
+        "postal_code": values["postal_code"],
+        "sms_opt_in": values["sms_opt_in"],
+    }
+    data = None
+    try:
+        data = VolunteerIn.model_validate(raw)
+    except ValidationError as exc:
+        errors.update(_volunteer_errors(exc))
+    contact = None
+    try:
+        # Checked even when the schema failed, so every problem shows at once rather than one per try.
+        contact = contact_from(data or VolunteerIn.model_construct(**raw), settings.phone_region, prefix="")
+    except Invalid as exc:
+        for name, message in exc.fields.items():
+            errors.setdefault(name, _sentence(message))
+    if errors or data is None or contact is None or shift_id is None:
+        return event_response(request, event, values=values, errors=errors, status=422)
+    try:
+        await limit_public_signup(request, contact.phone)
+        result = await signups.sign_up(
+            shift_id,
+            contact,
+            source=SignupSource.WEB,
+            referrer=values["referrer"],
+            sms_consent=sms_consent_from(request, data, settings, source="web_form"),
+        )
+    except RateLimited as exc:
+        notice = f"Too many sign-ups from here just now. Please try again in {exc.retry_after} seconds."
+        headers = {"Retry-After": str(exc.retry_after)}
+        return event_response(request, event, values=values, notice=notice, status=429, headers=headers)
+    except AlreadySignedUp:
+        # Say nothing about the existing sign-up: anyone can type anyone's phone number.
+        return render(request, "already.html", {"event": event}, status=409, private=True)
+    except Conflict as exc:  # the shift closed or ended while the form was open
+        notice = f"Sorry, {exc.message}. Please choose another shift."
+        return event_response(request, event, values=values, notice=notice, status=409)
+    except Invalid as exc:
+        errors = {("contact" if name == "volunteer" else name): _sentence(m) for name, m in exc.fields.items()}
+        return event_response(request, event, values=values, errors=errors, status=422)
+    await notify(request, result)  # the confirmation (with their page's link) goes to the phone or email on file
+    # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
+    request.session[DONE_KEY] = {"signup": result.signup.id, "new": result.new_volunteer, "at": int(time.time())}
+    return redirect(request, "pages:event-signed-up", event_id=event.id)
+
+
+async def signed_up(request: Request) -> Response:
+    event_id = int(request.path_params["event_id"])
+    done = request.session.get(DONE_KEY)
+    if (
+        not isinstance(done, dict)
+        or not isinstance(done.get("signup"), int)
+        or time.time() - float(done.get("at") or 0) >= DONE_TTL_SECONDS
+    ):
+        request.session.pop(DONE_KEY, None)
+        return redirect(request, "pages:event", event_id=event_id)
+    try:
+        signup, position = await volunteer_pages.signup_for_confirmation(done["signup"])
+    except NotFound:
+        return redirect(request, "pages:event", event_id=event_id)
+    shift: Shift = signup.shift
+    event: Event = shift.event
+    if event.id != event_id:
+        return redirect(request, "pages:event", event_id=event_id)
+    context = {
+        "event": event,
+        "place": place_lines(event),
+        "shift": shift_view(shift, event, datetime.now(UTC)),
+        "status": str(signup.status),
+        "position": position,
+        "name": signup.volunteer.name,
+        # Only a person the sign-up itself created sees their link here; an existing record's link goes
+        # to the phone or address on file, since the form does not prove who typed it.
+        "manage_path": path(request, "pages:manage", token=signup.volunteer.manage_token) if done.get("new") else None,
+        "ics_path": optional_path(request, "feeds:event", event_id=event.id),
+    }
+    return render(request, "signed_up.html", context, private=True)
+
+
+# ---- a volunteer's own page --------------------------------------------------------------------
 
 
 async def manage_page(request: Request) -> Response:
-    raise NotImplementedError
+    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    now = datetime.now(UTC)
+    rows = await signups.volunteer_signups(volunteer)
+    upcoming = [signup_view(request, s, now) for s in rows if s.shift.ends_at > now]
+    past = [signup_view(request, s, now) for s in reversed(rows) if s.shift.ends_at <= now]
+    feed_path = optional_path(request, "feeds:volunteer", token=volunteer.feed_token)
+    feed_url = public_url(request, feed_path) if feed_path else None
+    webcal_url = None
+    if feed_url:
+        webcal_url = "webcal://" + feed_url.split("://", 1)[1]  # Apple Calendar subscribes from webcal://
+    context = {
+        "volunteer": volunteer,
+        "token": volunteer.manage_token,
+        "upcoming": upcoming,
+        "past": past,
+        "feed_url": feed_url,
+        "webcal_url": webcal_url,
+        "flash": request.session.pop(FLASH_KEY, None),
+    }
+    return render(request, "manage.html", context, private=True)
 
 
+def _back_to_manage(request: Request, token: str, message: str) -> Response:
+    request.session[FLASH_KEY] = message
+    return redirect(request, "pages:manage", token=token)
+
+
+@csrf_protect
 async def manage_drop(request: Request) -> Response:
-    raise NotImplementedError
+    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    try:
+        result = await volunteer_pages.drop_own_signup(volunteer, int(request.path_params["signup_id"]))
+    except Conflict as exc:
+        return _back_to_manage(request, volunteer.manage_token, f"Nothing changed: {exc.message}.")
+    await notify(request, result)  # tells whoever the freed seat went to
+    shift: Shift = result.signup.shift
+    when = format_span(shift.starts_at, shift.ends_at, shift.event.timezone)
+    message = f"You dropped “{shift.event.title}”, {when}. Thanks for letting the organizers know."
+    return _back_to_manage(request, volunteer.manage_token, message)
+
+
+@csrf_protect
+async def manage_confirm(request: Request) -> Response:
+    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    try:
+        result = await volunteer_pages.confirm_own_signup(volunteer, int(request.path_params["signup_id"]))
+    except Conflict as exc:
+        return _back_to_manage(request, volunteer.manage_token, f"Nothing changed: {exc.message}.")
+    await notify(request, result)
+    message = f"Thanks! You confirmed “{result.signup.shift.event.title}”. See you there."
+    return _back_to_manage(request, volunteer.manage_token, message)
+
+
+@csrf_protect
+async def manage_rotate_feed(request: Request) -> Response:
+    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    await volunteer_pages.rotate_feed_token(volunteer)
+    message = "Your calendar has a new private link. The old link no longer works: subscribe again with the new one."
+    return _back_to_manage(request, volunteer.manage_token, message)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from mobilize.web import feeds, health, pages
 from mobilize.web.api import events, groups, people, public, signups
@@ -42,8 +45,11 @@ page_routes: list[BaseRoute] = [
     Route("/", pages.finder, methods=["GET"], name="finder"),
     Route("/events/{event_id:int}", pages.event_page, methods=["GET"], name="event"),
     Route("/events/{event_id:int}/signup", pages.event_signup, methods=["POST"], name="event-signup"),
+    Route("/events/{event_id:int}/signed-up", pages.signed_up, methods=["GET"], name="event-signed-up"),
     Route("/signups/{token}", pages.manage_page, methods=["GET"], name="manage"),
     Route("/signups/{token}/drop/{signup_id:int}", pages.manage_drop, methods=["POST"], name="manage-drop"),
+    Route("/signups/{token}/confirm/{signup_id:int}", pages.manage_confirm, methods=["POST"], name="manage-confirm"),
+    Route("/signups/{token}/calendar/rotate", pages.manage_rotate_feed, methods=["POST"], name="manage-rotate-feed"),
 ]
 
 feed_routes: list[BaseRoute] = [
@@ -54,5 +60,6 @@ routes: list[BaseRoute] = [
     Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
     Mount("/api/v1", routes=api_routes, name="api"),
     Mount("/feeds", routes=feed_routes, name="feeds"),
+    Mount("/static", app=StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     Mount("", routes=page_routes, name="pages"),
 ]

@@ -1,0 +1,89 @@
+"""A volunteer's own page: found by their secret link, it shows, confirms and drops only their sign-ups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mobilize.models import EventStatus, ShiftStatus, Signup, SignupStatus, Volunteer
+from mobilize.services import signups
+from mobilize.services.errors import Conflict, NotFound
+from mobilize.services.people import new_token
+
+# Sign-ups a volunteer can still act on (drop, or confirm when they hold a seat).
+LIVE_STATUSES = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED})
+MAX_TOKEN_LENGTH = 64  # the column width: longer input cannot match, so it need not reach the database
+
+
+async def volunteer_by_token(token: str) -> Volunteer:
+    """The volunteer whose manage link carries `token`; NotFound otherwise."""
+    volunteer = None
+    if token and len(token) <= MAX_TOKEN_LENGTH:
+        volunteer = await Volunteer.get_or_none(manage_token=token)
+    if volunteer is None:
+        raise NotFound("this link is unknown or no longer valid")
+    return volunteer
+
+
+async def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
+    """One of this volunteer's sign-ups, with its shift and event. Someone else's is NotFound, not Forbidden:
+    a manage link must not reveal which sign-up ids exist."""
+    signup = await Signup.get_or_none(id=signup_id, volunteer_id=volunteer.id).prefetch_related("shift__event")
+    if signup is None:
+        raise NotFound(f"signup {signup_id} not found")
+    return signup
+
+
+def _still_actionable(signup: Signup, now: datetime) -> None:
+    if signup.status not in LIVE_STATUSES:
+        raise Conflict("this sign-up is no longer active", code="not_live")
+    if signup.shift.ends_at <= now:
+        raise Conflict("this shift is over", code="shift_over")
+
+
+async def drop_own_signup(volunteer: Volunteer, signup_id: int, now: datetime | None = None) -> signups.SignupResult:
+    """Cancel one of the volunteer's live, not yet finished sign-ups; the freed seat goes to the waitlist
+    (see signups.cancel_signup). A finished shift cannot be dropped, so attendance records stay true."""
+    signup = await own_signup(volunteer, signup_id)
+    _still_actionable(signup, now or datetime.now(UTC))
+    result = await signups.cancel_signup(signup.id)
+    result.signup.shift = signup.shift
+    return result
+
+
+async def confirm_own_signup(
+    volunteer: Volunteer, signup_id: int, now: datetime | None = None
+) -> signups.SignupResult:
+    """The volunteer says they will come. Only a seat holder can confirm; the waitlist stays in order."""
+    signup = await own_signup(volunteer, signup_id)
+    _still_actionable(signup, now or datetime.now(UTC))
+    if signup.status == SignupStatus.WAITLISTED:
+        raise Conflict("you are on the waitlist; you can confirm once you get a seat", code="waitlisted")
+    event = signup.shift.event
+    if event.status != EventStatus.SCHEDULED or signup.shift.status != ShiftStatus.SCHEDULED:
+        raise Conflict("this shift is cancelled", code="shift_cancelled")
+    result = await signups.set_status(signup.id, SignupStatus.CONFIRMED)
+    result.signup.shift = signup.shift
+    return result
+
+
+async def rotate_feed_token(volunteer: Volunteer) -> str:
+    """Give the volunteer a new private calendar token; the old feed link stops working at once."""
+    token = new_token()
+    await Volunteer.filter(id=volunteer.id).update(feed_token=token)
+    volunteer.feed_token = token
+    return token
+
+
+async def signup_for_confirmation(signup_id: int) -> tuple[Signup, int | None]:
+    """A fresh sign-up with its shift, event and volunteer, and its place on the waitlist (1 = next in line)."""
+    signup = await Signup.get_or_none(id=signup_id).prefetch_related("shift__event__group", "volunteer")
+    if signup is None:
+        raise NotFound(f"signup {signup_id} not found")
+    position = None
+    if signup.status == SignupStatus.WAITLISTED:
+        position = await Signup.filter(
+            shift_id=signup.shift_id,  # type: ignore[attr-defined]
+            status=SignupStatus.WAITLISTED,
+            id__lte=signup.id,
+        ).count()
+    return signup, position
