@@ -21,7 +21,7 @@ from mobilize.queue import open_queue
 from mobilize.services.errors import DomainError
 from mobilize.services.ratelimit import MemoryLimiter, RedisLimiter
 from mobilize.settings import Settings, get_settings
-from mobilize.web.api.common import domain_error_response, error_response
+from mobilize.web.api.common import HTTP_ERROR_CODES, domain_error_response, error_response
 from mobilize.web.routes import routes
 
 log = logging.getLogger("mobilize")
@@ -47,7 +47,7 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if _is_api(request):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
     if exc.status_code in (404, 405):
         return TEMPLATES.TemplateResponse(

@@ -10,11 +10,14 @@ from datetime import date, datetime
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from mobilize.models.events import EventType, Visibility
 
-Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+URL_PATTERN = r"^(https?://\S+)?$"
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
 _ZONES = available_timezones()
@@ -22,6 +25,25 @@ _ZONES = available_timezones()
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _plausible(value: datetime) -> datetime:
+    """Far-off years are typos; and near the year 9999, converting to UTC overflows (a 500, not a 422)."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
+def blame(field: str, message: str) -> PydanticCustomError:
+    """An error from a check across fields that names the one field to blame (in ctx), so an API answer points
+    at `shifts.0.ends_at` rather than at the whole shift."""
+    return PydanticCustomError("invalid_combination", message, {"blame": field})
 
 
 def _check_zone(value: str) -> str:
@@ -57,7 +79,7 @@ class CampaignIn(Strict):
     @model_validator(mode="after")
     def _order(self) -> Self:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValueError("ends_on is before starts_on")
+            raise blame("ends_on", "is before starts_on")
         return self
 
 
@@ -85,29 +107,31 @@ class LocationIn(Strict):
 
 
 class ShiftIn(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     capacity: Annotated[int, Field(ge=0, le=100_000)]
     target: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
     @model_validator(mode="after")
     def _order(self) -> Self:
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise blame("ends_at", "must be after starts_at")
         return self
 
 
 class RecurrenceIn(Strict):
     rrule: Annotated[str, Field(min_length=1, max_length=500)]
-    dtstart: datetime = Field(description="first start, wall time in the event's zone (an offset is converted)")
+    dtstart: Annotated[datetime, AfterValidator(_plausible)] = Field(
+        description="first start, wall time in the event's zone (an offset is converted)"
+    )
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
 
 
 class ShiftsCreate(Strict):
     """One shift (`starts_at`, `ends_at`), or many from a recurrence rule."""
 
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     recurrence: RecurrenceIn | None = None
     capacity: Annotated[int, Field(ge=0, le=100_000)]
     target: Annotated[int, Field(ge=0, le=100_000)] | None = None
@@ -115,18 +139,20 @@ class ShiftsCreate(Strict):
     @model_validator(mode="after")
     def _one_form(self) -> Self:
         if self.recurrence is None:
-            if self.starts_at is None or self.ends_at is None:
-                raise ValueError("give starts_at and ends_at, or a recurrence")
+            if self.starts_at is None:
+                raise blame("starts_at", "give starts_at and ends_at, or a recurrence")
+            if self.ends_at is None:
+                raise blame("ends_at", "give starts_at and ends_at, or a recurrence")
             if self.ends_at <= self.starts_at:
-                raise ValueError("ends_at must be after starts_at")
+                raise blame("ends_at", "must be after starts_at")
         elif self.starts_at is not None or self.ends_at is not None:
-            raise ValueError("give either starts_at/ends_at or a recurrence, not both")
+            raise blame("recurrence", "give either starts_at/ends_at or a recurrence, not both")
         return self
 
 
 class ShiftPatch(Strict):
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
     target: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
@@ -140,7 +166,7 @@ class EventIn(Strict):
     campaign: Slug | None = None
     timezone: str
     location: LocationIn | None = None
-    virtual_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+    virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] = ""
     visibility: Visibility = Visibility.PUBLIC
     shifts: Annotated[list[ShiftIn], Field(max_length=500)] = []
 
@@ -159,7 +185,7 @@ class EventPatch(Strict):
     campaign: Slug | None = None
     timezone: str | None = None
     location: LocationIn | None = None
-    virtual_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] | None = None
+    virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] | None = None
     visibility: Visibility | None = None
 
     @field_validator("timezone")
@@ -178,9 +204,9 @@ class VolunteerIn(Strict):
     @model_validator(mode="after")
     def _reachable(self) -> Self:
         if not (self.phone or self.email):
-            raise ValueError("a phone or an email is required")
+            raise blame("phone", "a phone or an email is required")
         if self.sms_opt_in and not self.phone:
-            raise ValueError("sms_opt_in needs a phone")
+            raise blame("sms_opt_in", "sms_opt_in needs a phone")
         return self
 
 

@@ -23,7 +23,7 @@ from mobilize.models import (
     SignupStatus,
     Visibility,
 )
-from mobilize.schemas import EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
+from mobilize.schemas import MAX_YEAR, EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
 from mobilize.services import geo
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
@@ -145,7 +145,9 @@ def _apply_location(event: Event, location: LocationIn | None) -> None:
         event.lat, event.lon = point if point else (None, None)
 
 
-async def _create_shift(event: Event, starts_at: datetime, ends_at: datetime, capacity: int, target: int | None) -> Shift:
+async def _create_shift(
+    event: Event, starts_at: datetime, ends_at: datetime, capacity: int, target: int | None
+) -> Shift:
     for _ in range(5):
         try:
             async with in_transaction():  # a savepoint, so a code collision does not spoil the outer transaction
@@ -187,7 +189,10 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> Event:
     changes = data.model_dump(exclude_unset=True)
     significant = False
     if "group" in changes:
-        group = await _resolve_group(actor, changes.pop("group"))
+        slug = changes.pop("group")
+        if slug is None:
+            raise Invalid.field("group", "cannot be null")
+        group = await _resolve_group(actor, slug)
         actor.require_writer(group.id)
         event.group = group
     if "campaign" in changes:
@@ -226,6 +231,8 @@ def expand_recurrence(rule: str, dtstart: datetime, zone: str) -> list[datetime]
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
+    if "\n" in text or ":" in text:  # a DTSTART line would override dtstart with a naive time
+        raise Invalid.field("recurrence.rrule", "one rule, like FREQ=DAILY;COUNT=14; the start goes in dtstart")
     if "COUNT=" not in text.upper() and "UNTIL=" not in text.upper():
         raise Invalid.field("recurrence.rrule", "needs COUNT or UNTIL so the schedule ends")
     try:
@@ -236,6 +243,8 @@ def expand_recurrence(rule: str, dtstart: datetime, zone: str) -> list[datetime]
         raise Invalid.field("recurrence.rrule", "one RRULE only")
     starts: list[datetime] = []
     for occurrence in parsed:
+        if occurrence.year > MAX_YEAR:
+            raise Invalid.field("recurrence.rrule", f"goes past the year {MAX_YEAR}")
         starts.append(occurrence)
         if len(starts) > MAX_OCCURRENCES:
             raise Invalid.field("recurrence.rrule", f"more than {MAX_OCCURRENCES} occurrences")
@@ -290,7 +299,9 @@ async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
         await shift.save(update_fields=["starts_at", "ends_at", "target", "sequence", "updated_at"])
         if "capacity" in changes:
             # Conditional, like every write to a seat count: never below the seats already taken.
-            resized = await Shift.filter(id=shift.id, filled__lte=changes["capacity"]).update(capacity=changes["capacity"])
+            resized = await Shift.filter(id=shift.id, filled__lte=changes["capacity"]).update(
+                capacity=changes["capacity"]
+            )
             if not resized:
                 taken = (await Shift.get(id=shift.id)).filled
                 raise Conflict(

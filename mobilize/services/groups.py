@@ -85,6 +85,8 @@ async def update_campaign(actor: Actor, slug: str, data: CampaignPatch) -> Campa
     campaign = await get_campaign(actor, slug)
     actor.require_manager()
     for key, value in data.model_dump(exclude_unset=True).items():
+        if value is None and key in ("name", "description"):  # null clears the dates, not these
+            raise Invalid.field(key, "cannot be null")
         setattr(campaign, key, value)
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         raise Invalid.field("ends_on", "is before starts_on")

@@ -12,6 +12,7 @@ from mobilize.services.errors import Invalid
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger value makes the database driver raise
 
 
 class BadCursor(Invalid):
@@ -36,7 +37,10 @@ def decode_cursor(cursor: str | None) -> int:
         kind, value = raw.split(":", 1)
         if kind != "id":
             raise ValueError(kind)
-        return int(value)
+        after = int(value)
+        if not 0 <= after <= MAX_ID:
+            raise ValueError(value)
+        return after
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadCursor("cursor: not a cursor from this API", fields={"cursor": "invalid"}) from exc
 

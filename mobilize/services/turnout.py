@@ -51,7 +51,7 @@ async def turnout(
 ) -> dict[str, Any]:
     """Figures per event and per group, within a group or a campaign, for shifts starting in [from, to)."""
     if bool(group) == bool(campaign):
-        raise Invalid("give exactly one of group or campaign", fields={"group": "or campaign, exactly one"})
+        raise Invalid.field("group", "give a group or a campaign (one of the two)")
     events = Event.filter(**actor.group_filter())
     scope: dict[str, Any]
     if group:

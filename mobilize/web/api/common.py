@@ -11,10 +11,11 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mobilize.schemas import SLUG_PATTERN, URL_PATTERN
 from mobilize.services.access import Actor
 from mobilize.services.accounts import authenticate_token
-from mobilize.services.errors import DomainError
-from mobilize.services.pagination import Page, parse_limit
+from mobilize.services.errors import DomainError, Invalid, NotFound
+from mobilize.services.pagination import MAX_ID, Page, parse_limit
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,12 +54,31 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     return response
 
 
+# pydantic's "String should match pattern '^[a-z0-9](?:...'" tells an API user nothing; say what is expected.
+PATTERN_MESSAGES = {
+    SLUG_PATTERN: "use lower-case letters, digits and dashes (not at either end)",
+    URL_PATTERN: "an http:// or https:// link",
+}
+
+# Starlette's own HTTP errors (no route, wrong method, body too large), as error codes of the envelope.
+HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
 def validation_fields(exc: ValidationError) -> dict[str, str]:
+    """Dotted field paths (`shifts.0.ends_at`, `volunteer.phone`) to messages, one per field, first error wins.
+    A check across fields names the field it blames in ctx (see `schemas.blame`)."""
     fields: dict[str, str] = {}
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        path = [str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        ctx = err.get("ctx") or {}
+        if "blame" in ctx:
+            path.append(str(ctx["blame"]))
         message = err["msg"].removeprefix("Value error, ")
-        fields.setdefault(loc or "body", message)
+        if err["type"] == "string_pattern_mismatch":
+            message = PATTERN_MESSAGES.get(str(ctx.get("pattern")), message)
+        elif err["type"] == "extra_forbidden":
+            message = "unknown field"
+        fields.setdefault(".".join(path) or "body", message)
     return fields
 
 
@@ -67,16 +87,46 @@ async def parse_body(request: Request, schema: type[M]) -> M:
     raw = await request.body()
     try:
         data = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also a 5,000-digit number, or arrays nested 100,000 deep
         raise Malformed(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise Malformed("the body must be a JSON object")
+    where = nul_in(data)
+    if where is not None:
+        raise Invalid.field(where, "contains a NUL character")
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
         fields = validation_fields(exc)
         first = next(iter(fields.items()))
         raise DomainError(f"{first[0]}: {first[1]}", code="invalid", fields=fields) from exc
+
+
+def nul_in(value: Any, path: tuple[str, ...] = ()) -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character, which PostgreSQL cannot store: it
+    would fail the query (a 500) instead of answering 422."""
+    if isinstance(value, str):
+        return (".".join(path) or "body") if "\x00" in value else None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = ".".join((*path, str(key)))
+        if "\x00" in str(key):
+            return where
+        found = nul_in(item, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
+
+
+def check_text_params(request: Request) -> None:
+    """Path and query parameters reach queries as they are; one with a NUL character would fail on PostgreSQL.
+    Nothing is named that way: a path parameter is not found, a query parameter is invalid."""
+    for value in request.path_params.values():
+        if isinstance(value, str) and "\x00" in value:
+            raise NotFound("not found")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise Invalid.field(name.replace("\x00", ""), "contains a NUL character")
 
 
 async def require_actor(request: Request) -> Actor:
@@ -91,11 +141,16 @@ async def require_actor(request: Request) -> Actor:
 
 
 def int_param(request: Request, name: str) -> int:
+    """An id from the path. Ids past the 32-bit columns' range would make the database driver raise (a 500);
+    nothing has such an id, so it is simply not found."""
     raw = request.path_params[name]
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError) as exc:
-        raise DomainError(f"{name}: not found", code="not_found") from exc
+        raise NotFound(f"{name}: not found") from exc
+    if not 0 <= value <= MAX_ID:
+        raise NotFound(f"{name}: not found")
+    return value
 
 
 Handler = Callable[[Request, Actor], Awaitable[Response]]
@@ -106,6 +161,7 @@ def authed(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     async def endpoint(request: Request) -> Response:
         actor = await require_actor(request)
+        check_text_params(request)
         return await handler(request, actor)
 
     endpoint.__name__ = handler.__name__

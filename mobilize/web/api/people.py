@@ -7,6 +7,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from mobilize.schemas import MAX_YEAR, MIN_YEAR
 from mobilize.services import turnout, volunteers
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid
@@ -36,6 +37,8 @@ def _when(request: Request, name: str) -> datetime | None:
         raise Invalid.field(name, "an ISO 8601 date or time") from exc
     if value.tzinfo is None:
         raise Invalid.field(name, "needs an offset, like 2026-05-01T00:00:00-05:00")
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # the database driver overflows converting year 1 to UTC
+        raise Invalid.field(name, f"between the years {MIN_YEAR} and {MAX_YEAR}")
     return value
 
 

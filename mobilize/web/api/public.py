@@ -9,13 +9,14 @@ from mobilize.models import SignupSource
 from mobilize.schemas import SignupIn
 from mobilize.services import public, ratelimit, signups
 from mobilize.services.errors import Invalid
-from mobilize.web.api.common import parse_body
+from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
 from mobilize.web.jobs import notify
 
 
 async def list_public_events(request: Request) -> JSONResponse:
+    check_text_params(request)
     q = request.query_params
     try:
         radius = float(q.get("radius_km") or 40)
@@ -42,12 +43,13 @@ async def limit_public_signup(request: Request, phone: str | None) -> None:
 async def public_signup(request: Request) -> JSONResponse:
     """Same body as the organizer endpoint; the source is always `web`."""
     settings = request.app.state.settings
-    event = await public.public_shift_event(int(request.path_params["shift_id"]))
+    shift_id = int_param(request, "shift_id")
+    event = await public.public_shift_event(shift_id)
     data = await parse_body(request, SignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)
     await limit_public_signup(request, contact.phone)
     result = await signups.sign_up(
-        request.path_params["shift_id"],
+        shift_id,
         contact,
         source=SignupSource.WEB,
         referrer=data.referrer,

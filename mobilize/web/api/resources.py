@@ -1,0 +1,234 @@
+"""The shapes of API answers, for the OpenAPI document.
+
+The serializers build plain dicts (fast, no second validation); these models only describe them. The test suite
+checks real answers against the schemas generated from here, so the two cannot drift apart unnoticed. Extra keys
+are allowed: adding a field to an answer is not a breaking change for clients.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from mobilize.models import (
+    EmailStatus,
+    EventStatus,
+    EventType,
+    ShiftStatus,
+    SignupSource,
+    SignupStatus,
+    SmsStatus,
+    Visibility,
+)
+
+
+class Group(BaseModel):
+    """An action group: a local group of an organization that hosts events."""
+
+    id: int
+    slug: str
+    name: str
+    organization: str = Field(description="the organization's slug")
+    description: str
+    postal_code: str
+    created_at: datetime | None = None
+
+
+class Campaign(BaseModel):
+    """A frame around many events (a day of action, strike support)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    organization: str = Field(description="the organization's slug")
+    starts_on: date | None
+    ends_on: date | None
+    created_at: datetime | None = None
+
+
+class Location(BaseModel):
+    venue: str
+    address: str
+    city: str
+    region: str
+    postal_code: str
+    country: str = Field(description="ISO 3166-1 alpha-2")
+    lat: float | None
+    lon: float | None
+
+
+class ShiftCounts(BaseModel):
+    """Sign-ups on the shift, per status."""
+
+    signed_up: int
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    attended: int
+    no_show: int
+
+
+class Shift(BaseModel):
+    """A time slot of an event, with a cap (capacity) and how many people it needs (target)."""
+
+    id: int
+    event: int
+    starts_at: datetime = Field(description="in the event's time zone")
+    ends_at: datetime = Field(description="in the event's time zone")
+    capacity: int
+    target: int
+    code: str = Field(description="short code for JOIN <code> by SMS")
+    status: ShiftStatus
+    counts: ShiftCounts | None
+
+
+class Event(BaseModel):
+    id: int
+    title: str
+    description: str
+    instructions: str = Field(description="shown to people signed up, never on public pages")
+    event_type: EventType
+    group: str = Field(description="the group's slug")
+    campaign: str | None = Field(description="the campaign's slug")
+    timezone: str = Field(description="IANA time zone; every time of the event is given in it")
+    location: Location
+    virtual_url: str
+    visibility: Visibility
+    status: EventStatus
+    shifts: list[Shift]
+    url: str = Field(description="the public event page")
+    ics_url: str = Field(description="the event's iCalendar feed")
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublicShift(BaseModel):
+    id: int
+    event: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    target: int
+    code: str
+    status: ShiftStatus
+    seats_left: int
+    signup_url: str = Field(description="POST a sign-up here, without a token")
+
+
+class PublicEvent(BaseModel):
+    """An event as anyone may see it: no instructions, no per-status counts."""
+
+    id: int
+    title: str
+    description: str
+    event_type: EventType
+    group: str
+    campaign: str | None
+    organization: str | None = Field(description="the organization's name")
+    timezone: str
+    location: Location
+    virtual_url: str
+    visibility: Visibility
+    status: EventStatus
+    shifts: list[PublicShift]
+    url: str
+    ics_url: str
+    distance_km: float | None = Field(description="from the `near` postal code, when given")
+
+
+class Volunteer(BaseModel):
+    """Contact details appear only where the organization has a relationship with the person."""
+
+    id: int
+    name: str
+    phone: str | None = Field(default=None, description="E.164")
+    email: str | None = None
+    postal_code: str | None = None
+    sms_status: SmsStatus | None = None
+    email_status: EmailStatus | None = None
+    created_at: datetime | None = None
+
+
+class Signup(BaseModel):
+    id: int
+    shift: int
+    volunteer: Volunteer
+    status: SignupStatus
+    source: SignupSource
+    referrer: str
+    created_at: datetime
+    manage_url: str | None = Field(description="the volunteer's own page to see, confirm or drop their shifts")
+
+
+class PublicSignup(BaseModel):
+    """A sign-up through the public endpoint: it says nothing the caller did not just type."""
+
+    id: int
+    shift: int
+    volunteer: dict[str, str] = Field(description="only the name that was sent")
+    status: SignupStatus
+    source: SignupSource
+    referrer: str
+    created_at: datetime
+    manage_url: str | None = Field(description="only for a person met for the first time; others get it by SMS")
+
+
+class TurnoutFigures(BaseModel):
+    signups: int = Field(description="people who held a seat, whatever happened next")
+    confirmed: int
+    attended: int
+    no_show: int
+    waitlisted: int
+    cancelled: int
+    show_rate: float | None = Field(description="attended / (attended + no_show); null before any check-in")
+
+
+class GroupTurnout(TurnoutFigures):
+    group: str
+
+
+class EventTurnout(TurnoutFigures):
+    event: int
+    title: str
+    group: str
+    status: EventStatus
+
+
+class Turnout(BaseModel):
+    """Turnout within one group or one campaign, per group and per event."""
+
+    group: str | None = None
+    campaign: str | None = None
+    totals: TurnoutFigures
+    groups: list[GroupTurnout]
+    events: list[EventTurnout]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, machine-readable")
+    message: str = Field(description="for people")
+    fields: dict[str, str] = Field(description="the offending fields (dotted paths into the body) and what is wrong")
+
+
+class Error(BaseModel):
+    """Every error answer of the API."""
+
+    error: ErrorDetail
+
+
+# The resources that also come as a list page ({"data": [...], "next": url or null}).
+LISTED: tuple[type[BaseModel], ...] = (Group, Campaign, Event, PublicEvent, Shift, Signup, Volunteer)
+ANSWERS: tuple[type[BaseModel], ...] = (
+    Group,
+    Campaign,
+    Event,
+    PublicEvent,
+    Shift,
+    Signup,
+    PublicSignup,
+    Volunteer,
+    Turnout,
+    Error,
+)

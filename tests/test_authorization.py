@@ -1,0 +1,352 @@
+"""Who may see and change what, checked by walking the API's routing table.
+
+Every organizer route is called with another organization's ids and slugs (404, nothing changed), with a viewer's
+token (reads answer, writes 403) and without a token (401). A route added to `api_routes` without a case in
+`CASES` fails these tests: no route is left unchecked by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from starlette.routing import Route
+
+from mobilize.models import ActionGroup, ApiToken, Campaign, Event, Membership, Role, Shift, Signup, SignupSource
+from mobilize.services.people import Contact, ensure_relationship, find_or_create_volunteer
+from mobilize.web.routes import api_routes
+from tests.factories import (
+    auth,
+    make_campaign,
+    make_event,
+    make_group,
+    make_organizer,
+    make_shift,
+    volunteer_body,
+)
+
+API = "/api/v1"
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+
+
+@dataclass
+class Org:
+    """One organization's objects, and its owner's token."""
+
+    slug: str
+    membership: Membership
+    headers: dict[str, str]
+    group: ActionGroup
+    campaign: Campaign
+    event: Event
+    shift: Shift
+    signup: dict[str, Any]  # as the API answered it
+    volunteer: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.volunteer = self.signup["volunteer"]
+
+    def markers(self) -> list[str]:
+        """Strings that only this organization's objects contain: another organization's answers must not."""
+        v = self.volunteer
+        return [self.group.slug, self.campaign.slug, self.event.title, v["phone"], v["email"], v["name"]]
+
+
+async def make_org(client: httpx.AsyncClient, slug: str, n: int) -> Org:
+    membership, token = await make_organizer(slug)
+    group = await make_group(membership, slug=f"{slug}-group")
+    campaign = await make_campaign(membership, slug=f"{slug}-campaign")
+    event = await make_event(group, campaign=campaign, title=f"{slug} picket")
+    shift = await make_shift(event, capacity=5)
+    body = volunteer_body(n, name=f"{slug} volunteer")
+    r = await client.post(f"{API}/shifts/{shift.id}/signups", json=body, headers=auth(token))
+    assert r.status_code == 201, r.text
+    return Org(slug, membership, auth(token), group, campaign, event, shift, r.json())
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call one route at an organization's objects: path parameters, query, a valid body."""
+
+    params: Callable[[Org], dict[str, Any]] = lambda o: {}
+    body: Callable[[Org], dict[str, Any]] | None = None
+    query: Callable[[Org], dict[str, str]] | None = None
+    foreign: int = 404  # the answer when the objects belong to another organization
+
+
+def _shift_body(o: Org) -> dict[str, Any]:
+    return {"starts_at": "2027-05-01T10:00:00-05:00", "ends_at": "2027-05-01T12:00:00-05:00", "capacity": 5}
+
+
+def _event_body(o: Org) -> dict[str, Any]:
+    return {"title": "New action", "group": o.group.slug, "timezone": "America/Chicago"}
+
+
+# One case per organizer route of api_routes (the public ones and the document have no owner to check).
+CASES: dict[str, Case] = {
+    "groups": Case(foreign=200),
+    "groups-create": Case(body=lambda o: {"slug": "fresh-group", "name": "Fresh"}, foreign=201),
+    "group": Case(lambda o: {"slug": o.group.slug}),
+    "group-update": Case(lambda o: {"slug": o.group.slug}, body=lambda o: {"name": "Renamed"}),
+    "campaigns": Case(foreign=200),
+    "campaigns-create": Case(body=lambda o: {"slug": "fresh-campaign", "name": "Fresh"}, foreign=201),
+    "campaign": Case(lambda o: {"slug": o.campaign.slug}),
+    "campaign-update": Case(lambda o: {"slug": o.campaign.slug}, body=lambda o: {"name": "Renamed"}),
+    "events": Case(query=lambda o: {"group": o.group.slug}, foreign=200),
+    "events-create": Case(body=_event_body, foreign=422),  # another organization's group is no group here
+    "event": Case(lambda o: {"event_id": o.event.id}),
+    "event-update": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"title": "Renamed"}),
+    "event-cancel": Case(lambda o: {"event_id": o.event.id}),
+    "shifts-create": Case(lambda o: {"event_id": o.event.id}, body=_shift_body),
+    "shift": Case(lambda o: {"shift_id": o.shift.id}),
+    "shift-update": Case(lambda o: {"shift_id": o.shift.id}, body=lambda o: {"capacity": 50}),
+    "shift-delete": Case(lambda o: {"shift_id": o.shift.id}),
+    "signups": Case(lambda o: {"shift_id": o.shift.id}),
+    "signups-create": Case(lambda o: {"shift_id": o.shift.id}, body=lambda o: volunteer_body(77)),
+    "signup": Case(lambda o: {"signup_id": o.signup["id"]}),
+    "signup-update": Case(lambda o: {"signup_id": o.signup["id"]}, body=lambda o: {"status": "attended"}),
+    "volunteers": Case(foreign=200),
+    "volunteer": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
+    "turnout": Case(query=lambda o: {"group": o.group.slug}),
+}
+
+
+def organizer_routes() -> list[Route]:
+    routes = [r for r in api_routes if isinstance(r, Route)]
+    return [r for r in routes if r.name != "openapi" and not r.path.startswith("/public/")]
+
+
+def case_for(route: Route) -> Case:
+    if route.name not in CASES:
+        pytest.fail(f"API route {route.name!r} ({route.path}) has no case in test_authorization.CASES: add one")
+    return CASES[route.name]
+
+
+async def call(
+    client: httpx.AsyncClient, route: Route, method: str, org: Org, headers: dict[str, str] | None
+) -> httpx.Response:
+    case = case_for(route)
+    path = API + route.url_path_for(route.name, **{k: str(v) for k, v in case.params(org).items()})
+    body = case.body(org) if case.body is not None and method in {"POST", "PATCH", "PUT"} else None
+    query = case.query(org) if case.query is not None else None
+    return await client.request(method, path, json=body, params=query, headers=headers)
+
+
+def assert_error(r: httpx.Response, status: int, what: str) -> dict[str, Any]:
+    assert r.status_code == status, f"{what}: {r.status_code} {r.text}"
+    if r.request.method == "HEAD":
+        return {}
+    error: dict[str, Any] = r.json()["error"]
+    assert set(error) == {"code", "message", "fields"}, what
+    return error
+
+
+def test_every_organizer_route_has_a_case() -> None:
+    names = {r.name for r in organizer_routes()}
+    assert names - set(CASES) == set(), "routes without a case"
+    assert set(CASES) - names == set(), "cases for routes that no longer exist"
+    for route in organizer_routes():
+        if route.param_convertors:
+            assert CASES[route.name].foreign == 404, f"{route.name}: another organization's object must be 404"
+
+
+async def snapshot(org: Org) -> dict[str, Any]:
+    """What a leaking write would change."""
+    group = await ActionGroup.get(id=org.group.id)
+    campaign = await Campaign.get(id=org.campaign.id)
+    event = await Event.get(id=org.event.id)
+    shifts = await Shift.filter(event_id=org.event.id).order_by("id").values("id", "capacity", "status", "filled")
+    signups = await Signup.filter(shift__event_id=org.event.id).order_by("id").values("id", "status")
+    return {
+        "group": group.name,
+        "campaign": campaign.name,
+        "event": (event.title, str(event.status), event.sequence),
+        "shifts": shifts,
+        "signups": signups,
+    }
+
+
+async def test_another_organizations_objects_are_not_found(client: httpx.AsyncClient) -> None:
+    a = await make_org(client, "org-a", 1)
+    b = await make_org(client, "org-b", 2)
+    before = await snapshot(b)
+    walked = 0
+    for route in organizer_routes():
+        case = case_for(route)
+        for method in sorted(route.methods or ()):
+            r = await call(client, route, method, b, a.headers)  # B's ids and slugs, A's owner token
+            what = f"{method} {route.path} ({route.name})"
+            walked += 1
+            if case.foreign >= 400:
+                error = assert_error(r, case.foreign, what)
+                if case.foreign == 404 and method != "HEAD":
+                    assert error["code"] == "not_found", what
+                continue
+            assert r.status_code == case.foreign, f"{what}: {r.status_code} {r.text}"
+            for marker in b.markers():
+                assert marker not in r.text, f"{what} shows {marker!r} of another organization"
+    assert walked >= len(CASES)
+    assert await snapshot(b) == before, "a refused request changed another organization's data"
+
+
+async def test_no_token_bad_token_revoked_token(client: httpx.AsyncClient) -> None:
+    a = await make_org(client, "org-a", 1)
+    revoked_membership, revoked = await make_organizer("org-a")
+    await ApiToken.filter(membership=revoked_membership).update(revoked_at=datetime.now(UTC))
+    attempts = {
+        "none": None,
+        "empty": {"Authorization": "Bearer "},
+        "basic": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "unknown": auth("mob_" + "x" * 43),
+        "not ours": auth("ghp_abcdef"),
+        "revoked": auth(revoked),
+    }
+    for route in organizer_routes():
+        for method in sorted(route.methods or ()):
+            for label, headers in attempts.items():
+                r = await call(client, route, method, a, headers)
+                what = f"{method} {route.path} with {label} token"
+                assert_error(r, 401, what)
+                assert r.headers["www-authenticate"].startswith("Bearer"), what
+    r = await client.get(f"{API}/groups", headers=auth(revoked))
+    assert r.json()["error"]["code"] == "bad_token"
+    r = await client.get(f"{API}/groups")
+    assert r.json()["error"]["code"] == "no_token"
+    assert (await client.get(f"{API}/groups", headers=a.headers)).status_code == 200
+
+
+async def test_viewers_read_everything_and_write_nothing(client: httpx.AsyncClient) -> None:
+    a = await make_org(client, "org-a", 1)
+    _, token = await make_organizer("org-a", role=Role.VIEWER)
+    viewer = auth(token)
+    before = await snapshot(a)
+    for route in organizer_routes():
+        for method in sorted(route.methods or ()):
+            r = await call(client, route, method, a, viewer)
+            what = f"viewer {method} {route.path}"
+            if method in WRITE_METHODS:
+                assert assert_error(r, 403, what)["code"] == "role_not_allowed", what
+            else:
+                assert r.status_code == 200, f"{what}: {r.status_code} {r.text}"
+    assert await snapshot(a) == before
+    assert await ActionGroup.filter(organization_id=a.membership.organization_id).count() == 1  # type: ignore[attr-defined]
+
+
+async def test_hosts_see_and_run_only_their_groups(client: httpx.AsyncClient) -> None:
+    a = await make_org(client, "org-a", 1)  # its group is not the host's
+    hosted = await make_group(a.membership, slug="hosted")
+    own_event = await make_event(hosted, campaign=a.campaign, title="hosted rally")
+    own_shift = await make_shift(own_event)
+    r = await client.post(f"{API}/shifts/{own_shift.id}/signups", json=volunteer_body(5), headers=a.headers)
+    own_signup = r.json()
+    _, token = await make_organizer("org-a", role=Role.HOST, groups=["hosted"])
+    host = auth(token)
+
+    groups = (await client.get(f"{API}/groups", headers=host)).json()["data"]
+    assert [g["slug"] for g in groups] == ["hosted"]
+    events = (await client.get(f"{API}/events", headers=host)).json()["data"]
+    assert [e["id"] for e in events] == [own_event.id]
+    volunteers = (await client.get(f"{API}/volunteers", headers=host)).json()["data"]
+    assert [v["id"] for v in volunteers] == [own_signup["volunteer"]["id"]]
+
+    vol = volunteer_body(9)
+    others: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("GET", f"/groups/{a.group.slug}", None),
+        ("GET", f"/events/{a.event.id}", None),
+        ("PATCH", f"/events/{a.event.id}", {"title": "Taken over"}),
+        ("POST", f"/events/{a.event.id}/cancel", None),
+        ("POST", f"/events/{a.event.id}/shifts", _shift_body(a)),
+        ("GET", f"/shifts/{a.shift.id}", None),
+        ("PATCH", f"/shifts/{a.shift.id}", {"capacity": 1}),
+        ("DELETE", f"/shifts/{a.shift.id}", None),
+        ("GET", f"/shifts/{a.shift.id}/signups", None),
+        ("POST", f"/shifts/{a.shift.id}/signups", vol),
+        ("GET", f"/signups/{a.signup['id']}", None),
+        ("PATCH", f"/signups/{a.signup['id']}", {"status": "confirmed"}),
+        ("GET", f"/volunteers/{a.volunteer['id']}", None),
+        ("GET", f"/turnout?group={a.group.slug}", None),
+    ]
+    before = await snapshot(a)
+    for method, path, body in others:
+        r = await client.request(method, API + path, json=body, headers=host)
+        assert_error(r, 404, f"host {method} {path}")
+    assert await snapshot(a) == before
+
+    # their own group's events, shifts and rosters are theirs to run
+    assert (await client.get(f"{API}/shifts/{own_shift.id}/signups", headers=host)).status_code == 200
+    r = await client.patch(f"{API}/events/{own_event.id}", json={"title": "Hosted rally"}, headers=host)
+    assert r.status_code == 200, r.text
+    r = await client.patch(f"{API}/signups/{own_signup['id']}", json={"status": "attended"}, headers=host)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"{API}/turnout", params={"campaign": a.campaign.slug}, headers=host)
+    assert [e["event"] for e in r.json()["events"]] == [own_event.id]
+
+    # organization-wide writes are not a host's
+    r = await client.post(f"{API}/groups", json={"slug": "mine", "name": "Mine"}, headers=host)
+    assert_error(r, 403, "host creates a group")
+    r = await client.patch(f"{API}/groups/hosted", json={"name": "Renamed"}, headers=host)
+    assert_error(r, 403, "host renames a group")
+    r = await client.post(f"{API}/campaigns", json={"slug": "mine", "name": "Mine"}, headers=host)
+    assert_error(r, 403, "host creates a campaign")
+    body = {"title": "Elsewhere", "group": a.group.slug, "timezone": "America/Chicago"}
+    r = await client.post(f"{API}/events", json=body, headers=host)
+    assert "group" in assert_error(r, 422, "host creates an event in another group")["fields"]
+    assert await Event.filter(title="Elsewhere").count() == 0
+    assert (await Event.get(id=a.event.id)).title == "org-a picket"
+
+
+async def test_contact_details_only_where_the_organization_knows_the_person(client: httpx.AsyncClient) -> None:
+    a = await make_org(client, "org-a", 1)
+    b = await make_org(client, "org-b", 2)
+    # A person known to B only, on A's roster (as an import or a shared campaign could put them).
+    stranger, _ = await find_or_create_volunteer(
+        Contact(name="Known to B", phone="+13125559999", email="stranger@example.org")
+    )
+    await ensure_relationship(b.membership.organization_id, stranger.id, "import")  # type: ignore[attr-defined]
+    row = await Signup.create(
+        shift_id=a.shift.id, volunteer=stranger, holder=a.shift.id, status="signed_up", source=SignupSource.IMPORT
+    )
+
+    roster = (await client.get(f"{API}/shifts/{a.shift.id}/signups", headers=a.headers)).json()["data"]
+    by_name = {s["volunteer"]["name"]: s["volunteer"] for s in roster}
+    assert by_name["Known to B"] == {"id": stranger.id, "name": "Known to B"}
+    assert by_name["org-a volunteer"]["phone"] == a.volunteer["phone"]  # A's own volunteer: shown
+    for r in (
+        await client.get(f"{API}/signups/{row.id}", headers=a.headers),
+        await client.patch(f"{API}/signups/{row.id}", json={"status": "confirmed"}, headers=a.headers),
+    ):
+        assert r.status_code == 200, r.text
+        assert "phone" not in r.json()["volunteer"] and "email" not in r.json()["volunteer"]
+        assert "+13125559999" not in r.text and "stranger@example.org" not in r.text
+
+    listed = (await client.get(f"{API}/volunteers", headers=a.headers)).json()["data"]
+    assert [v["id"] for v in listed] == [a.volunteer["id"]]
+    found = (await client.get(f"{API}/volunteers", params={"q": "9999"}, headers=a.headers)).json()["data"]
+    assert found == []
+    assert_error(await client.get(f"{API}/volunteers/{stranger.id}", headers=a.headers), 404, "stranger")
+    # B knows them
+    r = await client.get(f"{API}/volunteers/{stranger.id}", headers=b.headers)
+    assert r.status_code == 200 and r.json()["phone"] == "+13125559999"
+
+
+async def test_slugs_belong_to_each_organization(client: httpx.AsyncClient) -> None:
+    a = await make_org(client, "org-a", 1)
+    b = await make_org(client, "org-b", 2)
+    # B's group and campaign are no group or campaign of A's ...
+    body = {"title": "x", "group": a.group.slug, "campaign": b.campaign.slug, "timezone": "UTC"}
+    r = await client.post(f"{API}/events", json=body, headers=a.headers)
+    assert "campaign" in assert_error(r, 422, "another organization's campaign")["fields"]
+    r = await client.patch(f"{API}/events/{a.event.id}", json={"group": b.group.slug}, headers=a.headers)
+    assert "group" in assert_error(r, 422, "another organization's group")["fields"]
+    assert_error(await client.get(f"{API}/turnout?campaign={b.campaign.slug}", headers=a.headers), 404, "turnout")
+    # ... and their slugs are free in A: a 409 would tell A that B uses them.
+    r = await client.post(f"{API}/groups", json={"slug": b.group.slug, "name": "Same slug"}, headers=a.headers)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{API}/campaigns", json={"slug": b.campaign.slug, "name": "Same"}, headers=a.headers)
+    assert r.status_code == 201, r.text
+    r = await client.get(f"{API}/groups/{b.group.slug}", headers=b.headers)
+    assert r.json()["name"] == "Test Group"
