@@ -168,6 +168,9 @@ class EventIn(Strict):
     location: LocationIn | None = None
     virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] = ""
     visibility: Visibility = Visibility.PUBLIC
+    address_after_signup: bool = Field(
+        default=False, description="show the street address only to people signed up (not on public pages and feeds)"
+    )
     shifts: Annotated[list[ShiftIn], Field(max_length=500)] = []
 
     @field_validator("timezone")
@@ -187,6 +190,7 @@ class EventPatch(Strict):
     location: LocationIn | None = None
     virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] | None = None
     visibility: Visibility | None = None
+    address_after_signup: bool | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -205,7 +205,8 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> Event:
     for key, value in changes.items():
         if value is None:
             raise Invalid.field(key, "cannot be null")
-        if key in ("timezone", "virtual_url") and getattr(event, key) != value:
+        # What calendars show as the place or time; hiding the street address changes public LOCATION.
+        if key in ("timezone", "virtual_url", "address_after_signup") and getattr(event, key) != value:
             significant = True
         setattr(event, key, value)
     if significant:
@@ -220,7 +221,10 @@ async def cancel_event(actor: Actor, event_id: int) -> Event:
     event = await get_event(actor, event_id)
     actor.require_writer(event.group_id)  # type: ignore[attr-defined]
     if event.status != EventStatus.CANCELLED:
-        await Event.filter(id=event.id).update(status=EventStatus.CANCELLED, sequence=event.sequence + 1)
+        # A queryset update leaves auto_now alone: set updated_at, which feeds use for Last-Modified.
+        await Event.filter(id=event.id).update(
+            status=EventStatus.CANCELLED, sequence=event.sequence + 1, updated_at=datetime.now(UTC)
+        )
     return await get_event(actor, event.id)
 
 
@@ -318,14 +322,15 @@ async def remove_shift(actor: Actor, shift_id: int) -> Shift:
     calendars can show it cancelled. Idempotent."""
     shift = await get_shift(actor, shift_id)
     actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
+    now = datetime.now(UTC)  # queryset updates leave auto_now alone; feeds read updated_at (Last-Modified)
     async with in_transaction():
         updated = await Shift.filter(id=shift.id, status=ShiftStatus.SCHEDULED).update(
-            status=ShiftStatus.CANCELLED, sequence=shift.sequence + 1, filled=0
+            status=ShiftStatus.CANCELLED, sequence=shift.sequence + 1, filled=0, updated_at=now
         )
         if updated:
             live = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
             await Signup.filter(shift_id=shift.id, status__in=live).update(
-                status=SignupStatus.CANCELLED, holder=None
+                status=SignupStatus.CANCELLED, holder=None, updated_at=now
             )
     return await get_shift(actor, shift.id)
 

@@ -54,6 +54,15 @@ page_routes: list[BaseRoute] = [
 
 feed_routes: list[BaseRoute] = [
     Route("/events/{event_id:int}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event"),
+    Route("/groups/{slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="group"),
+    Route("/campaigns/{slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="campaign"),
+    Route("/organizations/{slug}.ics", feeds.organization_feed, methods=["GET", "HEAD"], name="organization"),
+    # Group and campaign slugs are unique per organization only: these always find one.
+    Route("/organizations/{org}/groups/{slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="org-group"),
+    Route(
+        "/organizations/{org}/campaigns/{slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="org-campaign"
+    ),
+    Route("/volunteers/{token}.ics", feeds.volunteer_feed, methods=["GET", "HEAD"], name="volunteer"),
 ]
 
 routes: list[BaseRoute] = [

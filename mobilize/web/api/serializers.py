@@ -98,8 +98,11 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
             taken = counts.get("signed_up", 0) + counts.get("confirmed", 0)
             shift["seats_left"] = max(0, shift["capacity"] - taken)
             shift["signup_url"] = url(request, "api:public-signup", shift_id=shift["id"])
+        if event.address_after_signup:  # the organizer shows the street (and exact point) to people signed up only
+            data["location"].update(address="", lat=None, lon=None)
     else:
         data["instructions"] = event.instructions
+        data["address_after_signup"] = event.address_after_signup
         data["created_at"] = iso(event.created_at)
         data["updated_at"] = iso(event.updated_at)
     return data
