@@ -44,9 +44,11 @@ class Membership(Model):
     organizer: fields.ForeignKeyRelation[Organizer] = fields.ForeignKeyField(
         "models.Organizer", related_name="memberships", on_delete=fields.CASCADE
     )
+    organizer_id: int
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="memberships", on_delete=fields.CASCADE
     )
+    organization_id: int
     role = fields.CharEnumField(Role, max_length=16)
     can_export = fields.BooleanField(default=False)
     groups: fields.ManyToManyRelation = fields.ManyToManyField(
@@ -66,6 +68,7 @@ class ApiToken(Model):
     membership: fields.ForeignKeyRelation[Membership] = fields.ForeignKeyField(
         "models.Membership", related_name="tokens", on_delete=fields.CASCADE
     )
+    membership_id: int
     name = fields.CharField(max_length=100, default="")
     token_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12)

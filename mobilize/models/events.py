@@ -39,12 +39,15 @@ class Event(Model):
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="events", on_delete=fields.CASCADE
     )
+    organization_id: int
     group: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.ActionGroup", related_name="events", on_delete=fields.RESTRICT
     )
+    group_id: int
     campaign: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Campaign", related_name="events", null=True, on_delete=fields.SET_NULL
     )
+    campaign_id: int | None
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     instructions = fields.TextField(default="")  # shown to people signed up, never on public pages
@@ -79,6 +82,7 @@ class Shift(Model):
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
         "models.Event", related_name="shifts", on_delete=fields.CASCADE
     )
+    event_id: int
     starts_at = fields.DatetimeField(db_index=True)
     ends_at = fields.DatetimeField()
     capacity = fields.IntField()

@@ -11,6 +11,7 @@ class ActionGroup(Model):
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="groups", on_delete=fields.CASCADE
     )
+    organization_id: int
     slug = fields.CharField(max_length=64)
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")
@@ -29,6 +30,7 @@ class Campaign(Model):
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="campaigns", on_delete=fields.CASCADE
     )
+    organization_id: int
     slug = fields.CharField(max_length=64)
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")

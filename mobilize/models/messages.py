@@ -39,12 +39,15 @@ class Message(Model):
     organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Organization", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    organization_id: int | None
     volunteer: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Volunteer", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    volunteer_id: int | None
     signup: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Signup", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    signup_id: int | None
     channel = fields.CharEnumField(Channel, max_length=8)
     kind = fields.CharEnumField(MessageKind, max_length=32)
     to_address = fields.CharField(max_length=254)

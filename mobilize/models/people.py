@@ -57,9 +57,11 @@ class ConsentRecord(Model):
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "models.Volunteer", related_name="consents", on_delete=fields.CASCADE
     )
+    volunteer_id: int
     organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Organization", related_name="consents", null=True, on_delete=fields.SET_NULL
     )
+    organization_id: int | None
     channel = fields.CharEnumField(ConsentChannel, max_length=8)
     action = fields.CharEnumField(ConsentAction, max_length=8)
     source = fields.CharField(max_length=32)

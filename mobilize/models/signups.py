@@ -39,9 +39,11 @@ class Signup(Model):
     shift: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Shift", related_name="signups", on_delete=fields.CASCADE
     )
+    shift_id: int
     volunteer: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Volunteer", related_name="signups", on_delete=fields.CASCADE
     )
+    volunteer_id: int
     holder = fields.IntField(null=True)
     status = fields.CharEnumField(SignupStatus, max_length=16)
     source = fields.CharEnumField(SignupSource, max_length=16)

@@ -94,10 +94,10 @@ async def actor_for_membership(membership: Membership) -> Actor:
     await membership.fetch_related("organization")
     group_ids: frozenset[int] = frozenset()
     if membership.role == Role.HOST:
-        group_ids = frozenset(await membership.groups.all().values_list("id", flat=True))
+        group_ids = frozenset(g.id for g in await membership.groups.all().only("id"))
     return Actor(
-        organizer_id=membership.organizer_id,  # type: ignore[attr-defined]
-        organization_id=membership.organization_id,  # type: ignore[attr-defined]
+        organizer_id=membership.organizer_id,
+        organization_id=membership.organization_id,
         organization_slug=membership.organization.slug,
         role=Role(membership.role),
         group_ids=group_ids,

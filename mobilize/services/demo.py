@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from mobilize.models import ApiToken, Membership, Organization, Organizer, Role, SignupSource, SignupStatus
+from mobilize.models import (
+    ApiToken,
+    EventType,
+    Membership,
+    Organization,
+    Organizer,
+    Role,
+    SignupSource,
+    SignupStatus,
+)
 from mobilize.schemas import CampaignIn, EventIn, GroupIn, LocationIn, RecurrenceIn, ShiftIn, ShiftsCreate
 from mobilize.services import events, groups, signups
 from mobilize.services.accounts import actor_for_membership, create_organizer, issue_token
@@ -85,7 +94,7 @@ async def seed(force: bool = False) -> dict[str, str]:
                 title="Strike picket at Mercy Hospital, main gate",
                 description="Every morning of the strike. Bring water; signs provided.",
                 instructions="Check in with the picket captain in the orange vest at the main gate.",
-                event_type="picket",
+                event_type=EventType.PICKET,
                 group="nurses-local",
                 campaign=None,
                 timezone=ZONE,
@@ -124,7 +133,7 @@ async def seed(force: bool = False) -> dict[str, str]:
                     EventIn(
                         title=title,
                         description="Part of the citywide Day of Action.",
-                        event_type="rally",
+                        event_type=EventType.RALLY,
                         group=group,
                         campaign="day-of-action",
                         timezone=ZONE,
@@ -140,7 +149,7 @@ async def seed(force: bool = False) -> dict[str, str]:
             actor,
             EventIn(
                 title="Phone bank for the Day of Action",
-                event_type="phone_bank",
+                event_type=EventType.PHONE_BANK,
                 group="west-side",
                 campaign="day-of-action",
                 timezone=ZONE,
