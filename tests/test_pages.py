@@ -464,3 +464,20 @@ async def test_rotate_feed_token(client: httpx.AsyncClient, app: Any) -> None:
         assert 'href="webcal://' + PUBLIC.split("://", 1)[1] + new_path + '"' in r.text
     else:
         assert "not available yet" in r.text
+
+
+async def test_address_after_signup_is_hidden_from_the_public_page(client: httpx.AsyncClient) -> None:
+    from tests.factories import make_shift, make_world
+
+    w = await make_world()
+    w["event"].address = "2525 S Secret Ave"
+    w["event"].address_after_signup = True
+    await w["event"].save()
+    await make_shift(w["event"])
+    page = await client.get(f"/events/{w['event'].id}")
+    assert page.status_code == 200 and "Secret Ave" not in page.text
+    r = await client.post(
+        f"/api/v1/shifts/{w['shift'].id}/signups", json={"volunteer": {"phone": "3125550177"}}, headers=w["headers"]
+    )
+    own = await client.get(r.json()["manage_url"].removeprefix("http://testserver"))
+    assert "Secret Ave" in own.text

@@ -112,9 +112,12 @@ def shift_view(shift: Shift, event: Event, now: datetime) -> ShiftView:
     )
 
 
-def place_lines(event: Event) -> list[str]:
+def place_lines(event: Event, *, signed_up: bool = False) -> list[str]:
+    """The place as shown publicly: the street address only when the organizer publishes it, or to a
+    volunteer holding a sign-up (their own page)."""
     locality = " ".join(p for p in (", ".join(p for p in (event.city, event.region) if p), event.postal_code) if p)
-    return [line for line in (event.venue, event.address, locality) if line]
+    address = event.address if signed_up or not event.address_after_signup else ""
+    return [line for line in (event.venue, address, locality) if line]
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def signup_view(request: Request, signup: Signup, now: datetime) -> SignupView:
         starts_iso=shift.starts_at.astimezone(ZoneInfo(event.timezone)).isoformat(),
         status=status.value,
         status_label=label,
-        place=place_lines(event),
+        place=place_lines(event, signed_up=status != SignupStatus.CANCELLED),
         virtual_url=event.virtual_url,
         # Instructions are for people holding a seat, never for the public page.
         instructions=event.instructions if upcoming and not cancelled and status in SEAT_HOLDING else "",

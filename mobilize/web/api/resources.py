@@ -95,6 +95,7 @@ class Event(BaseModel):
     timezone: str = Field(description="IANA time zone; every time of the event is given in it")
     location: Location
     virtual_url: str
+    address_after_signup: bool = Field(description="street address shown to people signed up only")
     visibility: Visibility
     status: EventStatus
     shifts: list[Shift]
