@@ -73,6 +73,9 @@ class Event(Model):
 
     class Meta:
         table = "event"
+        # PostgreSQL does not index foreign keys by itself; these serve the per-group, per-campaign and
+        # per-organization lists, feeds and turnout.
+        indexes = (("organization_id", "status"), ("group_id",), ("campaign_id",))
 
 
 class Shift(Model):
@@ -96,3 +99,4 @@ class Shift(Model):
 
     class Meta:
         table = "shift"
+        indexes = (("event_id", "starts_at"),)

@@ -68,3 +68,4 @@ class Message(Model):
 
     class Meta:
         table = "message"
+        indexes = (("state", "due_at"), ("signup_id",), ("volunteer_id", "created_at"))

@@ -72,6 +72,7 @@ class ConsentRecord(Model):
 
     class Meta:
         table = "consent_record"
+        indexes = (("volunteer_id", "created_at"),)
 
 
 class Relationship(Model):
@@ -90,3 +91,4 @@ class Relationship(Model):
     class Meta:
         table = "relationship"
         unique_together = (("organization", "volunteer"),)
+        indexes = (("volunteer_id",),)
