@@ -25,7 +25,7 @@ from mobilize.models import (
 from mobilize.services.people import Contact
 from mobilize.services.signups import sign_up
 from mobilize.web import pages
-from mobilize.web.pages import format_span
+from mobilize.web.views import format_span
 from tests.conftest import PUBLIC, make_settings
 from tests.factories import make_campaign, make_event, make_group, make_organizer, make_shift, make_world, soon
 
