@@ -39,6 +39,10 @@ test-sqlite: $(STAMP) $(CALENDAR_STAMP)
 test-postgres: $(STAMP) $(CALENDAR_STAMP)
 	MOBILIZE_TEST_DB=postgres $(BIN)/python -m pytest
 
+# Sign-up surge on PostgreSQL (uvicorn with 2 workers, Redis db 14) against a raw asyncpg baseline.
+bench: $(STAMP)
+	$(BIN)/python bench/signup_surge.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check mobilize workers tests bench
 

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.models import Model
 
 MODELS = ["mobilize.models"]
+# asyncpg connections per web process unless the URL says `?maxsize=N`. Tortoise's own default (5) queues
+# a surge's sign-ups behind each other; more than 10 gains nothing on a small machine (bench/signup_surge.py)
+# and, times the web processes, must stay well under PostgreSQL's max_connections (100 by default).
+DEFAULT_POOL_MAXSIZE = 10
+
+
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection that skips the reset query when it goes back to the pool.
+
+    asyncpg normally sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release: a round trip per query outside a transaction. mobilize takes no advisory locks, keeps no
+    cursors open across a release, listens to nothing and sets nothing per session, so there is nothing
+    to reset. asyncpg still rolls back a transaction left open (the documented way to do this).
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
 
 
 def _normalize_url(url: str) -> str:
@@ -17,10 +37,22 @@ def _normalize_url(url: str) -> str:
     return url
 
 
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """Tortoise's connection settings for a URL: SQLite as is; PostgreSQL with a pool of
+    DEFAULT_POOL_MAXSIZE connections (unless `?maxsize=` says otherwise) that skip the reset query."""
+    url = _normalize_url(database_url)
+    if not is_postgres(url):
+        return url
+    config = expand_db_url(url)
+    config["credentials"].setdefault("maxsize", DEFAULT_POOL_MAXSIZE)
+    config["credentials"].setdefault("connection_class", PooledConnection)
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict for one database URL."""
     return {
-        "connections": {"default": _normalize_url(database_url)},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": MODELS,
@@ -50,6 +82,80 @@ async def apply_migrations(database_url: str) -> None:
     """Apply every pending migration; safe to run on every release."""
     await tortoise_migrate(config=tortoise_config(database_url))
     await Tortoise.close_connections()
+
+
+# ---- hand-written SQL for the hot path -------------------------------------------------------------
+# A handful of statements run on every sign-up of a surge. Written out, they cost a fraction of what the
+# ORM spends building the same SQL; both databases understand them (`?` placeholders become `$1, $2, ...`
+# on PostgreSQL). They run on the current connection: inside `in_transaction()`, the transaction's.
+
+_POSTGRES_SQL: dict[str, str] = {}
+
+
+def _postgres_placeholders(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1, $2, ...` (the statements here have no `?` in literals)."""
+    converted = _POSTGRES_SQL.get(sql)
+    if converted is None:
+        parts = sql.split("?")
+        converted = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+        _POSTGRES_SQL[sql] = converted
+    return converted
+
+
+def dialect() -> str:
+    """`postgres` or `sqlite`: the database behind the current connection."""
+    return str(connections.get("default").capabilities.dialect)
+
+
+def _prepare(sql: str) -> tuple[Any, str]:
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        sql = _postgres_placeholders(sql)
+    return conn, sql
+
+
+async def execute(sql: str, *params: Any) -> int:
+    """Run an UPDATE or DELETE written with `?` placeholders; the number of rows it changed."""
+    conn, sql = _prepare(sql)
+    count, _ = await conn.execute_query(sql, list(params))
+    return int(count)
+
+
+async def insert_ignoring_conflicts(instance: Model) -> None:
+    """INSERT a new instance unless that would break a unique constraint (then nothing happens, and no
+    error aborts the caller's transaction). The instance is not marked saved: it has no primary key."""
+    row = insert_row(instance)
+    columns = ", ".join(f'"{column}"' for column in row)
+    marks = ", ".join("?" for _ in row)
+    conn, sql = _prepare(f"INSERT INTO {instance._meta.db_table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING")
+    await conn.execute_query(sql, list(row.values()))
+
+
+async def fetch_one(sql: str, *params: Any) -> dict[str, Any] | None:
+    """The first row of a SELECT written with `?` placeholders, as a dict; None if there is none."""
+    conn, sql = _prepare(sql)
+    rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
+    return rows[0] if rows else None
+
+
+def insert_row(instance: Model) -> dict[str, Any]:
+    """Column -> value of the INSERT of a new (unsaved) instance, as the ORM would write it: defaults
+    applied, `auto_now` timestamps set, the generated primary key left out. Hand-written INSERTs built
+    from this keep up with every column a model gains."""
+    meta = instance._meta
+    row: dict[str, Any] = {}
+    for name, column in meta.fields_db_projection.items():
+        field = meta.fields_map[name]
+        if not field.generated:
+            row[column] = field.to_db_value(getattr(instance, name), instance)
+    return row
+
+
+async def fetch_all_native(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Every row of a statement already written in the database's own dialect (`$1` placeholders on
+    PostgreSQL), as dicts."""
+    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, list(params))
+    return rows
 
 
 async def ping() -> bool:

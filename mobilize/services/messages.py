@@ -72,20 +72,31 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     return sms, subject, text
 
 
+def texts_to(volunteer: Volunteer) -> bool:
+    """Whether sign-up messages go to this volunteer by SMS."""
+    return bool(volunteer.phone) and volunteer.sms_status == SmsStatus.OPTED_IN
+
+
+def mails_to(volunteer: Volunteer) -> bool:
+    """Whether sign-up messages go to this volunteer by email."""
+    return bool(volunteer.email) and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN)
+
+
 async def plan_signup_messages(signup_ids: list[int], kind: MessageKind, base_url: str, now: datetime) -> list[int]:
     """Create the outbox rows (SMS if the person opted in, and email) for these sign-ups; idempotent per
     (sign-up, kind, channel). Returns the ids of rows waiting to be delivered."""
     if not signup_ids:
         return []
-    signups = await Signup.filter(id__in=signup_ids).prefetch_related("shift__event__organization", "volunteer")
+    # One query (joins), not one per relation: this runs after every sign-up.
+    signups = await Signup.filter(id__in=signup_ids).select_related("shift__event__organization", "volunteer")
     ids: list[int] = []
     for signup in signups:
         shift, volunteer = signup.shift, signup.volunteer
         sms, subject, text = _compose(signup, kind, base_url)
         wanted: list[tuple[Channel, str, str, str]] = []
-        if volunteer.phone and volunteer.sms_status == SmsStatus.OPTED_IN:
+        if texts_to(volunteer):
             wanted.append((Channel.SMS, volunteer.phone, "", sms))
-        if volunteer.email and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN):
+        if mails_to(volunteer):
             wanted.append((Channel.EMAIL, volunteer.email, subject, text))
         for channel, address, subj, body in wanted:
             key = f"signup:{signup.id}:{kind.value}:{channel.value}"

@@ -14,7 +14,8 @@ async def after_signup(result: SignupResult, base_url: str) -> list[int]:
     """The confirmation (or waitlist notice) of a new sign-up, and the news for anyone promoted."""
     now = datetime.now(UTC)
     ids: list[int] = []
-    if result.created:
+    volunteer = result.volunteer
+    if result.created and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
         kind = messages.signup_kind(str(result.signup.status))
         ids += await messages.plan_signup_messages([result.signup.id], kind, base_url, now)
     if result.promoted:

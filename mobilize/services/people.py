@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mobilize import db
 from mobilize.models import (
     ConsentAction,
     ConsentChannel,
@@ -64,6 +69,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def may_collide() -> AbstractAsyncContextManager[Any]:
+    """Wrap one statement that may hit a unique constraint. Inside a caller's transaction this is a
+    savepoint, so that the collision does not abort the whole transaction (PostgreSQL would); outside,
+    nothing: a single statement is atomic by itself, and BEGIN and COMMIT would cost two round trips."""
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        return in_transaction()
+    return nullcontext()
+
+
 async def _find(contact: Contact) -> Volunteer | None:
     if contact.phone:
         found = await Volunteer.get_or_none(phone=contact.phone)
@@ -74,33 +88,40 @@ async def _find(contact: Contact) -> Volunteer | None:
     return None
 
 
+def new_volunteer(contact: Contact) -> Volunteer:
+    """A new (unsaved) volunteer for this contact."""
+    return Volunteer(
+        name=contact.name,
+        phone=contact.phone,
+        email=contact.email,
+        postal_code=contact.postal_code,
+        email_status=EmailStatus.OK if contact.email else EmailStatus.UNKNOWN,
+        manage_token=new_token(),
+        feed_token=new_token(),
+    )
+
+
 async def find_or_create_volunteer(contact: Contact) -> tuple[Volunteer, bool]:
-    """Match by phone, then email; create otherwise. Concurrent creates of one person yield one row."""
+    """Match by phone, then email; create otherwise. Concurrent creates of one person yield one row.
+    Safe inside a caller's transaction too (the insert that may collide runs in a savepoint there)."""
     if not contact.phone and not contact.email:
         raise Invalid("volunteer: a phone or an email is required", fields={"volunteer": "phone or email required"})
     for _ in range(3):
         volunteer = await _find(contact)
         if volunteer is not None:
-            await _complete(volunteer, contact)
+            await complete_volunteer(volunteer, contact)
             return volunteer, False
         try:
-            async with in_transaction():
-                volunteer = await Volunteer.create(
-                    name=contact.name,
-                    phone=contact.phone,
-                    email=contact.email,
-                    postal_code=contact.postal_code,
-                    email_status=EmailStatus.OK if contact.email else EmailStatus.UNKNOWN,
-                    manage_token=new_token(),
-                    feed_token=new_token(),
-                )
+            async with may_collide():
+                volunteer = new_volunteer(contact)
+                await volunteer.save(force_create=True)
             return volunteer, True
         except IntegrityError:
             continue  # someone created this person a moment ago: match again
     raise RuntimeError("could not match or create volunteer")  # pragma: no cover
 
 
-async def _complete(volunteer: Volunteer, contact: Contact) -> None:
+async def complete_volunteer(volunteer: Volunteer, contact: Contact) -> None:
     """Fill in what we did not know; never overwrite a known phone or email (that could hijack a record)."""
     changes: dict[str, object] = {}
     if contact.name and not volunteer.name:
@@ -114,7 +135,8 @@ async def _complete(volunteer: Volunteer, contact: Contact) -> None:
         changes["phone"] = contact.phone
     if changes:
         try:
-            await Volunteer.filter(id=volunteer.id).update(**changes)
+            async with may_collide():
+                await Volunteer.filter(id=volunteer.id).update(**changes)
         except IntegrityError:
             return
         for key, value in changes.items():
@@ -139,13 +161,11 @@ async def grant_sms_consent(volunteer: Volunteer, context: ConsentContext, organ
 
 
 async def ensure_relationship(organization_id: int, volunteer_id: int, source: str) -> None:
-    """Idempotent: the organization now knows this volunteer."""
-    if await Relationship.exists(organization_id=organization_id, volunteer_id=volunteer_id):
-        return
-    try:
-        await Relationship.create(organization_id=organization_id, volunteer_id=volunteer_id, source=source)
-    except IntegrityError:
-        pass
+    """Idempotent: the organization now knows this volunteer. One `INSERT ... ON CONFLICT DO NOTHING`:
+    no read first, and no error to abort a caller's transaction. Runs on every sign-up."""
+    await db.insert_ignoring_conflicts(
+        Relationship(organization_id=organization_id, volunteer_id=volunteer_id, source=source)
+    )
 
 
 async def has_relationship(organization_id: int, volunteer_ids: list[int]) -> set[int]:

@@ -12,6 +12,7 @@ from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import load_shifts
+from mobilize.services.signups import load_shift
 
 MAX_RESULTS = 200
 
@@ -83,8 +84,14 @@ async def get_public_event(event_id: int) -> Event:
     return event
 
 
-async def public_shift_event(shift_id: int) -> Event:
-    shift = await Shift.get_or_none(id=shift_id).prefetch_related("event")
+async def public_shift(shift_id: int) -> Shift:
+    """A shift of a public or unlisted event, with its event (`shift.event`); else NotFound."""
+    shift = await load_shift(shift_id)
     if shift is None or shift.event.visibility == Visibility.PRIVATE:
         raise NotFound(f"shift {shift_id} not found")
-    return shift.event
+    return shift
+
+
+async def public_shift_event(shift_id: int) -> Event:
+    """The event of a shift anyone may see; NotFound for private events."""
+    return (await public_shift(shift_id)).event

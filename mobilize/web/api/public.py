@@ -35,16 +35,18 @@ async def limit_public_signup(request: Request, phone: str | None) -> None:
     """Per client address and per phone number; raises RateLimited (429 with Retry-After)."""
     settings = request.app.state.settings
     limiter = request.app.state.limiter
-    await ratelimit.check(limiter, f"ip:{client_ip(request)}", settings.public_signup_rate_ip, "address")
+    checks = [(f"ip:{client_ip(request)}", settings.public_signup_rate_ip, "address")]
     if phone:
-        await ratelimit.check(limiter, f"phone:{phone}", settings.public_signup_rate_phone, "phone number")
+        checks.append((f"phone:{phone}", settings.public_signup_rate_phone, "phone number"))
+    await ratelimit.check_many(limiter, checks)  # one round trip to Redis for both
 
 
 async def public_signup(request: Request) -> JSONResponse:
     """Same body as the organizer endpoint; the source is always `web`."""
     settings = request.app.state.settings
     shift_id = int_param(request, "shift_id")
-    event = await public.public_shift_event(shift_id)
+    shift = await public.public_shift(shift_id)  # with its event: sign_up needs no second look
+    event = shift.event
     data = await parse_body(request, SignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)
     await limit_public_signup(request, contact.phone)
@@ -54,6 +56,7 @@ async def public_signup(request: Request) -> JSONResponse:
         source=SignupSource.WEB,
         referrer=data.referrer,
         sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
+        shift=shift,
     )
     await notify(request, result)
     # Anyone can type anyone's phone number: answer nothing we knew before this request, and hand out
