@@ -66,6 +66,7 @@ class Tally:
     first_error: str = ""
 
     def merge(self, other: Tally) -> None:
+        """Add another process's tally to this one."""
         self.latencies_ms.extend(other.latencies_ms)
         self.errors += other.errors
         self.warmup_errors += other.warmup_errors
@@ -74,6 +75,7 @@ class Tally:
         self.first_error = self.first_error or other.first_error
 
     def error(self, in_window: bool, what: str) -> None:
+        """Count one failed request, remembering the first reason."""
         if in_window:
             self.errors += 1
         else:
@@ -82,6 +84,7 @@ class Tally:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of the values, nan if there are none."""
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -135,6 +138,7 @@ class HttpConnection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        """Buffer the answer; hand it over once its headers and Content-Length bytes are in."""
         self.buffer += data
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0 or self.waiter is None or self.waiter.done():
@@ -157,6 +161,7 @@ class HttpConnection(asyncio.Protocol):
             self.waiter.set_exception(self.lost)
 
     async def post_json(self, host: bytes, path: str, body: bytes) -> tuple[int, bytes]:
+        """POST a JSON body; (status, body) of the answer."""
         if self.lost is not None or self.transport is None:
             raise ConnectionResetError("connection lost")
         self.waiter = asyncio.get_running_loop().create_future()
@@ -168,6 +173,7 @@ class HttpConnection(asyncio.Protocol):
 
 
 async def _load(port: int, shift_ids: list[int], clients: int, slot: int, t0: float, t1: float) -> Tally:
+    """`clients` connections signing up new people until t1; what happened between t0 and t1."""
     tally = Tally()
     numbers = phones(slot)
     counter = iter(range(10**9))
@@ -175,6 +181,7 @@ async def _load(port: int, shift_ids: list[int], clients: int, slot: int, t0: fl
     host = f"127.0.0.1:{port}".encode()
 
     async def client() -> None:
+        """One keep-alive connection, one sign-up after the other."""
         connection: HttpConnection | None = None
         while True:
             start_wall = time.time()
@@ -243,6 +250,7 @@ ON CONFLICT DO NOTHING
 async def _baseline(
     dsn: str, organization_id: int, shift_ids: list[int], tasks: int, pool_size: int, slot: int, t0: float, t1: float
 ) -> Tally:
+    """`tasks` concurrent sign-up transactions straight through asyncpg until t1; what happened in [t0, t1]."""
     tally = Tally()
     numbers = phones(slot)
     counter = iter(range(10**9))
@@ -250,6 +258,7 @@ async def _baseline(
     pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size, connection_class=PooledConnection)
 
     async def task() -> None:
+        """One connection's worth of transactions, one after the other."""
         while True:
             start_wall = time.time()
             if start_wall >= t1:
@@ -293,11 +302,13 @@ def baseline_process(
 
 
 def database_url(name: str) -> str:
+    """The URL of database `name` on the admin URL's server."""
     base, _, _ = ADMIN_URL.rpartition("/")
     return f"{base}/{name}"
 
 
 async def admin(sql: str) -> None:
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE)."""
     conn = await asyncpg.connect(ADMIN_URL)
     try:
         await conn.execute(sql)
@@ -306,6 +317,7 @@ async def admin(sql: str) -> None:
 
 
 def migrate(url: str) -> None:
+    """Migrate as a release does: `mobilize migrate` in its own process."""
     env = dict(os.environ, DATABASE_URL=url, LOG_LEVEL="warning")
     subprocess.run([sys.executable, "-m", "mobilize.cli", "migrate"], cwd=ROOT, env=env, check=True)
 
@@ -352,12 +364,14 @@ async def seed(url: str, shifts: int) -> tuple[int, list[int]]:
 
 
 def free_port() -> int:
+    """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 def flush_redis(url: str | None) -> None:
+    """Empty the bench's Redis database (rate-limit counters, queued jobs)."""
     if url:
         import redis
 
@@ -365,6 +379,7 @@ def flush_redis(url: str | None) -> None:
 
 
 def start_server(url: str, port: int, workers: int, redis_url: str | None, pool: int | None) -> subprocess.Popen[bytes]:
+    """uvicorn with `workers` processes on the bench database, rate limits out of the way."""
     db_url = url.replace("postgresql://", "postgres://", 1) + (f"?maxsize={pool}" if pool else "")
     env = dict(
         os.environ,
@@ -406,6 +421,7 @@ def wait_healthy(port: int, workers: int, process: subprocess.Popen[bytes], time
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to uvicorn's supervisor (it stops its workers); SIGKILL the group if it hangs."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -425,6 +441,7 @@ def run_processes(target: Any, argument_lists: list[tuple[Any, ...]]) -> Tally:
 
 
 def split(total: int, parts: int) -> list[int]:
+    """`total` shared out as evenly as possible between `parts`."""
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
@@ -432,6 +449,7 @@ def split(total: int, parts: int) -> list[int]:
 
 
 def main() -> None:
+    """Set up, measure the app, measure the baseline, report, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=12.0, help="measured seconds (each phase)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring (each phase)")

@@ -27,6 +27,7 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
     """
 
     def get_reset_query(self) -> str:
+        """Nothing to reset (see the class)."""
         return ""
 
 
@@ -108,6 +109,7 @@ def dialect() -> str:
 
 
 def _prepare(sql: str) -> tuple[Any, str]:
+    """The current connection and the statement in its dialect."""
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         sql = _postgres_placeholders(sql)

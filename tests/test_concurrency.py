@@ -66,6 +66,7 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
+        """What the server logged so far."""
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
@@ -146,6 +147,7 @@ def signup_call(client: httpx.AsyncClient, shift_id: int, body: dict[str, Any]) 
 
 
 async def status_counts(shift_id: int) -> Counter[str]:
+    """The shift's sign-ups per status, from the database."""
     rows = await Signup.filter(shift_id=shift_id).values_list("status", flat=True)
     return Counter(str(status) for status in rows)
 

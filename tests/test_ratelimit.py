@@ -20,6 +20,7 @@ PHONE = ("phone:+13125550101", (2, 3600), "phone number")
 
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[Any]:
+    """A client on the test Redis database."""
     client = redis_asyncio.Redis.from_url(redis_url)
     try:
         yield client
@@ -29,6 +30,7 @@ async def redis_client(redis_url: str) -> AsyncIterator[Any]:
 
 @pytest.fixture(params=["memory", "redis"])
 async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """Each limiter in turn: in memory, then on Redis (with a prefix of its own)."""
     if request.param == "memory":
         yield MemoryLimiter()
         return

@@ -42,6 +42,7 @@ def one_statement_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def seats(shift_id: int) -> int:
+    """The shift's `filled` counter."""
     return (await Shift.get(id=shift_id)).filled
 
 

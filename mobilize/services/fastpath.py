@@ -110,6 +110,7 @@ def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
 
 
 async def _run(sql: str, **values: Any) -> list[dict[str, Any]]:
+    """Run a statement written with `:name` placeholders; its rows."""
     numbered, names = _numbered(sql)
     return await db.fetch_all_native(numbered, *(values[name] for name in names))
 
@@ -128,10 +129,12 @@ def _model(model: type[Model], alias: str, row: dict[str, Any]) -> Any:
 
 @cache
 def _sign_up_sql() -> str:
+    """The one-statement sign-up, with the columns of both models it returns."""
     return _SIGN_UP.format(person=_columns("person", Volunteer), new_signup=_columns("new_signup", Signup))
 
 
 def _signup_values(shift_id: int, organization_id: int, source: SignupSource, referrer: str) -> dict[str, Any]:
+    """The values of the seat, sign-up and relationship part."""
     return {
         "shift": shift_id,
         "scheduled": ShiftStatus.SCHEDULED.value,

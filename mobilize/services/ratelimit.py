@@ -111,12 +111,14 @@ class RedisLimiter:
         return waits
 
     def _send_batch(self) -> None:
+        """Send the checks gathered during this turn of the event loop."""
         batch, self._pending = self._pending, []
         task = asyncio.ensure_future(self._run_batch(batch))
         self._flushes.add(task)
         task.add_done_callback(self._flushes.discard)
 
     async def _run_batch(self, batch: list[tuple[list[str], list[int], asyncio.Future[list[int]]]]) -> None:
+        """Evaluate a batch and answer each waiting check (or pass it the error)."""
         try:
             replies = await self._evaluate([(keys, args) for keys, args, _ in batch])
         except Exception as exc:  # noqa: BLE001 - every waiting request gets the error (and answers 500)
