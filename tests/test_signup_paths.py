@@ -103,13 +103,17 @@ async def test_already_signed_up_records_nothing() -> None:
     assert await seats(shift.id) == 1
 
 
-async def test_person_known_by_email_gets_their_phone_added() -> None:
+async def test_person_known_by_email_gets_their_phone_added_by_an_organizer() -> None:
     w = await make_world()
     known = await signups.sign_up(w["shift"].id, Contact(name="Ana", email="ana@example.org"), source=SignupSource.WEB)
     other = await make_shift(w["event"])
-    result = await signups.sign_up(
-        other.id, Contact(name="Ana", phone="+13125550101", email="ana@example.org"), source=SignupSource.WEB
-    )
+    contact = Contact(name="Ana", phone="+13125550101", email="ana@example.org")
+    # from a public form the phone is not attached: nothing proves the typist is Ana
+    third = await make_shift(w["event"])
+    result = await signups.sign_up(third.id, contact, source=SignupSource.WEB)
+    assert (await Volunteer.get(id=known.volunteer.id)).phone is None
+    # an organizer (trusted) completes the record
+    result = await signups.sign_up(other.id, contact, source=SignupSource.API, trusted=True)
     assert not result.new_volunteer and result.volunteer.id == known.volunteer.id
     assert (await Volunteer.get(id=known.volunteer.id)).phone == "+13125550101"
     assert await Volunteer.all().count() == 1

@@ -148,7 +148,7 @@ def _signup_values(shift_id: int, organization_id: int, source: SignupSource, re
 
 
 async def sign_up(
-    shift_id: int, organization_id: int, contact: Contact, source: SignupSource, referrer: str
+    shift_id: int, organization_id: int, contact: Contact, source: SignupSource, referrer: str, trusted: bool = False
 ) -> tuple[Volunteer, bool, Signup] | None:
     """(volunteer, whether they are new, sign-up), or None when the general path must settle who this
     person is. IntegrityError when they already hold a live sign-up for the shift."""
@@ -172,7 +172,7 @@ async def sign_up(
     volunteer: Volunteer = _model(Volunteer, "person", row)
     created = bool(row["created?"])
     if not created:
-        await complete_volunteer(volunteer, contact)
+        await complete_volunteer(volunteer, contact, trusted=trusted)
     return volunteer, created, _model(Signup, "new_signup", row)
 
 

@@ -101,15 +101,16 @@ def new_volunteer(contact: Contact) -> Volunteer:
     )
 
 
-async def find_or_create_volunteer(contact: Contact) -> tuple[Volunteer, bool]:
+async def find_or_create_volunteer(contact: Contact, *, trusted: bool = False) -> tuple[Volunteer, bool]:
     """Match by phone, then email; create otherwise. Concurrent creates of one person yield one row.
-    Safe inside a caller's transaction too (the insert that may collide runs in a savepoint there)."""
+    Safe inside a caller's transaction too (the insert that may collide runs in a savepoint there).
+    `trusted`: the contact comes from an organizer (API, import), who may add a missing phone or email."""
     if not contact.phone and not contact.email:
         raise Invalid("volunteer: a phone or an email is required", fields={"volunteer": "phone or email required"})
     for _ in range(3):
         volunteer = await _find(contact)
         if volunteer is not None:
-            await complete_volunteer(volunteer, contact)
+            await complete_volunteer(volunteer, contact, trusted=trusted)
             return volunteer, False
         try:
             async with may_collide():
@@ -121,17 +122,21 @@ async def find_or_create_volunteer(contact: Contact) -> tuple[Volunteer, bool]:
     raise RuntimeError("could not match or create volunteer")  # pragma: no cover
 
 
-async def complete_volunteer(volunteer: Volunteer, contact: Contact) -> None:
-    """Fill in what we did not know; never overwrite a known phone or email (that could hijack a record)."""
+async def complete_volunteer(volunteer: Volunteer, contact: Contact, *, trusted: bool = False) -> None:
+    """Fill in what we did not know; never overwrite a known phone or email.
+
+    A public form proves nothing about who typed it: from there, never attach a new phone or email to an
+    existing person (typing a victim's phone with one's own email would route their messages, and the
+    link to their page, to the typist). Only an organizer (`trusted`) completes contact details."""
     changes: dict[str, object] = {}
     if contact.name and not volunteer.name:
         changes["name"] = contact.name
     if contact.postal_code and not volunteer.postal_code:
         changes["postal_code"] = contact.postal_code
-    if contact.email and not volunteer.email and not await Volunteer.exists(email=contact.email):
+    if trusted and contact.email and not volunteer.email and not await Volunteer.exists(email=contact.email):
         changes["email"] = contact.email
         changes["email_status"] = EmailStatus.OK
-    if contact.phone and not volunteer.phone and not await Volunteer.exists(phone=contact.phone):
+    if trusted and contact.phone and not volunteer.phone and not await Volunteer.exists(phone=contact.phone):
         changes["phone"] = contact.phone
     if changes:
         try:

@@ -120,11 +120,14 @@ async def sign_up(
     referrer: str = "",
     sms_consent: ConsentContext | None = None,
     shift: Shift | None = None,
+    trusted: bool = False,
 ) -> SignupResult:
     """Sign a person up (matching or creating the volunteer). Gets a seat if one is free, else the
     waitlist. A second live sign-up for the same person and shift raises AlreadySignedUp.
 
     A caller that has loaded the shift with its event already (`load_shift`) passes it as `shift`.
+    `trusted` (organizers only) lets the contact add a missing phone or email to a known person.
+    SMS consent is recorded only when the phone typed is the person's phone on file.
     The volunteer, the seat, the sign-up and the organization's relationship with the volunteer are
     recorded together (on PostgreSQL in one statement, see services.fastpath); then their consent.
     """
@@ -138,11 +141,11 @@ async def sign_up(
     try:
         settled = None
         if db.dialect() == "postgres":
-            settled = await fastpath.sign_up(shift.id, organization_id, contact, source, referrer)
+            settled = await fastpath.sign_up(shift.id, organization_id, contact, source, referrer, trusted)
         if settled is not None:
             volunteer, new_volunteer, signup = settled
         else:
-            volunteer, new_volunteer = await find_or_create_volunteer(contact)
+            volunteer, new_volunteer = await find_or_create_volunteer(contact, trusted=trusted)
             signup = await _record_signup(shift.id, organization_id, volunteer, source, referrer)
     except IntegrityError as exc:
         if volunteer is None:  # the one-statement path failed: the person is known by their phone
@@ -152,7 +155,7 @@ async def sign_up(
             "this person is already signed up for this shift",
             fields={"volunteer": "already signed up", "signup": str(existing.id if existing else "")},
         ) from exc
-    if sms_consent is not None and volunteer.phone:
+    if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
         await grant_sms_consent(volunteer, sms_consent, organization_id)
     signup.volunteer = volunteer
     return SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
@@ -188,7 +191,7 @@ async def fill_from_waitlist(shift_id: int) -> list[Signup]:
         if candidate is None or not await _take_seat(shift_id):
             return promoted
         moved = await Signup.filter(id=candidate.id, status=SignupStatus.WAITLISTED).update(
-            status=SignupStatus.SIGNED_UP
+            status=SignupStatus.SIGNED_UP, updated_at=datetime.now(UTC)
         )
         if not moved:  # they left the waitlist a moment ago: give the seat back and look again
             await _release_seat(shift_id)
@@ -206,7 +209,15 @@ async def cancel_signup(signup_id: int) -> SignupResult:
         if signup.status == SignupStatus.CANCELLED:
             return SignupResult(signup=signup, volunteer=signup.volunteer, created=False)
         before = signup.status
-        changed = await Signup.filter(id=signup.id, status=before).update(status=SignupStatus.CANCELLED, holder=None)
+        if before in (SignupStatus.ATTENDED, SignupStatus.NO_SHOW):
+            raise Conflict(
+                "attendance is recorded for this sign-up; mark it attended or no-show instead of cancelling",
+                code="attendance_recorded",
+                fields={"status": f"not allowed from {before}"},
+            )
+        changed = await Signup.filter(id=signup.id, status=before).update(
+            status=SignupStatus.CANCELLED, holder=None, updated_at=datetime.now(UTC)
+        )
         if not changed:  # a concurrent change won; report the row as it is now
             await signup.refresh_from_db()
             return SignupResult(signup=signup, volunteer=signup.volunteer, created=False)
@@ -254,7 +265,7 @@ async def set_status(signup_id: int, status: SignupStatus) -> SignupResult:
         if before == SignupStatus.WAITLISTED:
             if not await _take_seat(signup.shift_id):  # type: ignore[attr-defined]
                 raise Conflict("the shift is full; this person is on the waitlist", code="shift_full")
-        changed = await Signup.filter(id=signup.id, status=before).update(status=status)
+        changed = await Signup.filter(id=signup.id, status=before).update(status=status, updated_at=datetime.now(UTC))
         if not changed:
             raise Conflict("the sign-up changed meanwhile; reload and retry", code="stale")
         signup.status = status

@@ -98,7 +98,7 @@ async def import_volunteers(
         except ValueError as exc:
             yield line, str(exc)
             continue
-        volunteer, _ = await find_or_create_volunteer(contact)
+        volunteer, _ = await find_or_create_volunteer(contact, trusted=True)
         await ensure_relationship(org.id, volunteer.id, "import")
         if words and not await ConsentRecord.exists(volunteer=volunteer, source=f"import:{source_name}", words=words):
             await grant_sms_consent(volunteer, ConsentContext(source=f"import:{source_name}", words=words), org.id)

@@ -39,6 +39,7 @@ async def create_signup(request: Request, actor: Actor) -> JSONResponse:
         source=SignupSource(data.source),
         referrer=data.referrer,
         sms_consent=sms_consent_from(request, data.volunteer, settings, source=f"api:{actor.organizer_id}"),
+        trusted=True,
     )
     await notify(request, result)
     return JSONResponse(
