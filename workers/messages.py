@@ -18,7 +18,15 @@ async def enqueue(ctx: dict[str, Any], function: str, *args: Any, job_id: str) -
 
 async def deliver_message(ctx: dict[str, Any], message_id: int) -> str:
     """Send one outbox message; safe to run twice (the second run finds it claimed and does nothing)."""
-    message = await messages.deliver(message_id, ctx["sms"], ctx["email"], now=datetime.now(UTC))
+    settings = ctx.get("settings")
+    message = await messages.deliver(
+        message_id,
+        ctx["sms"],
+        ctx["email"],
+        now=datetime.now(UTC),
+        base_url=settings.public_base_url if settings else None,
+        mail_from=settings.mail_from if settings else None,
+    )
     return "not due or taken" if message is None else str(message.state)
 
 

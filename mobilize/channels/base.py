@@ -15,11 +15,16 @@ class OutgoingSms:
 
 @dataclass(frozen=True)
 class OutgoingEmail:
+    """`calendar`: an iCalendar (iTIP) invitation to attach, with its `calendar_method` (REQUEST, CANCEL)."""
+
     to: str
     subject: str
     text: str
     html: str | None = None
     reference: str = ""
+    to_name: str = ""
+    calendar: bytes | None = None
+    calendar_method: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class MessageKind(StrEnum):
     CONFIRMATION = "confirmation"
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
+    CANCELLED_SIGNUP = "cancelled"  # the person dropped (or was dropped from) a shift they held a seat on
 
 
 class MessageState(StrEnum):

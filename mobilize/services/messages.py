@@ -12,21 +12,27 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from mobilize import links
+from mobilize.calendar.feeds import EventRow, ShiftRow
+from mobilize.calendar.invitations import Invitation, Method, build_invitation
 from mobilize.channels.base import OutgoingEmail, OutgoingSms, SendResult
 from mobilize.models import (
+    SEAT_STATUSES,
     Channel,
     ConsentAction,
     ConsentChannel,
     ConsentRecord,
     EmailStatus,
+    EventStatus,
     Message,
     MessageKind,
     MessageState,
+    ShiftStatus,
     Signup,
     SignupStatus,
     SmsStatus,
     Volunteer,
 )
+from mobilize.services.feeds import uid_domain
 
 MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=10)  # a worker that claimed a message and vanished (killed) this long ago
@@ -57,6 +63,9 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     if kind == MessageKind.WAITLISTED:
         lead = f"you're on the waitlist for {event.title}, {slot}. We'll tell you if a spot opens."
         subject = f"Waitlisted: {event.title}"
+    elif kind == MessageKind.CANCELLED_SIGNUP:
+        lead = f"you're no longer signed up for {event.title}, {slot}. Thanks for letting us know."
+        subject = f"Cancelled: {event.title}"
     elif kind == MessageKind.PROMOTED:
         lead = f"a spot opened up! You're now signed up for {event.title}, {slot}{where}."
         subject = f"You're in: {event.title}"
@@ -82,9 +91,15 @@ def mails_to(volunteer: Volunteer) -> bool:
     return bool(volunteer.email) and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN)
 
 
-async def plan_signup_messages(signup_ids: list[int], kind: MessageKind, base_url: str, now: datetime) -> list[int]:
-    """Create the outbox rows (SMS if the person opted in, and email) for these sign-ups; idempotent per
-    (sign-up, kind, channel). Returns the ids of rows waiting to be delivered."""
+async def plan_signup_messages(
+    signup_ids: list[int],
+    kind: MessageKind,
+    base_url: str,
+    now: datetime,
+    channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
+) -> list[int]:
+    """Create the outbox rows (SMS if the person opted in, and email; of `channels` only) for these sign-ups;
+    idempotent per (sign-up, kind, channel). Returns the ids of rows waiting to be delivered."""
     if not signup_ids:
         return []
     # One query (joins), not one per relation: this runs after every sign-up.
@@ -94,9 +109,9 @@ async def plan_signup_messages(signup_ids: list[int], kind: MessageKind, base_ur
         shift, volunteer = signup.shift, signup.volunteer
         sms, subject, text = _compose(signup, kind, base_url)
         wanted: list[tuple[Channel, str, str, str]] = []
-        if texts_to(volunteer):
+        if Channel.SMS in channels and texts_to(volunteer):
             wanted.append((Channel.SMS, volunteer.phone, "", sms))
-        if mails_to(volunteer):
+        if Channel.EMAIL in channels and mails_to(volunteer):
             wanted.append((Channel.EMAIL, volunteer.email, subject, text))
         for channel, address, subj, body in wanted:
             key = f"signup:{signup.id}:{kind.value}:{channel.value}"
@@ -143,9 +158,18 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempt - 1), 1800))
 
 
-async def deliver(message_id: int, sms: Sender, email: Sender, now: datetime | None = None) -> Message | None:
+async def deliver(
+    message_id: int,
+    sms: Sender,
+    email: Sender,
+    now: datetime | None = None,
+    *,
+    base_url: str | None = None,
+    mail_from: str | None = None,
+) -> Message | None:
     """Deliver one message at most once: claim it, check it is still wanted, send, record the outcome.
-    Returns the message, or None when it was not due or someone else had it."""
+    Returns the message, or None when it was not due or someone else had it. With `base_url` and
+    `mail_from` (the worker passes its settings), sign-up emails carry a calendar invitation."""
     now = now or datetime.now(UTC)
     message = await claim(message_id, now)
     if message is None:
@@ -163,8 +187,20 @@ async def deliver(message_id: int, sms: Sender, email: Sender, now: datetime | N
             validity = max(1, min(36_000, int((message.expires_at - now).total_seconds())))
         result = await sms.send(OutgoingSms(message.to_address, message.body, str(message.id), validity))
     else:
+        invite: tuple[bytes, Method] | None = None
+        if base_url and mail_from and message.kind in INVITATION_KINDS and message.signup_id:
+            invite = await invitation_for(message.signup_id, MessageKind(message.kind), base_url, mail_from, now)
         result = await email.send(
-            OutgoingEmail(message.to_address, message.subject, message.body, None, str(message.id))
+            OutgoingEmail(
+                message.to_address,
+                message.subject,
+                message.body,
+                None,
+                str(message.id),
+                to_name=volunteer.name if volunteer is not None else "",
+                calendar=invite[0] if invite else None,
+                calendar_method=invite[1] if invite else None,
+            )
         )
     if result.ok:
         await _finish(message, now, state=MessageState.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
@@ -178,6 +214,83 @@ async def deliver(message_id: int, sms: Sender, email: Sender, now: datetime | N
     else:
         await _finish(message, now, state=MessageState.FAILED, last_error=result.error or "failed")
     return message
+
+
+# Emails that carry an invitation: a seat (REQUEST) and the end of one (CANCEL).
+INVITATION_KINDS = frozenset({MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.CANCELLED_SIGNUP})
+
+
+async def invitation_for(
+    signup_id: int, kind: MessageKind, base_url: str, mail_from: str, now: datetime
+) -> tuple[bytes, Method] | None:
+    """The .ics for a sign-up email, built from the rows as they are now (a shift moved since the sign-up
+    is invited at its new time). None when it no longer applies: a confirmation of a seat given up since."""
+    signup = await Signup.get_or_none(id=signup_id).select_related("shift__event__organization", "volunteer")
+    if signup is None or not signup.volunteer.email:
+        return None
+    method: Method
+    if kind == MessageKind.CANCELLED_SIGNUP and signup.status == SignupStatus.CANCELLED:
+        method = "CANCEL"
+    elif kind != MessageKind.CANCELLED_SIGNUP and signup.status in SEAT_STATUSES:
+        method = "REQUEST"
+    else:
+        return None
+    shift, volunteer = signup.shift, signup.volunteer
+    event = shift.event
+    # Earlier drops of this shift by this person: their invitations used up SEQUENCE numbers (see invitations).
+    revision = await Signup.filter(
+        volunteer_id=volunteer.id, shift_id=shift.id, status=SignupStatus.CANCELLED, id__lt=signup.id
+    ).count()
+    row = ShiftRow(
+        id=shift.id,
+        event=EventRow(
+            id=event.id,
+            title=event.title,
+            timezone=event.timezone,
+            url=links.event_url(base_url, event.id),
+            updated_at=event.updated_at,
+            description=event.description,
+            event_type=str(event.event_type),
+            venue=event.venue,
+            address=event.address,  # the person holds (or held) a seat: the full address
+            city=event.city,
+            region=event.region,
+            postal_code=event.postal_code,
+            country=event.country,
+            lat=event.lat,
+            lon=event.lon,
+            virtual_url=event.virtual_url,
+            instructions=event.instructions,
+            cancelled=event.status == EventStatus.CANCELLED,
+            sequence=event.sequence,
+        ),
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        updated_at=shift.updated_at,
+        cancelled=shift.status == ShiftStatus.CANCELLED,
+        sequence=shift.sequence,
+    )
+    invitation = Invitation(
+        shift=row,
+        uid_domain=uid_domain(base_url),
+        organizer_name=event.organization.name,
+        organizer_email=mail_from,
+        attendee_name=volunteer.name,
+        attendee_email=volunteer.email,
+        manage_url=links.manage_url(base_url, volunteer.manage_token),
+        revision=revision,
+    )
+    return build_invitation(invitation, method, now), method
+
+
+async def was_invited(signup_id: int) -> bool:
+    """Whether an invitation email went (or is going) out for this sign-up's seat: only then is a CANCEL due."""
+    return await Message.filter(
+        signup_id=signup_id,
+        channel=Channel.EMAIL,
+        kind__in=[MessageKind.CONFIRMATION, MessageKind.PROMOTED],
+        state__in=[MessageState.PENDING, MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED],
+    ).exists()
 
 
 async def record_provider_opt_out(volunteer: Volunteer, detail: str) -> None:

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mobilize.models import MessageKind
+from mobilize.models import Channel, MessageKind
 from mobilize.services import messages
 from mobilize.services.signups import SignupResult
 
 
 async def after_signup(result: SignupResult, base_url: str) -> list[int]:
-    """The confirmation (or waitlist notice) of a new sign-up, and the news for anyone promoted."""
+    """The confirmation (or waitlist notice) of a new sign-up, the calendar cancellation of a dropped seat,
+    and the news for anyone promoted."""
     now = datetime.now(UTC)
     ids: list[int] = []
     volunteer = result.volunteer
     if result.created and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
         kind = messages.signup_kind(str(result.signup.status))
         ids += await messages.plan_signup_messages([result.signup.id], kind, base_url, now)
+    if result.cancelled and messages.mails_to(volunteer) and await messages.was_invited(result.signup.id):
+        # Their calendar holds the invitation: a METHOD:CANCEL for the same UID takes it out.
+        ids += await messages.plan_signup_messages(
+            [result.signup.id], MessageKind.CANCELLED_SIGNUP, base_url, now, channels=(Channel.EMAIL,)
+        )
     if result.promoted:
         ids += await messages.plan_signup_messages([s.id for s in result.promoted], MessageKind.PROMOTED, base_url, now)
     return ids

@@ -51,6 +51,7 @@ class SignupResult:
     created: bool = True
     new_volunteer: bool = False
     promoted: list[Signup] = field(default_factory=list)
+    cancelled: bool = False  # this call cancelled the sign-up (not: it was cancelled already)
 
 
 async def _take_seat(shift_id: int) -> bool:
@@ -227,7 +228,7 @@ async def cancel_signup(signup_id: int) -> SignupResult:
             promoted = await fill_from_waitlist(signup.shift_id)  # type: ignore[attr-defined]
         signup.status = SignupStatus.CANCELLED
         signup.holder = None
-    return SignupResult(signup=signup, volunteer=signup.volunteer, created=False, promoted=promoted)
+    return SignupResult(signup=signup, volunteer=signup.volunteer, created=False, promoted=promoted, cancelled=True)
 
 
 ALLOWED_MOVES: dict[SignupStatus, set[SignupStatus]] = {
