@@ -455,3 +455,43 @@ async def test_451_is_retried_later_and_550_is_final(
     assert failed.state == MessageState.FAILED and failed.attempts == 1 and "550" in failed.last_error
     assert failed.id not in [i for i, _ in await messages.due_messages(now + timedelta(days=1))]
     assert len(smtp_server.envelopes) == 1
+
+
+async def test_organizer_cancellations_tell_everyone_on_the_shift(app: Any, client: httpx.AsyncClient) -> None:
+    """Removing a shift or cancelling the event reaches every live sign-up once, by SMS and email, and the
+    email takes the invitation out of their calendar (METHOD:CANCEL)."""
+    from mobilize.models import Message
+    from tests.factories import make_shift, make_world
+
+    w = await make_world(capacity=1)
+    sms, email = app.state.queue.ctx["sms"], app.state.queue.ctx["email"]
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    for n in (1, 2):  # one seated, one waitlisted
+        person = {"name": f"V{n}", "phone": f"+1312555010{n}", "email": f"v{n}@example.org", "sms_opt_in": True}
+        body = {"volunteer": person}
+        assert (await client.post(url, json=body, headers=w["headers"])).status_code == 201
+    await app.state.queue.drain()
+    sms.sent.clear()
+    email.sent.clear()
+    r = await client.delete(f"/api/v1/shifts/{w['shift'].id}", headers=w["headers"])
+    assert r.status_code == 200
+    await app.state.queue.drain()
+    assert sorted(m.to for m in sms.sent) == ["+13125550101", "+13125550102"]
+    assert all("the organizers cancelled Picket at the gate" in m.body for m in sms.sent)
+    assert sorted(m.to for m in email.sent) == ["v1@example.org", "v2@example.org"]
+    assert {m.calendar_method for m in email.sent} == {"CANCEL"}
+    # again: nothing new
+    await client.delete(f"/api/v1/shifts/{w['shift'].id}", headers=w["headers"])
+    await app.state.queue.drain()
+    assert len(sms.sent) == 2
+    # cancelling the whole event tells the people of its other shifts
+    other = await make_shift(w["event"])
+    body = {"volunteer": {"name": "V3", "email": "v3@example.org"}}
+    assert (await client.post(f"/api/v1/shifts/{other.id}/signups", json=body, headers=w["headers"])).status_code == 201
+    await app.state.queue.drain()
+    email.sent.clear()
+    r = await client.post(f"/api/v1/events/{w['event'].id}/cancel", headers=w["headers"])
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    await app.state.queue.drain()
+    assert [m.to for m in email.sent] == ["v3@example.org"]
+    assert await Message.filter(kind="cancelled", to_address="v3@example.org").count() == 1

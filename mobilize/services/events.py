@@ -215,17 +215,27 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> Event:
     return await get_event(actor, event.id)
 
 
-async def cancel_event(actor: Actor, event_id: int) -> Event:
-    """Idempotent: cancelling a cancelled event changes nothing. Sign-ups stay (history) but the
-    event leaves every public list; calendars see STATUS:CANCELLED."""
+LIVE_STATUSES = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+
+
+async def cancel_event(actor: Actor, event_id: int) -> tuple[Event, list[int]]:
+    """Cancel the event; returns it and the live sign-ups to tell (none when it was cancelled already:
+    idempotent). Sign-ups stay (history) but the event leaves every public list; calendars see
+    STATUS:CANCELLED."""
     event = await get_event(actor, event_id)
-    actor.require_writer(event.group_id)  # type: ignore[attr-defined]
-    if event.status != EventStatus.CANCELLED:
+    actor.require_writer(event.group_id)
+    affected: list[int] = []
+    async with in_transaction():
         # A queryset update leaves auto_now alone: set updated_at, which feeds use for Last-Modified.
-        await Event.filter(id=event.id).update(
+        changed = await Event.filter(id=event.id, status=EventStatus.SCHEDULED).update(
             status=EventStatus.CANCELLED, sequence=event.sequence + 1, updated_at=datetime.now(UTC)
         )
-    return await get_event(actor, event.id)
+        if changed:
+            live = Signup.filter(
+                shift__event_id=event.id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES
+            )
+            affected = [row["id"] for row in await live.values("id")]
+    return await get_event(actor, event.id), affected
 
 
 def expand_recurrence(rule: str, dtstart: datetime, zone: str) -> list[datetime]:
@@ -317,22 +327,22 @@ async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
     return await get_shift(actor, shift.id)
 
 
-async def remove_shift(actor: Actor, shift_id: int) -> Shift:
-    """Cancel a shift and every live sign-up on it (attendance already recorded stays). The row stays so
-    calendars can show it cancelled. Idempotent."""
+async def remove_shift(actor: Actor, shift_id: int) -> tuple[Shift, list[int]]:
+    """Cancel a shift and every live sign-up on it (attendance already recorded stays); returns the shift
+    and the sign-ups to tell. The row stays so calendars can show it cancelled. Idempotent."""
     shift = await get_shift(actor, shift_id)
     actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
     now = datetime.now(UTC)  # queryset updates leave auto_now alone; feeds read updated_at (Last-Modified)
+    affected: list[int] = []
     async with in_transaction():
         updated = await Shift.filter(id=shift.id, status=ShiftStatus.SCHEDULED).update(
             status=ShiftStatus.CANCELLED, sequence=shift.sequence + 1, filled=0, updated_at=now
         )
         if updated:
-            live = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
-            await Signup.filter(shift_id=shift.id, status__in=live).update(
-                status=SignupStatus.CANCELLED, holder=None, updated_at=now
-            )
-    return await get_shift(actor, shift.id)
+            live = Signup.filter(shift_id=shift.id, status__in=LIVE_STATUSES)
+            affected = [row["id"] for row in await live.values("id")]
+            await Signup.filter(id__in=affected).update(status=SignupStatus.CANCELLED, holder=None, updated_at=now)
+    return await get_shift(actor, shift.id), affected
 
 
 def is_listed(event: Event) -> bool:

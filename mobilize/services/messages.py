@@ -63,6 +63,9 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     if kind == MessageKind.WAITLISTED:
         lead = f"you're on the waitlist for {event.title}, {slot}. We'll tell you if a spot opens."
         subject = f"Waitlisted: {event.title}"
+    elif kind == MessageKind.CANCELLED_SIGNUP and by_organizers(signup):
+        lead = f"the organizers cancelled {event.title}, {slot}. Please don't come; sorry for the change."
+        subject = f"Cancelled: {event.title}"
     elif kind == MessageKind.CANCELLED_SIGNUP:
         lead = f"you're no longer signed up for {event.title}, {slot}. Thanks for letting us know."
         subject = f"Cancelled: {event.title}"
@@ -79,6 +82,11 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
         f"See or drop your shifts: {manage}\n\n-- {org}"
     )
     return sms, subject, text
+
+
+def by_organizers(signup: Signup) -> bool:
+    """The shift or its event was cancelled by the organizers (not dropped by the volunteer)."""
+    return signup.shift.status == ShiftStatus.CANCELLED or signup.shift.event.status == EventStatus.CANCELLED
 
 
 def texts_to(volunteer: Volunteer) -> bool:
@@ -229,7 +237,7 @@ async def invitation_for(
     if signup is None or not signup.volunteer.email:
         return None
     method: Method
-    if kind == MessageKind.CANCELLED_SIGNUP and signup.status == SignupStatus.CANCELLED:
+    if kind == MessageKind.CANCELLED_SIGNUP and (signup.status == SignupStatus.CANCELLED or by_organizers(signup)):
         method = "CANCEL"
     elif kind != MessageKind.CANCELLED_SIGNUP and signup.status in SEAT_STATUSES:
         method = "REQUEST"

@@ -27,3 +27,11 @@ async def after_signup(result: SignupResult, base_url: str) -> list[int]:
     if result.promoted:
         ids += await messages.plan_signup_messages([s.id for s in result.promoted], MessageKind.PROMOTED, base_url, now)
     return ids
+
+
+async def after_cancellation(signup_ids: list[int], base_url: str) -> list[int]:
+    """The organizers cancelled a shift or the whole event: tell everyone who was on it, by SMS and email
+    (with a METHOD:CANCEL for the calendar invitation)."""
+    if not signup_ids:
+        return []
+    return await messages.plan_signup_messages(signup_ids, MessageKind.CANCELLED_SIGNUP, base_url, datetime.now(UTC))

@@ -177,7 +177,7 @@ async def has_relationship(organization_id: int, volunteer_ids: list[int]) -> se
     """Which of these volunteers the organization knows."""
     if not volunteer_ids:
         return set()
-    rows = await Relationship.filter(organization_id=organization_id, volunteer_id__in=volunteer_ids).values_list(
-        "volunteer_id", flat=True
+    rows = await Relationship.filter(organization_id=organization_id, volunteer_id__in=volunteer_ids).values(
+        "volunteer_id"
     )
-    return set(rows)
+    return {row["volunteer_id"] for row in rows}

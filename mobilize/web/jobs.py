@@ -8,8 +8,19 @@ from mobilize.services import messages, notifications
 from mobilize.services.signups import SignupResult
 
 
-async def notify(request: Request, result: SignupResult) -> None:
-    """Plan the messages this sign-up change calls for and enqueue their delivery by id."""
-    ids = await notifications.after_signup(result, request.app.state.settings.public_base_url)
+async def enqueue_deliveries(request: Request, ids: list[int]) -> None:
+    """Enqueue each outbox row by id (deterministic job ids: enqueueing twice runs once)."""
     for message_id in ids:
         await request.app.state.queue.enqueue("deliver_message", message_id, job_id=messages.job_id(message_id, 0))
+
+
+async def notify(request: Request, result: SignupResult) -> None:
+    """Plan the messages this sign-up change calls for and enqueue their delivery."""
+    base_url = request.app.state.settings.public_base_url
+    await enqueue_deliveries(request, await notifications.after_signup(result, base_url))
+
+
+async def notify_cancelled(request: Request, signup_ids: list[int]) -> None:
+    """Tell the people of a shift or an event the organizers cancelled."""
+    base_url = request.app.state.settings.public_base_url
+    await enqueue_deliveries(request, await notifications.after_cancellation(signup_ids, base_url))

@@ -10,6 +10,7 @@ from mobilize.services import events
 from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import event_json, shift_json
+from mobilize.web.jobs import notify_cancelled
 
 
 @authed
@@ -42,7 +43,8 @@ async def update_event(request: Request, actor: Actor) -> JSONResponse:
 
 @authed
 async def cancel_event(request: Request, actor: Actor) -> JSONResponse:
-    event = await events.cancel_event(actor, int_param(request, "event_id"))
+    event, affected = await events.cancel_event(actor, int_param(request, "event_id"))
+    await notify_cancelled(request, affected)
     return JSONResponse(event_json(request, event))
 
 
@@ -74,5 +76,6 @@ async def update_shift(request: Request, actor: Actor) -> JSONResponse:
 
 @authed
 async def delete_shift(request: Request, actor: Actor) -> JSONResponse:
-    shift = await events.remove_shift(actor, int_param(request, "shift_id"))
+    shift, affected = await events.remove_shift(actor, int_param(request, "shift_id"))
+    await notify_cancelled(request, affected)
     return JSONResponse(shift_json(shift, shift.event.timezone))
