@@ -69,3 +69,18 @@ async def test_private_event_shift_not_open_to_public(client: httpx.AsyncClient)
     shift = await make_shift(event)
     r = await client.post(f"/api/v1/public/shifts/{shift.id}/signups", json={"volunteer": {"phone": "3125550123"}})
     assert r.status_code == 404
+
+
+async def test_a_shift_cancelled_a_moment_ago_takes_no_signup(client: httpx.AsyncClient) -> None:
+    """The public endpoint reads shifts through a one-second cache; the sign-up itself re-checks."""
+    w = await make_world()
+    url = f"/api/v1/public/shifts/{w['shift'].id}/signups"
+    assert (await client.post(url, json={"volunteer": {"phone": "3125550160"}})).status_code == 201
+    r = await client.delete(f"/api/v1/shifts/{w['shift'].id}", headers=w["headers"])
+    assert r.status_code == 200
+    r = await client.post(url, json={"volunteer": {"phone": "3125550161"}})
+    assert r.status_code == 409 and r.json()["error"]["code"] in ("shift_cancelled", "shift_closed")
+    from mobilize.models import Signup, Volunteer
+
+    assert await Signup.filter(shift_id=w["shift"].id, status="waitlisted").count() == 0
+    assert not await Volunteer.exists(phone="+13125550161")  # nothing half-written

@@ -33,6 +33,7 @@ from tortoise.models import Model
 from mobilize import db
 from mobilize.models import (
     EmailStatus,
+    EventStatus,
     ShiftStatus,
     Signup,
     SignupSource,
@@ -40,6 +41,7 @@ from mobilize.models import (
     SmsStatus,
     Volunteer,
 )
+from mobilize.services.errors import ShiftClosed
 from mobilize.services.people import Contact, complete_volunteer, new_token
 
 VOLUNTEER_COLUMNS = (
@@ -57,11 +59,20 @@ VOLUNTEER_COLUMNS = (
 SIGNUP_COLUMNS = ("shift_id", "volunteer_id", "holder", "status", "source", "referrer", "created_at", "updated_at")
 RELATIONSHIP_COLUMNS = ("organization_id", "volunteer_id", "source", "created_at")
 
+# The shift is still open to sign-ups, checked in the statement itself: the caller's copy of the shift may
+# be a second old (services.public caches it), and a cancellation in between must not gain a sign-up.
+_OPEN_SHIFT = """
+open_shift AS (
+    SELECT 1 FROM shift s JOIN event e ON e.id = s.event_id
+    WHERE s.id = :shift AND s.status = :scheduled AND e.status = :event_scheduled AND s.ends_at > :now
+)"""
+
 # Seat, sign-up and relationship for the volunteer in the CTE `person` (none if it is empty).
 _SEAT_SIGNUP_RELATIONSHIP = f"""
 seat AS (
     UPDATE shift SET filled = filled + 1
     WHERE id = :shift AND status = :scheduled AND filled < capacity AND EXISTS (SELECT 1 FROM person)
+      AND EXISTS (SELECT 1 FROM open_shift)
     RETURNING id
 ), new_signup AS (
     INSERT INTO signup ({", ".join(SIGNUP_COLUMNS)})
@@ -69,6 +80,7 @@ seat AS (
            CASE WHEN EXISTS (SELECT 1 FROM seat) THEN :signed_up ELSE :waitlisted END,
            :source, :referrer, :now, :now
     FROM person
+    WHERE EXISTS (SELECT 1 FROM open_shift)
     RETURNING *
 ), relationship_row AS (
     INSERT INTO relationship ({", ".join(RELATIONSHIP_COLUMNS)})
@@ -77,9 +89,10 @@ seat AS (
 )"""
 
 _SIGN_UP = f"""
-WITH inserted AS (
+WITH {_OPEN_SHIFT}, inserted AS (
     INSERT INTO volunteer ({", ".join(VOLUNTEER_COLUMNS)})
-    VALUES (:name, :phone, :email, :postal_code, :sms_status, :email_status, :manage_token, :feed_token, :now, :now)
+    SELECT :name, :phone, :email, :postal_code, :sms_status, :email_status, :manage_token, :feed_token, :now, :now
+    WHERE EXISTS (SELECT 1 FROM open_shift)
     ON CONFLICT DO NOTHING
     RETURNING *
 ), person AS (
@@ -91,7 +104,7 @@ SELECT {{person}}, person."created?", {{new_signup}} FROM person, new_signup
 """
 
 _RECORD_SIGNUP = f"""
-WITH person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP_RELATIONSHIP}
+WITH {_OPEN_SHIFT}, person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP_RELATIONSHIP}
 SELECT * FROM new_signup
 """
 
@@ -138,6 +151,7 @@ def _signup_values(shift_id: int, organization_id: int, source: SignupSource, re
     return {
         "shift": shift_id,
         "scheduled": ShiftStatus.SCHEDULED.value,
+        "event_scheduled": EventStatus.SCHEDULED.value,
         "signed_up": SignupStatus.SIGNED_UP.value,
         "waitlisted": SignupStatus.WAITLISTED.value,
         "source": source.value,
@@ -183,4 +197,6 @@ async def record_signup(
     IntegrityError when they already hold a live sign-up for the shift."""
     values = _signup_values(shift_id, organization_id, source, referrer)
     rows = await _run(_RECORD_SIGNUP, volunteer=volunteer.id, **values)
+    if not rows:
+        raise ShiftClosed("this shift no longer takes sign-ups", code="shift_closed")
     return Signup._init_from_db(**rows[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,10 +86,36 @@ async def get_public_event(event_id: int) -> Event:
     return event
 
 
+# A rally shared widely sends thousands of sign-ups to the same few shifts: their rows are read once a second
+# per process, not once per sign-up. What must be current is checked again where it counts: the sign-up
+# statement itself re-checks that the shift and its event are still open (services.fastpath).
+SHIFT_CACHE_SECONDS = 1.0
+SHIFT_CACHE_SIZE = 4096
+_shift_cache: OrderedDict[int, tuple[float, Shift]] = OrderedDict()
+
+
+def forget_shifts() -> None:
+    """Empty the cache (tests reuse ids after emptying the tables)."""
+    _shift_cache.clear()
+
+
 async def public_shift(shift_id: int) -> Shift:
-    """A shift of a public or unlisted event, with its event (`shift.event`); else NotFound."""
-    shift = await load_shift(shift_id)
-    if shift is None or shift.event.visibility == Visibility.PRIVATE:
+    """A shift of a public or unlisted event, with its event (`shift.event`), read at most a second ago;
+    else NotFound. For reading only: the object is shared between requests."""
+    now = time.monotonic()
+    cached = _shift_cache.get(shift_id)
+    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS:
+        shift = cached[1]
+    else:
+        loaded = await load_shift(shift_id)
+        if loaded is None:
+            raise NotFound(f"shift {shift_id} not found")
+        shift = loaded
+        _shift_cache[shift_id] = (now, shift)
+        _shift_cache.move_to_end(shift_id)
+        while len(_shift_cache) > SHIFT_CACHE_SIZE:
+            _shift_cache.popitem(last=False)
+    if shift.event.visibility == Visibility.PRIVATE:
         raise NotFound(f"shift {shift_id} not found")
     return shift
 

@@ -143,6 +143,8 @@ async def sign_up(
         settled = None
         if db.dialect() == "postgres":
             settled = await fastpath.sign_up(shift.id, organization_id, contact, source, referrer, trusted)
+        if settled is None:  # the caller's copy of the shift may be a second old (services.public): re-check
+            shift, event = await open_shift(shift.id)
         if settled is not None:
             volunteer, new_volunteer, signup = settled
         else:
