@@ -481,3 +481,26 @@ async def test_address_after_signup_is_hidden_from_the_public_page(client: httpx
     )
     own = await client.get(r.json()["manage_url"].removeprefix("http://testserver"))
     assert "Secret Ave" in own.text
+
+
+async def test_event_page_offers_calendar_links(client: httpx.AsyncClient) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.factories import make_world
+
+    w = await make_world()
+    page = await client.get(f"/events/{w['event'].id}")
+    assert page.status_code == 200
+    group, campaign = w["group"].slug, w["campaign"].slug
+    assert f"webcal://testserver/feeds/organizations/local-100/groups/{group}.ics" in page.text
+    assert f"http://testserver/feeds/organizations/local-100/campaigns/{campaign}.ics" in page.text
+    google = re.search(r'href="(https://calendar\.google\.com/calendar/render\?[^"]+)"', page.text)
+    assert google is not None
+    query = parse_qs(urlsplit(google.group(1).replace("&amp;", "&")).query)
+    assert query["text"] == ["Picket at the gate"] and query["ctz"] == ["America/Chicago"]
+    for link in (
+        f"/feeds/organizations/local-100/groups/{group}.ics",
+        f"/feeds/organizations/local-100/campaigns/{campaign}.ics",
+    ):
+        r = await client.get(link)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, EventStatus, Shift, SignupSource
 from mobilize.schemas import VolunteerIn
 from mobilize.services import public, signups, volunteer_pages
@@ -100,7 +102,11 @@ def event_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     now = datetime.now(UTC)
-    shifts = [shift_view(s, event, now) for s in getattr(event, "shift_list", [])]
+    event_url = public_url(request, path(request, "pages:event", event_id=event.id))
+    shifts = [
+        replace(shift_view(s, event, now), google_url=google_calendar_url(event, s, event_url))
+        for s in getattr(event, "shift_list", [])
+    ]
     upcoming = [s for s in shifts if s.state != "over"]
     values = dict(values or {})
     open_ids = [str(s.id) for s in upcoming if s.can_sign_up]
@@ -115,12 +121,27 @@ def event_response(
         "can_sign_up": bool(open_ids) and event.status == EventStatus.SCHEDULED,
         "cancelled": event.status != EventStatus.SCHEDULED,
         "ics_path": optional_path(request, "feeds:event", event_id=event.id),
+        "subscriptions": feed_subscriptions(request, event),
         "consent_text": request.app.state.settings.sms_consent_text,
         "values": values,
         "errors": errors or {},
         "notice": notice,
     }
     return render(request, "event.html", context, status=status, headers=headers)
+
+
+def feed_subscriptions(request: Request, event: Event) -> list[dict[str, str]]:
+    """Subscribe links (https:// for Google and Outlook, webcal:// for Apple) to the event's group and campaign
+    feeds. The organization-qualified addresses: group and campaign slugs are unique per organization only."""
+    org = event.organization.slug
+    feeds = [(f"{event.group.name} (all its actions)", "feeds:org-group", event.group.slug)]
+    if event.campaign is not None:
+        feeds.append((f"{event.campaign.name} (the whole campaign)", "feeds:org-campaign", event.campaign.slug))
+    links = []
+    for label, name, slug in feeds:
+        https = public_url(request, path(request, name, org=org, slug=slug))
+        links.append({"label": label, "https": https, "webcal": webcal_url(https)})
+    return links
 
 
 async def event_page(request: Request) -> Response:
