@@ -45,6 +45,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mobilize workers tests bench
+	$(BIN)/mypy mobilize workers
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache tests/calendar/node_modules
