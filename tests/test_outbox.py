@@ -138,3 +138,39 @@ async def test_stale_claim_is_returned_to_the_queue(app: Any, client: httpx.Asyn
     await Message.filter(id=message.id).update(state=MessageState.SENDING, claimed_at=now - timedelta(minutes=30))
     due = await messages.due_messages(now)
     assert message.id in [i for i, _ in due]
+
+
+async def test_moving_a_shift_or_the_place_tells_the_people_on_it_once_per_change(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    w = await make_world(capacity=1)
+    email = app.state.queue.ctx["email"]
+    url = f"/api/v1/shifts/{w['shift'].id}/signups"
+    for n in (1, 2):  # one seated, one waitlisted
+        assert (await client.post(url, json=volunteer_body(n), headers=w["headers"])).status_code == 201
+    await drain(app)
+    email.sent.clear()
+    shift_url = f"/api/v1/shifts/{w['shift'].id}"
+    later = {"starts_at": "2031-05-01T11:00:00-05:00", "ends_at": "2031-05-01T13:00:00-05:00"}
+    assert (await client.patch(shift_url, json=later, headers=w["headers"])).status_code == 200
+    await drain(app)
+    assert sorted((m.to, m.subject) for m in email.sent) == [
+        ("v1@example.org", "Changed: Picket at the gate"),
+        ("v2@example.org", "Changed: Picket at the gate"),
+    ]
+    assert all("Thu May 1, 11:00 AM-1:00 PM CDT" in m.text for m in email.sent)
+    assert [m.calendar_method for m in email.sent if m.to == "v1@example.org"] == ["REQUEST"]
+    # the same PATCH again changes nothing and tells nobody; a capacity change promotes and tells v2
+    assert (await client.patch(shift_url, json=later, headers=w["headers"])).status_code == 200
+    await drain(app)
+    assert len(email.sent) == 2
+    assert (await client.patch(shift_url, json={"capacity": 2}, headers=w["headers"])).status_code == 200
+    await drain(app)
+    assert [(m.to, m.subject) for m in list(email.sent)[2:]] == [("v2@example.org", "You're in: Picket at the gate")]
+    # a new place for the event: everyone on its upcoming shifts hears once
+    body = {"location": {"venue": "Union Hall", "postal_code": "60607"}}
+    r = await client.patch(f"/api/v1/events/{w['event'].id}", json=body, headers=w["headers"])
+    assert r.status_code == 200
+    await drain(app)
+    assert sorted(m.to for m in list(email.sent)[3:]) == ["v1@example.org", "v2@example.org"]
+    assert all("at Union Hall" in m.text for m in list(email.sent)[3:])

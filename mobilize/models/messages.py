@@ -22,6 +22,7 @@ class MessageKind(StrEnum):
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
     CANCELLED_SIGNUP = "cancelled"  # the person dropped (or was dropped from) a shift they held a seat on
+    CHANGED = "changed"  # the organizers moved the shift or changed the place
 
 
 class MessageState(StrEnum):

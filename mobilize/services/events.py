@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,8 +110,12 @@ async def get_event(actor: Actor, event_id: int) -> Event:
 
 async def get_shift(actor: Actor, shift_id: int) -> Shift:
     shift = await Shift.get_or_none(id=shift_id).prefetch_related("event")
-    if shift is None or shift.event.organization_id != actor.organization_id or not actor.sees_group(  # type: ignore[attr-defined]
-        shift.event.group_id  # type: ignore[attr-defined]
+    if (
+        shift is None
+        or shift.event.organization_id != actor.organization_id
+        or not actor.sees_group(  # type: ignore[attr-defined]
+            shift.event.group_id  # type: ignore[attr-defined]
+        )
     ):
         raise NotFound(f"shift {shift_id} not found")
     shift.counts = (await shift_counts([shift.id]))[shift.id]  # type: ignore[attr-defined]
@@ -183,7 +188,16 @@ async def create_event(actor: Actor, data: EventIn) -> Event:
     return await get_event(actor, event.id)
 
 
-async def update_event(actor: Actor, event_id: int, data: EventPatch) -> Event:
+async def _live_upcoming(**filters: Any) -> list[int]:
+    """Ids of live sign-ups (seated or waiting) on shifts still to come: the people to tell of a change."""
+    query = Signup.filter(
+        status__in=LIVE_STATUSES, shift__status=ShiftStatus.SCHEDULED, shift__ends_at__gt=datetime.now(UTC), **filters
+    )
+    return [row["id"] for row in await query.values("id")]
+
+
+async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[Event, list[int]]:
+    """Edit an event; returns it and, when its place or time zone changed, the sign-ups to tell."""
     event = await get_event(actor, event_id)
     actor.require_writer(event.group_id)  # type: ignore[attr-defined]
     changes = data.model_dump(exclude_unset=True)
@@ -212,7 +226,8 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> Event:
     if significant:
         event.sequence += 1
     await event.save()
-    return await get_event(actor, event.id)
+    tell = await _live_upcoming(shift__event_id=event.id) if significant else []
+    return await get_event(actor, event.id), tell
 
 
 LIVE_STATUSES = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
@@ -290,8 +305,15 @@ async def add_shifts(actor: Actor, event_id: int, data: ShiftsCreate) -> list[Sh
     return created
 
 
-async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
-    """Change times, capacity or target; a larger capacity promotes waitlisted people at once."""
+@dataclass
+class ShiftChange:
+    tell: list[int] = field(default_factory=list)  # live sign-ups of a shift that moved
+    promoted: list[Signup] = field(default_factory=list)  # waitlisted people given a seat by a larger capacity
+
+
+async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> tuple[Shift, ShiftChange]:
+    """Change times, capacity or target; a larger capacity promotes waitlisted people at once. Returns
+    the shift and whom to tell."""
     from mobilize.services.signups import fill_from_waitlist
 
     shift = await get_shift(actor, shift_id)
@@ -304,8 +326,10 @@ async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
     ends = changes.get("ends_at", shift.ends_at)
     if ends <= starts:
         raise Invalid.field("ends_at", "must be after starts_at")
+    change = ShiftChange()
+    moved = starts != shift.starts_at or ends != shift.ends_at
     async with in_transaction():
-        if "starts_at" in changes or "ends_at" in changes:
+        if moved:
             shift.starts_at, shift.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
             shift.sequence += 1
         if "target" in changes:
@@ -323,8 +347,11 @@ async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> Shift:
                     code="capacity_below_signups",
                     fields={"capacity": f"at least {taken}"},
                 )
-            await fill_from_waitlist(shift.id)
-    return await get_shift(actor, shift.id)
+            change.promoted = await fill_from_waitlist(shift.id)
+    if moved:
+        promoted = {s.id for s in change.promoted}  # their promotion notice gives the new time already
+        change.tell = [i for i in await _live_upcoming(shift_id=shift.id) if i not in promoted]
+    return await get_shift(actor, shift.id), change
 
 
 async def remove_shift(actor: Actor, shift_id: int) -> tuple[Shift, list[int]]:

@@ -69,6 +69,9 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     elif kind == MessageKind.CANCELLED_SIGNUP:
         lead = f"you're no longer signed up for {event.title}, {slot}. Thanks for letting us know."
         subject = f"Cancelled: {event.title}"
+    elif kind == MessageKind.CHANGED:
+        lead = f"{event.title} has changed. It is now {slot}{where}."
+        subject = f"Changed: {event.title}"
     elif kind == MessageKind.PROMOTED:
         lead = f"a spot opened up! You're now signed up for {event.title}, {slot}{where}."
         subject = f"You're in: {event.title}"
@@ -105,6 +108,7 @@ async def plan_signup_messages(
     base_url: str,
     now: datetime,
     channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
+    revision: str = "",
 ) -> list[int]:
     """Create the outbox rows (SMS if the person opted in, and email; of `channels` only) for these sign-ups;
     idempotent per (sign-up, kind, channel). Returns the ids of rows waiting to be delivered."""
@@ -122,7 +126,7 @@ async def plan_signup_messages(
         if Channel.EMAIL in channels and mails_to(volunteer):
             wanted.append((Channel.EMAIL, volunteer.email, subject, text))
         for channel, address, subj, body in wanted:
-            key = f"signup:{signup.id}:{kind.value}:{channel.value}"
+            key = f"signup:{signup.id}:{kind.value}{revision}:{channel.value}"
             try:
                 async with in_transaction():
                     row = await Message.create(
@@ -225,7 +229,9 @@ async def deliver(
 
 
 # Emails that carry an invitation: a seat (REQUEST) and the end of one (CANCEL).
-INVITATION_KINDS = frozenset({MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.CANCELLED_SIGNUP})
+INVITATION_KINDS = frozenset(
+    {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.CHANGED, MessageKind.CANCELLED_SIGNUP}
+)
 
 
 async def invitation_for(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mobilize.models import Channel, MessageKind
+from mobilize.models import Channel, MessageKind, Signup
 from mobilize.services import messages
 from mobilize.services.signups import SignupResult
 
@@ -35,3 +35,22 @@ async def after_cancellation(signup_ids: list[int], base_url: str) -> list[int]:
     if not signup_ids:
         return []
     return await messages.plan_signup_messages(signup_ids, MessageKind.CANCELLED_SIGNUP, base_url, datetime.now(UTC))
+
+
+async def after_change(signup_ids: list[int], revision: str, base_url: str) -> list[int]:
+    """The organizers moved a shift or changed the place: tell the people on it, once per revision (with an
+    updated calendar invitation)."""
+    if not signup_ids:
+        return []
+    return await messages.plan_signup_messages(
+        signup_ids, MessageKind.CHANGED, base_url, datetime.now(UTC), revision=f":{revision}"
+    )
+
+
+async def after_promotion(promoted: list[Signup], base_url: str) -> list[int]:
+    """Waitlisted people who got a seat without anyone cancelling (the organizers added capacity)."""
+    if not promoted:
+        return []
+    return await messages.plan_signup_messages(
+        [s.id for s in promoted], MessageKind.PROMOTED, base_url, datetime.now(UTC)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from mobilize.models import Signup
 from mobilize.services import messages, notifications
 from mobilize.services.signups import SignupResult
 
@@ -24,3 +25,14 @@ async def notify_cancelled(request: Request, signup_ids: list[int]) -> None:
     """Tell the people of a shift or an event the organizers cancelled."""
     base_url = request.app.state.settings.public_base_url
     await enqueue_deliveries(request, await notifications.after_cancellation(signup_ids, base_url))
+
+
+async def notify_changed(request: Request, signup_ids: list[int], revision: str) -> None:
+    """Tell the people of a shift or an event whose time or place changed."""
+    base_url = request.app.state.settings.public_base_url
+    await enqueue_deliveries(request, await notifications.after_change(signup_ids, revision, base_url))
+
+
+async def notify_promoted(request: Request, promoted: list[Signup]) -> None:
+    base_url = request.app.state.settings.public_base_url
+    await enqueue_deliveries(request, await notifications.after_promotion(promoted, base_url))

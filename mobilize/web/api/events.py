@@ -10,7 +10,7 @@ from mobilize.services import events
 from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import event_json, shift_json
-from mobilize.web.jobs import notify_cancelled
+from mobilize.web.jobs import notify_cancelled, notify_changed, notify_promoted
 
 
 @authed
@@ -38,7 +38,9 @@ async def get_event(request: Request, actor: Actor) -> JSONResponse:
 async def update_event(request: Request, actor: Actor) -> JSONResponse:
     event_id = int_param(request, "event_id")
     data = await parse_body(request, EventPatch)
-    return JSONResponse(event_json(request, await events.update_event(actor, event_id, data)))
+    event, tell = await events.update_event(actor, event_id, data)
+    await notify_changed(request, tell, revision=f"e{event.sequence}")
+    return JSONResponse(event_json(request, event))
 
 
 @authed
@@ -70,7 +72,9 @@ async def get_shift(request: Request, actor: Actor) -> JSONResponse:
 async def update_shift(request: Request, actor: Actor) -> JSONResponse:
     shift_id = int_param(request, "shift_id")
     data = await parse_body(request, ShiftPatch)
-    shift = await events.update_shift(actor, shift_id, data)
+    shift, change = await events.update_shift(actor, shift_id, data)
+    await notify_promoted(request, change.promoted)
+    await notify_changed(request, change.tell, revision=f"s{shift.id}.{shift.sequence}")
     return JSONResponse(shift_json(shift, shift.event.timezone))
 
 
