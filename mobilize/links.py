@@ -10,3 +10,8 @@ def manage_url(base_url: str, token: str) -> str:
 
 def event_url(base_url: str, event_id: int) -> str:
     return f"{base_url}/events/{event_id}"
+
+
+def twilio_status_url(base_url: str) -> str:
+    """Where Twilio posts delivery status (the StatusCallback of every SMS we send)."""
+    return f"{base_url}/webhooks/twilio/status"

@@ -1,15 +1,32 @@
-"""SMS senders. Without Twilio credentials, the logging sender writes each message to the log and keeps
-the last ones in memory (the dev outbox) instead of sending."""
+"""SMS senders. With Twilio credentials, `TwilioSmsSender` sends through Twilio's Messages API (or any
+server speaking it, at TWILIO_API_BASE_URL); without them, the logging sender writes each message to the
+log and keeps the last ones in memory (the dev outbox) instead of sending."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import itertools
 import logging
 from collections import deque
+from typing import Any
 
+import aiohttp
+from twilio.base.exceptions import TwilioException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from mobilize import links
 from mobilize.channels.base import OutgoingSms, SendResult
+from mobilize.settings import ConfigurationError
 
 log = logging.getLogger("mobilize.sms")
+
+TIMEOUT = 15.0  # seconds for one API call; the twilio client itself sets none
+OPTED_OUT = frozenset({21610})  # the person texted STOP to our sender
+INVALID_RECIPIENT = frozenset({21211, 21614, 21635})  # not a number, not a mobile, a landline
+RATE_LIMITED = frozenset({20429})
 
 
 class LoggingSmsSender:
@@ -28,6 +45,123 @@ class LoggingSmsSender:
         return None
 
 
-def sms_sender(settings: object) -> LoggingSmsSender:
-    """The sender the settings ask for, picked once at start-up."""
+class _AsyncHttpClient(AsyncTwilioHttpClient):
+    """twilio 9.13 hands Basic auth to aiohttp's `auth=`, deprecated (and gone in aiohttp 4): send the same
+    credentials as the Authorization header instead."""
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - twilio's signature; send() bounds the call
+        allow_redirects: bool = False,
+    ) -> Response:
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers = {**(headers or {}), "Authorization": f"Basic {token}"}
+        return await super().request(method, url, params, data, headers, None, timeout, allow_redirects)
+
+
+def _result(exc: TwilioException) -> SendResult:
+    """What a Twilio error means for the outbox: try later (rate limit, Twilio's own trouble), the person
+    opted out, the number can never work, or failed for good (anything else: our account, sender, body)."""
+    status = getattr(exc, "status", None)
+    code = getattr(exc, "code", None)
+    detail = f"Twilio {code or status}: {getattr(exc, 'msg', None) or getattr(exc, 'title', None) or exc}"
+    if code in RATE_LIMITED or status == 429 or (isinstance(status, int) and status >= 500):
+        return SendResult(ok=False, error=detail, retryable=True)
+    if code in OPTED_OUT:
+        return SendResult(ok=False, error=detail, opted_out=True)
+    if code in INVALID_RECIPIENT:
+        return SendResult(ok=False, error=detail, invalid_recipient=True)
+    return SendResult(ok=False, error=detail)
+
+
+class TwilioSmsSender:
+    """One twilio client with one connection pool, made on first use (aiohttp wants a running loop), shared
+    by all jobs. Sends from the Messaging Service when there is one (it picks the number and keeps the
+    opt-outs per service), else from the number."""
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        messaging_service_sid: str | None = None,
+        from_number: str | None = None,
+        status_callback_url: str | None = None,
+        api_base_url: str = "https://api.twilio.com",
+        timeout: float = TIMEOUT,
+    ) -> None:
+        if not messaging_service_sid and not from_number:
+            raise ConfigurationError(
+                "Twilio credentials are set but no sender: set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"
+            )
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.messaging_service_sid = messaging_service_sid
+        self.from_number = from_number
+        self.status_callback_url = status_callback_url
+        self.api_base_url = api_base_url.rstrip("/")
+        self.timeout = timeout
+        self._client: Client | None = None
+
+    def _connect(self) -> Client:
+        client = Client(self.account_sid, self.auth_token, http_client=_AsyncHttpClient())
+        # The client has no base-URL option; the Messages URL is the api domain's base_url + the path.
+        client.api.base_url = self.api_base_url
+        return client
+
+    async def send(self, message: OutgoingSms) -> SendResult:
+        if self._client is None:
+            self._client = self._connect()
+        options: dict[str, Any] = {"to": message.to, "body": message.body}
+        if self.messaging_service_sid:
+            options["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            options["from_"] = self.from_number
+        if self.status_callback_url:
+            options["status_callback"] = self.status_callback_url
+        if message.validity_seconds is not None:
+            options["validity_period"] = message.validity_seconds
+        try:
+            async with asyncio.timeout(self.timeout):
+                created = await self._client.messages.create_async(**options)
+        except TwilioException as exc:
+            return _result(exc)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # Unreachable or too slow. After a timeout Twilio may have queued it: a rare duplicate beats a
+            # lost confirmation.
+            return SendResult(ok=False, error=f"Twilio unreachable: {type(exc).__name__}: {exc}", retryable=True)
+        log.info("SMS to %s (ref %s) queued at Twilio as %s", message.to, message.reference, created.sid)
+        return SendResult(ok=True, provider_id=created.sid)
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.http_client.close()  # type: ignore[attr-defined]
+
+
+def sms_sender(settings: Any) -> TwilioSmsSender | LoggingSmsSender:
+    """The sender the settings ask for, picked once at start-up. Raises ConfigurationError when Twilio
+    credentials are set without a sender."""
+    sid = getattr(settings, "twilio_account_sid", None)
+    token = getattr(settings, "twilio_auth_token", None)
+    if sid and token:
+        return TwilioSmsSender(
+            sid,
+            str(token),
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            from_number=settings.twilio_from_number,
+            status_callback_url=links.twilio_status_url(settings.public_base_url),
+            api_base_url=settings.twilio_api_base_url,
+        )
+    if sid or token:
+        log.warning("only one of TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN is set: SMS go to the log only")
     return LoggingSmsSender()

@@ -317,6 +317,44 @@ async def record_provider_opt_out(volunteer: Volunteer, detail: str) -> None:
     )
 
 
+# Twilio's final statuses, and the states a message may be in before each: a status never moves a message
+# backwards (a late or replayed "sent" after "delivered" changes nothing). A delivery receipt after a
+# failure report wins: it is proof the person has the text.
+PROVIDER_FINAL_STATES: dict[str, tuple[MessageState, tuple[MessageState, ...]]] = {
+    "delivered": (MessageState.DELIVERED, (MessageState.SENT, MessageState.UNDELIVERED, MessageState.FAILED)),
+    "undelivered": (MessageState.UNDELIVERED, (MessageState.SENT,)),
+    "failed": (MessageState.FAILED, (MessageState.SENT,)),
+}
+PROVIDER_OPT_OUT_CODES = frozenset({"21610"})
+
+
+async def record_delivery_status(
+    provider_id: str, status: str, error_code: str | None = None, now: datetime | None = None
+) -> Message | None:
+    """Record what the provider's status callback says about the message it knows as `provider_id`.
+    Idempotent: callbacks arrive more than once and out of order. "queued", "sending" and "sent" keep the
+    message sent ("sent" plus silence is unknown, not failed). A failure for 21610 (the person texted STOP
+    to the provider) opts the volunteer out. Returns the message, or None when no message has that id."""
+    now = now or datetime.now(UTC)
+    message = await Message.get_or_none(provider_id=provider_id).prefetch_related("volunteer")
+    if message is None:
+        return None
+    final = PROVIDER_FINAL_STATES.get(status)
+    if final is None:
+        return message
+    state, before = final
+    changes: dict[str, Any] = {"state": state, "updated_at": now}
+    if error_code:
+        changes["last_error"] = f"provider error {error_code}"
+    if await Message.filter(id=message.id, state__in=before).update(**changes):
+        for key, value in changes.items():
+            setattr(message, key, value)
+    # Outside the conditional update: a replay finishes an opt-out a crash interrupted (it is idempotent).
+    if state != MessageState.DELIVERED and error_code in PROVIDER_OPT_OUT_CODES and message.volunteer is not None:
+        await record_provider_opt_out(message.volunteer, f"provider error {error_code}")
+    return message
+
+
 async def due_messages(now: datetime, limit: int = 1000) -> list[tuple[int, int]]:
     """(id, attempts) of messages due now, after returning stale claims of vanished workers to the queue."""
     await Message.filter(state=MessageState.SENDING, claimed_at__lt=now - STALE_CLAIM).update(

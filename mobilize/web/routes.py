@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mobilize.web import feeds, health, pages
+from mobilize.web import feeds, health, pages, webhooks
 from mobilize.web.api import events, groups, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 
@@ -65,10 +65,15 @@ feed_routes: list[BaseRoute] = [
     Route("/volunteers/{token}.ics", feeds.volunteer_feed, methods=["GET", "HEAD"], name="volunteer"),
 ]
 
+webhook_routes: list[BaseRoute] = [
+    Route("/twilio/status", webhooks.twilio_status, methods=["POST"], name="twilio-status"),
+]
+
 routes: list[BaseRoute] = [
     Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
     Mount("/api/v1", routes=api_routes, name="api"),
     Mount("/feeds", routes=feed_routes, name="feeds"),
+    Mount("/webhooks", routes=webhook_routes, name="webhooks"),
     Mount("/static", app=StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     Mount("", routes=page_routes, name="pages"),
 ]

@@ -1,0 +1,1 @@
+"""Local servers that speak the real protocols of the outside services the app talks to."""
