@@ -88,3 +88,16 @@ async def test_redis_limiter_survives_a_script_flush(redis_client: Any) -> None:
     assert await limiter.hit("k", 2, 60) is not None
     keys = await redis_client.keys(f"{limiter._prefix}*")
     assert len(keys) == 1 and 0 < await redis_client.ttl(keys[0]) <= 61
+
+
+async def test_limits_fail_open_when_redis_is_unreachable() -> None:
+    """A Redis outage must not turn volunteers away: the check lets the request through."""
+    import redis.asyncio as aioredis
+
+    from mobilize.services.ratelimit import RedisLimiter, check_many
+
+    dead = aioredis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    try:
+        await check_many(RedisLimiter(dead), [("ip:203.0.113.1", (1, 60), "address")])
+    finally:
+        await dead.aclose()

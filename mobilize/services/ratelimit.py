@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
 from mobilize.services.errors import RateLimited
+
+log = logging.getLogger("mobilize.ratelimit")
 
 # (key, (limit, period in seconds)): one counter to bump.
 Hit = tuple[str, tuple[int, int]]
@@ -151,8 +154,15 @@ async def check(limiter: Any, key: str, rate: tuple[int, int], what: str) -> Non
 
 async def check_many(limiter: Any, checks: Sequence[tuple[str, tuple[int, int], str]]) -> None:
     """Count one hit on each (key, rate, what), in order, stopping at the first over its rate, which raises
-    RateLimited (with Retry-After). Same outcome as calling `check` for each in turn, in one round trip."""
-    waits = await limiter.hit_many([(key, rate) for key, rate, _ in checks])
+    RateLimited (with Retry-After). Same outcome as calling `check` for each in turn, in one round trip.
+
+    If the counters cannot be reached (Redis down), the request goes through: a limit protects against abuse,
+    and turning every volunteer away while Redis restarts would be the worse failure."""
+    try:
+        waits = await limiter.hit_many([(key, rate) for key, rate, _ in checks])
+    except (RedisError, OSError) as exc:
+        log.warning("rate limits unavailable, letting the request through: %s", exc)
+        return
     for (_, _, what), wait in zip(checks, waits, strict=True):
         if wait is not None:
             raise RateLimited(f"too many sign-ups from this {what}; try again in {wait} s", retry_after=max(1, wait))
