@@ -157,6 +157,30 @@ class ShiftPatch(Strict):
     target: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
+class ReminderIn(Strict):
+    """One step of an event's reminder timeline: a reminder `minutes_before` the shift starts."""
+
+    kind: Literal["day_before", "soon"]
+    minutes_before: Annotated[int, Field(ge=15, le=20_160)]  # 15 minutes to two weeks
+
+
+def _one_of_each(value: list[ReminderIn] | None) -> list[ReminderIn] | None:
+    if value is not None and len({step.kind for step in value}) != len(value):
+        raise ValueError("at most one reminder of each kind")
+    return value
+
+
+Reminders = Annotated[
+    list[ReminderIn] | None,
+    Field(
+        max_length=2,
+        description='reminders before each shift, e.g. [{"kind": "day_before", "minutes_before": 1440}]; '
+        "null: the default timeline (day before, and 2 hours before)",
+    ),
+    AfterValidator(_one_of_each),
+]
+
+
 class EventIn(Strict):
     title: Name
     description: Text = ""
@@ -171,6 +195,7 @@ class EventIn(Strict):
     address_after_signup: bool = Field(
         default=False, description="show the street address only to people signed up (not on public pages and feeds)"
     )
+    reminders: Reminders = None
     shifts: Annotated[list[ShiftIn], Field(max_length=500)] = []
 
     @field_validator("timezone")
@@ -191,6 +216,7 @@ class EventPatch(Strict):
     virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] | None = None
     visibility: Visibility | None = None
     address_after_signup: bool | None = None
+    reminders: Reminders = None
 
     @field_validator("timezone")
     @classmethod

@@ -385,7 +385,7 @@ async def test_signup_mails_an_invitation_and_a_drop_cancels_it(
     assert str(request.event["ORGANIZER"]) == "mailto:mobilize@local100.example"
     volunteer = (await Signup.get(id=signup_id).prefetch_related("volunteer")).volunteer
     assert f"{PUBLIC}/signups/{volunteer.manage_token}" in str(request.event["DESCRIPTION"])
-    assert (await Message.get(signup_id=signup_id, channel="email")).state == MessageState.SENT
+    assert (await Message.get(signup_id=signup_id, channel="email", kind="confirmation")).state == MessageState.SENT
 
     # someone waiting gets the freed seat; the one who dropped gets the CANCEL
     r = await smtp_client.post(f"/api/v1/public/shifts/{shift.id}/signups", json=volunteer_body(2))
@@ -435,7 +435,7 @@ async def test_451_is_retried_later_and_550_is_final(
     r = await smtp_client.post(f"/api/v1/public/shifts/{w['shift'].id}/signups", json=volunteer_body(1))
     assert r.status_code == 201
     await smtp_app.state.queue.drain()
-    message = await Message.get(signup_id=r.json()["id"], channel="email")
+    message = await Message.get(signup_id=r.json()["id"], channel="email", kind="confirmation")
     assert message.state == MessageState.PENDING and message.attempts == 1 and "451" in message.last_error
     now = datetime.now(UTC)
     assert message.due_at > now and smtp_server.envelopes == []
@@ -451,7 +451,7 @@ async def test_451_is_retried_later_and_550_is_final(
     smtp_server.rcpt_replies = ["550 5.1.1 No such user here"]
     r = await smtp_client.post(f"/api/v1/public/shifts/{w['shift'].id}/signups", json=volunteer_body(2))
     await smtp_app.state.queue.drain()
-    failed = await Message.get(signup_id=r.json()["id"], channel="email")
+    failed = await Message.get(signup_id=r.json()["id"], channel="email", kind="confirmation")
     assert failed.state == MessageState.FAILED and failed.attempts == 1 and "550" in failed.last_error
     assert failed.id not in [i for i, _ in await messages.due_messages(now + timedelta(days=1))]
     assert len(smtp_server.envelopes) == 1

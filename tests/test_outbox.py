@@ -82,7 +82,7 @@ async def _one_sms(w: dict[str, Any], client: httpx.AsyncClient) -> Message:
         headers=w["headers"],
     )
     assert r.status_code == 201
-    message = await Message.get(channel="sms")
+    message = await Message.get(kind="confirmation", channel="sms")
     # take it back from the in-process queue so this test drives delivery itself
     await Message.filter(id=message.id).update(state=MessageState.PENDING, attempts=0)
     return message

@@ -63,7 +63,7 @@ async def sign_up(app: Any, client: httpx.AsyncClient, n: int = 1) -> Message:
     r = await client.post(f"/api/v1/public/shifts/{w['shift'].id}/signups", json=volunteer_body(n, sms_opt_in=True))
     assert r.status_code == 201, r.text
     await app.state.queue.drain()
-    return await Message.get(channel="sms", to_address=f"+1312555{n:04d}")
+    return await Message.get(kind="confirmation", channel="sms", to_address=f"+1312555{n:04d}")
 
 
 def deliver(app: Any, message_id: int, now: datetime) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -68,6 +69,9 @@ class Event(Model):
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.SCHEDULED)
     sequence = fields.IntField(default=0)  # bumped on every change of time, place or status
+    # The reminder timeline, [{"kind": "day_before"|"soon", "minutes_before": int}]; null means the default
+    # (services.reminders.DEFAULT_TIMELINE), so a change of the default reaches every event that kept it.
+    reminders: fields.Field[list[dict[str, Any]] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

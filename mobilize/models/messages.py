@@ -23,6 +23,8 @@ class MessageKind(StrEnum):
     PROMOTED = "promoted"
     CANCELLED_SIGNUP = "cancelled"  # the person dropped (or was dropped from) a shift they held a seat on
     CHANGED = "changed"  # the organizers moved the shift or changed the place
+    REMINDER_DAY_BEFORE = "reminder_day_before"  # asks YES/NO, a day (by default) before the shift
+    REMINDER_SOON = "reminder_soon"  # time, place and instructions, shortly before the shift
 
 
 class MessageState(StrEnum):

@@ -211,6 +211,10 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[E
         event.group = group
     if "campaign" in changes:
         event.campaign = await _resolve_campaign(actor, changes.pop("campaign"))
+    if "reminders" in changes:
+        # null is allowed here: it returns the event to the default timeline. Reminders planned already
+        # keep their times; sign-ups from now on follow the new timeline.
+        event.reminders = changes.pop("reminders")
     if "location" in changes:
         before = tuple(getattr(event, k) for k in LOCATION_FIELDS)
         _apply_location(event, data.location)

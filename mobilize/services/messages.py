@@ -3,6 +3,7 @@ what the channel said. Jobs in workers/messages.py call these; the channels neve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -78,12 +79,57 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     else:
         lead = f"you're signed up for {event.title}, {slot}{where}."
         subject = f"Signed up: {event.title}"
+    if kind in REMINDER_KINDS:
+        return _compose_reminder(signup, kind, base_url)
     sms = f"{org}: {lead} Your shifts: {manage} {SMS_FOOTER}"
     text = (
         f"Hello {signup.volunteer.name or 'there'},\n\n{lead[0].upper()}{lead[1:]}\n\n"
         f"Event page: {links.event_url(base_url, event.id)}\n"
         f"See or drop your shifts: {manage}\n\n-- {org}"
     )
+    return sms, subject, text
+
+
+REMINDER_KINDS = frozenset({MessageKind.REMINDER_DAY_BEFORE, MessageKind.REMINDER_SOON})
+SMS_INSTRUCTIONS_MAX = 300  # an SMS stays short; the email carries the instructions whole
+
+
+def _compose_reminder(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str, str]:
+    """(sms body, email subject, email text) of a reminder. The organization comes first (carriers filter
+    texts that do not say who sends them); people signed up see the street address and the instructions."""
+    shift = signup.shift
+    event = shift.event
+    org = event.organization.name
+    start = shift.starts_at.astimezone(ZoneInfo(event.timezone))
+    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    place = ", ".join(p for p in (event.venue, event.address, event.city) if p) or (
+        "online" if event.virtual_url else ""
+    )
+    where = f" at {place}" if place else ""
+    manage = links.manage_url(base_url, signup.volunteer.manage_token)
+    greeting = f"Hello {signup.volunteer.name or 'there'},\n\n"
+    if kind == MessageKind.REMINDER_DAY_BEFORE:
+        sms = (
+            f"{org}: reminder, {event.title} is {slot}{where}. Reply YES to confirm, NO if you can't make it. "
+            f"{SMS_FOOTER}"
+        )
+        subject = f"Reminder: {event.title}"
+        text = (
+            f"{greeting}A reminder: you're signed up for {event.title}, {slot}{where}.\n\n"
+            f"Please confirm you're coming, or drop the shift if you can't make it, on your page: {manage}\n\n"
+            f"-- {org}"
+        )
+        return sms, subject, text
+    instructions = event.instructions.strip()
+    short = instructions
+    if len(short) > SMS_INSTRUCTIONS_MAX:
+        short = short[: SMS_INSTRUCTIONS_MAX - 1].rstrip() + "\u2026"
+    sms = f"{org}: {event.title} starts at {start:%H:%M}{where}." + (f" {short}" if short else "") + f" {SMS_FOOTER}"
+    subject = f"Starting soon: {event.title}"
+    text = f"{greeting}{event.title} starts at {start:%H:%M} ({slot}){where}.\n\n"
+    if instructions:
+        text += f"Instructions from the organizers:\n{instructions}\n\n"
+    text += f"Can't make it after all? Drop the shift on your page: {manage}\n\n-- {org}"
     return sms, subject, text
 
 
@@ -102,16 +148,26 @@ def mails_to(volunteer: Volunteer) -> bool:
     return bool(volunteer.email) and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN)
 
 
+def dedupe_key(signup_id: int, kind: MessageKind, revision: str, channel: Channel) -> str:
+    """The outbox key of a sign-up message: one row per sign-up, kind, revision and channel."""
+    return f"signup:{signup_id}:{kind.value}{revision}:{channel.value}"
+
+
 async def plan_signup_messages(
     signup_ids: list[int],
     kind: MessageKind,
     base_url: str,
     now: datetime,
     channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
-    revision: str = "",
+    revision: str | Callable[[Signup], str] = "",
+    due: Callable[[Signup, Channel], datetime | None] | None = None,
 ) -> list[int]:
     """Create the outbox rows (SMS if the person opted in, and email; of `channels` only) for these sign-ups;
-    idempotent per (sign-up, kind, channel). Returns the ids of rows waiting to be delivered."""
+    idempotent per (sign-up, kind, channel[, revision]). `revision` may depend on the sign-up (reminders
+    carry their shift's and event's sequence). `due` schedules a row later than now (None from it: no row
+    for that sign-up and channel); a row whose time had already passed is recorded as skipped. Returns the
+    ids of rows to deliver now: a future row is the sweep's to enqueue, when it falls due (an early job
+    would run, find it not due, and hold its job id)."""
     if not signup_ids:
         return []
     # One query (joins), not one per relation: this runs after every sign-up.
@@ -125,8 +181,13 @@ async def plan_signup_messages(
             wanted.append((Channel.SMS, volunteer.phone, "", sms))
         if Channel.EMAIL in channels and mails_to(volunteer):
             wanted.append((Channel.EMAIL, volunteer.email, subject, text))
+        suffix = revision(signup) if callable(revision) else revision
         for channel, address, subj, body in wanted:
-            key = f"signup:{signup.id}:{kind.value}{revision}:{channel.value}"
+            due_at = now if due is None else due(signup, channel)
+            if due_at is None:
+                continue
+            late = due_at < now
+            key = dedupe_key(signup.id, kind, suffix, channel)
             try:
                 async with in_transaction():
                     row = await Message.create(
@@ -138,13 +199,16 @@ async def plan_signup_messages(
                         to_address=address,
                         subject=subj,
                         body=body,
-                        due_at=now,
+                        due_at=due_at,
                         expires_at=shift.starts_at,
                         dedupe_key=key,
+                        state=MessageState.SKIPPED if late else MessageState.PENDING,
+                        skip_reason="its time had passed when it was planned" if late else "",
                     )
-                ids.append(row.id)
+                if row.state == MessageState.PENDING and due_at <= now:
+                    ids.append(row.id)
             except IntegrityError:
-                existing = await Message.get_or_none(dedupe_key=key, state=MessageState.PENDING)
+                existing = await Message.get_or_none(dedupe_key=key, state=MessageState.PENDING, due_at__lte=now)
                 if existing:
                     ids.append(existing.id)
     return ids
@@ -190,6 +254,10 @@ async def deliver(
     if message.expires_at and now >= message.expires_at:
         await _finish(message, now, state=MessageState.SKIPPED, skip_reason="too late: the shift has started")
         return message
+    if message.kind in REMINDER_KINDS and message.signup_id and not await _still_seated(message.signup_id):
+        # A safety net: dropping the seat cancels its reminders, but a crash may have come in between.
+        await _finish(message, now, state=MessageState.SKIPPED, skip_reason="the sign-up no longer holds a seat")
+        return message
     if message.channel == Channel.SMS and (volunteer is None or volunteer.sms_status != SmsStatus.OPTED_IN):
         await _finish(message, now, state=MessageState.SKIPPED, skip_reason="no SMS consent (opted out)")
         return message
@@ -226,6 +294,16 @@ async def deliver(
     else:
         await _finish(message, now, state=MessageState.FAILED, last_error=result.error or "failed")
     return message
+
+
+async def _still_seated(signup_id: int) -> bool:
+    """The sign-up holds a seat on a shift and event that are still on."""
+    return await Signup.filter(
+        id=signup_id,
+        status__in=list(SEAT_STATUSES),
+        shift__status=ShiftStatus.SCHEDULED,
+        shift__event__status=EventStatus.SCHEDULED,
+    ).exists()
 
 
 # Emails that carry an invitation: a seat (REQUEST) and the end of one (CANCEL).

@@ -6,7 +6,14 @@ from starlette.requests import Request
 
 from mobilize.models import Signup
 from mobilize.services import messages, notifications
+from mobilize.services.quiet_hours import QuietHours
 from mobilize.services.signups import SignupResult
+
+
+def quiet_hours(request: Request) -> QuietHours:
+    """The configured quiet hours (QUIET_HOURS), applied to reminders as they are planned."""
+    window: QuietHours = request.app.state.settings.quiet_hours
+    return window
 
 
 async def enqueue_deliveries(request: Request, ids: list[int]) -> None:
@@ -18,7 +25,7 @@ async def enqueue_deliveries(request: Request, ids: list[int]) -> None:
 async def notify(request: Request, result: SignupResult) -> None:
     """Plan the messages this sign-up change calls for and enqueue their delivery."""
     base_url = request.app.state.settings.public_base_url
-    await enqueue_deliveries(request, await notifications.after_signup(result, base_url))
+    await enqueue_deliveries(request, await notifications.after_signup(result, base_url, quiet=quiet_hours(request)))
 
 
 async def notify_cancelled(request: Request, signup_ids: list[int]) -> None:
@@ -30,9 +37,13 @@ async def notify_cancelled(request: Request, signup_ids: list[int]) -> None:
 async def notify_changed(request: Request, signup_ids: list[int], revision: str) -> None:
     """Tell the people of a shift or an event whose time or place changed."""
     base_url = request.app.state.settings.public_base_url
-    await enqueue_deliveries(request, await notifications.after_change(signup_ids, revision, base_url))
+    await enqueue_deliveries(
+        request, await notifications.after_change(signup_ids, revision, base_url, quiet=quiet_hours(request))
+    )
 
 
 async def notify_promoted(request: Request, promoted: list[Signup]) -> None:
     base_url = request.app.state.settings.public_base_url
-    await enqueue_deliveries(request, await notifications.after_promotion(promoted, base_url))
+    await enqueue_deliveries(
+        request, await notifications.after_promotion(promoted, base_url, quiet=quiet_hours(request))
+    )

@@ -8,6 +8,7 @@ are allowed: adding a field to an answer is not a breaking change for clients.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -84,6 +85,13 @@ class Shift(BaseModel):
     counts: ShiftCounts | None
 
 
+class Reminder(BaseModel):
+    kind: Literal["day_before", "soon"] = Field(
+        description="day_before asks YES/NO; soon gives the time, place and instructions"
+    )
+    minutes_before: int = Field(description="before the shift starts (15 to 20160); texts avoid quiet hours")
+
+
 class Event(BaseModel):
     id: int
     title: str
@@ -96,6 +104,9 @@ class Event(BaseModel):
     location: Location
     virtual_url: str
     address_after_signup: bool = Field(description="street address shown to people signed up only")
+    reminders: list[Reminder] | None = Field(
+        description="the reminder timeline before each shift; null: the default (1440 and 120 minutes before)"
+    )
     visibility: Visibility
     status: EventStatus
     shifts: list[Shift]
