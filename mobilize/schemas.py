@@ -248,3 +248,35 @@ class SignupIn(Strict):
 
 class SignupPatch(Strict):
     status: Literal["confirmed", "cancelled", "attended", "no_show"]
+
+
+SMS_BODY_MAX = 1600  # Twilio's limit for one message (it splits it into segments)
+BlastChannel = Literal["sms", "email"]
+BlastStatus = Literal["signed_up", "confirmed", "waitlisted", "attended", "no_show"]
+
+
+def _both_channels() -> list[BlastChannel]:
+    return ["sms", "email"]
+
+
+def _seated() -> list[BlastStatus]:
+    return ["signed_up", "confirmed"]
+
+
+class BlastIn(Strict):
+    """An organizer's message to the people of a shift, an event or a group."""
+
+    channels: Annotated[list[BlastChannel], Field(min_length=1)] = Field(default_factory=_both_channels)
+    subject: Annotated[str, Field(max_length=200)] = Field(default="", description="email only")
+    body: Annotated[str, Field(min_length=1, max_length=20_000)] = Field(
+        description=f"at most {SMS_BODY_MAX} characters when sent by SMS"
+    )
+    statuses: Annotated[list[BlastStatus], Field(min_length=1)] = Field(
+        default_factory=_seated, description="the sign-up statuses to reach"
+    )
+
+    @model_validator(mode="after")
+    def _fits_an_sms(self) -> Self:
+        if "sms" in self.channels and len(self.body) > SMS_BODY_MAX:
+            raise blame("body", f"at most {SMS_BODY_MAX} characters for SMS")
+        return self

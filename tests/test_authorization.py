@@ -109,6 +109,10 @@ CASES: dict[str, Case] = {
     "signups-create": Case(lambda o: {"shift_id": o.shift.id}, body=lambda o: volunteer_body(77)),
     "signup": Case(lambda o: {"signup_id": o.signup["id"]}),
     "signup-update": Case(lambda o: {"signup_id": o.signup["id"]}, body=lambda o: {"status": "attended"}),
+    "shift-messages-create": Case(lambda o: {"shift_id": o.shift.id}, body=lambda o: {"body": "See you there"}),
+    "event-messages-create": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"body": "See you there"}),
+    "group-messages-create": Case(lambda o: {"slug": o.group.slug}, body=lambda o: {"body": "See you there"}),
+    "event-message-stats": Case(lambda o: {"event_id": o.event.id}),
     "volunteers": Case(foreign=200),
     "volunteer": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
     "turnout": Case(query=lambda o: {"group": o.group.slug}),
@@ -268,6 +272,10 @@ async def test_hosts_see_and_run_only_their_groups(client: httpx.AsyncClient) ->
         ("GET", f"/signups/{a.signup['id']}", None),
         ("PATCH", f"/signups/{a.signup['id']}", {"status": "confirmed"}),
         ("GET", f"/volunteers/{a.volunteer['id']}", None),
+        ("POST", f"/shifts/{a.shift.id}/messages", {"body": "Hi"}),
+        ("POST", f"/events/{a.event.id}/messages", {"body": "Hi"}),
+        ("POST", f"/groups/{a.group.slug}/messages", {"body": "Hi"}),
+        ("GET", f"/events/{a.event.id}/messages/stats", None),
         ("GET", f"/turnout?group={a.group.slug}", None),
     ]
     before = await snapshot(a)

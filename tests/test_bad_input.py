@@ -42,6 +42,9 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "signups-create": f"/shifts/{w['shift'].id}/signups",
         "signup-update": f"/signups/{w['signup']['id']}",
         "public-signup": f"/public/shifts/{w['shift'].id}/signups",
+        "shift-messages-create": f"/shifts/{w['shift'].id}/messages",
+        "event-messages-create": f"/events/{w['event'].id}/messages",
+        "group-messages-create": f"/groups/{w['group'].slug}/messages",
     }
     yield w
 
@@ -106,6 +109,9 @@ BODY_ROUTES = [
     "signups-create",
     "signup-update",
     "public-signup",
+    "shift-messages-create",
+    "event-messages-create",
+    "group-messages-create",
 ]
 
 
@@ -147,6 +153,9 @@ def recurrence(rrule: str, **extra: Any) -> dict[str, Any]:
 
 
 INVALID: list[tuple[str, dict[str, Any], str]] = [
+    ("shift-messages-create", {"body": ""}, "body"),
+    ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
+    ("group-messages-create", {"body": "x" * 1601}, "body"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "12"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "+1 555 000 0000"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "email": "not-an-email"}}, "volunteer.email"),

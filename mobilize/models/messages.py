@@ -25,6 +25,7 @@ class MessageKind(StrEnum):
     CHANGED = "changed"  # the organizers moved the shift or changed the place
     REMINDER_DAY_BEFORE = "reminder_day_before"  # asks YES/NO, a day (by default) before the shift
     REMINDER_SOON = "reminder_soon"  # time, place and instructions, shortly before the shift
+    BLAST = "blast"  # written by an organizer to a roster (services/blasts.py)
 
 
 class MessageState(StrEnum):
@@ -52,6 +53,11 @@ class Message(Model):
         "models.Signup", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
     signup_id: int | None
+    # Who wrote it, for an organizer's message to a roster; None for the messages the system composes.
+    sent_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Organizer", related_name="sent_messages", null=True, on_delete=fields.SET_NULL
+    )
+    sent_by_id: int | None
     channel = fields.CharEnumField(Channel, max_length=8)
     kind = fields.CharEnumField(MessageKind, max_length=32)
     to_address = fields.CharField(max_length=254)

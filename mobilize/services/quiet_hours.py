@@ -50,3 +50,24 @@ def sms_due_at(due: datetime, zone: str, window: QuietHours) -> datetime:
     if opened is None:
         return due.astimezone(UTC)
     return opened - MARGIN
+
+
+def quiet_night_end(moment: datetime, zone: str, window: QuietHours) -> datetime | None:
+    """When the quiet window containing `moment` closes (UTC), or None when `moment` is not in quiet hours."""
+    if quiet_night_start(moment, zone, window) is None:
+        return None
+    start, end = window
+    tz = ZoneInfo(zone)
+    local = moment.astimezone(tz)
+    wall = local.time().replace(tzinfo=None)
+    # In the evening part of a window crossing midnight, it closes tomorrow; otherwise later today.
+    day = local.date() + timedelta(days=1) if start > end and wall >= start else local.date()
+    return _wall_to_utc(day, end, tz)
+
+
+def sms_send_after(now: datetime, zone: str, window: QuietHours) -> datetime:
+    """The time to send an SMS written `now` to go out as soon as allowed: now outside quiet hours, else when
+    the window closes. Unlike `sms_due_at` (for planned messages, moved earlier), nothing can move earlier
+    than now: one minute before the window opened has already passed. Returned in UTC."""
+    closes = quiet_night_end(now, zone, window)
+    return now.astimezone(UTC) if closes is None else closes

@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mobilize.web import feeds, health, pages, webhooks
-from mobilize.web.api import events, groups, people, public, signups
+from mobilize.web.api import events, groups, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 
 api_routes: list[BaseRoute] = [
@@ -17,6 +17,7 @@ api_routes: list[BaseRoute] = [
     Route("/groups", groups.create_group, methods=["POST"], name="groups-create"),
     Route("/groups/{slug}", groups.get_group, methods=["GET"], name="group"),
     Route("/groups/{slug}", groups.update_group, methods=["PATCH"], name="group-update"),
+    Route("/groups/{slug}/messages", messages.blast_group, methods=["POST"], name="group-messages-create"),
     Route("/campaigns", groups.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", groups.create_campaign, methods=["POST"], name="campaigns-create"),
     Route("/campaigns/{slug}", groups.get_campaign, methods=["GET"], name="campaign"),
@@ -27,11 +28,19 @@ api_routes: list[BaseRoute] = [
     Route("/events/{event_id:int}", events.update_event, methods=["PATCH"], name="event-update"),
     Route("/events/{event_id:int}/cancel", events.cancel_event, methods=["POST"], name="event-cancel"),
     Route("/events/{event_id:int}/shifts", events.create_shifts, methods=["POST"], name="shifts-create"),
+    Route("/events/{event_id:int}/messages", messages.blast_event, methods=["POST"], name="event-messages-create"),
+    Route(
+        "/events/{event_id:int}/messages/stats",
+        messages.event_message_stats,
+        methods=["GET"],
+        name="event-message-stats",
+    ),
     Route("/shifts/{shift_id:int}", events.get_shift, methods=["GET"], name="shift"),
     Route("/shifts/{shift_id:int}", events.update_shift, methods=["PATCH"], name="shift-update"),
     Route("/shifts/{shift_id:int}", events.delete_shift, methods=["DELETE"], name="shift-delete"),
     Route("/shifts/{shift_id:int}/signups", signups.list_signups, methods=["GET"], name="signups"),
     Route("/shifts/{shift_id:int}/signups", signups.create_signup, methods=["POST"], name="signups-create"),
+    Route("/shifts/{shift_id:int}/messages", messages.blast_shift, methods=["POST"], name="shift-messages-create"),
     Route("/signups/{signup_id:int}", signups.get_signup, methods=["GET"], name="signup"),
     Route("/signups/{signup_id:int}", signups.update_signup, methods=["PATCH"], name="signup-update"),
     Route("/volunteers", people.list_volunteers, methods=["GET"], name="volunteers"),

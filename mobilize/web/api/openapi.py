@@ -77,6 +77,16 @@ OPERATIONS: dict[str, Operation] = {
     "signup-update": Operation(
         "Confirm, cancel, or record attendance", "Signup", body=schemas.SignupPatch, errors=(409,)
     ),
+    "shift-messages-create": Operation(
+        "Message the people signed up for a shift", "BlastQueued", 202, schemas.BlastIn
+    ),
+    "event-messages-create": Operation(
+        "Message the people signed up for an event's shifts", "BlastQueued", 202, schemas.BlastIn
+    ),
+    "group-messages-create": Operation(
+        "Message the people signed up for a group's upcoming shifts", "BlastQueued", 202, schemas.BlastIn
+    ),
+    "event-message-stats": Operation("Delivery figures of an event's messages", "MessageStats"),
     "volunteers": Operation("Volunteers this organization knows", "VolunteerList", query=(*PAGE, "q")),
     "volunteer": Operation("Get a volunteer", "Volunteer"),
     "turnout": Operation(

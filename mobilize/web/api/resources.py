@@ -218,6 +218,41 @@ class Turnout(BaseModel):
     events: list[EventTurnout]
 
 
+class BlastSkipped(BaseModel):
+    """(person, channel) pairs left out."""
+
+    no_consent: int = Field(description="SMS to people who never opted in; email to people without a usable address")
+    opted_out: int = Field(description="SMS to people who texted STOP")
+
+
+class BlastQueued(BaseModel):
+    """An organizer's message, queued: one outbox row per person and channel."""
+
+    recipients: int = Field(description="people who get it by at least one channel")
+    messages: int = Field(description="SMS and emails queued")
+    skipped: BlastSkipped
+
+
+class MessageStateCounts(BaseModel):
+    """Messages per delivery state ("pending" includes those being handed to the provider)."""
+
+    pending: int
+    sent: int
+    delivered: int
+    failed: int
+    undelivered: int
+    skipped: int
+    cancelled: int
+
+
+class MessageStats(BaseModel):
+    """An event's messages (through their sign-ups), per kind and in total."""
+
+    event: int
+    by_kind: dict[str, MessageStateCounts] = Field(description="keyed by kind: confirmation, reminder_soon, blast...")
+    totals: MessageStateCounts
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable, machine-readable")
     message: str = Field(description="for people")
@@ -242,5 +277,7 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     PublicSignup,
     Volunteer,
     Turnout,
+    BlastQueued,
+    MessageStats,
     Error,
 )
