@@ -15,6 +15,7 @@ from typing import Any
 import msgpack
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Function
 
 log = logging.getLogger("mobilize.queue")
 
@@ -63,6 +64,13 @@ class RedisQueue:
         await self.pool.aclose()
 
 
+def _named(function: JobFunction | Function) -> tuple[str, JobFunction]:
+    """(name, coroutine function) of a WorkerSettings entry, bare or wrapped in arq's `func` (for max_tries)."""
+    if isinstance(function, Function):
+        return function.name, function.coroutine
+    return function.__name__, function
+
+
 class InProcessQueue:
     """Runs jobs as asyncio tasks in the web process (`make run`), with the worker's cron sweeps.
 
@@ -82,7 +90,7 @@ class InProcessQueue:
     def from_module(cls, module_name: str = JOBS_MODULE, settings: Any = None) -> InProcessQueue:
         module = importlib.import_module(module_name)
         worker = module.WorkerSettings
-        functions = {f.__name__: f for f in worker.functions}
+        functions = dict(_named(f) for f in worker.functions)
         cron = list(getattr(module, "IN_PROCESS_CRON", []))
         queue = cls(functions, cron)
         queue.ctx["settings"] = settings

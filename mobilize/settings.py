@@ -35,6 +35,16 @@ def _parse_rate(value: str) -> tuple[int, int]:
         raise ConfigurationError(f"rate limits look like 30/minute, not {value!r}") from exc
 
 
+def _parse_send_rate(value: str) -> int:
+    try:
+        rate = int(value)
+    except ValueError:
+        rate = -1
+    if rate < 0:
+        raise ConfigurationError(f"SMS_RATE_PER_SECOND must be a whole number >= 0 (0 = unlimited), not {value!r}")
+    return rate
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://mobilize.sqlite3"
@@ -47,6 +57,7 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_from_number: str | None = None
     twilio_api_base_url: str = "https://api.twilio.com"
+    sms_rate_per_second: int = 12  # A2P 10DLC low tier; 0 = unlimited
     smtp_url: Secret | None = None
     mail_from: str = "mobilize@localhost"
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
@@ -88,6 +99,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_messaging_service_sid=config("TWILIO_MESSAGING_SERVICE_SID", default=None) or None,
         twilio_from_number=config("TWILIO_FROM_NUMBER", default=None) or None,
         twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),
+        sms_rate_per_second=_parse_send_rate(config("SMS_RATE_PER_SECOND", default="12")),
         smtp_url=config("SMTP_URL", cast=Secret, default=None),
         mail_from=config("MAIL_FROM", default="mobilize@localhost"),
         quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),

@@ -90,6 +90,7 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "SECRET_KEY": "test-secret",
         "PUBLIC_SIGNUP_RATE_LIMIT_IP": "100000/minute",
         "PUBLIC_SIGNUP_RATE_LIMIT_PHONE": "100000/hour",
+        "SMS_RATE_PER_SECOND": "0",  # pacing has its own tests; elsewhere it would only slow the suite
     }
     env.update(overrides)
     return load_settings(env)

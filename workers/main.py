@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from arq import cron
+from arq.worker import func
 
 from mobilize import db
 from mobilize.channels.email import email_sender
 from mobilize.channels.sms import sms_sender
 from mobilize.queue import deserialize, redis_settings, serialize
+from mobilize.services.send_rate import send_rate
 from mobilize.settings import get_settings
-from workers.messages import deliver_message, sweep_outbox
+from workers.messages import DELIVER_MAX_TRIES, deliver_message, sweep_outbox
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
 IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5)]
@@ -22,6 +24,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["sms"] = sms_sender(settings)
     ctx["email"] = email_sender(settings)
+    # arq puts its Redis pool in ctx: the pace is then shared by every worker; in-process it is local.
+    ctx["send_rate"] = send_rate(ctx.get("redis"))
     if not ctx.get("db_ready"):
         await db.init_db(settings.database_url)
         ctx["db_owner"] = True
@@ -36,7 +40,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: list[Any] = [deliver_message, sweep_outbox]
+    functions: list[Any] = [func(deliver_message, max_tries=DELIVER_MAX_TRIES), sweep_outbox]
     cron_jobs = [cron(job, second=set(range(0, 60, int(every)))) for job, every in IN_PROCESS_CRON]
     on_startup = startup
     on_shutdown = shutdown

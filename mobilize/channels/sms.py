@@ -31,6 +31,7 @@ RATE_LIMITED = frozenset({20429})
 
 class LoggingSmsSender:
     name = "logging"
+    sender_key = "log"  # what the send rate is counted against
 
     def __init__(self, keep: int = 1000) -> None:
         self.sent: deque[OutgoingSms] = deque(maxlen=keep)
@@ -107,6 +108,8 @@ class TwilioSmsSender:
         self.auth_token = auth_token
         self.messaging_service_sid = messaging_service_sid
         self.from_number = from_number
+        # Twilio's throughput is per sender: the Messaging Service when there is one, else the number.
+        self.sender_key: str = messaging_service_sid or from_number or ""
         self.status_callback_url = status_callback_url
         self.api_base_url = api_base_url.rstrip("/")
         self.timeout = timeout

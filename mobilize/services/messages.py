@@ -447,6 +447,17 @@ async def due_messages(now: datetime, limit: int = 1000) -> list[tuple[int, int]
     return [(int(i), int(a)) for i, a in rows]
 
 
+async def pending_channel(message_id: int, now: datetime) -> Channel | None:
+    """The channel of a message waiting to be claimed now, or None (not due, or taken): one narrow read,
+    so a job can pace SMS before it claims (a deferred message must stay pending, not "sending")."""
+    channel = (
+        await Message.filter(id=message_id, state=MessageState.PENDING, due_at__lte=now)
+        .first()
+        .values_list("channel", flat=True)
+    )
+    return None if channel is None else Channel(str(channel))
+
+
 def job_id(message_id: int, attempts: int) -> str:
     """Deterministic per attempt: enqueueing twice runs once, a retry after backoff is a new job."""
     return f"message:{message_id}:{attempts}"

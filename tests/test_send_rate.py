@@ -1,0 +1,187 @@
+"""The SMS send rate per sender: the Redis script shared by concurrent workers (and processes) holds the
+configured rate, the in-process limiter too, and a real arq worker drains a backlog at that pace, sending
+each message once."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from arq.worker import Worker
+
+from mobilize.models import Channel, Message, MessageKind, MessageState, SmsStatus, Volunteer
+from mobilize.queue import connect_pool
+from mobilize.services.send_rate import LocalSendRate, RedisSendRate, SendRate
+from tests.conftest import make_settings
+from workers.main import WorkerSettings, shutdown, startup
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Another process pacing the same sender until a shared deadline: prints how many slots it took.
+OTHER_PROCESS = """
+import asyncio, sys, time
+import pytest
+import redis.asyncio as aioredis
+from mobilize.services.send_rate import RedisSendRate
+
+async def main(url, key, rate, deadline):
+    client = aioredis.Redis.from_url(url)
+    limiter = RedisSendRate(client)
+    taken = await take(limiter, key, rate, deadline)
+    await client.aclose()
+    print(taken)
+
+async def take(limiter, key, rate, deadline):
+    taken = 0
+    while time.time() < deadline:
+        wait = await limiter.acquire(key, rate)
+        if wait:
+            await asyncio.sleep(min(wait, max(0.0, deadline - time.time())))
+        elif time.time() < deadline:
+            taken += 1
+    return taken
+
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])))
+"""
+
+
+async def take_slots(limiter: SendRate, key: str, rate: float, deadline: float) -> int:
+    """One "worker": take every slot it can until the deadline, sleeping as told in between."""
+    taken = 0
+    while time.time() < deadline:
+        wait = await limiter.acquire(key, rate)
+        if wait:
+            await asyncio.sleep(min(wait, max(0.0, deadline - time.time())))
+        elif time.time() < deadline:
+            taken += 1
+    return taken
+
+
+async def test_redis_rate_is_shared_by_workers_and_processes(redis_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    key = f"test-{secrets.token_hex(4)}"
+    rate, seconds = 100, 3.0
+    try:
+        start = time.time()
+        deadline = start + seconds
+        other = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            OTHER_PROCESS,
+            redis_url,
+            key,
+            str(rate),
+            str(deadline),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        limiter = RedisSendRate(client)
+        here = await asyncio.gather(*(take_slots(limiter, key, rate, deadline) for _ in range(4)))
+        out, _ = await other.communicate()
+        there = int(out.decode().strip())
+        total = sum(here) + there
+        per_second = total / (time.time() - start)
+        assert there > 0  # the other process did take part
+        assert 95 <= per_second <= 105, (here, there, per_second)
+        # rate 0 is no limit
+        assert all([await limiter.acquire(key, 0) == 0 for _ in range(1000)])
+    finally:
+        await client.delete(f"mobilize:send-rate:{key}")
+        await client.aclose()
+
+
+async def test_redis_wait_is_the_time_to_the_next_slot(redis_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    key = f"test-{secrets.token_hex(4)}"
+    limiter = RedisSendRate(client)
+    try:
+        assert await limiter.acquire(key, 2) == 0
+        wait = await limiter.acquire(key, 2)
+        assert 0.4 < wait <= 0.5
+        assert 0.4 < await limiter.acquire(key, 2) <= wait  # asking again took nothing
+        # another sender has its own pace
+        assert await limiter.acquire(key + "-other", 2) == 0
+    finally:
+        await client.delete(f"mobilize:send-rate:{key}", f"mobilize:send-rate:{key}-other")
+        await client.aclose()
+
+
+async def test_in_process_rate() -> None:
+    limiter = LocalSendRate()
+    rate, seconds = 50, 1.0
+    start = time.time()
+    taken = await asyncio.gather(*(take_slots(limiter, "log", rate, start + seconds) for _ in range(3)))
+    per_second = sum(taken) / (time.time() - start)
+    assert 45 <= per_second <= 55, (taken, per_second)
+    assert await limiter.acquire("log", 0) == 0
+
+
+async def _due_sms(n: int) -> list[int]:
+    now = datetime.now(UTC)
+    ids = []
+    for i in range(n):
+        volunteer = await Volunteer.create(
+            phone=f"+1312556{i:04d}",
+            sms_status=SmsStatus.OPTED_IN,
+            manage_token=secrets.token_hex(8),
+            feed_token=secrets.token_hex(8),
+        )
+        message = await Message.create(
+            volunteer=volunteer,
+            channel=Channel.SMS,
+            kind=MessageKind.CONFIRMATION,
+            to_address=volunteer.phone,
+            body=f"text {i}",
+            due_at=now,
+            dedupe_key=f"rate-test:{i}",
+        )
+        ids.append(message.id)
+    return ids
+
+
+async def _not_here(ctx: dict[str, Any], message_id: int) -> str:
+    return "left to the arq worker under test"
+
+
+async def test_arq_worker_drains_a_backlog_at_the_send_rate(
+    app: Any, migrated: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The session app's in-process sweep shares this database: keep it from sending our backlog itself.
+    monkeypatch.setitem(app.state.queue.functions, "deliver_message", _not_here)
+    ids = await _due_sms(60)
+    settings = make_settings(migrated, SMS_RATE_PER_SECOND="30")
+    pool = await connect_pool(redis_url)
+    await pool.flushdb()
+    try:
+        await pool.enqueue_job("sweep_outbox", _job_id="sweep-rate-test")
+        worker: Any = Worker(
+            functions=WorkerSettings.functions,
+            redis_pool=pool,
+            burst=True,
+            poll_delay=0.01,
+            max_jobs=20,
+            on_startup=startup,
+            on_shutdown=shutdown,
+            ctx={"db_ready": True, "settings": settings},
+            job_serializer=WorkerSettings.job_serializer,
+            job_deserializer=WorkerSettings.job_deserializer,
+            handle_signals=False,
+        )
+        start = time.monotonic()
+        await worker.main()
+        elapsed = time.monotonic() - start
+        references = [int(m.reference) for m in worker.ctx["sms"].sent]
+        assert sorted(references) == sorted(ids)  # each message once
+        assert await Message.filter(state=MessageState.SENT).count() == len(ids)
+        assert elapsed >= 1.6, elapsed  # (60 - the small burst) / 30 per second
+        assert worker.jobs_failed == 0
+    finally:
+        await pool.flushdb()
+        await pool.aclose()
