@@ -92,6 +92,9 @@ class InProcessQueue:
         worker = module.WorkerSettings
         functions = dict(_named(f) for f in worker.functions)
         cron = list(getattr(module, "IN_PROCESS_CRON", []))
+        every = getattr(settings, "outbox_sweep_seconds", None)
+        if every is not None:  # the settings pace the periodic sweeps (0 turns them off)
+            cron = [(job, every) for job, _ in cron] if every > 0 else []
         queue = cls(functions, cron)
         queue.ctx["settings"] = settings
         queue.startup = getattr(worker, "on_startup", None)  # type: ignore[attr-defined]

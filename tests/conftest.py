@@ -91,6 +91,9 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "PUBLIC_SIGNUP_RATE_LIMIT_IP": "100000/minute",
         "PUBLIC_SIGNUP_RATE_LIMIT_PHONE": "100000/hour",
         "SMS_RATE_PER_SECOND": "0",  # pacing has its own tests; elsewhere it would only slow the suite
+        # Tests drive the sweep themselves: a periodic one in the session app would deliver other apps'
+        # messages (they share the database) through its own senders, at random moments.
+        "OUTBOX_SWEEP_SECONDS": "0",
     }
     env.update(overrides)
     return load_settings(env)

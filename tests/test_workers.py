@@ -92,3 +92,15 @@ async def test_planning_twice_creates_one_message(app: Any, client: httpx.AsyncC
     before = await Message.all().count()
     await messages.plan_signup_messages([signup.id], MessageKind.CONFIRMATION, "http://testserver", datetime.now(UTC))
     assert await Message.all().count() == before
+
+
+def test_in_process_sweep_interval_comes_from_settings(settings: Any) -> None:
+    from dataclasses import replace
+
+    from mobilize.queue import InProcessQueue
+    from workers.messages import sweep_outbox
+
+    assert InProcessQueue.from_module(settings=replace(settings, outbox_sweep_seconds=2.5)).cron == [
+        (sweep_outbox, 2.5)
+    ]
+    assert InProcessQueue.from_module(settings=replace(settings, outbox_sweep_seconds=0)).cron == []
