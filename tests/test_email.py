@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import json
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from mobilize.models import Message, MessageKind, MessageState, Signup
 from mobilize.services import messages
 from tests.conftest import PUBLIC, make_settings
 from tests.factories import make_world, volunteer_body
-from tests.test_feeds import ical_js  # noqa: F401 - the session fixture that installs and finds ical.js
+from tests.test_feeds import ical_js, run_ical_js  # noqa: F401 - the session fixture that installs and finds ical.js
 
 MAIL_FROM = "Local 100 <mobilize@local100.example>"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -136,16 +135,7 @@ async def read_invite(body: bytes, ical_js: Path) -> Invite:  # noqa: F811 - the
     """Both parsers agree, and every invitation has what RFC 5545 and 5546 ask for."""
     for line in body.split(b"\r\n")[:-1]:
         assert len(line) <= 75 and b"\n" not in line and b"\r" not in line, line
-    proc = await asyncio.create_subprocess_exec(
-        "node",
-        str(ical_js),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate(body)
-    assert proc.returncode == 0, err.decode()
-    js = json.loads(out)
+    js = await run_ical_js(body, ical_js)
     cal: Any = icalendar.Calendar.from_ical(body)
     events = cal.walk("VEVENT")
     assert len(events) == 1 and len(js["events"]) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mobilize.models import SEAT_STATUSES, Channel, MessageKind, Signup
-from mobilize.services import messages, reminders
+from mobilize.services import invitations, messages, reminders
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from mobilize.services.signups import SignupResult
 
@@ -26,7 +26,7 @@ async def after_signup(
             ids += await reminders.plan_reminders([result.signup.id], base_url, now, quiet)
     if result.cancelled:
         await reminders.cancel_reminders([result.signup.id], now)
-    if result.cancelled and messages.mails_to(volunteer) and await messages.was_invited(result.signup.id):
+    if result.cancelled and messages.mails_to(volunteer) and await invitations.was_invited(result.signup.id):
         # Their calendar holds the invitation: a METHOD:CANCEL for the same UID takes it out.
         ids += await messages.plan_signup_messages(
             [result.signup.id], MessageKind.CANCELLED_SIGNUP, base_url, now, channels=(Channel.EMAIL,)
