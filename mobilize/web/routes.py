@@ -7,9 +7,11 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mobilize.web import feeds, health, pages, webhooks
+from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, groups, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
+
+convertors.register()  # before the routes below compile their paths
 
 api_routes: list[BaseRoute] = [
     Route("/openapi.json", openapi_view.openapi_json, methods=["GET"], name="openapi"),
@@ -24,54 +26,63 @@ api_routes: list[BaseRoute] = [
     Route("/campaigns/{slug}", groups.update_campaign, methods=["PATCH"], name="campaign-update"),
     Route("/events", events.list_events, methods=["GET"], name="events"),
     Route("/events", events.create_event, methods=["POST"], name="events-create"),
-    Route("/events/{event_id:int}", events.get_event, methods=["GET"], name="event"),
-    Route("/events/{event_id:int}", events.update_event, methods=["PATCH"], name="event-update"),
-    Route("/events/{event_id:int}/cancel", events.cancel_event, methods=["POST"], name="event-cancel"),
-    Route("/events/{event_id:int}/shifts", events.create_shifts, methods=["POST"], name="shifts-create"),
-    Route("/events/{event_id:int}/messages", messages.blast_event, methods=["POST"], name="event-messages-create"),
+    Route("/events/{event_id:id}", events.get_event, methods=["GET"], name="event"),
+    Route("/events/{event_id:id}", events.update_event, methods=["PATCH"], name="event-update"),
+    Route("/events/{event_id:id}/cancel", events.cancel_event, methods=["POST"], name="event-cancel"),
+    Route("/events/{event_id:id}/shifts", events.create_shifts, methods=["POST"], name="shifts-create"),
+    Route("/events/{event_id:id}/messages", messages.blast_event, methods=["POST"], name="event-messages-create"),
     Route(
-        "/events/{event_id:int}/messages/stats",
+        "/events/{event_id:id}/messages/stats",
         messages.event_message_stats,
         methods=["GET"],
         name="event-message-stats",
     ),
-    Route("/shifts/{shift_id:int}", events.get_shift, methods=["GET"], name="shift"),
-    Route("/shifts/{shift_id:int}", events.update_shift, methods=["PATCH"], name="shift-update"),
-    Route("/shifts/{shift_id:int}", events.delete_shift, methods=["DELETE"], name="shift-delete"),
-    Route("/shifts/{shift_id:int}/signups", signups.list_signups, methods=["GET"], name="signups"),
-    Route("/shifts/{shift_id:int}/signups", signups.create_signup, methods=["POST"], name="signups-create"),
-    Route("/shifts/{shift_id:int}/messages", messages.blast_shift, methods=["POST"], name="shift-messages-create"),
-    Route("/signups/{signup_id:int}", signups.get_signup, methods=["GET"], name="signup"),
-    Route("/signups/{signup_id:int}", signups.update_signup, methods=["PATCH"], name="signup-update"),
+    Route("/shifts/{shift_id:id}", events.get_shift, methods=["GET"], name="shift"),
+    Route("/shifts/{shift_id:id}", events.update_shift, methods=["PATCH"], name="shift-update"),
+    Route("/shifts/{shift_id:id}", events.delete_shift, methods=["DELETE"], name="shift-delete"),
+    Route("/shifts/{shift_id:id}/signups", signups.list_signups, methods=["GET"], name="signups"),
+    Route("/shifts/{shift_id:id}/signups", signups.create_signup, methods=["POST"], name="signups-create"),
+    Route("/shifts/{shift_id:id}/messages", messages.blast_shift, methods=["POST"], name="shift-messages-create"),
+    Route("/signups/{signup_id:id}", signups.get_signup, methods=["GET"], name="signup"),
+    Route("/signups/{signup_id:id}", signups.update_signup, methods=["PATCH"], name="signup-update"),
     Route("/volunteers", people.list_volunteers, methods=["GET"], name="volunteers"),
-    Route("/volunteers/{volunteer_id:int}", people.get_volunteer, methods=["GET"], name="volunteer"),
+    Route("/volunteers/{volunteer_id:id}", people.get_volunteer, methods=["GET"], name="volunteer"),
     Route("/turnout", people.get_turnout, methods=["GET"], name="turnout"),
     Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
-    Route("/public/shifts/{shift_id:int}/signups", public.public_signup, methods=["POST"], name="public-signup"),
+    Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
 ]
 
 page_routes: list[BaseRoute] = [
     Route("/", pages.finder, methods=["GET"], name="finder"),
-    Route("/events/{event_id:int}", pages.event_page, methods=["GET"], name="event"),
-    Route("/events/{event_id:int}/signup", pages.event_signup, methods=["POST"], name="event-signup"),
-    Route("/events/{event_id:int}/signed-up", pages.signed_up, methods=["GET"], name="event-signed-up"),
-    Route("/signups/{token}", pages.manage_page, methods=["GET"], name="manage"),
-    Route("/signups/{token}/drop/{signup_id:int}", pages.manage_drop, methods=["POST"], name="manage-drop"),
-    Route("/signups/{token}/confirm/{signup_id:int}", pages.manage_confirm, methods=["POST"], name="manage-confirm"),
-    Route("/signups/{token}/calendar/rotate", pages.manage_rotate_feed, methods=["POST"], name="manage-rotate-feed"),
+    Route("/events/{event_id:id}", pages.event_page, methods=["GET"], name="event"),
+    Route("/events/{event_id:id}/signup", pages.event_signup, methods=["POST"], name="event-signup"),
+    Route("/events/{event_id:id}/signed-up", pages.signed_up, methods=["GET"], name="event-signed-up"),
+    Route("/signups/{token:token}", pages.manage_page, methods=["GET"], name="manage"),
+    Route("/signups/{token:token}/drop/{signup_id:id}", pages.manage_drop, methods=["POST"], name="manage-drop"),
+    Route(
+        "/signups/{token:token}/confirm/{signup_id:id}", pages.manage_confirm, methods=["POST"], name="manage-confirm"
+    ),
+    Route(
+        "/signups/{token:token}/calendar/rotate", pages.manage_rotate_feed, methods=["POST"], name="manage-rotate-feed"
+    ),
 ]
 
 feed_routes: list[BaseRoute] = [
-    Route("/events/{event_id:int}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event"),
-    Route("/groups/{slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="group"),
-    Route("/campaigns/{slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="campaign"),
-    Route("/organizations/{slug}.ics", feeds.organization_feed, methods=["GET", "HEAD"], name="organization"),
+    Route("/events/{event_id:id}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event"),
+    Route("/groups/{slug:slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="group"),
+    Route("/campaigns/{slug:slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="campaign"),
+    Route("/organizations/{slug:slug}.ics", feeds.organization_feed, methods=["GET", "HEAD"], name="organization"),
     # Group and campaign slugs are unique per organization only: these always find one.
-    Route("/organizations/{org}/groups/{slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="org-group"),
     Route(
-        "/organizations/{org}/campaigns/{slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="org-campaign"
+        "/organizations/{org:slug}/groups/{slug:slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="org-group"
     ),
-    Route("/volunteers/{token}.ics", feeds.volunteer_feed, methods=["GET", "HEAD"], name="volunteer"),
+    Route(
+        "/organizations/{org:slug}/campaigns/{slug:slug}.ics",
+        feeds.campaign_feed,
+        methods=["GET", "HEAD"],
+        name="org-campaign",
+    ),
+    Route("/volunteers/{token:token}.ics", feeds.volunteer_feed, methods=["GET", "HEAD"], name="volunteer"),
 ]
 
 webhook_routes: list[BaseRoute] = [
