@@ -50,14 +50,26 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the arq worker (same as `arq workers.main.WorkerSettings`)."""
+    """Run the arq worker (as `arq workers.main.WorkerSettings` does), reconnecting when Redis goes away."""
+    import time
+
     from arq.worker import run_worker
+    from redis.exceptions import RedisError
 
     if not get_settings().redis_url:
         raise click.UsageError("the worker needs REDIS_URL; without it `mobilize serve` runs the jobs itself")
     from workers.main import WorkerSettings
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    log = logging.getLogger("mobilize.worker")
+    while True:
+        try:
+            run_worker(WorkerSettings)  # type: ignore[arg-type]
+            return  # stopped by a signal
+        except (RedisError, OSError) as exc:  # WatchError, too, wraps a lost connection
+            # arq's worker stops on a lost connection. What it had queued is still in the database: the
+            # first sweep after reconnecting enqueues it again, and claims keep anything from going twice.
+            log.warning("lost Redis (%s); starting the worker again in 1 s", exc)
+            time.sleep(1)
 
 
 @main.command()

@@ -75,6 +75,11 @@ async def init_db(database_url: str) -> None:
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
+def is_open() -> bool:
+    """Whether this process opened the database already (a worker restarted after losing Redis did)."""
+    return Tortoise.is_inited()
+
+
 async def close_db() -> None:
     await Tortoise.close_connections()
 

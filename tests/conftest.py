@@ -74,8 +74,13 @@ async def migrated(database_url: str) -> str:
     # Migrate exactly as a release does: `mobilize migrate` in its own process.
     env = dict(os.environ, DATABASE_URL=database_url)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mobilize.cli", "migrate", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "mobilize.cli",
+        "migrate",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await proc.communicate()
     assert proc.returncode == 0, out.decode()
@@ -120,6 +125,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 TABLES = [
     "message",
+    "delivery_worker",
     "consent_record",
     "relationship",
     "signup",
@@ -175,4 +181,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
-

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mobilize.models import ActionGroup, Campaign, Event, Membership, Role, Shift
+from mobilize.models import (
+    ActionGroup,
+    Campaign,
+    Channel,
+    Event,
+    Membership,
+    Message,
+    MessageKind,
+    Role,
+    Shift,
+    Signup,
+    SignupSource,
+    SignupStatus,
+    SmsStatus,
+    Volunteer,
+)
 from mobilize.services.accounts import actor_for_membership, create_organizer
 from mobilize.services.events import new_shift_code
 
@@ -122,6 +138,70 @@ async def make_world(org: str = "local-100", capacity: int = 10) -> dict[str, An
         "shift": shift,
         "actor": actor,
     }
+
+
+async def seed_due_reminders(
+    count: int, *, shifts: int = 10, due: datetime | None = None, org: str = "local-100"
+) -> list[int]:
+    """`count` people signed up (SMS opted in) across `shifts` shifts two days away, each with a "starts
+    soon" SMS reminder due at `due` (now by default), written in bulk as planning would. Returns the
+    reminder ids."""
+    world = await make_world(org=org, capacity=count)
+    event = world["event"]
+    spots = [world["shift"]] + [await make_shift(event, capacity=count, starts_at=soon(48)) for _ in range(shifts - 1)]
+    due = due or datetime.now(UTC)
+    tag = _next()
+    chunk = 5000
+    ids: list[int] = []
+    for first in range(0, count, chunk):
+        numbers = range(first, min(count, first + chunk))
+        await Volunteer.bulk_create(
+            [
+                Volunteer(
+                    name=f"Volunteer {i}",
+                    phone=f"+1{312 + tag % 600}{2000000 + i:07d}",
+                    sms_status=SmsStatus.OPTED_IN,
+                    manage_token=secrets.token_urlsafe(24),
+                    feed_token=secrets.token_urlsafe(24),
+                )
+                for i in numbers
+            ]
+        )
+        people = await Volunteer.filter(phone__in=[f"+1{312 + tag % 600}{2000000 + i:07d}" for i in numbers]).order_by(
+            "id"
+        )
+        await Signup.bulk_create(
+            [
+                Signup(
+                    shift=spots[i % len(spots)],
+                    volunteer=person,
+                    holder=spots[i % len(spots)].id,
+                    status=SignupStatus.SIGNED_UP,
+                    source=SignupSource.API,
+                )
+                for i, person in zip(numbers, people, strict=True)
+            ]
+        )
+        seats = await Signup.filter(volunteer_id__in=[p.id for p in people]).select_related("shift", "volunteer")
+        await Message.bulk_create(
+            [
+                Message(
+                    organization_id=event.organization_id,
+                    volunteer_id=seat.volunteer_id,
+                    signup_id=seat.id,
+                    channel=Channel.SMS,
+                    kind=MessageKind.REMINDER_SOON,
+                    to_address=seat.volunteer.phone,
+                    body="Local 100: Picket at the gate starts at 06:00 at the north gate. Reply STOP to opt out.",
+                    due_at=due,
+                    expires_at=seat.shift.starts_at,
+                    dedupe_key=f"seed:{seat.id}:reminder_soon",
+                )
+                for seat in seats
+            ]
+        )
+        ids += [int(i) for i in await Message.filter(signup_id__in=[s.id for s in seats]).values_list("id", flat=True)]
+    return ids
 
 
 def volunteer_body(n: int = 1, **extra: Any) -> dict[str, Any]:

@@ -327,9 +327,7 @@ async def test_an_oversized_body_is_413_and_writes_nothing(
     before = await counts()
     r = await client.post(f"{API}/groups", json={"slug": "big", "name": "Big", "description": filler}, headers=h)
     assert r.status_code == 413
-    r = await client.post(
-        f"{API}/shifts/{world['shift'].id}/signups", json=volunteer_body(2, name=filler), headers=h
-    )
+    r = await client.post(f"{API}/shifts/{world['shift'].id}/signups", json=volunteer_body(2, name=filler), headers=h)
     assert r.status_code == 413
 
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the limit trips while reading

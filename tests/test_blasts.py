@@ -10,7 +10,7 @@ import httpx
 
 from mobilize.models import Message, MessageKind, MessageState, Organization, Shift, Signup, SmsStatus, Volunteer
 from mobilize.schemas import BlastIn
-from mobilize.services import blasts, messages
+from mobilize.services import blasts, delivery
 from tests.factories import make_event, make_shift, make_world, volunteer_body
 
 API = "/api/v1"
@@ -159,7 +159,7 @@ async def test_stats_count_the_events_messages_by_kind_and_state(app: Any, clien
     await app.state.queue.drain()
     text = await Message.get(kind=MessageKind.BLAST, channel="sms", volunteer_id=one["volunteer"]["id"])
     assert text.state == MessageState.SENT and text.provider_id
-    await messages.record_delivery_status(text.provider_id, "failed", "30003")
+    await delivery.record_delivery_status(text.provider_id, "failed", "30003")
 
     r = await client.get(f"{API}/events/{w['event'].id}/messages/stats", headers=w["headers"])
     assert r.status_code == 200, r.text

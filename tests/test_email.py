@@ -29,7 +29,7 @@ from mobilize.calendar.invitations import Invitation, build_invitation, sequence
 from mobilize.channels.base import OutgoingEmail
 from mobilize.channels.email import LoggingEmailSender, SmtpConfig, SmtpEmailSender, email_sender, text_to_html
 from mobilize.models import Message, MessageKind, MessageState, Signup
-from mobilize.services import messages
+from mobilize.services import delivery
 from tests.conftest import PUBLIC, make_settings
 from tests.factories import make_world, volunteer_body
 from tests.test_feeds import ical_js, run_ical_js  # noqa: F401 - the session fixture that installs and finds ical.js
@@ -432,7 +432,7 @@ async def test_451_is_retried_later_and_550_is_final(
     ctx = smtp_app.state.queue.ctx
     settings = ctx["settings"]
     later = message.due_at + timedelta(seconds=1)
-    done = await messages.deliver(
+    done = await delivery.deliver(
         message.id, ctx["sms"], ctx["email"], now=later, base_url=settings.public_base_url, mail_from=MAIL_FROM
     )
     assert done is not None and done.state == MessageState.SENT and done.attempts == 2
@@ -443,7 +443,7 @@ async def test_451_is_retried_later_and_550_is_final(
     await smtp_app.state.queue.drain()
     failed = await Message.get(signup_id=r.json()["id"], channel="email", kind="confirmation")
     assert failed.state == MessageState.FAILED and failed.attempts == 1 and "550" in failed.last_error
-    assert failed.id not in [i for i, _ in await messages.due_messages(now + timedelta(days=1))]
+    assert failed.id not in [i for i, _ in await delivery.due_messages(now + timedelta(days=1))]
     assert len(smtp_server.envelopes) == 1
 
 

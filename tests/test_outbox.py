@@ -9,7 +9,7 @@ import httpx
 
 from mobilize.channels.base import SendResult
 from mobilize.models import Message, MessageState, SmsStatus, Volunteer
-from mobilize.services import messages
+from mobilize.services import delivery
 from tests.factories import make_world, volunteer_body
 
 
@@ -96,7 +96,7 @@ async def test_opted_out_number_receives_nothing(app: Any, client: httpx.AsyncCl
     await Message.filter(id=message.id).update(state=MessageState.PENDING)
     await Volunteer.filter(phone="+13125550009").update(sms_status=SmsStatus.OPTED_OUT)
     sender = Recorder([])
-    done = await messages.deliver(message.id, sender, sender)
+    done = await delivery.deliver(message.id, sender, sender)
     assert done is not None and done.state == MessageState.SKIPPED and sender.sent == []
 
 
@@ -109,10 +109,10 @@ async def test_retry_then_provider_opt_out_and_too_late(app: Any, client: httpx.
     sender = Recorder(
         [SendResult(ok=False, retryable=True, error="429"), SendResult(ok=False, opted_out=True, error="21610")]
     )
-    first = await messages.deliver(message.id, sender, sender, now=now)
+    first = await delivery.deliver(message.id, sender, sender, now=now)
     assert first is not None and first.state == MessageState.PENDING
-    assert await messages.deliver(message.id, sender, sender, now=now) is None  # not due until the backoff ends
-    second = await messages.deliver(message.id, sender, sender, now=now + timedelta(minutes=5))
+    assert await delivery.deliver(message.id, sender, sender, now=now) is None  # not due until the backoff ends
+    second = await delivery.deliver(message.id, sender, sender, now=now + timedelta(minutes=5))
     assert second is not None and second.state == MessageState.FAILED
     assert (await Volunteer.get(phone="+13125550009")).sms_status == SmsStatus.OPTED_OUT
     # a message whose shift has started is skipped, not sent late
@@ -126,7 +126,7 @@ async def test_retry_then_provider_opt_out_and_too_late(app: Any, client: httpx.
         expires_at=now - timedelta(minutes=1),
         dedupe_key="late",
     )
-    result = await messages.deliver(late.id, sender, sender, now=now)
+    result = await delivery.deliver(late.id, sender, sender, now=now)
     assert result is not None and result.state == MessageState.SKIPPED and "too late" in result.skip_reason
 
 
@@ -136,8 +136,31 @@ async def test_stale_claim_is_returned_to_the_queue(app: Any, client: httpx.Asyn
     await drain(app)
     now = datetime.now(UTC)
     await Message.filter(id=message.id).update(state=MessageState.SENDING, claimed_at=now - timedelta(minutes=30))
-    due = await messages.due_messages(now)
+    due = await delivery.due_messages(now)
     assert message.id in [i for i, _ in due]
+    assert (await Message.get(id=message.id)).in_doubt  # the provider may have it: looked up before resending
+
+
+async def test_a_live_workers_claims_are_kept_however_slow_and_a_silent_ones_taken_back(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    w = await make_world()
+    message = await _one_sms(w, client)
+    await drain(app)
+    now = datetime.now(UTC)
+    alive = await delivery.register_worker(now - timedelta(minutes=5))
+    await delivery.heartbeat(alive, now)
+    silent = await delivery.register_worker(now - timedelta(minutes=5))
+    claimed = {"state": MessageState.SENDING, "claimed_at": now - timedelta(minutes=2)}
+    await Message.filter(id=message.id).update(claimed_by=alive, **claimed)
+    assert message.id not in [i for i, _ in await delivery.due_messages(now)]
+    await Message.filter(id=message.id).update(claimed_by=silent, **claimed)
+    assert message.id in [i for i, _ in await delivery.due_messages(now)]
+    # stuck for longer than any job may run: taken back even from a worker that is still beating
+    await Message.filter(id=message.id).update(
+        claimed_by=alive, state=MessageState.SENDING, claimed_at=now - timedelta(hours=1)
+    )
+    assert message.id in [i for i, _ in await delivery.due_messages(now)]
 
 
 async def test_moving_a_shift_or_the_place_tells_the_people_on_it_once_per_change(

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from mobilize.models import Event, Message, MessageKind, MessageState, Organization, Shift, SmsStatus, Volunteer
-from mobilize.services import messages
+from mobilize.services import delivery
 from mobilize.services.quiet_hours import quiet_night_start, sms_due_at
 from tests.factories import make_shift, make_world, volunteer_body
 
@@ -126,16 +126,16 @@ async def test_signup_plans_both_reminders_and_each_goes_once_when_due(app: Any,
     sms = ctx["sms"]
     sms.sent.clear()
     due = day_before.due_at
-    assert await messages.deliver(day_before.id, ctx["sms"], ctx["email"], now=due - timedelta(seconds=1)) is None
+    assert await delivery.deliver(day_before.id, ctx["sms"], ctx["email"], now=due - timedelta(seconds=1)) is None
     assert not sms.sent
-    sent = await messages.deliver(day_before.id, ctx["sms"], ctx["email"], now=due)
+    sent = await delivery.deliver(day_before.id, ctx["sms"], ctx["email"], now=due)
     assert sent is not None and sent.state == MessageState.SENT
-    assert await messages.deliver(day_before.id, ctx["sms"], ctx["email"], now=due + timedelta(minutes=5)) is None
+    assert await delivery.deliver(day_before.id, ctx["sms"], ctx["email"], now=due + timedelta(minutes=5)) is None
     assert [m.body for m in sms.sent] == [day_before.body]
     # The sweep hands over only what is due: the soon reminder waits for its time.
     soon = planned[(SOON.value, "sms")]
-    assert soon.id not in [i for i, _ in await messages.due_messages(soon.due_at - timedelta(seconds=1))]
-    assert soon.id in [i for i, _ in await messages.due_messages(soon.due_at)]
+    assert soon.id not in [i for i, _ in await delivery.due_messages(soon.due_at - timedelta(seconds=1))]
+    assert soon.id in [i for i, _ in await delivery.due_messages(soon.due_at)]
 
 
 async def test_soon_reminder_carries_the_private_instructions(app: Any, client: httpx.AsyncClient) -> None:
@@ -177,9 +177,23 @@ async def test_event_timeline_is_changed_through_the_api(app: Any, client: httpx
     planned = await reminders_of(signup_id)
     assert set(planned) == {(SOON.value, "sms"), (SOON.value, "email")}
     assert all(m.due_at == starts - timedelta(minutes=45) for m in planned.values())
-    # null goes back to the default timeline
+    # null goes back to the default timeline, and the reminders already planned follow it
     r = await client.patch(url, json={"reminders": None}, headers=w["headers"])
     assert r.status_code == 200 and r.json()["reminders"] is None
+    planned = await reminders_of(signup_id, state=MessageState.PENDING)
+    assert set(planned) == {(k.value, c) for k in (DAY_BEFORE, SOON) for c in ("sms", "email")}
+    assert planned[(SOON.value, "sms")].due_at == planned[(SOON.value, "email")].due_at == starts - timedelta(hours=2)
+    assert planned[(DAY_BEFORE.value, "email")].due_at == starts - timedelta(days=1)
+    # a kind taken off the timeline is called off; patching again changes nothing more
+    for _ in range(2):
+        r = await client.patch(
+            url, json={"reminders": [{"kind": "day_before", "minutes_before": 2000}]}, headers=w["headers"]
+        )
+        assert r.status_code == 200
+        planned = await reminders_of(signup_id, state=MessageState.PENDING)
+        assert set(planned) == {(DAY_BEFORE.value, "sms"), (DAY_BEFORE.value, "email")}
+        assert planned[(DAY_BEFORE.value, "email")].due_at == starts - timedelta(minutes=2000)
+    assert await Message.filter(signup_id=signup_id, kind=SOON, state=MessageState.CANCELLED).count() == 2
     # and a new event can carry its own from the start
     body = {
         "title": "Phone bank",
@@ -210,7 +224,7 @@ async def test_quiet_hours_move_the_text_not_the_email(app: Any, client: httpx.A
     await app.state.queue.drain()
     ctx = app.state.queue.ctx
     ctx["sms"].sent.clear()
-    late = await messages.deliver(text.id, ctx["sms"], ctx["email"], now=starts + timedelta(minutes=1))
+    late = await delivery.deliver(text.id, ctx["sms"], ctx["email"], now=starts + timedelta(minutes=1))
     assert late is not None and late.state == MessageState.SKIPPED and "too late" in late.skip_reason
     assert not ctx["sms"].sent
 
@@ -303,6 +317,33 @@ async def test_an_opted_out_number_gets_no_reminder(app: Any, client: httpx.Asyn
     await Volunteer.filter(phone="+13125550001").update(sms_status=SmsStatus.OPTED_OUT)
     ctx = app.state.queue.ctx
     ctx["sms"].sent.clear()
-    result = await messages.deliver(text.id, ctx["sms"], ctx["email"], now=text.due_at)
+    result = await delivery.deliver(text.id, ctx["sms"], ctx["email"], now=text.due_at)
     assert result is not None and result.state == MessageState.SKIPPED and "opted out" in result.skip_reason
     assert not ctx["sms"].sent
+
+
+class Unavailable:
+    """A provider answering 500: every send is retryable."""
+
+    async def send(self, message: Any) -> Any:
+        from mobilize.channels.base import SendResult
+
+        return SendResult(ok=False, error="Twilio 500: Internal Server Error", retryable=True)
+
+
+async def test_a_retried_text_waits_out_quiet_hours_or_is_skipped(app: Any, client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    quiet = (time(21, 0), time(8, 0))
+    evening = days_ahead(2, 20, 59)  # the provider fails at 20:59 local; the retry would fall at 21:00
+    for starts, expected in [(days_ahead(3, 10), days_ahead(3, 8)), (days_ahead(3, 7, 30), None)]:
+        shift = await make_shift(w["event"], starts_at=starts)
+        signup_id = await seated(client, w, shift, n=starts.hour)
+        text = (await reminders_of(signup_id))[(SOON.value, "sms")]
+        await Message.filter(id=text.id).update(due_at=evening)
+        done = await delivery.deliver(text.id, Unavailable(), Unavailable(), now=evening, quiet=quiet, retry_after=60)
+        assert done is not None
+        if expected is None:  # 08:00 is after the 07:30 shift has started: not sent late
+            assert done.state == MessageState.SKIPPED and "quiet hours" in done.skip_reason
+        else:
+            assert done.state == MessageState.PENDING and done.due_at == expected
+            assert "500" in done.last_error

@@ -41,10 +41,9 @@ async def main(url, key, rate, deadline):
 async def take(limiter, key, rate, deadline):
     taken = 0
     while time.time() < deadline:
-        wait = await limiter.acquire(key, rate)
-        if wait:
-            await asyncio.sleep(min(wait, max(0.0, deadline - time.time())))
-        elif time.time() < deadline:
+        granted, wait = await limiter.reserve(key, rate, 0.5)
+        await asyncio.sleep(min(wait, max(0.0, deadline - time.time())))
+        if granted and time.time() < deadline:
             taken += 1
     return taken
 
@@ -53,13 +52,13 @@ asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]
 
 
 async def take_slots(limiter: SendRate, key: str, rate: float, deadline: float) -> int:
-    """One "worker": take every slot it can until the deadline, sleeping as told in between."""
+    """One "worker", as the delivery jobs pace SMS: reserve the next slot if it is near and sleep until it
+    (or sleep until it is near), until the deadline."""
     taken = 0
     while time.time() < deadline:
-        wait = await limiter.acquire(key, rate)
-        if wait:
-            await asyncio.sleep(min(wait, max(0.0, deadline - time.time())))
-        elif time.time() < deadline:
+        granted, wait = await limiter.reserve(key, rate, 0.5)
+        await asyncio.sleep(min(wait, max(0.0, deadline - time.time())))
+        if granted and time.time() < deadline:
             taken += 1
     return taken
 
@@ -87,7 +86,7 @@ async def test_redis_rate_is_shared_by_workers_and_processes(redis_url: str) -> 
         out, _ = await other.communicate()
         there = int(out.decode().strip())
         total = sum(here) + there
-        per_second = total / (time.time() - start)
+        per_second = total / seconds  # slots counted are those that fell before the deadline
         assert there > 0  # the other process did take part
         assert 95 <= per_second <= 105, (here, there, per_second)
         # rate 0 is no limit

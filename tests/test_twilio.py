@@ -16,7 +16,7 @@ from mobilize.app import create_app
 from mobilize.channels.base import OutgoingSms
 from mobilize.channels.sms import LoggingSmsSender, TwilioSmsSender, sms_sender
 from mobilize.models import ConsentRecord, Message, MessageState, SmsStatus, Volunteer
-from mobilize.services import messages
+from mobilize.services import delivery
 from mobilize.settings import ConfigurationError
 from tests.conftest import PUBLIC, make_settings
 from tests.factories import make_world, volunteer_body
@@ -68,7 +68,7 @@ async def sign_up(app: Any, client: httpx.AsyncClient, n: int = 1) -> Message:
 
 def deliver(app: Any, message_id: int, now: datetime) -> Any:
     ctx = app.state.queue.ctx
-    return messages.deliver(message_id, ctx["sms"], ctx["email"], now=now)
+    return delivery.deliver(message_id, ctx["sms"], ctx["email"], now=now)
 
 
 def signed(params: dict[str, str], url: str = STATUS_URL, token: str = AUTH_TOKEN) -> dict[str, str]:
@@ -151,7 +151,7 @@ async def test_signup_texts_once_through_twilio(
     sent = twilio.messages[0]
     assert sent["To"] == "+13125550001" and sent["From"] == FROM and sent["Body"] == message.body
     assert "you're signed up for Picket at the gate" in sent["Body"] and "Reply STOP" in sent["Body"]
-    assert sent["StatusCallback"] == STATUS_URL
+    assert sent["StatusCallback"] == f"{STATUS_URL}?ref={message.id}"
     assert sent["ValidityPeriod"] == "36000"  # the shift is a day away: Twilio's maximum
     assert message.state == MessageState.SENT and message.provider_id == sent["Sid"]
     assert sent["Sid"].startswith("SM") and len(sent["Sid"]) == 34
@@ -200,7 +200,7 @@ async def test_invalid_number_fails_without_retry(
     message = await sign_up(twilio_app, twilio_client)
     assert message.state == MessageState.FAILED and message.attempts == 1 and "21211" in message.last_error
     later = datetime.now(UTC) + timedelta(hours=1)
-    assert message.id not in [i for i, _ in await messages.due_messages(later)]
+    assert message.id not in [i for i, _ in await delivery.due_messages(later)]
     assert await deliver(twilio_app, message.id, later) is None
     assert twilio.requests == 1
     assert (await Volunteer.get(phone="+13125550001")).sms_status == SmsStatus.OPTED_IN
@@ -286,3 +286,42 @@ async def test_status_callback_without_an_auth_token_is_refused(client: httpx.As
     params = callback("SM" + "1" * 32, "delivered")
     r = await client.post("/webhooks/twilio/status", data=params, headers=signed(params))
     assert r.status_code == 403
+
+
+async def test_a_receipt_that_overtakes_the_worker_recording_the_send_is_kept(
+    twilio_app: Any, twilio_client: httpx.AsyncClient, twilio: FakeTwilio
+) -> None:
+    """Twilio may post "delivered" before our worker has written down the sid it got back: our id in the
+    callback URL finds the message anyway, and the worker's late record does not move it back."""
+    message = await sign_up(twilio_app, twilio_client)
+    sid, url = twilio.messages[0]["Sid"], twilio.messages[0]["StatusCallback"]
+    await Message.filter(id=message.id).update(state=MessageState.SENDING, provider_id=None, sent_at=None)
+    delivered = callback(sid, "delivered")
+    r = await twilio_client.post(url.removeprefix(PUBLIC), data=delivered, headers=signed(delivered, url))
+    assert r.status_code == 204
+    after = await Message.get(id=message.id)
+    assert after.state == MessageState.DELIVERED and after.provider_id == sid and after.sent_at is not None
+    # the worker now records "sent": guarded by state "sending", it changes nothing
+    assert not await Message.filter(id=message.id, state=MessageState.SENDING).update(state=MessageState.SENT)
+    # a forged ref (our id, someone else's sid) does not touch it
+    other = callback("SM" + "1" * 32, "failed", ErrorCode="30003")
+    r = await twilio_client.post(url.removeprefix(PUBLIC), data=other, headers=signed(other, url))
+    assert r.status_code == 204 and (await Message.get(id=message.id)).state == MessageState.DELIVERED
+
+
+async def test_an_sms_in_doubt_is_looked_up_at_twilio_not_sent_twice(
+    twilio_app: Any, twilio_client: httpx.AsyncClient, twilio: FakeTwilio
+) -> None:
+    """A worker died after Twilio took the message but before recording it: the retry finds it there."""
+    message = await sign_up(twilio_app, twilio_client)
+    assert len(twilio.messages) == 1
+    await Message.filter(id=message.id).update(state=MessageState.PENDING, provider_id=None, in_doubt=True)
+    done = await deliver(twilio_app, message.id, datetime.now(UTC))
+    assert done is not None and done.state == MessageState.SENT and done.provider_id == twilio.messages[0]["Sid"]
+    assert len(twilio.messages) == 1  # looked up, not sent again
+    # never reached Twilio: sent now
+    twilio.messages.clear()
+    twilio._by_to.clear()
+    await Message.filter(id=message.id).update(state=MessageState.PENDING, provider_id=None, in_doubt=True)
+    done = await deliver(twilio_app, message.id, datetime.now(UTC))
+    assert done is not None and done.state == MessageState.SENT and len(twilio.messages) == 1

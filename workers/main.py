@@ -13,7 +13,14 @@ from mobilize.channels.sms import sms_sender
 from mobilize.queue import deserialize, redis_settings, serialize
 from mobilize.services.send_rate import send_rate
 from mobilize.settings import get_settings
-from workers.messages import DELIVER_MAX_TRIES, deliver_message, sweep_outbox
+from workers.messages import (
+    DELIVER_MAX_TRIES,
+    deliver_batch,
+    deliver_message,
+    start_heartbeat,
+    stop_heartbeat,
+    sweep_outbox,
+)
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
 IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5)]
@@ -27,11 +34,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     # arq puts its Redis pool in ctx: the pace is then shared by every worker; in-process it is local.
     ctx["send_rate"] = send_rate(ctx.get("redis"))
     if not ctx.get("db_ready"):
-        await db.init_db(settings.database_url)
+        if not db.is_open():  # open already when `mobilize worker` restarts arq after losing Redis
+            await db.init_db(settings.database_url)
         ctx["db_owner"] = True
+    await start_heartbeat(ctx, settings.outbox_stale_claim_seconds)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await stop_heartbeat(ctx)
     for channel in ("sms", "email"):
         if channel in ctx:
             await ctx[channel].close()
@@ -40,8 +50,14 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: list[Any] = [func(deliver_message, max_tries=DELIVER_MAX_TRIES), sweep_outbox]
-    cron_jobs = [cron(job, second=set(range(0, 60, int(every)))) for job, every in IN_PROCESS_CRON]
+    functions: list[Any] = [
+        func(deliver_message, max_tries=DELIVER_MAX_TRIES),
+        # No kept result: a batch id must be free again as soon as its job ends, for the next due messages.
+        func(deliver_batch, max_tries=DELIVER_MAX_TRIES, keep_result=0),
+        sweep_outbox,
+    ]
+    # At start-up too: a worker replacing a dead one picks up the work without waiting for the next tick.
+    cron_jobs = [cron(job, second=set(range(0, 60, int(every))), run_at_startup=True) for job, every in IN_PROCESS_CRON]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
@@ -51,3 +67,8 @@ class WorkerSettings:
     poll_delay = 0.05
     max_jobs = 50
     keep_result = 3600
+    # A delivery job is bounded (a batch sends concurrently, 15 s per call, sleeps at most 2 s for its send
+    # rate): a job a killed worker held is run again after this plus 10 s.
+    job_timeout = 60
+    # On SIGTERM (a deploy, a scale-down) stop taking jobs and let running batches record what they sent.
+    job_completion_wait = 25

@@ -1,22 +1,58 @@
-"""Jobs that deliver the outbox: one message by id, and the sweep that finds what is due."""
+"""Jobs that deliver the outbox: a fresh message by id, a batch of due ones, and the sweep that finds them."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq import Retry
 
-from mobilize.services import messages
+from mobilize.services import delivery
+from mobilize.services.delivery import Pace
 
-# A Retry per busy slot: a message deep in a blast can be deferred hundreds of times (50,000 at 12/s take
-# 70 minutes, about 1,000 of them queued at once by the sweep). Past this, the job fails and the message
-# stays pending in the database for a later sweep.
+# A batch held back by the send rate comes back (arq Retry, same job id) when its next slot is near: with
+# 50,000 texts at 12/s, a batch may come back a few hundred times. Past this, the job fails and its messages
+# stay pending in the database for a later sweep.
 DELIVER_MAX_TRIES = 10_000
-# Deferred jobs spread over this many extra seconds, so they do not all wake for the same next slot.
+# How long a batch may pace its SMS (reserving slots and sleeping for them); the rest come back later.
+MAX_INLINE_WAIT = 2.0
+# Deferred batches spread over this many extra seconds, so they do not all wake for the same next slot.
 RETRY_JITTER = 1.0
+
+log = logging.getLogger("mobilize.workers")
+
+
+async def start_heartbeat(ctx: dict[str, Any], stale_after: float) -> None:
+    """Register this process as a delivery worker and keep telling the database it is alive, several times
+    per OUTBOX_STALE_CLAIM_SECONDS, so its claims are never taken back while it runs."""
+    ctx["worker_id"] = await delivery.register_worker(datetime.now(UTC))
+    every = max(0.2, min(5.0, stale_after / 4))
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await delivery.heartbeat(ctx["worker_id"], datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - the database is away for a moment: beat again later
+                log.warning("delivery worker heartbeat failed", exc_info=True)
+
+    ctx["heartbeat"] = asyncio.create_task(beat())
+
+
+async def stop_heartbeat(ctx: dict[str, Any]) -> None:
+    task = ctx.pop("heartbeat", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if "worker_id" in ctx:
+        with contextlib.suppress(Exception):
+            await delivery.forget_worker(ctx.pop("worker_id"))
 
 
 async def enqueue(ctx: dict[str, Any], function: str, *args: Any, job_id: str) -> None:
@@ -27,43 +63,72 @@ async def enqueue(ctx: dict[str, Any], function: str, *args: Any, job_id: str) -
         await ctx["redis"].enqueue_job(function, *args, _job_id=job_id)
 
 
-async def deliver_message(ctx: dict[str, Any], message_id: int) -> str:
-    """Send one outbox message; safe to run twice (the second run finds it claimed and does nothing).
-
-    SMS keep to the sender's send rate, checked before the claim so a message put off stays pending: under
-    arq the job is retried (same job id) when a slot frees; in-process it waits inside the job, whose id
-    keeps a second enqueue from starting it twice."""
+def _pacer(ctx: dict[str, Any]) -> Pace | None:
+    """Keeps SMS to the sender's rate (SMS_RATE_PER_SECOND, shared by every worker through Redis). Under arq
+    a batch reserves the slots that fall within MAX_INLINE_WAIT of its start and sleeps for each, then hands
+    the rest back and comes back later, so a batch never runs long however many share the rate; the
+    in-process queue of `make run` just waits its turn."""
     settings = ctx.get("settings")
     rate = settings.sms_rate_per_second if settings else 0
-    if rate and "send_rate" in ctx:
-        channel = await messages.pending_channel(message_id, datetime.now(UTC))
-        if channel is None:
-            return "not due or taken"
-        if channel == messages.Channel.SMS:
-            await _wait_for_slot(ctx, rate)
-    message = await messages.deliver(
-        message_id,
+    if not rate or "send_rate" not in ctx:
+        return None
+    key = ctx["sms"].sender_key
+    deadline = time.monotonic() + (3600.0 if "queue" in ctx else MAX_INLINE_WAIT)
+
+    async def pace() -> float:
+        granted, wait = await ctx["send_rate"].reserve(key, rate, max(0.0, deadline - time.monotonic()))
+        if not granted:
+            return wait + random.uniform(0, RETRY_JITTER)
+        if wait:
+            await asyncio.sleep(wait)
+        return 0.0
+
+    return pace
+
+
+async def _deliver(ctx: dict[str, Any], lo: int, hi: int) -> delivery.BatchResult:
+    settings = ctx.get("settings")
+    done = await delivery.deliver_batch(
+        lo,
+        hi,
         ctx["sms"],
         ctx["email"],
         now=datetime.now(UTC),
         base_url=settings.public_base_url if settings else None,
         mail_from=settings.mail_from if settings else None,
+        pace=_pacer(ctx),
+        quiet=settings.quiet_hours if settings else None,
+        retry_after=settings.outbox_retry_seconds if settings else 30.0,
+        worker_id=ctx.get("worker_id"),
     )
-    return "not due or taken" if message is None else str(message.state)
+    if done.defer and "queue" not in ctx:
+        raise Retry(defer=done.defer)
+    return done
 
 
-async def _wait_for_slot(ctx: dict[str, Any], rate: float) -> None:
-    """Take an SMS slot for our sender, or (under arq) raise Retry for when the next one frees."""
-    key = ctx["sms"].sender_key
-    while wait := await ctx["send_rate"].acquire(key, rate):
-        if "queue" not in ctx:
-            raise Retry(defer=wait + random.uniform(0, RETRY_JITTER))
-        await asyncio.sleep(wait + random.uniform(0, RETRY_JITTER / 10))
+async def deliver_message(ctx: dict[str, Any], message_id: int) -> str:
+    """Send one outbox message now (a confirmation right after a sign-up); safe to run twice (the second
+    run finds it claimed and does nothing)."""
+    done = await _deliver(ctx, message_id, message_id)
+    return str(done.messages[0].state) if done.messages else "not due or taken"
+
+
+async def deliver_batch(ctx: dict[str, Any], batch: int) -> int:
+    """Send the due messages of one batch of ids (see services/delivery.py); safe to run twice. Returns
+    how many this run handled."""
+    lo = batch * delivery.BATCH_SIZE
+    done = await _deliver(ctx, lo, lo + delivery.BATCH_SIZE - 1)
+    return len(done.messages)
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
-    """Enqueue every due message (new, retried after backoff, or left behind by a dead worker)."""
-    due = await messages.due_messages(datetime.now(UTC))
-    for message_id, attempts in due:
-        await enqueue(ctx, "deliver_message", message_id, job_id=messages.job_id(message_id, attempts))
+    """Enqueue a job for every batch holding due messages (new, retried after backoff, or left behind by a
+    dead worker), the longest-waiting first. Returns how many batches."""
+    settings = ctx.get("settings")
+    stale = timedelta(seconds=settings.outbox_stale_claim_seconds) if settings else delivery.STALE_CLAIM
+    now = datetime.now(UTC)
+    due = await delivery.due_batches(now, stale_after=stale)
+    epoch = await delivery.workers_epoch(now, stale)
+    for batch, attempts in due:
+        await enqueue(ctx, "deliver_batch", batch, job_id=delivery.batch_job_id(batch, attempts, epoch))
     return len(due)

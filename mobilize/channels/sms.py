@@ -9,6 +9,7 @@ import base64
 import itertools
 import logging
 from collections import deque
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,9 @@ from mobilize.channels.base import OutgoingSms, SendResult
 from mobilize.settings import ConfigurationError
 
 log = logging.getLogger("mobilize.sms")
+# twilio's http client logs every request's headers at INFO: thousands of lines a second in a fan-out.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+logging.getLogger("twilio.async_http_client").setLevel(logging.WARNING)
 
 TIMEOUT = 15.0  # seconds for one API call; the twilio client itself sets none
 OPTED_OUT = frozenset({21610})  # the person texted STOP to our sender
@@ -36,6 +40,10 @@ class LoggingSmsSender:
     def __init__(self, keep: int = 1000) -> None:
         self.sent: deque[OutgoingSms] = deque(maxlen=keep)
         self._ids = itertools.count(1)
+
+    async def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        """The log keeps no ids worth matching: an in-doubt message is logged again."""
+        return None
 
     async def send(self, message: OutgoingSms) -> SendResult:
         self.sent.append(message)
@@ -130,7 +138,8 @@ class TwilioSmsSender:
         else:
             options["from_"] = self.from_number
         if self.status_callback_url:
-            options["status_callback"] = self.status_callback_url
+            # Our id rides along, so a receipt that overtakes our own record of the send still finds it.
+            options["status_callback"] = f"{self.status_callback_url}?ref={message.reference}"
         if message.validity_seconds is not None:
             options["validity_period"] = message.validity_seconds
         try:
@@ -144,6 +153,24 @@ class TwilioSmsSender:
             return SendResult(ok=False, error=f"Twilio unreachable: {type(exc).__name__}: {exc}", retryable=True)
         log.info("SMS to %s (ref %s) queued at Twilio as %s", message.to, message.reference, created.sid)
         return SendResult(ok=True, provider_id=created.sid)
+
+    async def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        """The sid of a message Twilio accepted for `to` with this exact body since `since` (newest first,
+        the last 50), or None. Used before resending a message a vanished worker may have sent. Raises
+        nothing: when Twilio cannot answer, the caller cannot know, and this says None."""
+        if self._client is None:
+            self._client = self._connect()
+        try:
+            async with asyncio.timeout(self.timeout):
+                recent = await self._client.messages.list_async(to=to, limit=50, page_size=50)
+        except (TwilioException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("could not look for an earlier SMS to %s at Twilio: %s", to, exc)
+            return None
+        for found in recent:
+            created = found.date_created
+            if found.body == body and (created is None or created >= since):
+                return str(found.sid)
+        return None
 
     async def close(self) -> None:
         client, self._client = self._client, None

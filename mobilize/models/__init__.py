@@ -3,7 +3,7 @@
 from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, Role
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.groups import ActionGroup, Campaign
-from mobilize.models.messages import Channel, Message, MessageKind, MessageState
+from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
 from mobilize.models.people import (
     ConsentAction,
     ConsentChannel,
@@ -30,6 +30,7 @@ __all__ = [
     "EventType",
     "Membership",
     "Message",
+    "DeliveryWorker",
     "MessageKind",
     "MessageState",
     "Organization",

@@ -72,6 +72,10 @@ class Message(Model):
     last_error = fields.TextField(default="")
     dedupe_key = fields.CharField(max_length=200, unique=True)
     claimed_at = fields.DatetimeField(null=True)
+    claim_token = fields.CharField(max_length=16, null=True)  # which delivery job holds the claim
+    claimed_by = fields.CharField(max_length=32, null=True)  # which DeliveryWorker runs that job
+    # A worker vanished between claiming and recording: the provider may have it. Checked before resending.
+    in_doubt = fields.BooleanField(default=False)
     sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -79,3 +83,17 @@ class Message(Model):
     class Meta:
         table = "message"
         indexes = (("state", "due_at"), ("signup_id",), ("volunteer_id", "created_at"))
+
+
+class DeliveryWorker(Model):
+    # A process delivering the outbox (an arq worker, or the web process under `make run`). It writes
+    # seen_at every few seconds; the claims of one not heard from for a while are taken back.
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    host = fields.CharField(max_length=255, default="")
+    pid = fields.IntField(default=0)
+    started_at = fields.DatetimeField()
+    seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "delivery_worker"

@@ -26,9 +26,7 @@ class SignupSource(StrEnum):
 
 
 # Statuses that occupy one of the shift's seats (counted in Shift.filled).
-SEAT_STATUSES = frozenset(
-    {SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.NO_SHOW}
-)
+SEAT_STATUSES = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.NO_SHOW})
 
 
 class Signup(Model):

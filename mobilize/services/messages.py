@@ -1,41 +1,31 @@
-"""The outbox: composing messages for sign-ups, claiming them for delivery exactly once, and recording
-what the channel said. Jobs in workers/messages.py call these; the channels never see a model."""
+"""The outbox: composing and planning the messages of sign-ups, once each. Delivering them is
+services/delivery.py; the channels never see a model."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from mobilize import links
-from mobilize.calendar.invitations import Method
-from mobilize.channels.base import OutgoingEmail, OutgoingSms, SendResult
+from mobilize.channels.base import SendResult
 from mobilize.models import (
-    SEAT_STATUSES,
     Channel,
-    ConsentAction,
-    ConsentChannel,
-    ConsentRecord,
     EmailStatus,
-    EventStatus,
     Message,
     MessageKind,
     MessageState,
-    ShiftStatus,
     Signup,
     SignupStatus,
     SmsStatus,
     Volunteer,
 )
-from mobilize.services.invitations import INVITATION_KINDS, by_organizers, invitation_for
+from mobilize.services.invitations import by_organizers
 
-MAX_ATTEMPTS = 5
-STALE_CLAIM = timedelta(minutes=10)  # a worker that claimed a message and vanished (killed) this long ago
 SMS_FOOTER = "Reply STOP to opt out."
 
 
@@ -206,176 +196,6 @@ async def plan_signup_messages(
                 if existing:
                     ids.append(existing.id)
     return ids
-
-
-async def claim(message_id: int, now: datetime) -> Message | None:
-    """Take a due message for delivery; only one caller ever wins (conditional UPDATE)."""
-    won = await Message.filter(id=message_id, state=MessageState.PENDING, due_at__lte=now).update(
-        state=MessageState.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
-    )
-    if not won:
-        return None
-    return await Message.get(id=message_id).prefetch_related("volunteer")
-
-
-async def _finish(message: Message, now: datetime, **changes: Any) -> None:
-    await Message.filter(id=message.id, state=MessageState.SENDING).update(updated_at=now, **changes)
-    for key, value in changes.items():
-        setattr(message, key, value)
-
-
-def backoff(attempt: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempt - 1), 1800))
-
-
-async def deliver(
-    message_id: int,
-    sms: Sender,
-    email: Sender,
-    now: datetime | None = None,
-    *,
-    base_url: str | None = None,
-    mail_from: str | None = None,
-) -> Message | None:
-    """Deliver one message at most once: claim it, check it is still wanted, send, record the outcome.
-    Returns the message, or None when it was not due or someone else had it. With `base_url` and
-    `mail_from` (the worker passes its settings), sign-up emails carry a calendar invitation."""
-    now = now or datetime.now(UTC)
-    message = await claim(message_id, now)
-    if message is None:
-        return None
-    volunteer: Volunteer | None = message.volunteer
-    if message.expires_at and now >= message.expires_at:
-        await _finish(message, now, state=MessageState.SKIPPED, skip_reason="too late: the shift has started")
-        return message
-    if message.kind in REMINDER_KINDS and message.signup_id and not await _still_seated(message.signup_id):
-        # A safety net: dropping the seat cancels its reminders, but a crash may have come in between.
-        await _finish(message, now, state=MessageState.SKIPPED, skip_reason="the sign-up no longer holds a seat")
-        return message
-    if message.channel == Channel.SMS and (volunteer is None or volunteer.sms_status != SmsStatus.OPTED_IN):
-        await _finish(message, now, state=MessageState.SKIPPED, skip_reason="no SMS consent (opted out)")
-        return message
-    if message.channel == Channel.SMS:
-        validity = None
-        if message.expires_at:
-            validity = max(1, min(36_000, int((message.expires_at - now).total_seconds())))
-        result = await sms.send(OutgoingSms(message.to_address, message.body, str(message.id), validity))
-    else:
-        invite: tuple[bytes, Method] | None = None
-        if base_url and mail_from and message.kind in INVITATION_KINDS and message.signup_id:
-            invite = await invitation_for(message.signup_id, MessageKind(message.kind), base_url, mail_from, now)
-        result = await email.send(
-            OutgoingEmail(
-                message.to_address,
-                message.subject,
-                message.body,
-                None,
-                str(message.id),
-                to_name=volunteer.name if volunteer is not None else "",
-                calendar=invite[0] if invite else None,
-                calendar_method=invite[1] if invite else None,
-            )
-        )
-    if result.ok:
-        await _finish(message, now, state=MessageState.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
-    elif result.retryable and message.attempts < MAX_ATTEMPTS:
-        await _finish(
-            message, now, state=MessageState.PENDING, due_at=now + backoff(message.attempts), last_error=result.error
-        )
-    elif result.opted_out and volunteer is not None:
-        await _finish(message, now, state=MessageState.FAILED, last_error=result.error)
-        await record_provider_opt_out(volunteer, result.error)
-    else:
-        await _finish(message, now, state=MessageState.FAILED, last_error=result.error or "failed")
-    return message
-
-
-async def _still_seated(signup_id: int) -> bool:
-    """The sign-up holds a seat on a shift and event that are still on."""
-    return await Signup.filter(
-        id=signup_id,
-        status__in=list(SEAT_STATUSES),
-        shift__status=ShiftStatus.SCHEDULED,
-        shift__event__status=EventStatus.SCHEDULED,
-    ).exists()
-
-
-async def record_provider_opt_out(volunteer: Volunteer, detail: str) -> None:
-    """The provider refused because the person texted STOP to it: honour it everywhere, and keep a record."""
-    if volunteer.sms_status == SmsStatus.OPTED_OUT:
-        return
-    await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_OUT)
-    await ConsentRecord.create(
-        volunteer=volunteer, channel=ConsentChannel.SMS, action=ConsentAction.REVOKED, source="provider", words=detail
-    )
-
-
-# Twilio's final statuses, and the states a message may be in before each: a status never moves a message
-# backwards (a late or replayed "sent" after "delivered" changes nothing). A delivery receipt after a
-# failure report wins: it is proof the person has the text.
-PROVIDER_FINAL_STATES: dict[str, tuple[MessageState, tuple[MessageState, ...]]] = {
-    "delivered": (MessageState.DELIVERED, (MessageState.SENT, MessageState.UNDELIVERED, MessageState.FAILED)),
-    "undelivered": (MessageState.UNDELIVERED, (MessageState.SENT,)),
-    "failed": (MessageState.FAILED, (MessageState.SENT,)),
-}
-PROVIDER_OPT_OUT_CODES = frozenset({"21610"})
-
-
-async def record_delivery_status(
-    provider_id: str, status: str, error_code: str | None = None, now: datetime | None = None
-) -> Message | None:
-    """Record what the provider's status callback says about the message it knows as `provider_id`.
-    Idempotent: callbacks arrive more than once and out of order. "queued", "sending" and "sent" keep the
-    message sent ("sent" plus silence is unknown, not failed). A failure for 21610 (the person texted STOP
-    to the provider) opts the volunteer out. Returns the message, or None when no message has that id."""
-    now = now or datetime.now(UTC)
-    message = await Message.get_or_none(provider_id=provider_id).prefetch_related("volunteer")
-    if message is None:
-        return None
-    final = PROVIDER_FINAL_STATES.get(status)
-    if final is None:
-        return message
-    state, before = final
-    changes: dict[str, Any] = {"state": state, "updated_at": now}
-    if error_code:
-        changes["last_error"] = f"provider error {error_code}"
-    if await Message.filter(id=message.id, state__in=before).update(**changes):
-        for key, value in changes.items():
-            setattr(message, key, value)
-    # Outside the conditional update: a replay finishes an opt-out a crash interrupted (it is idempotent).
-    if state != MessageState.DELIVERED and error_code in PROVIDER_OPT_OUT_CODES and message.volunteer is not None:
-        await record_provider_opt_out(message.volunteer, f"provider error {error_code}")
-    return message
-
-
-async def due_messages(now: datetime, limit: int = 1000) -> list[tuple[int, int]]:
-    """(id, attempts) of messages due now, after returning stale claims of vanished workers to the queue."""
-    await Message.filter(state=MessageState.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        state=MessageState.PENDING, updated_at=now
-    )
-    rows = (
-        await Message.filter(state=MessageState.PENDING, due_at__lte=now)
-        .order_by("due_at", "id")
-        .limit(limit)
-        .values_list("id", "attempts")
-    )
-    return [(int(i), int(a)) for i, a in rows]
-
-
-async def pending_channel(message_id: int, now: datetime) -> Channel | None:
-    """The channel of a message waiting to be claimed now, or None (not due, or taken): one narrow read,
-    so a job can pace SMS before it claims (a deferred message must stay pending, not "sending")."""
-    channel = (
-        await Message.filter(id=message_id, state=MessageState.PENDING, due_at__lte=now)
-        .first()
-        .values_list("channel", flat=True)
-    )
-    return None if channel is None else Channel(str(channel))
-
-
-def job_id(message_id: int, attempts: int) -> str:
-    """Deterministic per attempt: enqueueing twice runs once, a retry after backoff is a new job."""
-    return f"message:{message_id}:{attempts}"
 
 
 def signup_kind(status: str) -> MessageKind:

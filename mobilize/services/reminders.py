@@ -8,10 +8,20 @@ zone) gets fresh reminders while those of the old revision are cancelled.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mobilize.models import SEAT_STATUSES, Channel, Event, Message, MessageKind, MessageState, Signup
+from mobilize.models import (
+    SEAT_STATUSES,
+    Channel,
+    Event,
+    Message,
+    MessageKind,
+    MessageState,
+    Shift,
+    ShiftStatus,
+    Signup,
+)
 from mobilize.services import messages
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_due_at
 
@@ -53,8 +63,7 @@ async def plan_reminders(
 ) -> list[int]:
     """Plan the reminders of these sign-ups that hold a seat; idempotent. Returns ids of rows due now."""
     seated = [
-        row["id"]
-        for row in await Signup.filter(id__in=list(signup_ids), status__in=list(SEAT_STATUSES)).values("id")
+        row["id"] for row in await Signup.filter(id__in=list(signup_ids), status__in=list(SEAT_STATUSES)).values("id")
     ]
     ids: list[int] = []
     for kind in REMINDER_KINDS:
@@ -92,3 +101,36 @@ async def replan_reminders(
     ]
     await cancel_reminders(signup_ids, now, keep=current)
     return await plan_reminders(signup_ids, base_url, now, quiet)
+
+
+async def retime_reminders(
+    event_id: int, base_url: str, now: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS
+) -> list[int]:
+    """The event's reminder timeline changed: move its reminders still waiting to their new times, call
+    off those of kinds it no longer has, and plan those of kinds it gained, for every upcoming seat.
+    A reminder whose new time has passed is skipped, as at planning. Idempotent. Returns ids due now."""
+    event = await Event.get(id=event_id)
+    steps = timeline(event)
+    upcoming = await Shift.filter(event_id=event_id, status=ShiftStatus.SCHEDULED, starts_at__gt=now)
+    for kind in REMINDER_KINDS:
+        waiting = Message.filter(kind=kind, state=MessageState.PENDING, signup__shift__event_id=event_id)
+        minutes = steps.get(kind)
+        if minutes is None:
+            await waiting.update(
+                state=MessageState.CANCELLED, skip_reason="taken off the event's timeline", updated_at=now
+            )
+            continue
+        for shift in upcoming:
+            at = shift.starts_at - timedelta(minutes=minutes)
+            for channel in CHANNELS:
+                due = sms_due_at(at, event.timezone, quiet) if channel == Channel.SMS else at.astimezone(UTC)
+                rows = waiting.filter(signup__shift_id=shift.id, channel=channel)
+                if due < now:
+                    changes = {"state": MessageState.SKIPPED, "skip_reason": "its new time had passed", "due_at": due}
+                    await rows.update(updated_at=now, **changes)
+                else:
+                    await rows.update(due_at=due, updated_at=now)
+    seated = await Signup.filter(shift_id__in=[s.id for s in upcoming], status__in=list(SEAT_STATUSES)).values_list(
+        "id", flat=True
+    )
+    return await plan_reminders([int(i) for i in seated], base_url, now, quiet)  # type: ignore[call-overload]

@@ -1,8 +1,10 @@
 """Outgoing SMS pace per sender (Twilio counts messages per second per number or Messaging Service).
 
 A GCRA (the token bucket kept as one timestamp, the "theoretical arrival time"): shared by every worker
-through one atomic Redis script, or held in the process under `make run`. Both answer `acquire(key, rate)`
-with 0 when a slot was taken, else the seconds until the next slot (taking nothing: the caller comes back).
+through one atomic Redis script, or held in the process under `make run`. Both answer `reserve(key, rate,
+max_wait)`: a slot at most `max_wait` seconds away is reserved (the caller sleeps until it, then sends: a
+backlog queues on the schedule instead of polling it), otherwise nothing is taken and the answer says when
+to come back. `acquire(key, rate)` takes a slot only if one is free now.
 
 The burst allowance is small (a tenth of a second's worth) on purpose: Twilio queues what we send too fast
 rather than refusing it, so a large burst only moves the backlog into Twilio's queue, where ValidityPeriod
@@ -23,6 +25,8 @@ BURST_SECONDS = 0.1
 
 
 class SendRate(Protocol):
+    async def reserve(self, key: str, rate: float, max_wait: float) -> tuple[bool, float]: ...
+
     async def acquire(self, key: str, rate: float) -> float: ...
 
 
@@ -34,23 +38,28 @@ def _interval_and_tolerance(rate: float) -> tuple[float, float]:
 
 
 # KEYS[1] the sender's arrival time (microseconds, Redis clock: every worker shares one clock);
-# ARGV interval and tolerance in microseconds. Returns 0 after taking a slot, else microseconds to wait.
-_ACQUIRE_LUA = """
+# ARGV interval, tolerance and the longest wait the caller accepts, in microseconds. Returns
+# {1, microseconds until the reserved slot} or {0, microseconds until a slot is within the caller's wait}.
+_RESERVE_LUA = """
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
+local max_wait = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then
     tat = now
 end
-local allowed_at = tat - tolerance
-if now < allowed_at then
-    return math.ceil(allowed_at - now)
+local delay = tat - tolerance - now
+if delay < 0 then
+    delay = 0
+end
+if delay > max_wait then
+    return {0, math.ceil(delay - max_wait)}
 end
 local next_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
-return 0
+return {1, math.ceil(delay)}
 """
 
 
@@ -58,25 +67,32 @@ class RedisSendRate:
     """Shared by all workers: the script reads and moves the sender's schedule atomically."""
 
     def __init__(self, redis: Any, prefix: str = "mobilize:send-rate:") -> None:
-        self._script = redis.register_script(_ACQUIRE_LUA)  # reloads itself after NOSCRIPT (Redis restart)
+        self._script = redis.register_script(_RESERVE_LUA)  # reloads itself after NOSCRIPT (Redis restart)
         self._prefix = prefix
 
-    async def acquire(self, key: str, rate: float) -> float:
-        """Take a send slot for `key` at `rate` per second (0 = unlimited): 0.0, or seconds until the next.
+    async def reserve(self, key: str, rate: float, max_wait: float) -> tuple[bool, float]:
+        """Reserve the next send slot for `key` at `rate` per second (0 = unlimited) if it is at most
+        `max_wait` seconds away: (True, seconds until it), else (False, seconds until it would be).
 
         If Redis cannot be reached the message goes out unpaced: Twilio queues or answers 429 (retried with
         backoff), which beats holding every message while Redis restarts."""
         if rate <= 0:
-            return 0.0
+            return True, 0.0
         interval, tolerance = _interval_and_tolerance(rate)
         try:
-            wait_us = await self._script(
-                keys=[self._prefix + key], args=[round(interval * 1e6), round(tolerance * 1e6)]
+            granted, wait_us = await self._script(
+                keys=[self._prefix + key],
+                args=[round(interval * 1e6), round(tolerance * 1e6), round(max(0.0, max_wait) * 1e6)],
             )
         except (RedisError, OSError) as exc:
             log.warning("send rate unavailable, sending unpaced: %s", exc)
-            return 0.0
-        return int(wait_us) / 1e6
+            return True, 0.0
+        return bool(granted), int(wait_us) / 1e6
+
+    async def acquire(self, key: str, rate: float) -> float:
+        """Take a slot free now: 0.0, or the seconds until the next one (taking nothing)."""
+        granted, wait = await self.reserve(key, rate, 0.0)
+        return 0.0 if granted else wait
 
 
 class LocalSendRate:
@@ -85,18 +101,22 @@ class LocalSendRate:
     def __init__(self) -> None:
         self._tat: dict[str, float] = {}
 
-    async def acquire(self, key: str, rate: float) -> float:
-        """Same contract as RedisSendRate.acquire, on this process's monotonic clock."""
+    async def reserve(self, key: str, rate: float, max_wait: float) -> tuple[bool, float]:
+        """Same contract as RedisSendRate.reserve, on this process's monotonic clock."""
         if rate <= 0:
-            return 0.0
+            return True, 0.0
         interval, tolerance = _interval_and_tolerance(rate)
         now = time.monotonic()
         tat = max(self._tat.get(key, now), now)
-        allowed_at = tat - tolerance
-        if now < allowed_at:
-            return allowed_at - now
+        delay = max(0.0, tat - tolerance - now)
+        if delay > max_wait:
+            return False, delay - max_wait
         self._tat[key] = tat + interval
-        return 0.0
+        return True, delay
+
+    async def acquire(self, key: str, rate: float) -> float:
+        granted, wait = await self.reserve(key, rate, 0.0)
+        return 0.0 if granted else wait
 
 
 def send_rate(redis: Any | None) -> RedisSendRate | LocalSendRate:

@@ -188,9 +188,7 @@ async def fill_from_waitlist(shift_id: int) -> list[Signup]:
     """Move waitlisted people, first come first served, into free seats. Call inside a transaction."""
     promoted: list[Signup] = []
     while True:
-        candidate = (
-            await Signup.filter(shift_id=shift_id, status=SignupStatus.WAITLISTED).order_by("id").first()
-        )
+        candidate = await Signup.filter(shift_id=shift_id, status=SignupStatus.WAITLISTED).order_by("id").first()
         if candidate is None or not await _take_seat(shift_id):
             return promoted
         moved = await Signup.filter(id=candidate.id, status=SignupStatus.WAITLISTED).update(

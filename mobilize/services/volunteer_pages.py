@@ -50,9 +50,7 @@ async def drop_own_signup(volunteer: Volunteer, signup_id: int, now: datetime | 
     return result
 
 
-async def confirm_own_signup(
-    volunteer: Volunteer, signup_id: int, now: datetime | None = None
-) -> signups.SignupResult:
+async def confirm_own_signup(volunteer: Volunteer, signup_id: int, now: datetime | None = None) -> signups.SignupResult:
     """The volunteer says they will come. Only a seat holder can confirm; the waitlist stays in order."""
     signup = await own_signup(volunteer, signup_id)
     _still_actionable(signup, now or datetime.now(UTC))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.requests import Request
 
 from mobilize.models import Signup
-from mobilize.services import messages, notifications
+from mobilize.services import delivery, notifications, reminders
 from mobilize.services.quiet_hours import QuietHours
 from mobilize.services.signups import SignupResult
 
@@ -19,7 +21,7 @@ def quiet_hours(request: Request) -> QuietHours:
 async def enqueue_deliveries(request: Request, ids: list[int]) -> None:
     """Enqueue each outbox row by id (deterministic job ids: enqueueing twice runs once)."""
     for message_id in ids:
-        await request.app.state.queue.enqueue("deliver_message", message_id, job_id=messages.job_id(message_id, 0))
+        await request.app.state.queue.enqueue("deliver_message", message_id, job_id=delivery.job_id(message_id, 0))
 
 
 async def notify(request: Request, result: SignupResult) -> None:
@@ -40,6 +42,13 @@ async def notify_changed(request: Request, signup_ids: list[int], revision: str)
     await enqueue_deliveries(
         request, await notifications.after_change(signup_ids, revision, base_url, quiet=quiet_hours(request))
     )
+
+
+async def retime_reminders(request: Request, event_id: int) -> None:
+    """The event's reminder timeline changed: move the reminders already planned."""
+    settings = request.app.state.settings
+    due = await reminders.retime_reminders(event_id, settings.public_base_url, datetime.now(UTC), quiet_hours(request))
+    await enqueue_deliveries(request, due)
 
 
 async def notify_promoted(request: Request, promoted: list[Signup]) -> None:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
-from mobilize.services import messages
+from mobilize.services import delivery
 from mobilize.settings import Settings
 
 log = logging.getLogger("mobilize.webhooks")
@@ -44,7 +44,11 @@ async def twilio_status(request: Request) -> Response:
     sid = _field(form, "MessageSid")
     status = _field(form, "MessageStatus") or _field(form, "SmsStatus")
     if sid and status:
-        message = await messages.record_delivery_status(sid, status, _field(form, "ErrorCode") or None)
+        ref = request.query_params.get("ref", "")
+        reference = int(ref) if ref.isdigit() and len(ref) < 12 else None
+        message = await delivery.record_delivery_status(
+            sid, status, _field(form, "ErrorCode") or None, reference=reference
+        )
         if message is None:
             log.info("status %r for unknown message %s ignored", status, sid)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from mobilize.services import events
 from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import event_json, shift_json
-from mobilize.web.jobs import notify_cancelled, notify_changed, notify_promoted
+from mobilize.web.jobs import notify_cancelled, notify_changed, notify_promoted, retime_reminders
 
 
 @authed
@@ -40,6 +40,8 @@ async def update_event(request: Request, actor: Actor) -> JSONResponse:
     data = await parse_body(request, EventPatch)
     event, tell = await events.update_event(actor, event_id, data)
     await notify_changed(request, tell, revision=f"e{event.sequence}")
+    if "reminders" in data.model_fields_set:
+        await retime_reminders(request, event.id)
     return JSONResponse(event_json(request, event))
 
 

@@ -77,9 +77,7 @@ OPERATIONS: dict[str, Operation] = {
     "signup-update": Operation(
         "Confirm, cancel, or record attendance", "Signup", body=schemas.SignupPatch, errors=(409,)
     ),
-    "shift-messages-create": Operation(
-        "Message the people signed up for a shift", "BlastQueued", 202, schemas.BlastIn
-    ),
+    "shift-messages-create": Operation("Message the people signed up for a shift", "BlastQueued", 202, schemas.BlastIn),
     "event-messages-create": Operation(
         "Message the people signed up for an event's shifts", "BlastQueued", 202, schemas.BlastIn
     ),

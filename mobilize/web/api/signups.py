@@ -59,9 +59,7 @@ async def _own_signup(actor: Actor, signup_id: int):  # type: ignore[no-untyped-
 async def get_signup(request: Request, actor: Actor) -> JSONResponse:
     signup = await _own_signup(actor, int_param(request, "signup_id"))
     known = await people.has_relationship(actor.organization_id, [signup.volunteer_id])
-    return JSONResponse(
-        signup_json(request, signup, contact_visible=bool(known), zone=signup.shift.event.timezone)
-    )
+    return JSONResponse(signup_json(request, signup, contact_visible=bool(known), zone=signup.shift.event.timezone))
 
 
 @authed
