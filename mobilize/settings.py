@@ -59,6 +59,7 @@ class Settings:
     twilio_api_base_url: str = "https://api.twilio.com"
     sms_rate_per_second: int = 12  # A2P 10DLC low tier; 0 = unlimited
     outbox_sweep_seconds: float = 5.0  # the in-process queue's sweep of due messages; 0 = off
+    no_show_grace_minutes: int = 120  # after a shift ends, sign-ups not checked in become no-shows
     smtp_url: Secret | None = None
     mail_from: str = "mobilize@localhost"
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
@@ -102,6 +103,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),
         sms_rate_per_second=_parse_send_rate(config("SMS_RATE_PER_SECOND", default="12")),
         outbox_sweep_seconds=config("OUTBOX_SWEEP_SECONDS", cast=float, default=5.0),
+        no_show_grace_minutes=config("NO_SHOW_GRACE_MINUTES", cast=int, default=120),
         smtp_url=config("SMTP_URL", cast=Secret, default=None),
         mail_from=config("MAIL_FROM", default="mobilize@localhost"),
         quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),

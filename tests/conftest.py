@@ -119,6 +119,8 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "audit_log",
+    "organizer_invitation",
     "message",
     "consent_record",
     "relationship",

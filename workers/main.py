@@ -13,10 +13,13 @@ from mobilize.channels.sms import sms_sender
 from mobilize.queue import deserialize, redis_settings, serialize
 from mobilize.services.send_rate import send_rate
 from mobilize.settings import get_settings
+from workers.attendance import sweep_no_shows
 from workers.messages import DELIVER_MAX_TRIES, deliver_message, sweep_outbox
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
-IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5)]
+# OUTBOX_SWEEP_SECONDS paces the jobs named in PACED_BY_SWEEP_SETTING in-process (0 turns every sweep off).
+IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5), (sweep_no_shows, 60)]
+PACED_BY_SWEEP_SETTING = frozenset({"sweep_outbox"})
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -40,7 +43,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: list[Any] = [func(deliver_message, max_tries=DELIVER_MAX_TRIES), sweep_outbox]
+    functions: list[Any] = [func(deliver_message, max_tries=DELIVER_MAX_TRIES), sweep_outbox, sweep_no_shows]
     cron_jobs = [cron(job, second=set(range(0, 60, int(every)))) for job, every in IN_PROCESS_CRON]
     on_startup = startup
     on_shutdown = shutdown
