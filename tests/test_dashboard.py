@@ -9,9 +9,20 @@ from typing import Any
 
 import httpx
 
-from mobilize.models import ApiToken, AuditLog, Event, Role, Shift, Signup, SignupSource, SignupStatus
+from mobilize.models import (
+    ApiToken,
+    AuditLog,
+    Event,
+    Message,
+    MessageKind,
+    Role,
+    Shift,
+    Signup,
+    SignupSource,
+    SignupStatus,
+)
 from mobilize.services.attendance import checkin_token
-from mobilize.services.people import Contact
+from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.signups import sign_up
 from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
 from tests.test_pages import csrf_from
@@ -291,3 +302,32 @@ async def test_api_tokens_created_once_and_revoked_from_the_dashboard(client: ht
     assert theirs is not None
     r = await post(client, f"/dashboard/tokens/{theirs.id}/revoke", {}, "/dashboard/tokens")
     assert r.status_code == 404 and (await ApiToken.get(id=theirs.id)).revoked_at is None
+
+
+async def test_message_a_roster_from_the_dashboard_once(client: httpx.AsyncClient) -> None:
+    world = await logged_in(client)
+    await a_signup(world["shift"], 1, sms_consent=ConsentContext(source="web_form", words="I agree to texts"))
+    roster = f"/dashboard/shifts/{world['shift'].id}"
+    page = (await client.get(roster)).text
+    key = re.search(r'name="key" value="([^"]+)"', page)
+    assert key
+    form = {"channels": ["sms", "email"], "body": "Bring water, it will be hot.", "key": key.group(1)}
+    r = await post(client, roster + "/messages", form, roster)
+    assert r.status_code == 303
+    page = (await client.get(roster)).text
+    assert "Message on its way to 1 people" in page
+    await post(client, roster + "/messages", form, roster)  # a double submit: the same key
+    [message] = await Message.filter(kind=MessageKind.BLAST)
+    assert message.to_address == "+13125550001" and "Bring water" in message.body  # no email on file
+    r = await post(client, roster + "/messages", {"channels": ["sms"], "body": ""}, roster)
+    assert "Nothing was sent" in (await client.get(roster)).text
+
+
+async def test_csv_cells_never_run_as_spreadsheet_formulas(client: httpx.AsyncClient) -> None:
+    world = await logged_in(client)
+    await sign_up(
+        world["shift"].id, Contact(name='=HYPERLINK("http://x")', phone="+13125550001"), source=SignupSource.WEB
+    )
+    r = await client.get(f"/dashboard/shifts/{world['shift'].id}/roster.csv")
+    row = r.text.splitlines()[1]
+    assert "'=HYPERLINK" in row and ",+13125550001," in row  # the name quoted, the phone number kept

@@ -11,7 +11,7 @@ from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, groups, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import events as dash_events
-from mobilize.web.dashboard import onboarding, roster, session, tokens
+from mobilize.web.dashboard import onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import turnout as dash_turnout
 
 convertors.register()  # before the routes below compile their paths
@@ -95,9 +95,13 @@ dashboard_routes: list[BaseRoute] = [
     Route("/shifts/{shift_id:id}", roster.roster_page, methods=["GET"], name="roster"),
     Route("/shifts/{shift_id:id}/roster.csv", roster.roster_csv, methods=["GET"], name="roster-csv"),
     Route("/shifts/{shift_id:id}/walk-ins", roster.walk_in, methods=["POST"], name="walk-in"),
+    Route("/shifts/{shift_id:id}/messages", roster.message_roster, methods=["POST"], name="roster-message"),
     Route("/signups/{signup_id:id}/attendance", roster.mark, methods=["POST"], name="mark"),
     Route("/invitations", onboarding.invitations_page, methods=["GET"], name="invitations"),
     Route("/invitations", onboarding.invite, methods=["POST"], name="invite"),
+    Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),
+    Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
+    Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
     Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
     Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),

@@ -3,21 +3,26 @@ check themselves in, and the roster as CSV (export permission, audited). Also th
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import segno
 from markupsafe import Markup
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import SignupStatus
-from mobilize.services import attendance, exports, forecast
+from mobilize.schemas import BlastIn
+from mobilize.services import attendance, blasts, exports, forecast
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
 from mobilize.services.people import Contact, normalize_email, normalize_phone
+from mobilize.web.api.common import validation_fields
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.dashboard.turnout import csv_response
+from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.urls import public_url
 from mobilize.web.views import STATUS_LABELS, format_span, path, render, sentence
 
@@ -65,6 +70,7 @@ async def roster_page(request: Request, actor: Actor) -> Response:
         "can_export": actor.can_export,
         "values": {},
         "errors": {},
+        "message_key": secrets.token_urlsafe(16),
     }
     return dash_render(request, actor, "dashboard/roster.html", context)
 
@@ -114,6 +120,29 @@ async def walk_in(request: Request, actor: Actor) -> Response:
     except (Invalid, Conflict) as exc:
         return back(request, f"The walk-in was not added: {exc.message}.", "dash:roster", shift_id=shift_id)
     return back(request, f"{signup.volunteer.name or 'The walk-in'} is checked in.", "dash:roster", shift_id=shift_id)
+
+
+@organizer_page
+async def message_roster(request: Request, actor: Actor) -> Response:
+    """An organizer's message to the people on the shift (services.blasts: consent, opt-outs and quiet hours
+    respected). The form's one-time key makes a double submit send nothing twice."""
+    shift_id = int(request.path_params["shift_id"])
+    form = await request.form()
+    channels = [c for c in form.getlist("channels") if c in ("sms", "email")]
+    raw = {"channels": channels, "subject": str(form.get("subject") or "")[:200], "body": str(form.get("body") or "")}
+    try:
+        data = BlastIn.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{k}: {v}" for k, v in validation_fields(exc).items())
+        return back(request, f"Nothing was sent: {problems}.", "dash:roster", shift_id=shift_id)
+    key = str(form.get("key") or "")[:100] or None
+    result = await blasts.blast_shift(actor, shift_id, data, idempotency_key=key, quiet=quiet_hours(request))
+    await enqueue_deliveries(request, result.due_now)
+    skipped = result.no_consent + result.opted_out
+    notice = f"Message on its way to {result.recipients} people ({result.messages} messages)."
+    if skipped:
+        notice += f" {skipped} could not be reached on a channel (no consent, opted out or no address)."
+    return back(request, notice, "dash:roster", shift_id=shift_id)
 
 
 @organizer_page

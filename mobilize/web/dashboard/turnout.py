@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,18 @@ from mobilize.web.charts import bar_chart
 from mobilize.web.dashboard.session import dash_render, organizer_page
 
 KINDS = {"group": "Action group", "campaign": "Campaign", "event": "Event"}
+MAX_ROWS = 100  # events (or shifts) listed on a page, most sign-ups first; the CSV and group pages have all
+
+
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # phone numbers in E.164, signed figures
+
+
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (= + - @ first) is quoted as text; plain numbers
+    and E.164 phone numbers stay as they are (they compute nothing)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
@@ -24,8 +37,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Sequence[Sequence[A
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet: quote it as text.
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+        writer.writerow([_cell(v) for v in row])
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -53,8 +65,13 @@ async def _page(request: Request, actor: Actor, kind: str, key: str | int) -> Re
         labels,
         [("Signed up", [f.signups for _, f in report.days]), ("Attended", [f.attended for _, f in report.days])],
     )
+    rows = report.rows
+    if len(rows) > MAX_ROWS:
+        rows = sorted(rows, key=lambda r: -r.figures.signups)[:MAX_ROWS]
     context = {
         "report": report,
+        "rows": rows,
+        "hidden_rows": len(report.rows) - len(rows),
         "kind_label": KINDS[kind],
         "chart": chart,
         "percent": percent,
