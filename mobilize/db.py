@@ -145,6 +145,14 @@ async def fetch_one(sql: str, *params: Any) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+async def fetch_all(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Every row of a SELECT written with `?` placeholders, as dicts (no model conversion: for reports
+    over many rows)."""
+    conn, sql = _prepare(sql)
+    rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
+    return rows
+
+
 def insert_row(instance: Model) -> dict[str, Any]:
     """Column -> value of the INSERT of a new (unsaved) instance, as the ORM would write it: defaults
     applied, `auto_now` timestamps set, the generated primary key left out. Hand-written INSERTs built

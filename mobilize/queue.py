@@ -93,8 +93,9 @@ class InProcessQueue:
         functions = dict(_named(f) for f in worker.functions)
         cron = list(getattr(module, "IN_PROCESS_CRON", []))
         every = getattr(settings, "outbox_sweep_seconds", None)
-        if every is not None:  # the settings pace the periodic sweeps (0 turns them off)
-            cron = [(job, every) for job, _ in cron] if every > 0 else []
+        if every is not None:  # the settings pace the outbox sweep (0 turns every periodic job off)
+            paced: frozenset[str] = getattr(module, "PACED_BY_SWEEP_SETTING", frozenset())
+            cron = [(job, every if job.__name__ in paced else own) for job, own in cron] if every > 0 else []
         queue = cls(functions, cron)
         queue.ctx["settings"] = settings
         queue.startup = getattr(worker, "on_startup", None)  # type: ignore[attr-defined]

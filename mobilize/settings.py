@@ -59,9 +59,10 @@ class Settings:
     twilio_api_base_url: str = "https://api.twilio.com"
     sms_rate_per_second: int = 12  # A2P 10DLC low tier; 0 = unlimited
     outbox_sweep_seconds: float = 5.0  # the in-process queue's sweep of due messages; 0 = off
-    # A claim older than this belongs to a worker that died mid-send; keep it well above a batch's run time.
-    outbox_stale_claim_seconds: float = 600.0
+    # A delivery worker not heard from for this long is dead: its claims go back to the queue, in doubt.
+    outbox_stale_claim_seconds: float = 30.0
     outbox_retry_seconds: float = 30.0  # first wait after a retryable failure (429, 5xx); doubles each time
+    no_show_grace_minutes: int = 120  # after a shift ends, sign-ups not checked in become no-shows
     smtp_url: Secret | None = None
     mail_from: str = "mobilize@localhost"
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
@@ -105,8 +106,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),
         sms_rate_per_second=_parse_send_rate(config("SMS_RATE_PER_SECOND", default="12")),
         outbox_sweep_seconds=config("OUTBOX_SWEEP_SECONDS", cast=float, default=5.0),
-        outbox_stale_claim_seconds=max(1.0, config("OUTBOX_STALE_CLAIM_SECONDS", cast=float, default=600.0)),
+        outbox_stale_claim_seconds=max(1.0, config("OUTBOX_STALE_CLAIM_SECONDS", cast=float, default=30.0)),
         outbox_retry_seconds=max(0.1, config("OUTBOX_RETRY_SECONDS", cast=float, default=30.0)),
+        no_show_grace_minutes=config("NO_SHOW_GRACE_MINUTES", cast=int, default=120),
         smtp_url=config("SMTP_URL", cast=Secret, default=None),
         mail_from=config("MAIL_FROM", default="mobilize@localhost"),
         quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),

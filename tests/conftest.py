@@ -124,6 +124,8 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "audit_log",
+    "organizer_invitation",
     "message",
     "delivery_worker",
     "consent_record",

@@ -13,6 +13,7 @@ from mobilize.channels.sms import sms_sender
 from mobilize.queue import deserialize, redis_settings, serialize
 from mobilize.services.send_rate import send_rate
 from mobilize.settings import get_settings
+from workers.attendance import sweep_no_shows
 from workers.messages import (
     DELIVER_MAX_TRIES,
     deliver_batch,
@@ -23,7 +24,9 @@ from workers.messages import (
 )
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
-IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5)]
+# OUTBOX_SWEEP_SECONDS paces the jobs named in PACED_BY_SWEEP_SETTING in-process (0 turns every sweep off).
+IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5), (sweep_no_shows, 60)]
+PACED_BY_SWEEP_SETTING = frozenset({"sweep_outbox"})
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -55,6 +58,7 @@ class WorkerSettings:
         # No kept result: a batch id must be free again as soon as its job ends, for the next due messages.
         func(deliver_batch, max_tries=DELIVER_MAX_TRIES, keep_result=0),
         sweep_outbox,
+        sweep_no_shows,
     ]
     # At start-up too: a worker replacing a dead one picks up the work without waiting for the next tick.
     cron_jobs = [cron(job, second=set(range(0, 60, int(every))), run_at_startup=True) for job, every in IN_PROCESS_CRON]

@@ -1,6 +1,7 @@
 """Tortoise tables, one module per domain area; this package is the Tortoise app `models`."""
 
-from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, Role
+from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, OrganizerInvitation, Role
+from mobilize.models.audit import AuditLog
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.groups import ActionGroup, Campaign
 from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
@@ -19,6 +20,7 @@ __all__ = [
     "SEAT_STATUSES",
     "ActionGroup",
     "ApiToken",
+    "AuditLog",
     "Campaign",
     "Channel",
     "ConsentAction",
@@ -28,6 +30,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "EventType",
+    "OrganizerInvitation",
     "Membership",
     "Message",
     "DeliveryWorker",

@@ -78,3 +78,29 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
+
+
+class OrganizerInvitation(Model):
+    # An emailed link inviting someone into an organization with a role (hosts: of chosen groups). Only the
+    # token's SHA-256 is stored; it works once, until `expires_at`.
+
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="invitations", on_delete=fields.CASCADE
+    )
+    organization_id: int
+    email = fields.CharField(max_length=254)
+    role = fields.CharEnumField(Role, max_length=16)
+    group_ids: fields.Field[list[int]] = fields.JSONField(default=list)
+    can_export = fields.BooleanField(default=False)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    invited_by: fields.ForeignKeyNullableRelation[Organizer] = fields.ForeignKeyField(
+        "models.Organizer", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
+    )
+    invited_by_id: int | None
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organizer_invitation"

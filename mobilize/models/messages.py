@@ -26,6 +26,8 @@ class MessageKind(StrEnum):
     REMINDER_DAY_BEFORE = "reminder_day_before"  # asks YES/NO, a day (by default) before the shift
     REMINDER_SOON = "reminder_soon"  # time, place and instructions, shortly before the shift
     BLAST = "blast"  # written by an organizer to a roster (services/blasts.py)
+    ORGANIZER_INVITATION = "organizer_invitation"  # a link to join an organization (services/onboarding.py)
+    PASSWORD_RESET = "password_reset"  # a link to choose a new password (services/onboarding.py)
 
 
 class MessageState(StrEnum):

@@ -46,6 +46,10 @@ class Signup(Model):
     status = fields.CharEnumField(SignupStatus, max_length=16)
     source = fields.CharEnumField(SignupSource, max_length=16)
     referrer = fields.CharField(max_length=200, default="")
+    # Set when an organizer decided this person's attendance (or to leave it as it is): the no-show sweep
+    # after the shift (services.attendance) then leaves the sign-up alone.
+    attendance_locked = fields.BooleanField(default=False, db_default=False)
+    checked_in_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

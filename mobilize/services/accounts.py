@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from mobilize.models import ActionGroup, ApiToken, Membership, Organization, Organizer, Role
 from mobilize.services.access import Actor
-from mobilize.services.errors import Invalid
+from mobilize.services.errors import Invalid, NotFound
 
 TOKEN_PREFIX = "mob_"
 _hasher = PasswordHasher()
@@ -116,3 +116,65 @@ async def authenticate_token(token: str) -> Actor | None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
         await ApiToken.filter(id=row.id).update(last_used_at=now)  # coarse, to keep the hot path read-only
     return await actor_for_membership(row.membership)
+
+
+_DUMMY_HASH = _hasher.hash("no such account")  # verified against for unknown emails, so timing says nothing
+
+
+async def authenticate_password(email: str, password: str) -> Membership | None:
+    """The membership an organizer logs in as (their first organization), or None for a wrong email or
+    password. Always runs one argon2 verification, whether the email is known or not."""
+    from mobilize.services.people import normalize_email
+
+    try:
+        email = normalize_email(email)
+    except ValueError:
+        email = ""
+    organizer = await Organizer.get_or_none(email=email) if email else None
+    if organizer is None or not organizer.password_hash:
+        verify_password(_DUMMY_HASH, password + "x")
+        return None
+    if not verify_password(organizer.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(organizer.password_hash):
+        organizer.password_hash = hash_password(password)
+        await organizer.save(update_fields=["password_hash"])
+    return await Membership.filter(organizer=organizer).order_by("id").first()
+
+
+async def actor_for_session(organizer_id: object, membership_id: object) -> Actor | None:
+    """The actor a browser session stands for, or None when the membership is gone (the session ends)."""
+    if not isinstance(organizer_id, int) or not isinstance(membership_id, int):
+        return None
+    membership = await Membership.get_or_none(id=membership_id, organizer_id=organizer_id)
+    return await actor_for_membership(membership) if membership else None
+
+
+async def _membership(actor: Actor) -> Membership:
+    return await Membership.get(organizer_id=actor.organizer_id, organization_id=actor.organization_id)
+
+
+async def list_tokens(actor: Actor) -> list[ApiToken]:
+    """The acting organizer's own API tokens in this organization, newest first (revoked ones too)."""
+    membership = await _membership(actor)
+    return await ApiToken.filter(membership=membership).order_by("-id")
+
+
+async def create_token(actor: Actor, name: str) -> str:
+    """A new API token acting as this membership; the token itself is returned once and never stored."""
+    name = name.strip()[:100]
+    if not name:
+        raise Invalid.field("name", "give the token a name, like the script or service that will use it")
+    return await issue_token(await _membership(actor), name=name)
+
+
+async def revoke_token(actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of the organizer's own tokens at once (idempotent); someone else's is NotFound."""
+    membership = await _membership(actor)
+    token = await ApiToken.get_or_none(id=token_id, membership=membership)
+    if token is None:
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        await token.save(update_fields=["revoked_at"])
+    return token

@@ -2,7 +2,7 @@
 
 A blast is written once and becomes one outbox row per person and channel, keyed by the request's idempotency
 key: a client retrying after a timeout creates nothing new and hears the same counts. Consent is checked here
-(SMS only to people who opted in) and again by `messages.deliver` when the row goes out.
+(SMS only to people who opted in) and again by `delivery.deliver_batch` when the row goes out.
 """
 
 from __future__ import annotations

@@ -56,7 +56,10 @@ VOLUNTEER_COLUMNS = (
     "created_at",
     "updated_at",
 )
-SIGNUP_COLUMNS = ("shift_id", "volunteer_id", "holder", "status", "source", "referrer", "created_at", "updated_at")
+SIGNUP_COLUMNS = (
+    "shift_id", "volunteer_id", "holder", "status", "source", "referrer", "attendance_locked", "checked_in_at",
+    "created_at", "updated_at",
+)  # fmt: skip
 RELATIONSHIP_COLUMNS = ("organization_id", "volunteer_id", "source", "created_at")
 
 # The shift is still open to sign-ups, checked in the statement itself: the caller's copy of the shift may
@@ -78,7 +81,7 @@ seat AS (
     INSERT INTO signup ({", ".join(SIGNUP_COLUMNS)})
     SELECT :shift, person.id, :shift,
            CASE WHEN EXISTS (SELECT 1 FROM seat) THEN :signed_up ELSE :waitlisted END,
-           :source, :referrer, :now, :now
+           :source, :referrer, FALSE, NULL, :now, :now
     FROM person
     WHERE EXISTS (SELECT 1 FROM open_shift)
     RETURNING *

@@ -10,6 +10,9 @@ from starlette.staticfiles import StaticFiles
 from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, groups, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
+from mobilize.web.dashboard import events as dash_events
+from mobilize.web.dashboard import onboarding, roster, session, tokens, volunteers
+from mobilize.web.dashboard import turnout as dash_turnout
 
 convertors.register()  # before the routes below compile their paths
 
@@ -65,6 +68,57 @@ page_routes: list[BaseRoute] = [
     Route(
         "/signups/{token:token}/calendar/rotate", pages.manage_rotate_feed, methods=["POST"], name="manage-rotate-feed"
     ),
+    Route("/login", session.login_page, methods=["GET"], name="login"),
+    Route("/login", session.login, methods=["POST"], name="login-post"),
+    Route("/logout", session.logout, methods=["POST"], name="logout"),
+    Route("/password-reset", onboarding.reset_request_page, methods=["GET"], name="reset"),
+    Route("/password-reset", onboarding.reset_request, methods=["POST"], name="reset-post"),
+    Route("/password-reset/choose", onboarding.reset_choose_page, methods=["GET"], name="reset-choose"),
+    Route("/password-reset/choose", onboarding.reset_choose, methods=["POST"], name="reset-choose-post"),
+    Route("/invitations/{token:token}", onboarding.invitation_page, methods=["GET"], name="invitation"),
+    Route("/invitations/{token:token}", onboarding.accept_invitation, methods=["POST"], name="invitation-post"),
+    Route("/checkin/{token:token}", roster.checkin_page, methods=["GET"], name="checkin"),
+    Route("/checkin/{token:token}", roster.checkin, methods=["POST"], name="checkin-post"),
+]
+
+dashboard_routes: list[BaseRoute] = [
+    Route("/", dash_events.home, methods=["GET"], name="home"),
+    Route("/events/new", dash_events.event_new, methods=["GET"], name="event-new"),
+    Route("/events", dash_events.event_create, methods=["POST"], name="event-create"),
+    Route("/events/{event_id:id}", dash_events.event_page, methods=["GET"], name="event"),
+    Route("/events/{event_id:id}/edit", dash_events.event_edit, methods=["GET"], name="event-edit"),
+    Route("/events/{event_id:id}/edit", dash_events.event_update, methods=["POST"], name="event-update"),
+    Route("/events/{event_id:id}/cancel", dash_events.event_cancel, methods=["POST"], name="event-cancel"),
+    Route("/events/{event_id:id}/duplicate", dash_events.event_duplicate, methods=["POST"], name="event-duplicate"),
+    Route("/events/{event_id:id}/shifts", dash_events.shift_create, methods=["POST"], name="shift-create"),
+    Route("/events/{event_id:id}/schedule", dash_events.schedule_create, methods=["POST"], name="schedule-create"),
+    Route("/shifts/{shift_id:id}", roster.roster_page, methods=["GET"], name="roster"),
+    Route("/shifts/{shift_id:id}/roster.csv", roster.roster_csv, methods=["GET"], name="roster-csv"),
+    Route("/shifts/{shift_id:id}/walk-ins", roster.walk_in, methods=["POST"], name="walk-in"),
+    Route("/shifts/{shift_id:id}/messages", roster.message_roster, methods=["POST"], name="roster-message"),
+    Route("/signups/{signup_id:id}/attendance", roster.mark, methods=["POST"], name="mark"),
+    Route("/invitations", onboarding.invitations_page, methods=["GET"], name="invitations"),
+    Route("/invitations", onboarding.invite, methods=["POST"], name="invite"),
+    Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),
+    Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
+    Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
+    Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
+    Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
+    Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),
+    Route("/turnout", dash_turnout.turnout_home, methods=["GET"], name="turnout-home"),
+    Route("/turnout/groups/{slug:slug}", dash_turnout.group_turnout, methods=["GET"], name="turnout-group"),
+    Route("/turnout/groups/{slug:slug}.csv", dash_turnout.group_turnout_csv, methods=["GET"], name="turnout-group-csv"),
+    Route("/turnout/campaigns/{slug:slug}", dash_turnout.campaign_turnout, methods=["GET"], name="turnout-campaign"),
+    Route(
+        "/turnout/campaigns/{slug:slug}.csv",
+        dash_turnout.campaign_turnout_csv,
+        methods=["GET"],
+        name="turnout-campaign-csv",
+    ),
+    Route("/turnout/events/{event_id:id}", dash_turnout.event_turnout, methods=["GET"], name="turnout-event"),
+    Route(
+        "/turnout/events/{event_id:id}.csv", dash_turnout.event_turnout_csv, methods=["GET"], name="turnout-event-csv"
+    ),
 ]
 
 feed_routes: list[BaseRoute] = [
@@ -94,6 +148,7 @@ routes: list[BaseRoute] = [
     Mount("/api/v1", routes=api_routes, name="api"),
     Mount("/feeds", routes=feed_routes, name="feeds"),
     Mount("/webhooks", routes=webhook_routes, name="webhooks"),
+    Mount("/dashboard", routes=dashboard_routes, name="dash"),
     Mount("/static", app=StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     Mount("", routes=page_routes, name="pages"),
 ]

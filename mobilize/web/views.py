@@ -196,7 +196,9 @@ def signup_view(request: Request, signup: Signup, now: datetime) -> SignupView:
 
 def path(request: Request, name: str, **params: Any) -> str:
     """A path for a named route (mount prefix included), for links inside our own pages."""
-    return request.scope.get("root_path", "") + str(request.app.url_path_for(name, **params))
+    # app_root_path: the app's own prefix; inside a Mount, root_path also holds the mount's path.
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    return root + str(request.app.url_path_for(name, **params))
 
 
 def optional_path(request: Request, name: str, **params: Any) -> str | None:

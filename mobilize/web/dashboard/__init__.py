@@ -1,0 +1,1 @@
+"""The organizer dashboard: login and sessions, events and shifts, rosters and check-in, turnout."""

@@ -1,0 +1,55 @@
+"""Volunteers in the dashboard: search, a person's history with the organization, merging two records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mobilize.models import SignupStatus
+from mobilize.services import volunteer_records, volunteers
+from mobilize.services.access import Actor
+from mobilize.services.errors import Invalid, NotFound
+from mobilize.web.dashboard.session import back, dash_render, organizer_page
+from mobilize.web.views import STATUS_LABELS, format_span
+
+
+@organizer_page
+async def search(request: Request, actor: Actor) -> Response:
+    q = (request.query_params.get("q") or "").strip()[:100]
+    cursor = request.query_params.get("cursor") or None
+    page = await volunteers.list_volunteers(actor, cursor, 50, search=q or None)
+    context = {"q": q, "people": page.items, "next_cursor": page.next_cursor}
+    return dash_render(request, actor, "dashboard/volunteers.html", context)
+
+
+@organizer_page
+async def record(request: Request, actor: Actor) -> Response:
+    found = await volunteer_records.history(actor, int(request.path_params["volunteer_id"]))
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "signup": s,
+            "title": s.shift.event.title,
+            "group": s.shift.event.group.name,
+            "when": format_span(s.shift.starts_at, s.shift.ends_at, s.shift.event.timezone, now),
+            "label": STATUS_LABELS[SignupStatus(s.status)],
+        }
+        for s in found.signups
+    ]
+    context = {"h": found, "rows": rows, "can_merge": actor.role.value in ("owner", "admin"), "errors": {}}
+    return dash_render(request, actor, "dashboard/volunteer.html", context)
+
+
+@organizer_page
+async def merge(request: Request, actor: Actor) -> Response:
+    keep_id = int(request.path_params["volunteer_id"])
+    raw = str((await request.form()).get("duplicate") or "").strip()
+    try:
+        if not raw.isdigit() or len(raw) > 10:
+            raise Invalid.field("duplicate", "give the number of the duplicate record")
+        kept = await volunteer_records.merge(actor, keep_id, int(raw))
+    except (Invalid, NotFound) as exc:
+        return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
+    return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=kept.id)

@@ -1,0 +1,85 @@
+"""Invitations by email link with a role, and password resets by email link, through the outbox."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from mobilize.models import Membership, Message, MessageKind, Role
+from mobilize.services.accounts import authenticate_password
+from tests.factories import make_group, make_organizer
+from tests.test_dashboard import logged_in, login, post
+from tests.test_pages import csrf_from
+
+LINK = re.compile(r"http://testserver(/\S+)")
+
+
+async def outbox(kind: MessageKind) -> list[Message]:
+    return await Message.filter(kind=kind).order_by("id")
+
+
+async def test_an_owner_invites_a_host_who_joins_by_the_emailed_link(client: httpx.AsyncClient, app: Any) -> None:
+    world = await logged_in(client)
+    await make_group(world["membership"], slug="east-side")
+    form = {"email": "New.Host@Example.org", "role": "host", "groups": ["east-side"]}
+    r = await post(client, "/dashboard/invitations", form, "/dashboard/invitations")
+    assert r.status_code == 303
+    [mail] = await outbox(MessageKind.ORGANIZER_INVITATION)
+    assert mail.to_address == "new.host@example.org" and mail.channel == "email"
+    await app.state.queue.drain()
+    link = LINK.search(mail.body)
+    assert link
+    await post(client, "/logout", {})
+    accept_page = link.group(1)
+    token = await csrf_from(client, accept_page)
+    r = await client.post(accept_page, data={"name": "Nia", "password": "short", "csrf_token": token})
+    assert r.status_code == 422 and "at least 10 characters" in r.text
+    r = await client.post(accept_page, data={"name": "Nia", "password": "a long password", "csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"] == "/dashboard/"
+    assert (await client.get("/dashboard/")).status_code == 200  # logged in as the host
+    membership = await Membership.get(organizer__email="new.host@example.org").prefetch_related("groups")
+    assert membership.role == Role.HOST and [g.slug for g in membership.groups] == ["east-side"]
+    assert not membership.can_export
+    assert (await client.get(accept_page)).status_code == 404  # used
+
+
+async def test_who_may_invite_whom(client: httpx.AsyncClient) -> None:
+    await logged_in(client, Role.ADMIN)
+    r = await post(client, "/dashboard/invitations", {"email": "x@example.org", "role": "owner"}, "/dashboard/")
+    assert r.status_code == 403 and "Only an owner" in r.text
+    r = await post(client, "/dashboard/invitations", {"email": "x@example.org", "role": "host"}, "/dashboard/")
+    assert r.status_code == 422 and "Choose the groups" in r.text
+    await post(client, "/logout", {})
+    organizer, _ = await make_organizer(role=Role.ORGANIZER)
+    await organizer.fetch_related("organizer")
+    await login(client, organizer.organizer.email)
+    r = await post(client, "/dashboard/invitations", {"email": "x@example.org", "role": "viewer"}, "/dashboard/")
+    assert r.status_code == 403 and "Only owners and admins" in r.text
+    assert await Message.all().count() == 0
+
+
+async def test_password_reset_by_email_link_works_once(client: httpx.AsyncClient) -> None:
+    membership, _ = await make_organizer(email="lead@example.org")
+    token = await csrf_from(client, "/password-reset")
+    for email in ("lead@example.org", "nobody@example.org"):
+        r = await client.post("/password-reset", data={"email": email, "csrf_token": token})
+        assert r.status_code == 200 and "If an organizer account uses this address" in r.text
+    [mail] = await outbox(MessageKind.PASSWORD_RESET)
+    assert mail.to_address == "lead@example.org"
+    link = LINK.search(mail.body)
+    assert link
+    page = await client.get(link.group(1))
+    assert page.status_code == 200
+    reset_token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert reset_token
+    data = {"token": reset_token.group(1), "password": "brand new password", "csrf_token": token}
+    r = await client.post("/password-reset/choose", data=data)
+    assert r.status_code == 303 and r.headers["location"] == "/login?reset=1"
+    assert await authenticate_password("lead@example.org", "brand new password") is not None
+    assert await authenticate_password("lead@example.org", "correct horse battery staple") is None
+    assert (await client.get(link.group(1))).status_code == 404  # the password changed: the link is spent
+    token = await csrf_from(client, "/password-reset")
+    data = {"token": reset_token.group(1), "password": "another new password", "csrf_token": token}
+    assert (await client.post("/password-reset/choose", data=data)).status_code == 404
