@@ -173,6 +173,12 @@ async def fetch_all_native(sql: str, *params: Any) -> list[dict[str, Any]]:
     return rows
 
 
+async def execute_native(sql: str, *params: Any) -> int:
+    """Run an UPDATE or DELETE already written in the database's own dialect; the number of rows changed."""
+    count, _ = await connections.get("default").execute_query(sql, list(params))
+    return int(count)
+
+
 async def ping() -> bool:
     try:
         await connections.get("default").execute_query("SELECT 1")

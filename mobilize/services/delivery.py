@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from mobilize import db
 from mobilize.calendar.invitations import Method
 from mobilize.channels.base import OutgoingEmail, OutgoingSms, SendResult
 from mobilize.models import (
@@ -243,6 +244,7 @@ async def _deliver_claimed(
         if sent.opted_out and message.volunteer is not None:
             opted_out.append((message.volunteer, sent.error))
     zones = await _zones([m for m in claimed if outcomes.get(m.id, {}).get("state") == MessageState.PENDING])
+    went: list[Message] = []
     async with in_transaction():
         for message in claimed:
             changes = outcomes.get(message.id)
@@ -251,9 +253,24 @@ async def _deliver_claimed(
             if changes.get("state") == MessageState.PENDING and quiet is not None:
                 changes = _quiet_retry(message, changes, quiet, zones)
             changes["updated_at"] = now
-            await Message.filter(id=message.id, state=MessageState.SENDING, claim_token=token).update(**changes)
             for key, value in changes.items():
                 setattr(message, key, value)
+            if changes["state"] == MessageState.SENT and "sent_at" in changes and db.dialect() == "postgres":
+                went.append(message)  # the common case, recorded below in one statement
+                continue
+            await Message.filter(id=message.id, state=MessageState.SENDING, claim_token=token).update(**changes)
+        if went:
+            await db.execute_native(
+                """UPDATE message AS m SET state = 'sent', provider_id = v.provider_id, sent_at = v.sent_at,
+                       last_error = '', in_doubt = false, claim_token = NULL, updated_at = $4
+                   FROM unnest($1::int[], $2::text[], $3::timestamptz[]) AS v(id, provider_id, sent_at)
+                   WHERE m.id = v.id AND m.state = 'sending' AND m.claim_token = $5""",
+                [m.id for m in went],
+                [m.provider_id for m in went],
+                [m.sent_at for m in went],
+                now,
+                token,
+            )
         if held:  # never tried: back as they were
             await Message.filter(id__in=held, state=MessageState.SENDING, claim_token=token).update(
                 state=MessageState.PENDING, attempts=F("attempts") - 1, claim_token=None, updated_at=now
