@@ -119,6 +119,9 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "inbound_message",
+    "inbox_thread",
+    "pending_question",
     "message",
     "consent_record",
     "relationship",
@@ -176,3 +179,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
 
+
+
+@pytest.fixture(scope="module")
+async def shared_sms(migrated: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Any]]:
+    """An app texting through a local fake Twilio, one per test module (starting both per test would cost
+    most of an SMS test's time): (app, client, fake Twilio)."""
+    from tests.fakes.twilio_server import running
+    from tests.sms_helpers import sms_app
+
+    async with running() as fake, sms_app(migrated, fake) as (application, sms_client):
+        yield application, sms_client, fake
+
+
+@pytest.fixture
+async def sms(shared_sms: tuple[Any, httpx.AsyncClient, Any]) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """The module's SMS app and client; what a test sent is forgotten after it."""
+    application, sms_client, fake = shared_sms
+    yield application, sms_client
+    await application.state.queue.drain()
+    fake.messages.clear()
+    fake.requests = 0

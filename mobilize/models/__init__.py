@@ -3,6 +3,7 @@
 from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, Role
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.groups import ActionGroup, Campaign
+from mobilize.models.inbound import InboundMessage, InboxThread, PendingQuestion, ThreadStatus
 from mobilize.models.messages import Channel, Message, MessageKind, MessageState
 from mobilize.models.people import (
     ConsentAction,
@@ -28,12 +29,15 @@ __all__ = [
     "Event",
     "EventStatus",
     "EventType",
+    "InboundMessage",
+    "InboxThread",
     "Membership",
     "Message",
     "MessageKind",
     "MessageState",
     "Organization",
     "Organizer",
+    "PendingQuestion",
     "Relationship",
     "Role",
     "Shift",
@@ -42,6 +46,7 @@ __all__ = [
     "SignupSource",
     "SignupStatus",
     "SmsStatus",
+    "ThreadStatus",
     "Visibility",
     "Volunteer",
 ]

@@ -26,6 +26,8 @@ class MessageKind(StrEnum):
     REMINDER_DAY_BEFORE = "reminder_day_before"  # asks YES/NO, a day (by default) before the shift
     REMINDER_SOON = "reminder_soon"  # time, place and instructions, shortly before the shift
     BLAST = "blast"  # written by an organizer to a roster (services/blasts.py)
+    REPLY = "reply"  # our automatic answer to an inbound SMS, sent as the webhook's TwiML (services/inbound.py)
+    INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbox.py)
 
 
 class MessageState(StrEnum):

@@ -215,7 +215,7 @@ async def claim(message_id: int, now: datetime) -> Message | None:
     )
     if not won:
         return None
-    return await Message.get(id=message_id).prefetch_related("volunteer")
+    return await Message.get(id=message_id).prefetch_related("volunteer", "organization")
 
 
 async def _finish(message: Message, now: datetime, **changes: Any) -> None:
@@ -259,7 +259,10 @@ async def deliver(
         validity = None
         if message.expires_at:
             validity = max(1, min(36_000, int((message.expires_at - now).total_seconds())))
-        result = await sms.send(OutgoingSms(message.to_address, message.body, str(message.id), validity))
+        org = message.organization
+        own_number, own_service = (org.sms_from_number, org.sms_messaging_service_sid) if org else (None, None)
+        outgoing = OutgoingSms(message.to_address, message.body, str(message.id), validity, own_number, own_service)
+        result = await sms.send(outgoing)
     else:
         invite: tuple[bytes, Method] | None = None
         if base_url and mail_from and message.kind in INVITATION_KINDS and message.signup_id:
