@@ -123,6 +123,27 @@ async def execute(sql: str, *params: Any) -> int:
     return int(count)
 
 
+def _insert_sql(instance: Model) -> tuple[str, list[Any]]:
+    row = insert_row(instance)
+    columns = ", ".join(f'"{column}"' for column in row)
+    marks = ", ".join("?" for _ in row)
+    return f"INSERT INTO {instance._meta.db_table} ({columns}) VALUES ({marks})", list(row.values())
+
+
+async def insert_all(instances: list[Model]) -> None:
+    """INSERT new instances, in order, in hand-written statements (IntegrityError on a unique constraint; the
+    instances are not marked saved: they have no primary key). On PostgreSQL they go as one statement (the
+    first ones as data-modifying WITH clauses): one round trip, atomic by itself. For hot paths, where the
+    ORM's `create` costs more to build than the database spends running it."""
+    statements = [_insert_sql(instance) for instance in instances]
+    if dialect() == "postgres" and len(statements) > 1:
+        heads = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
+        statements = [(f"WITH {heads} {statements[-1][0]}", [p for _, params in statements for p in params])]
+    for sql, params in statements:
+        conn, sql = _prepare(sql)
+        await conn.execute_query(sql, params)
+
+
 async def insert_ignoring_conflicts(instance: Model) -> None:
     """INSERT a new instance unless that would break a unique constraint (then nothing happens, and no
     error aborts the caller's transaction). The instance is not marked saved: it has no primary key."""
@@ -131,6 +152,13 @@ async def insert_ignoring_conflicts(instance: Model) -> None:
     marks = ", ".join("?" for _ in row)
     conn, sql = _prepare(f"INSERT INTO {instance._meta.db_table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING")
     await conn.execute_query(sql, list(row.values()))
+
+
+async def fetch_all(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Every row of a statement written with `?` placeholders (a SELECT, or a write with RETURNING)."""
+    conn, sql = _prepare(sql)
+    rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
+    return rows
 
 
 async def fetch_one(sql: str, *params: Any) -> dict[str, Any] | None:

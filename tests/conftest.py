@@ -19,7 +19,7 @@ from tortoise import connections
 
 from mobilize import db
 from mobilize.app import create_app
-from mobilize.services import public
+from mobilize.services import inbound, public
 from mobilize.settings import Settings, load_settings
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
@@ -156,6 +156,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     await empty_tables()
     public.forget_shifts()
+    inbound.forget_senders()
 
 
 @pytest.fixture

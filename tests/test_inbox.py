@@ -15,13 +15,13 @@ from mobilize.models import (
     Message,
     MessageKind,
     MessageState,
-    Organization,
     Role,
     Signup,
     SignupStatus,
     SmsStatus,
 )
 from mobilize.services import inbox, messages, reminders
+from mobilize.services.accounts import set_sms_sender
 from tests.factories import auth, make_organizer, make_shift, make_world, soon
 from tests.fakes.twilio_server import FakeTwilio
 from tests.sms_helpers import SHARED_NUMBER, reply_of, text, volunteer_on
@@ -155,8 +155,8 @@ async def test_organizations_with_their_own_numbers(sms: tuple[Any, httpx.AsyncC
     a = await make_world("org-a")
     b = await make_world("org-b")
     c = await make_world("org-c")
-    await Organization.filter(slug="org-a").update(sms_from_number=A_NUMBER)
-    await Organization.filter(slug="org-c").update(sms_messaging_service_sid=C_SERVICE)
+    await set_sms_sender("org-a", A_NUMBER, None)
+    await set_sms_sender("org-c", None, C_SERVICE)
     v = await volunteer_on(a["shift"], 1)
     await volunteer_on(b["shift"], 1)
 

@@ -141,4 +141,7 @@ async def set_sms_sender(slug: str, from_number: str | None, messaging_service_s
         sms_from_number=from_number or None, sms_messaging_service_sid=messaging_service_sid or None
     )
     await org.refresh_from_db()
+    from mobilize.services.inbound import forget_senders  # here: inbound's imports reach back to this module
+
+    forget_senders()
     return org

@@ -1,8 +1,11 @@
 """Inbound SMS: record every message, do what it asks exactly once, and say what to answer.
 
-One transaction per message: the InboundMessage row (unique MessageSid), the keyword's effect, the
-organizers' inbox, and the answer (an outbox row in state sent, as it leaves in the webhook's TwiML). A
-retried webhook (same MessageSid) hits the unique constraint, changes nothing, and gets the same answer.
+One transaction per message: the keyword's effect (or the organizers' inbox), then the InboundMessage row
+(unique MessageSid) and the answer (an outbox row in state sent, as it leaves in the webhook's TwiML). A
+retried webhook (same MessageSid) hits the unique constraint, its transaction rolls back, and it gets the
+first answer. A command that changes nothing (HELP) skips the transaction: its rows are one statement.
+The webhook answers while Twilio waits, so the path is short: the number's volunteer and the routing
+table are read in written-out queries (the organizations' own senders cached for SENDERS_TTL).
 Outbox rows the effect planned (a promoted volunteer's news, a JOIN's confirmation) are returned for the
 caller to enqueue after the commit.
 
@@ -13,13 +16,16 @@ texts, and after it the number gets nothing but that one confirmation until it t
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from mobilize import db
 from mobilize.models import (
     Channel,
     ConsentAction,
@@ -30,7 +36,6 @@ from mobilize.models import (
     MessageKind,
     MessageState,
     Organization,
-    Relationship,
     SmsStatus,
     Volunteer,
 )
@@ -80,15 +85,40 @@ def phone_or_none(raw: str, region: str = "US") -> str | None:
         return None
 
 
+SENDERS_TTL = 5.0  # seconds a process trusts its copy of the organizations' own senders
+_senders: dict[str, Organization] = {}
+_senders_read_at = -SENDERS_TTL
+
+
+def forget_senders() -> None:
+    """Drop this process's copy of the organizations' own senders (after a change; tests)."""
+    global _senders_read_at
+    _senders_read_at = -SENDERS_TTL
+
+
+async def own_senders() -> dict[str, Organization]:
+    """Number or Messaging Service SID -> the organization it belongs to. Read at most every SENDERS_TTL
+    seconds: every inbound message is routed, and senders change rarely (another process sees a change
+    within SENDERS_TTL)."""
+    global _senders, _senders_read_at
+    if time.monotonic() - _senders_read_at >= SENDERS_TTL:
+        found: dict[str, Organization] = {}
+        own = Q(sms_from_number__isnull=False) | Q(sms_messaging_service_sid__isnull=False)
+        for org in await Organization.filter(own):
+            for key in (org.sms_from_number, org.sms_messaging_service_sid):
+                if key:
+                    found[key] = org
+        _senders, _senders_read_at = found, time.monotonic()
+    return _senders
+
+
 async def route(sms: InboundSms, shared: SharedSender) -> Organization | None:
     """The organization whose own number or Messaging Service received the message; None for the shared
     sender (or a number we do not know, which is treated like it and logged)."""
     to = phone_or_none(sms.to_number) or sms.to_number
-    query = Q(sms_from_number=to) if to else None
-    if sms.messaging_service_sid:
-        by_service = Q(sms_messaging_service_sid=sms.messaging_service_sid)
-        query = by_service if query is None else query | by_service
-    organization = await Organization.filter(query).first() if query is not None else None
+    senders = await own_senders()
+    organization = senders.get(sms.messaging_service_sid) if sms.messaging_service_sid else None
+    organization = organization or (senders.get(to) if to else None)
     if organization is None and to not in (shared.from_number, None, "") and (
         not sms.messaging_service_sid or sms.messaging_service_sid != shared.messaging_service_sid
     ):
@@ -110,32 +140,81 @@ async def receive(
     command = parse(sms.body)
     phone = phone_or_none(sms.from_number, region)
     organization = await route(sms, shared)
-    volunteer = await Volunteer.get_or_none(phone=phone) if phone else None
+    volunteer = await volunteer_by_phone(phone) if phone else None
     turn = Turn(sms.body, phone, volunteer, organization, now, base_url, quiet)
     try:
-        async with in_transaction():
-            row = await InboundMessage.create(
-                message_sid=sms.message_sid,
-                from_number=sms.from_number,
-                to_number=sms.to_number,
-                body=sms.body,
-                num_media=sms.num_media,
-                volunteer=volunteer,
-                organization=organization,
-            )
+        if command.verb in READ_ONLY and phone is not None:
+            # Nothing to change but the record (and the answer), written in one statement: no transaction.
             answer = await _act(turn, command, sms)
-            reply = answer.reply if may_text(turn.volunteer, answer) else ""
-            row.outcome, row.reply = answer.outcome, reply
-            row.volunteer = turn.volunteer
-            await row.save(update_fields=["outcome", "reply", "volunteer_id"])
-            if reply:
-                await _record_reply(sms, turn, answer, reply)
+            reply = await _record(sms, turn, answer)
+        else:
+            async with in_transaction():
+                answer = await _act(turn, command, sms)
+                reply = await _record(sms, turn, answer)
     except IntegrityError:
         earlier = await InboundMessage.get_or_none(message_sid=sms.message_sid)
         if earlier is None:
             raise
         return await _replay(earlier)
     return Received(answer.outcome, reply, turn.deliver)
+
+
+READ_ONLY = frozenset({Verb.HELP})  # commands whose effect writes nothing
+
+
+async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
+    """The inbound message with its outcome and, if there is one to send, our answer (an outbox row already
+    sent, so the inbox thread shows it). Returns the answer. Written last, so the unique MessageSid settles
+    a race: a concurrent retry waits here for the first to commit, then fails and its whole transaction
+    (its effects too) is rolled back."""
+    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    volunteer_id = turn.volunteer.id if turn.volunteer else None
+    rows: list[Model] = [
+        InboundMessage(
+            message_sid=sms.message_sid,
+            from_number=sms.from_number,
+            to_number=sms.to_number,
+            body=sms.body,
+            num_media=sms.num_media,
+            volunteer_id=volunteer_id,
+            organization_id=turn.organization.id if turn.organization else None,
+            outcome=answer.outcome,
+            reply=reply,
+            created_at=turn.now,
+        )
+    ]
+    if reply:
+        rows.append(
+            Message(
+                organization_id=answer.organization_id or (turn.organization.id if turn.organization else None),
+                volunteer_id=volunteer_id,
+                channel=Channel.SMS,
+                kind=MessageKind.REPLY,
+                to_address=sms.from_number[:254],
+                body=reply,
+                due_at=turn.now,
+                sent_at=turn.now,
+                state=MessageState.SENT,
+                dedupe_key=f"reply:{sms.message_sid}",
+                created_at=turn.now,
+                updated_at=turn.now,
+            )
+        )
+    await db.insert_all(rows)
+    return reply
+
+
+_VOLUNTEER_BY_PHONE: str | None = None
+
+
+async def volunteer_by_phone(phone: str) -> Volunteer | None:
+    """The volunteer with this number, in one written-out query (this runs for every inbound message)."""
+    global _VOLUNTEER_BY_PHONE
+    if _VOLUNTEER_BY_PHONE is None:
+        columns = ", ".join(f'"{c}"' for c in Volunteer._meta.db_fields)
+        _VOLUNTEER_BY_PHONE = f"SELECT {columns} FROM volunteer WHERE phone = ?"
+    row = await db.fetch_one(_VOLUNTEER_BY_PHONE, phone)
+    return None if row is None else Volunteer._init_from_db(**row)
 
 
 def may_text(volunteer: Volunteer | None, answer: Answer) -> bool:
@@ -152,23 +231,6 @@ async def _replay(earlier: InboundMessage) -> Received:
         if await Volunteer.exists(id=earlier.volunteer_id, sms_status=SmsStatus.OPTED_OUT):
             reply = ""
     return Received(earlier.outcome, reply, replayed=True)
-
-
-async def _record_reply(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> None:
-    """The TwiML answer as an outbox row (already sent), so the inbox thread shows it."""
-    org_id = answer.organization_id or (turn.organization.id if turn.organization else None)
-    await Message.create(
-        organization_id=org_id,
-        volunteer=turn.volunteer,
-        channel=Channel.SMS,
-        kind=MessageKind.REPLY,
-        to_address=sms.from_number[:254],
-        body=reply,
-        due_at=turn.now,
-        sent_at=turn.now,
-        state=MessageState.SENT,
-        dedupe_key=f"reply:{sms.message_sid}",
-    )
 
 
 async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
@@ -211,8 +273,12 @@ async def _organization_names(turn: Turn) -> list[str]:
         return [turn.organization.name]
     if turn.volunteer is None:
         return []
-    names = await Organization.filter(relationships__volunteer_id=turn.volunteer.id).order_by("name").limit(3)
-    return [o.name for o in names]
+    rows = await db.fetch_all(
+        "SELECT o.name FROM organization o JOIN relationship r ON r.organization_id = o.id "
+        "WHERE r.volunteer_id = ? ORDER BY o.name LIMIT 3",
+        turn.volunteer.id,
+    )
+    return [str(row["name"]) for row in rows]
 
 
 async def _who(turn: Turn) -> str:
@@ -279,14 +345,10 @@ async def to_inbox(turn: Turn, sms: InboundSms) -> Answer:
     """Anything that is not a keyword: the inbox of the organization whose number was texted, else of every
     organization that knows the volunteer. Nobody to read it: the sender hears how to join."""
     assert turn.volunteer is not None
-    if turn.organization is not None:
-        organization_ids = [turn.organization.id]
-        await inbox.ensure_known(turn.organization.id, turn.volunteer.id)
-    else:
-        rows = await Relationship.filter(volunteer_id=turn.volunteer.id).values("organization_id")
-        organization_ids = [int(row["organization_id"]) for row in rows]
-    if not organization_ids:
-        return Answer("unrouted", sms_shifts.not_signed_up(turn))
+    organization_id = turn.organization.id if turn.organization is not None else None
+    if organization_id is not None:
+        await inbox.ensure_known(organization_id, turn.volunteer.id)
     preview = sms.body if sms.body.strip() else f"({sms.num_media} attachment(s))" if sms.num_media else "(empty)"
-    await inbox.open_threads(organization_ids, turn.volunteer.id, preview, turn.now)
+    if not await inbox.open_threads(turn.volunteer.id, preview, turn.now, organization_id):
+        return Answer("unrouted", sms_shifts.not_signed_up(turn))
     return Answer("inbox")

@@ -12,6 +12,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from mobilize import db
 from mobilize.models import (
     Channel,
     InboundMessage,
@@ -44,23 +45,24 @@ async def ensure_known(organization_id: int, volunteer_id: int) -> None:
     await ensure_relationship(organization_id, volunteer_id, "sms")
 
 
-async def open_threads(organization_ids: list[int], volunteer_id: int, preview: str, now: datetime) -> None:
-    """Open (or re-open) the volunteer's thread in each organization's inbox."""
-    changes: dict[str, Any] = {
-        "status": ThreadStatus.OPEN,
-        "last_message_at": now,
-        "last_preview": preview[:PREVIEW],
-        "handled_at": None,
-        "handled_by_id": None,
-    }
-    for organization_id in organization_ids:
-        if await InboxThread.filter(organization_id=organization_id, volunteer_id=volunteer_id).update(**changes):
-            continue
-        try:
-            async with may_collide():
-                await InboxThread.create(organization_id=organization_id, volunteer_id=volunteer_id, **changes)
-        except IntegrityError:  # opened a moment ago by another message
-            await InboxThread.filter(organization_id=organization_id, volunteer_id=volunteer_id).update(**changes)
+_OPEN_THREADS = (
+    "INSERT INTO inbox_thread (organization_id, volunteer_id, status, last_message_at, last_preview, created_at) "
+    "SELECT organization_id, volunteer_id, ?, ?, ?, ? FROM relationship WHERE volunteer_id = ?{only} "
+    "ON CONFLICT (organization_id, volunteer_id) DO UPDATE SET status = excluded.status, "
+    "last_message_at = excluded.last_message_at, last_preview = excluded.last_preview, handled_at = NULL, "
+    "handled_by_id = NULL RETURNING id"
+)
+
+
+async def open_threads(volunteer_id: int, preview: str, now: datetime, organization_id: int | None = None) -> int:
+    """Open (or re-open) the volunteer's thread in the inbox of every organization that knows them (or of
+    `organization_id` only). One statement, as it runs for every message to the inbox. Returns how many."""
+    at = InboxThread._meta.fields_map["last_message_at"].to_db_value(now, InboxThread)
+    params: list[Any] = [ThreadStatus.OPEN.value, at, preview[:PREVIEW], at, volunteer_id]
+    if organization_id is not None:
+        params.append(organization_id)
+    sql = _OPEN_THREADS.format(only=" AND organization_id = ?" if organization_id is not None else "")
+    return len(await db.fetch_all(sql, *params))
 
 
 def _require_reader(actor: Actor) -> None:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
+from mobilize import db
 from mobilize.models import (
     Channel,
     Event,
@@ -39,7 +40,7 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.services import notifications, signups
-from mobilize.services.errors import AlreadySignedUp, Conflict, DomainError, ShiftClosed
+from mobilize.services.errors import AlreadySignedUp, Conflict, ShiftClosed
 from mobilize.services.messages import when
 from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.quiet_hours import QuietHours
@@ -114,26 +115,44 @@ async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Signup]:
     )
 
 
-async def _last_reminder(turn: Turn) -> Message | None:
-    """The latest day-before reminder (YES/NO question) texted within the window, for a shift to come."""
+_LAST_REMINDER = (
+    "SELECT m.signup_id, m.sent_at FROM message m JOIN signup s ON s.id = m.signup_id "
+    "JOIN shift sh ON sh.id = s.shift_id WHERE m.volunteer_id = ? AND m.kind = ? AND m.channel = ? "
+    "AND m.state IN (?, ?, ?) AND m.sent_at >= ? AND sh.starts_at > ?{org} ORDER BY m.sent_at DESC, m.id DESC LIMIT 1"
+)
+
+
+def _when(value: datetime) -> Any:
+    """A time as a query parameter, in the form the ORM stores it (SQLite compares stored times as text)."""
+    return Message._meta.fields_map["sent_at"].to_db_value(value, Message)
+
+
+async def _last_reminder(turn: Turn) -> tuple[int, datetime] | None:
+    """(sign-up, sent at) of the latest day-before reminder (the YES/NO question) texted within the window,
+    for a shift to come. Written out: it runs for every YES and NO."""
     assert turn.volunteer is not None
-    return (
-        await Message.filter(
-            volunteer_id=turn.volunteer.id,
-            kind=MessageKind.REMINDER_DAY_BEFORE,
-            channel=Channel.SMS,
-            state__in=[MessageState.SENT, MessageState.DELIVERED, MessageState.SENDING],
-            sent_at__gte=turn.now - ASK_WINDOW,
-            signup__shift__starts_at__gt=turn.now,
-            **({"organization_id": turn.organization.id} if turn.organization else {}),
-        )
-        .order_by("-sent_at", "-id")
-        .first()
-    )
+    params: list[Any] = [turn.volunteer.id, MessageKind.REMINDER_DAY_BEFORE.value, Channel.SMS.value]
+    params += [MessageState.SENT.value, MessageState.DELIVERED.value, MessageState.SENDING.value]
+    params += [_when(turn.now - ASK_WINDOW), _when(turn.now)]
+    if turn.organization:
+        params.append(turn.organization.id)
+    sql = _LAST_REMINDER.format(org=" AND m.organization_id = ?" if turn.organization else "")
+    row = await db.fetch_one(sql, *params)
+    if row is None:
+        return None
+    sent_at = Message._meta.fields_map["sent_at"].to_python_value(row["sent_at"])
+    return int(row["signup_id"]), sent_at
 
 
 async def pending_question(phone: str, kind: str, now: datetime) -> PendingQuestion | None:
-    return await PendingQuestion.get_or_none(phone=phone, kind=kind, expires_at__gt=now)
+    """The question we wait on an answer to from this number (written out: it runs for every YES and NO)."""
+    row = await db.fetch_one("SELECT id, expires_at FROM pending_question WHERE phone = ? AND kind = ?", phone, kind)
+    if row is None:
+        return None
+    expires_at = PendingQuestion._meta.fields_map["expires_at"].to_python_value(row["expires_at"])
+    if expires_at <= now:
+        return None
+    return await PendingQuestion.get_or_none(id=row["id"])
 
 
 async def ask(turn: Turn, kind: str, action: str, data: dict[str, Any], window: timedelta) -> None:
@@ -165,13 +184,13 @@ async def answer_yes_no(turn: Turn, action: str) -> Answer:
         statuses.append(SignupStatus.WAITLISTED)
     reminder = await _last_reminder(turn)
     question = await pending_question(turn.phone or "", "choose", turn.now)
-    if question is not None and (reminder is None or question.created_at > (reminder.sent_at or reminder.created_at)):
+    if question is not None and (reminder is None or question.created_at > reminder[1]):
         choices = await _choices(question)
         if choices:
             await ask(turn, "choose", action, {"signups": [s.id for s in choices]}, ASK_WINDOW)
             return Answer("asked_which", _list_text(action, choices))
-    if reminder is not None and reminder.signup_id is not None:
-        signup = await Signup.get_or_none(id=reminder.signup_id, status__in=statuses).select_related(
+    if reminder is not None:
+        signup = await Signup.get_or_none(id=reminder[0], status__in=statuses).select_related(
             "shift__event__organization"
         )
         if signup is not None:
@@ -217,10 +236,11 @@ async def act_on(turn: Turn, signup: Signup, action: str) -> Answer:
         if signup.status == SignupStatus.WAITLISTED:
             waiting = f"{prefix}you're on the waitlist for {what}; we'll text you if a spot opens."
             return Answer("yes_waitlisted", waiting, org_id)
-        try:
-            await savepoint(lambda: signups.set_status(signup.id, SignupStatus.CONFIRMED))
-        except DomainError:
-            return Answer("yes_failed", f"{prefix}we couldn't confirm {what}. Reply HELP for help.", org_id)
+        # signed up -> confirmed is one conditional UPDATE (what signups.set_status does for it, without
+        # its reads): this answer is the most common one after a day-before reminder.
+        await Signup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
+            status=SignupStatus.CONFIRMED, updated_at=turn.now
+        )
         return Answer("confirmed", f"{prefix}thanks, you're confirmed for {what}. See you there!", org_id)
     try:
         result = await savepoint(lambda: signups.cancel_signup(signup.id))
@@ -230,24 +250,26 @@ async def act_on(turn: Turn, signup: Signup, action: str) -> Answer:
     return Answer("dropped", f"{prefix}you're no longer signed up for {what}. Thanks for letting us know.", org_id)
 
 
+_UNDER_WAY = (
+    "SELECT s.id FROM signup s JOIN shift sh ON sh.id = s.shift_id JOIN event e ON e.id = sh.event_id "
+    "WHERE s.volunteer_id = ? AND s.status IN (?, ?, ?, ?) AND sh.starts_at <= ? AND sh.ends_at > ? "
+    "AND sh.status = ? AND e.status = ?{org} ORDER BY sh.starts_at DESC, s.id LIMIT 1"
+)
+
+
 async def check_in(turn: Turn) -> Answer:
     """HERE: check in to the shift under way (from CHECK_IN_EARLY before its start to its end)."""
     if turn.volunteer is None:
         return Answer("unknown_sender", not_signed_up(turn))
-    signup = (
-        await Signup.filter(
-            volunteer_id=turn.volunteer.id,
-            status__in=[SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.WAITLISTED],
-            shift__starts_at__lte=turn.now + CHECK_IN_EARLY,
-            shift__ends_at__gt=turn.now,
-            shift__status=ShiftStatus.SCHEDULED,
-            shift__event__status=EventStatus.SCHEDULED,
-            **_scope(turn),
-        )
-        .select_related("shift__event__organization")
-        .order_by("-shift__starts_at", "id")
-        .first()
-    )
+    statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.WAITLISTED]
+    params: list[Any] = [turn.volunteer.id, *[s.value for s in statuses], _when(turn.now + CHECK_IN_EARLY)]
+    params += [_when(turn.now), ShiftStatus.SCHEDULED.value, EventStatus.SCHEDULED.value]
+    if turn.organization:
+        params.append(turn.organization.id)
+    row = await db.fetch_one(_UNDER_WAY.format(org=" AND e.organization_id = ?" if turn.organization else ""), *params)
+    signup = None
+    if row is not None:
+        signup = await Signup.get_or_none(id=row["id"]).select_related("shift__event__organization")
     if signup is None:
         return Answer("here_nothing", "We couldn't find a shift of yours under way right now.")
     what = describe(signup.shift, signup.shift.event)
