@@ -123,7 +123,8 @@ async def execute(sql: str, *params: Any) -> int:
     return int(count)
 
 
-def _insert_sql(instance: Model) -> tuple[str, list[Any]]:
+def insert_sql(instance: Model) -> tuple[str, list[Any]]:
+    """The INSERT of a new instance (see `insert_row`), with `?` placeholders, and its values."""
     row = insert_row(instance)
     columns = ", ".join(f'"{column}"' for column in row)
     marks = ", ".join("?" for _ in row)
@@ -135,7 +136,7 @@ async def insert_all(instances: list[Model]) -> None:
     instances are not marked saved: they have no primary key). On PostgreSQL they go as one statement (the
     first ones as data-modifying WITH clauses): one round trip, atomic by itself. For hot paths, where the
     ORM's `create` costs more to build than the database spends running it."""
-    statements = [_insert_sql(instance) for instance in instances]
+    statements = [insert_sql(instance) for instance in instances]
     if dialect() == "postgres" and len(statements) > 1:
         heads = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
         statements = [(f"WITH {heads} {statements[-1][0]}", [p for _, params in statements for p in params])]

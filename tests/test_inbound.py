@@ -349,6 +349,23 @@ async def test_unknown_numbers_and_unknown_to(client: httpx.AsyncClient) -> None
     assert unknown_to.organization_id is None
 
 
+async def test_a_number_nobody_knows_hears_how_to_join(client: httpx.AsyncClient) -> None:
+    stranger = phone(98)
+    assert "unsubscribed" in reply_of(await text(client, "STOP", stranger))  # known now, by its opt-out only
+    assert reply_of(await text(client, "hello?", stranger)) == ""  # opted out: kept, not answered
+    assert "subscribed" in reply_of(await text(client, "START", stranger))
+    assert "text JOIN and the shift's code" in reply_of(await text(client, "hello again", stranger))
+    rows = await InboundMessage.filter(from_number=stranger).order_by("id")
+    assert [(r.outcome, bool(r.reply)) for r in rows] == [
+        ("stopped", True),
+        ("unrouted", False),
+        ("started", True),
+        ("unrouted", True),
+    ]
+    assert not await InboxThread.exists()
+    assert await Message.filter(kind=MessageKind.REPLY, to_address=stranger).count() == 3
+
+
 @pytest.mark.parametrize(
     "body",
     ["", " ", "x" * 1600, "y" * 5000, "\U0001f44d\U0001f3fd", "\u0645\u0631\u062d\u0628\u0627", "\u4f60", "a\x00b"],

@@ -3,11 +3,13 @@
 One transaction per message: the keyword's effect (or the organizers' inbox), then the InboundMessage row
 (unique MessageSid) and the answer (an outbox row in state sent, as it leaves in the webhook's TwiML). A
 retried webhook (same MessageSid) hits the unique constraint, its transaction rolls back, and it gets the
-first answer. A command that changes nothing (HELP) skips the transaction: its rows are one statement.
-The webhook answers while Twilio waits, so the path is short: the number's volunteer and the routing
-table are read in written-out queries (the organizations' own senders cached for SENDERS_TTL).
-Outbox rows the effect planned (a promoted volunteer's news, a JOIN's confirmation) are returned for the
-caller to enqueue after the commit.
+first answer. Outbox rows the effect planned (a promoted volunteer's news, a JOIN's confirmation) are
+returned for the caller to enqueue after the commit.
+
+The webhook answers while Twilio waits, so the path is short in round trips: commands whose effect a retry
+would find done (HELP changes nothing; HERE and YES set a status) skip BEGIN and COMMIT; on PostgreSQL a
+message for the inbox is one statement (the record and the threads together); the sender's volunteer and
+the routing table are read in written-out queries (the organizations' own senders cached for SENDERS_TTL).
 
 Opt-out is global: STOP (or a plain request to stop) through any of our numbers stops every organization's
 texts, and after it the number gets nothing but that one confirmation until it texts START (or YES).
@@ -143,8 +145,11 @@ async def receive(
     volunteer = await volunteer_by_phone(phone) if phone else None
     turn = Turn(sms.body, phone, volunteer, organization, now, base_url, quiet)
     try:
-        if command.verb in READ_ONLY and phone is not None:
-            # Nothing to change but the record (and the answer), written in one statement: no transaction.
+        if _one_statement_inbox(turn, command):
+            answer = await _inbox_in_one_statement(sms, turn)
+            reply = answer.reply if may_text(turn.volunteer, answer) else ""
+        elif _without_transaction(turn, command):
+            # Effects that a retry cannot repeat (they find them done), or none: no BEGIN and COMMIT.
             answer = await _act(turn, command, sms)
             reply = await _record(sms, turn, answer)
         else:
@@ -159,7 +164,41 @@ async def receive(
     return Received(answer.outcome, reply, turn.deliver)
 
 
-READ_ONLY = frozenset({Verb.HELP})  # commands whose effect writes nothing
+def _without_transaction(turn: Turn, command: Command) -> bool:
+    """HELP changes nothing; HERE and YES (from a number not opted out) set a status a retry finds set."""
+    if turn.phone is None or turn.volunteer is None:
+        return False
+    return command.verb in (Verb.HELP, Verb.HERE) or (command.verb == Verb.YES and not _opted_out(turn.volunteer))
+
+
+def _one_statement_inbox(turn: Turn, command: Command) -> bool:
+    """A known volunteer's message for the inbox, through the shared sender, on PostgreSQL."""
+    return (
+        command.verb == Verb.TEXT
+        and turn.phone is not None
+        and turn.volunteer is not None
+        and turn.organization is None
+        and db.dialect() == "postgres"
+    )
+
+
+async def _inbox_in_one_statement(sms: InboundSms, turn: Turn) -> Answer:
+    """The record and the volunteer's threads in one statement (atomic by itself: a retry fails it whole).
+    Nobody to read it (a number known only from its STOP): the record is corrected and they hear how to join."""
+    assert turn.volunteer is not None
+    inbound_row = _rows(sms, turn, Answer("inbox"), "")[0]
+    if await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, recording=inbound_row):
+        return Answer("inbox")
+    answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
+    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
+    if reply:
+        await db.insert_all(_rows(sms, turn, answer, reply)[1:])
+    return answer
+
+
+def preview_of(sms: InboundSms) -> str:
+    return sms.body if sms.body.strip() else f"({sms.num_media} attachment(s))" if sms.num_media else "(empty)"
 
 
 async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
@@ -168,6 +207,12 @@ async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
     a race: a concurrent retry waits here for the first to commit, then fails and its whole transaction
     (its effects too) is rolled back."""
     reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    await db.insert_all(_rows(sms, turn, answer, reply))
+    return reply
+
+
+def _rows(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> list[Model]:
+    """The InboundMessage row, and the outbox row of the reply if there is one."""
     volunteer_id = turn.volunteer.id if turn.volunteer else None
     rows: list[Model] = [
         InboundMessage(
@@ -200,8 +245,7 @@ async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
                 updated_at=turn.now,
             )
         )
-    await db.insert_all(rows)
-    return reply
+    return rows
 
 
 _VOLUNTEER_BY_PHONE: str | None = None
@@ -348,7 +392,6 @@ async def to_inbox(turn: Turn, sms: InboundSms) -> Answer:
     organization_id = turn.organization.id if turn.organization is not None else None
     if organization_id is not None:
         await inbox.ensure_known(organization_id, turn.volunteer.id)
-    preview = sms.body if sms.body.strip() else f"({sms.num_media} attachment(s))" if sms.num_media else "(empty)"
-    if not await inbox.open_threads(turn.volunteer.id, preview, turn.now, organization_id):
+    if not await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, organization_id):
         return Answer("unrouted", sms_shifts.not_signed_up(turn))
     return Answer("inbox")
