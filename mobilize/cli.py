@@ -1,4 +1,5 @@
-"""The `mobilize` command: serve, worker, migrate, seed-demo, organizer create."""
+"""The `mobilize` command: serve, worker, migrate, seed-demo, organizer create, organization sms-sender, import,
+export."""
 
 from __future__ import annotations
 
@@ -135,6 +136,36 @@ def organizer_create(email: str, name: str, org: str, role: str, password: str |
         raise click.ClickException(exc.message) from exc
     click.echo(f"organizer {email} is {role} of {org}; API token (shown once):", err=False)
     click.echo(token)
+
+
+@main.group()
+def organization() -> None:
+    """Organizations."""
+
+
+@organization.command("sms-sender")
+@click.option("--org", "org_slug", required=True, help="organization slug")
+@click.option("--from-number", default=None, help="its own Twilio number (E.164)")
+@click.option("--messaging-service", default=None, help="its own Twilio Messaging Service SID (MG...)")
+def organization_sms_sender(org_slug: str, from_number: str | None, messaging_service: str | None) -> None:
+    """Give the organization its own SMS sender; with neither option, it goes back to the shared one."""
+    from mobilize import db
+    from mobilize.services.accounts import set_sms_sender
+    from mobilize.services.errors import DomainError
+
+    async def go() -> tuple[str | None, str | None]:
+        await db.init_db(get_settings().database_url)
+        try:
+            org = await set_sms_sender(org_slug, from_number, messaging_service)
+            return org.sms_from_number, org.sms_messaging_service_sid
+        finally:
+            await db.close_db()
+
+    try:
+        number, service = _run(go())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{org_slug} sends from {service or number or 'the shared sender'}")
 
 
 @main.group("import")

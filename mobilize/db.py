@@ -128,6 +128,28 @@ async def execute(sql: str, *params: Any) -> int:
     return int(count)
 
 
+def insert_sql(instance: Model) -> tuple[str, list[Any]]:
+    """The INSERT of a new instance (see `insert_row`), with `?` placeholders, and its values."""
+    row = insert_row(instance)
+    columns = ", ".join(f'"{column}"' for column in row)
+    marks = ", ".join("?" for _ in row)
+    return f"INSERT INTO {instance._meta.db_table} ({columns}) VALUES ({marks})", list(row.values())
+
+
+async def insert_all(instances: list[Model]) -> None:
+    """INSERT new instances, in order, in hand-written statements (IntegrityError on a unique constraint; the
+    instances are not marked saved: they have no primary key). On PostgreSQL they go as one statement (the
+    first ones as data-modifying WITH clauses): one round trip, atomic by itself. For hot paths, where the
+    ORM's `create` costs more to build than the database spends running it."""
+    statements = [insert_sql(instance) for instance in instances]
+    if dialect() == "postgres" and len(statements) > 1:
+        heads = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
+        statements = [(f"WITH {heads} {statements[-1][0]}", [p for _, params in statements for p in params])]
+    for sql, params in statements:
+        conn, sql = _prepare(sql)
+        await conn.execute_query(sql, params)
+
+
 async def insert_ignoring_conflicts(instance: Model) -> None:
     """INSERT a new instance unless that would break a unique constraint (then nothing happens, and no
     error aborts the caller's transaction). The instance is not marked saved: it has no primary key."""
@@ -138,19 +160,19 @@ async def insert_ignoring_conflicts(instance: Model) -> None:
     await conn.execute_query(sql, list(row.values()))
 
 
+async def fetch_all(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Every row of a statement written with `?` placeholders (a SELECT, or a write with RETURNING), as
+    dicts (no model conversion: also for reports over many rows)."""
+    conn, sql = _prepare(sql)
+    rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
+    return rows
+
+
 async def fetch_one(sql: str, *params: Any) -> dict[str, Any] | None:
     """The first row of a SELECT written with `?` placeholders, as a dict; None if there is none."""
     conn, sql = _prepare(sql)
     rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
     return rows[0] if rows else None
-
-
-async def fetch_all(sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Every row of a SELECT written with `?` placeholders, as dicts (no model conversion: for reports
-    over many rows)."""
-    conn, sql = _prepare(sql)
-    rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
-    return rows
 
 
 def insert_row(instance: Model) -> dict[str, Any]:

@@ -280,3 +280,17 @@ class BlastIn(Strict):
         if "sms" in self.channels and len(self.body) > SMS_BODY_MAX:
             raise blame("body", f"at most {SMS_BODY_MAX} characters for SMS")
         return self
+
+
+class InboxReplyIn(Strict):
+    """An organizer's SMS answer in an inbox thread."""
+
+    body: Annotated[str, Field(min_length=1, max_length=1600)] = Field(
+        description="the text; the organization's name and the opt-out line are added when missing"
+    )
+
+
+class InboxThreadPatch(Strict):
+    """Mark a thread handled, or open it again."""
+
+    status: Literal["open", "handled"]

@@ -19,7 +19,7 @@ from tortoise import connections
 
 from mobilize import db
 from mobilize.app import create_app
-from mobilize.services import public
+from mobilize.services import inbound, public
 from mobilize.settings import Settings, load_settings
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
@@ -126,6 +126,9 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 TABLES = [
     "audit_log",
     "organizer_invitation",
+    "inbound_message",
+    "inbox_thread",
+    "pending_question",
     "message",
     "delivery_worker",
     "consent_record",
@@ -161,6 +164,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     await empty_tables()
     public.forget_shifts()
+    inbound.forget_senders()
 
 
 @pytest.fixture
@@ -183,3 +187,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+
+@pytest.fixture(scope="module")
+async def shared_sms(migrated: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Any]]:
+    """An app texting through a local fake Twilio, one per test module (starting both per test would cost
+    most of an SMS test's time): (app, client, fake Twilio)."""
+    from tests.fakes.twilio_server import running
+    from tests.sms_helpers import sms_app
+
+    async with running() as fake, sms_app(migrated, fake) as (application, sms_client):
+        yield application, sms_client, fake
+
+
+@pytest.fixture
+async def sms(shared_sms: tuple[Any, httpx.AsyncClient, Any]) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """The module's SMS app and client; what a test sent is forgotten after it."""
+    application, sms_client, fake = shared_sms
+    yield application, sms_client
+    await application.state.queue.drain()
+    fake.messages.clear()
+    fake.requests = 0

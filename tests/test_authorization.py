@@ -16,7 +16,20 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from mobilize.models import ActionGroup, ApiToken, Campaign, Event, Membership, Role, Shift, Signup, SignupSource
+from mobilize.models import (
+    ActionGroup,
+    ApiToken,
+    Campaign,
+    Event,
+    InboxThread,
+    Membership,
+    Message,
+    MessageKind,
+    Role,
+    Shift,
+    Signup,
+    SignupSource,
+)
 from mobilize.services.people import Contact, ensure_relationship, find_or_create_volunteer
 from mobilize.web.routes import api_routes
 from tests.factories import (
@@ -46,6 +59,7 @@ class Org:
     shift: Shift
     signup: dict[str, Any]  # as the API answered it
     volunteer: dict[str, Any] = field(init=False)
+    thread_id: int = 0  # the volunteer's inbox thread
 
     def __post_init__(self) -> None:
         self.volunteer = self.signup["volunteer"]
@@ -65,7 +79,12 @@ async def make_org(client: httpx.AsyncClient, slug: str, n: int) -> Org:
     body = volunteer_body(n, name=f"{slug} volunteer")
     r = await client.post(f"{API}/shifts/{shift.id}/signups", json=body, headers=auth(token))
     assert r.status_code == 201, r.text
-    return Org(slug, membership, auth(token), group, campaign, event, shift, r.json())
+    org = Org(slug, membership, auth(token), group, campaign, event, shift, r.json())
+    thread = await InboxThread.create(
+        organization_id=event.organization_id, volunteer_id=org.volunteer["id"], last_message_at=datetime.now(UTC)
+    )
+    org.thread_id = thread.id
+    return org
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,10 @@ CASES: dict[str, Case] = {
     "event-messages-create": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"body": "See you there"}),
     "group-messages-create": Case(lambda o: {"slug": o.group.slug}, body=lambda o: {"body": "See you there"}),
     "event-message-stats": Case(lambda o: {"event_id": o.event.id}),
+    "inbox": Case(foreign=200),
+    "inbox-thread": Case(lambda o: {"thread_id": o.thread_id}),
+    "inbox-thread-update": Case(lambda o: {"thread_id": o.thread_id}, body=lambda o: {"status": "handled"}),
+    "inbox-replies-create": Case(lambda o: {"thread_id": o.thread_id}, body=lambda o: {"body": "Thanks!"}),
     "volunteers": Case(foreign=200),
     "volunteer": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
     "turnout": Case(query=lambda o: {"group": o.group.slug}),
@@ -165,7 +188,11 @@ async def snapshot(org: Org) -> dict[str, Any]:
     event = await Event.get(id=org.event.id)
     shifts = await Shift.filter(event_id=org.event.id).order_by("id").values("id", "capacity", "status", "filled")
     signups = await Signup.filter(shift__event_id=org.event.id).order_by("id").values("id", "status")
+    threads = await InboxThread.filter(id=org.thread_id).values("status", "handled_at")
+    replies = await Message.filter(kind=MessageKind.INBOX_REPLY).count()
     return {
+        "threads": threads,
+        "replies": replies,
         "group": group.name,
         "campaign": campaign.name,
         "event": (event.title, str(event.status), event.sequence),

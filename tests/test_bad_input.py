@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mobilize.models import ActionGroup, Campaign, Event, Shift, Signup, Volunteer
+from mobilize.models import ActionGroup, Campaign, Event, InboxThread, Shift, Signup, Volunteer
 from mobilize.settings import Settings
 from mobilize.web.api.openapi import OPERATIONS
-from tests.factories import make_event, make_shift, make_world, volunteer_body
+from tests.factories import make_event, make_shift, make_world, soon, volunteer_body
 
 API = "/api/v1"
 SHIFT = {"starts_at": "2027-05-01T10:00:00-05:00", "ends_at": "2027-05-01T12:00:00-05:00", "capacity": 5}
@@ -30,6 +30,9 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
     r = await client.post(f"{API}/shifts/{w['shift'].id}/signups", json=volunteer_body(1), headers=w["headers"])
     assert r.status_code == 201, r.text
     w["signup"] = r.json()
+    thread = await InboxThread.create(
+        organization_id=w["event"].organization_id, volunteer_id=w["signup"]["volunteer"]["id"], last_message_at=soon()
+    )
     w["paths"] = {
         "groups-create": "/groups",
         "group-update": f"/groups/{w['group'].slug}",
@@ -45,6 +48,8 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "shift-messages-create": f"/shifts/{w['shift'].id}/messages",
         "event-messages-create": f"/events/{w['event'].id}/messages",
         "group-messages-create": f"/groups/{w['group'].slug}/messages",
+        "inbox-thread-update": f"/inbox/{thread.id}",
+        "inbox-replies-create": f"/inbox/{thread.id}/replies",
     }
     yield w
 
@@ -112,6 +117,8 @@ BODY_ROUTES = [
     "shift-messages-create",
     "event-messages-create",
     "group-messages-create",
+    "inbox-thread-update",
+    "inbox-replies-create",
 ]
 
 
@@ -153,6 +160,9 @@ def recurrence(rrule: str, **extra: Any) -> dict[str, Any]:
 
 
 INVALID: list[tuple[str, dict[str, Any], str]] = [
+    ("inbox-replies-create", {"body": ""}, "body"),
+    ("inbox-replies-create", {"body": "x" * 1601}, "body"),
+    ("inbox-thread-update", {"status": "closed"}, "status"),
     ("shift-messages-create", {"body": ""}, "body"),
     ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
     ("group-messages-create", {"body": "x" * 1601}, "body"),

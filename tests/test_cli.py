@@ -91,3 +91,27 @@ async def test_export_writes_everything_the_organization_owns(
     assert [v["phone"] for v in volunteers] == ["+13125550001"]
     events = [json.loads(line) for line in (out / "events.jsonl").open()]
     assert events[0]["title"] == "Picket at the gate" and events[0]["timezone"] == "America/Chicago"
+
+
+async def test_organization_sms_sender(migrated: str) -> None:
+    from mobilize.models import Organization
+
+    await Organization.create(slug="local-7", name="Local 7")
+    await Organization.create(slug="local-8", name="Local 8")
+    code, out, err = await run_cli(
+        migrated, "organization", "sms-sender", "--org", "local-7", "--from-number", "(312) 555-0900"
+    )
+    assert code == 0, err
+    assert out.strip() == "local-7 sends from +13125550900"
+    assert (await Organization.get(slug="local-7")).sms_from_number == "+13125550900"
+    code, _, err = await run_cli(
+        migrated, "organization", "sms-sender", "--org", "local-8", "--from-number", "+13125550900"
+    )
+    assert code != 0 and "another organization's sender" in err
+    code, _, err = await run_cli(
+        migrated, "organization", "sms-sender", "--org", "local-8", "--messaging-service", "XX"
+    )
+    assert code != 0 and "Messaging Service SID" in err
+    code, out, _ = await run_cli(migrated, "organization", "sms-sender", "--org", "local-7")
+    assert out.strip() == "local-7 sends from the shared sender"
+    assert (await Organization.get(slug="local-7")).sms_from_number is None

@@ -11,6 +11,9 @@ class OutgoingSms:
     body: str
     reference: str  # our message id, echoed in status callbacks
     validity_seconds: int | None = None  # the provider drops the message after this
+    # The organization's own sender, when it has one (else the channel's configured one).
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,11 @@ class TwilioSmsSender:
         if self._client is None:
             self._client = self._connect()
         options: dict[str, Any] = {"to": message.to, "body": message.body}
-        if self.messaging_service_sid:
+        if message.messaging_service_sid:  # the organization's own sender first
+            options["messaging_service_sid"] = message.messaging_service_sid
+        elif message.from_number:
+            options["from_"] = message.from_number
+        elif self.messaging_service_sid:
             options["messaging_service_sid"] = self.messaging_service_sid
         else:
             options["from_"] = self.from_number

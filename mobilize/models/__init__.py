@@ -4,6 +4,7 @@ from mobilize.models.accounts import ApiToken, Membership, Organization, Organiz
 from mobilize.models.audit import AuditLog
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.groups import ActionGroup, Campaign
+from mobilize.models.inbound import InboundMessage, InboxThread, PendingQuestion, ThreadStatus
 from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
 from mobilize.models.people import (
     ConsentAction,
@@ -31,6 +32,8 @@ __all__ = [
     "EventStatus",
     "EventType",
     "OrganizerInvitation",
+    "InboundMessage",
+    "InboxThread",
     "Membership",
     "Message",
     "DeliveryWorker",
@@ -38,6 +41,7 @@ __all__ = [
     "MessageState",
     "Organization",
     "Organizer",
+    "PendingQuestion",
     "Relationship",
     "Role",
     "Shift",
@@ -46,6 +50,7 @@ __all__ = [
     "SignupSource",
     "SignupStatus",
     "SmsStatus",
+    "ThreadStatus",
     "Visibility",
     "Volunteer",
 ]

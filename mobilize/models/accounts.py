@@ -20,6 +20,10 @@ class Organization(Model):
     id = fields.IntField(primary_key=True)
     slug = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
+    # The organization's own SMS sender, if it has one (else the deployment's TWILIO_* sender): its texts go
+    # out from it, and texts to it are routed to this organization.
+    sms_from_number = fields.CharField(max_length=20, null=True, unique=True)
+    sms_messaging_service_sid = fields.CharField(max_length=64, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -28,6 +28,8 @@ class MessageKind(StrEnum):
     BLAST = "blast"  # written by an organizer to a roster (services/blasts.py)
     ORGANIZER_INVITATION = "organizer_invitation"  # a link to join an organization (services/onboarding.py)
     PASSWORD_RESET = "password_reset"  # a link to choose a new password (services/onboarding.py)
+    REPLY = "reply"  # our automatic answer to an inbound SMS, sent as the webhook's TwiML (services/inbound.py)
+    INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbox.py)
 
 
 class MessageState(StrEnum):

@@ -178,3 +178,32 @@ async def revoke_token(actor: Actor, token_id: int) -> ApiToken:
         token.revoked_at = datetime.now(UTC)
         await token.save(update_fields=["revoked_at"])
     return token
+
+
+async def set_sms_sender(slug: str, from_number: str | None, messaging_service_sid: str | None) -> Organization:
+    """Give an organization its own SMS sender (a number in E.164 and/or a Messaging Service SID), or take it
+    away (both None): its texts leave from it and inbound texts to it are routed to it."""
+    from mobilize.services.errors import Conflict, NotFound
+    from mobilize.services.people import normalize_phone
+
+    org = await Organization.get_or_none(slug=slug)
+    if org is None:
+        raise NotFound(f"no organization {slug!r}")
+    if from_number:
+        try:
+            from_number = normalize_phone(from_number)
+        except ValueError as exc:
+            raise Invalid.field("from_number", str(exc)) from exc
+    if messaging_service_sid and not (messaging_service_sid.startswith("MG") and len(messaging_service_sid) == 34):
+        raise Invalid.field("messaging_service", "a Messaging Service SID: MG and 32 characters")
+    for field_name, value in (("sms_from_number", from_number), ("sms_messaging_service_sid", messaging_service_sid)):
+        if value and await Organization.filter(**{field_name: value}).exclude(id=org.id).exists():
+            raise Conflict(f"{value} is another organization's sender", code="sender_taken")
+    await Organization.filter(id=org.id).update(
+        sms_from_number=from_number or None, sms_messaging_service_sid=messaging_service_sid or None
+    )
+    await org.refresh_from_db()
+    from mobilize.services.inbound import forget_senders  # here: inbound's imports reach back to this module
+
+    forget_senders()
+    return org

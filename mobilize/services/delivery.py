@@ -120,7 +120,9 @@ async def claim(lo: int, hi: int, now: datetime, worker_id: str | None = None) -
     if not won:
         return token, []
     claimed = (
-        await Message.filter(id__gte=lo, id__lte=hi, claim_token=token).order_by("id").prefetch_related("volunteer")
+        await Message.filter(id__gte=lo, id__lte=hi, claim_token=token)
+        .order_by("id")
+        .prefetch_related("volunteer", "organization")
     )
     return token, list(claimed)
 
@@ -323,7 +325,11 @@ async def _send_one(
         validity = None
         if message.expires_at:
             validity = max(1, min(36_000, int((message.expires_at - now).total_seconds())))
-        return await sms.send(OutgoingSms(message.to_address, message.body, str(message.id), validity))
+        org = message.organization  # its own number or Messaging Service, when it has one
+        own_number, own_service = (org.sms_from_number, org.sms_messaging_service_sid) if org else (None, None)
+        return await sms.send(
+            OutgoingSms(message.to_address, message.body, str(message.id), validity, own_number, own_service)
+        )
     invite: tuple[bytes, Method] | None = None
     if base_url and mail_from and message.kind in INVITATION_KINDS and message.signup_id:
         invite = await invitation_for(message.signup_id, MessageKind(message.kind), base_url, mail_from, now)

@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mobilize.web import convertors, feeds, health, pages, webhooks
-from mobilize.web.api import events, groups, messages, people, public, signups
+from mobilize.web.api import events, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import onboarding, roster, session, tokens, volunteers
@@ -48,6 +48,10 @@ api_routes: list[BaseRoute] = [
     Route("/shifts/{shift_id:id}/messages", messages.blast_shift, methods=["POST"], name="shift-messages-create"),
     Route("/signups/{signup_id:id}", signups.get_signup, methods=["GET"], name="signup"),
     Route("/signups/{signup_id:id}", signups.update_signup, methods=["PATCH"], name="signup-update"),
+    Route("/inbox", inbox.list_threads, methods=["GET"], name="inbox"),
+    Route("/inbox/{thread_id:id}", inbox.get_thread, methods=["GET"], name="inbox-thread"),
+    Route("/inbox/{thread_id:id}", inbox.update_thread, methods=["PATCH"], name="inbox-thread-update"),
+    Route("/inbox/{thread_id:id}/replies", inbox.reply, methods=["POST"], name="inbox-replies-create"),
     Route("/volunteers", people.list_volunteers, methods=["GET"], name="volunteers"),
     Route("/volunteers/{volunteer_id:id}", people.get_volunteer, methods=["GET"], name="volunteer"),
     Route("/turnout", people.get_turnout, methods=["GET"], name="turnout"),
@@ -140,6 +144,7 @@ feed_routes: list[BaseRoute] = [
 ]
 
 webhook_routes: list[BaseRoute] = [
+    Route("/twilio/sms", webhooks.twilio_sms, methods=["POST"], name="twilio-sms"),
     Route("/twilio/status", webhooks.twilio_status, methods=["POST"], name="twilio-status"),
 ]
 

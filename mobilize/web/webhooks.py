@@ -1,5 +1,6 @@
-"""Provider webhooks: Twilio's delivery status callbacks. Every request must carry a valid
-X-Twilio-Signature for the public URL it was sent to; the rules live in services.messages."""
+"""Provider webhooks: Twilio's inbound messages and delivery status callbacks. Every request must carry a
+valid X-Twilio-Signature for the public URL it was sent to; the rules live in services.inbound and
+services.delivery."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
-from mobilize.services import delivery
+from mobilize.services import delivery, inbound
 from mobilize.settings import Settings
+from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 
 log = logging.getLogger("mobilize.webhooks")
 
@@ -32,6 +35,71 @@ def signed_by_twilio(request: Request, form: FormData, settings: Settings) -> bo
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+MAX_ID_LENGTH = 64  # Twilio's SIDs are 34 characters; numbers far shorter
+
+
+class BadInbound(ValueError):
+    """The form lacks what every inbound message has, or holds what no real one does."""
+
+
+def inbound_sms(form: FormData) -> inbound.InboundSms:
+    """The inbound message's fields. The body keeps everything but NUL characters (which PostgreSQL cannot
+    store); the ids and numbers must be there, short, and free of them."""
+    values: dict[str, str] = {}
+    for name in ("MessageSid", "From", "To", "MessagingServiceSid"):
+        value = _field(form, name).strip()
+        if len(value) > MAX_ID_LENGTH or "\x00" in value:
+            raise BadInbound(f"{name} is malformed")
+        values[name] = value
+    for name in ("MessageSid", "From"):
+        if not values[name]:
+            raise BadInbound(f"{name} is required")
+    try:
+        media = max(0, min(int(_field(form, "NumMedia") or 0), 100))
+    except ValueError:
+        media = 0
+    return inbound.InboundSms(
+        message_sid=values["MessageSid"],
+        from_number=values["From"],
+        to_number=values["To"],
+        body=_field(form, "Body").replace("\x00", ""),
+        num_media=media,
+        messaging_service_sid=values["MessagingServiceSid"],
+    )
+
+
+def twiml(reply: str) -> Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return Response(str(response), media_type="application/xml")
+
+
+async def twilio_sms(request: Request) -> Response:
+    """POST /webhooks/twilio/sms: a volunteer texted one of our numbers. Recorded and acted on in one short
+    transaction, answered in TwiML (a reply, or an empty <Response/>); a retry of the same MessageSid gets
+    the same answer and changes nothing. Work it leaves for later (other people's texts) goes to the queue
+    once committed."""
+    settings: Settings = request.app.state.settings
+    form = await request.form()
+    if not signed_by_twilio(request, form, settings):
+        return PlainTextResponse("invalid signature", status_code=403)
+    try:
+        sms = inbound_sms(form)
+    except BadInbound as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    shared = inbound.SharedSender(settings.twilio_from_number, settings.twilio_messaging_service_sid)
+    received = await inbound.receive(
+        sms,
+        base_url=settings.public_base_url,
+        shared=shared,
+        quiet=quiet_hours(request),
+        region=settings.phone_region,
+    )
+    await enqueue_deliveries(request, received.deliver)
+    return twiml(received.reply)
 
 
 async def twilio_status(request: Request) -> Response:

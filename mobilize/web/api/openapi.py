@@ -85,6 +85,16 @@ OPERATIONS: dict[str, Operation] = {
         "Message the people signed up for a group's upcoming shifts", "BlastQueued", 202, schemas.BlastIn
     ),
     "event-message-stats": Operation("Delivery figures of an event's messages", "MessageStats"),
+    "inbox": Operation(
+        "The organization's inbox: threads with volunteers", "InboxThreadList", query=(*PAGE, "thread_status")
+    ),
+    "inbox-thread": Operation("A thread with its messages", "InboxThreadDetail"),
+    "inbox-thread-update": Operation(
+        "Mark a thread handled, or open it again", "InboxThread", body=schemas.InboxThreadPatch
+    ),
+    "inbox-replies-create": Operation(
+        "Answer the volunteer by SMS", "InboxReplyQueued", 202, schemas.InboxReplyIn, errors=(409,)
+    ),
     "volunteers": Operation("Volunteers this organization knows", "VolunteerList", query=(*PAGE, "q")),
     "volunteer": Operation("Get a volunteer", "Volunteer"),
     "turnout": Operation(
@@ -126,6 +136,11 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "description": "only sign-ups in this status",
         "schema": {"type": "string", "enum": [s.value for s in SignupStatus]},
     },
+    "thread_status": {
+        "name": "status",
+        "description": "only threads in this status (default open)",
+        "schema": {"type": "string", "enum": ["open", "handled", "all"], "default": "open"},
+    },
     "q": {"name": "q", "description": "part of a name, an email or a phone number", "schema": {"type": "string"}},
     "from": {
         "name": "from",
@@ -162,6 +177,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "shift_id": "a shift's id",
     "signup_id": "a sign-up's id",
     "volunteer_id": "a volunteer's id",
+    "thread_id": "an inbox thread's id",
 }
 
 

@@ -253,6 +253,51 @@ class MessageStats(BaseModel):
     totals: MessageStateCounts
 
 
+class InboxVolunteer(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+    sms_status: SmsStatus
+
+
+class InboxThread(BaseModel):
+    """An organization's conversation with one volunteer, opened by what they text that is not a keyword."""
+
+    id: int
+    volunteer: InboxVolunteer
+    status: Literal["open", "handled"]
+    last_message_at: datetime
+    last_preview: str = Field(description="the start of the latest message that opened the thread")
+    handled_at: datetime | None
+    url: str
+
+
+class InboxEntry(BaseModel):
+    """One SMS of a thread: `in` from the volunteer, `out` to them."""
+
+    direction: Literal["in", "out"]
+    at: datetime
+    body: str
+    kind: str = Field(description="out: the message kind (reminder_day_before, reply, inbox_reply...); in: its effect")
+    state: str = Field(description="out: the delivery state; in: empty")
+    num_media: int = 0
+
+
+class InboxThreadDetail(InboxThread):
+    """A thread with its messages, oldest first (the last 30 days)."""
+
+    messages: list[InboxEntry]
+
+
+class InboxReplyQueued(BaseModel):
+    """An organizer's answer, in the outbox."""
+
+    id: int
+    state: str = Field(description="pending until it is sent; it waits out quiet hours")
+    due_at: datetime
+    body: str
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable, machine-readable")
     message: str = Field(description="for people")
@@ -266,7 +311,7 @@ class Error(BaseModel):
 
 
 # The resources that also come as a list page ({"data": [...], "next": url or null}).
-LISTED: tuple[type[BaseModel], ...] = (Group, Campaign, Event, PublicEvent, Shift, Signup, Volunteer)
+LISTED: tuple[type[BaseModel], ...] = (Group, Campaign, Event, PublicEvent, Shift, Signup, Volunteer, InboxThread)
 ANSWERS: tuple[type[BaseModel], ...] = (
     Group,
     Campaign,
@@ -279,5 +324,8 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Turnout,
     BlastQueued,
     MessageStats,
+    InboxThread,
+    InboxThreadDetail,
+    InboxReplyQueued,
     Error,
 )

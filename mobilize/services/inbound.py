@@ -1,0 +1,399 @@
+"""Inbound SMS: record every message, do what it asks exactly once, and say what to answer.
+
+One transaction per message: the keyword's effect (or the organizers' inbox), then the InboundMessage row
+(unique MessageSid) and the answer (an outbox row in state sent, as it leaves in the webhook's TwiML). A
+retried webhook (same MessageSid) hits the unique constraint, its transaction rolls back, and it gets the
+first answer. Outbox rows the effect planned (a promoted volunteer's news, a JOIN's confirmation) are
+returned for the caller to enqueue after the commit.
+
+The webhook answers while Twilio waits, so the path is short in round trips: commands whose effect a retry
+would find done (HELP changes nothing; HERE and YES set a status) skip BEGIN and COMMIT; on PostgreSQL a
+message for the inbox is one statement (the record and the threads together); the sender's volunteer and
+the routing table are read in written-out queries (the organizations' own senders cached for SENDERS_TTL).
+
+Opt-out is global: STOP (or a plain request to stop) through any of our numbers stops every organization's
+texts, and after it the number gets nothing but that one confirmation until it texts START (or YES).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from mobilize import db
+from mobilize.models import (
+    Channel,
+    ConsentAction,
+    ConsentChannel,
+    ConsentRecord,
+    InboundMessage,
+    Message,
+    MessageKind,
+    MessageState,
+    Organization,
+    SmsStatus,
+    Volunteer,
+)
+from mobilize.services import inbox, sms_shifts
+from mobilize.services.people import Contact, find_or_create_volunteer, normalize_phone
+from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
+from mobilize.services.sms_grammar import Command, Verb, parse
+from mobilize.services.sms_shifts import Answer, Turn
+
+log = logging.getLogger("mobilize.inbound")
+DEFAULT_NAME = "mobilize"  # who is texting, when no organization can be named
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """What Twilio posted, checked by the web layer (ids and numbers present, no NUL characters)."""
+
+    message_sid: str
+    from_number: str
+    to_number: str = ""
+    body: str = ""
+    num_media: int = 0
+    messaging_service_sid: str = ""
+
+
+@dataclass(frozen=True)
+class SharedSender:
+    """The deployment-wide sender (TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID)."""
+
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+
+
+@dataclass
+class Received:
+    outcome: str
+    reply: str = ""
+    deliver: list[int] = field(default_factory=list)
+    replayed: bool = False
+
+
+def phone_or_none(raw: str, region: str = "US") -> str | None:
+    """E.164 of the sender, or None for what is not a phone number (a short code, an alphanumeric id)."""
+    try:
+        return normalize_phone(raw, region) if raw and len(raw) <= 32 else None
+    except ValueError:
+        return None
+
+
+SENDERS_TTL = 5.0  # seconds a process trusts its copy of the organizations' own senders
+_senders: dict[str, Organization] = {}
+_senders_read_at = -SENDERS_TTL
+
+
+def forget_senders() -> None:
+    """Drop this process's copy of the organizations' own senders (after a change; tests)."""
+    global _senders_read_at
+    _senders_read_at = -SENDERS_TTL
+
+
+async def own_senders() -> dict[str, Organization]:
+    """Number or Messaging Service SID -> the organization it belongs to. Read at most every SENDERS_TTL
+    seconds: every inbound message is routed, and senders change rarely (another process sees a change
+    within SENDERS_TTL)."""
+    global _senders, _senders_read_at
+    if time.monotonic() - _senders_read_at >= SENDERS_TTL:
+        found: dict[str, Organization] = {}
+        own = Q(sms_from_number__isnull=False) | Q(sms_messaging_service_sid__isnull=False)
+        for org in await Organization.filter(own):
+            for key in (org.sms_from_number, org.sms_messaging_service_sid):
+                if key:
+                    found[key] = org
+        _senders, _senders_read_at = found, time.monotonic()
+    return _senders
+
+
+async def route(sms: InboundSms, shared: SharedSender) -> Organization | None:
+    """The organization whose own number or Messaging Service received the message; None for the shared
+    sender (or a number we do not know, which is treated like it and logged)."""
+    to = phone_or_none(sms.to_number) or sms.to_number
+    senders = await own_senders()
+    organization = senders.get(sms.messaging_service_sid) if sms.messaging_service_sid else None
+    organization = organization or (senders.get(to) if to else None)
+    if (
+        organization is None
+        and to not in (shared.from_number, None, "")
+        and (not sms.messaging_service_sid or sms.messaging_service_sid != shared.messaging_service_sid)
+    ):
+        log.warning("inbound SMS %s to %r, no sender of ours: handled as the shared sender's", sms.message_sid, to)
+    return organization
+
+
+async def receive(
+    sms: InboundSms,
+    *,
+    base_url: str,
+    shared: SharedSender = SharedSender(),
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    region: str = "US",
+    now: datetime | None = None,
+) -> Received:
+    """Record the message and act on it, once per MessageSid (see the module)."""
+    now = now or datetime.now(UTC)
+    command = parse(sms.body)
+    phone = phone_or_none(sms.from_number, region)
+    organization = await route(sms, shared)
+    volunteer = await volunteer_by_phone(phone) if phone else None
+    turn = Turn(sms.body, phone, volunteer, organization, now, base_url, quiet)
+    try:
+        if _one_statement_inbox(turn, command):
+            answer = await _inbox_in_one_statement(sms, turn)
+            reply = answer.reply if may_text(turn.volunteer, answer) else ""
+        elif _without_transaction(turn, command):
+            # Effects that a retry cannot repeat (they find them done), or none: no BEGIN and COMMIT.
+            answer = await _act(turn, command, sms)
+            reply = await _record(sms, turn, answer)
+        else:
+            async with in_transaction():
+                answer = await _act(turn, command, sms)
+                reply = await _record(sms, turn, answer)
+    except IntegrityError:
+        earlier = await InboundMessage.get_or_none(message_sid=sms.message_sid)
+        if earlier is None:
+            raise
+        return await _replay(earlier)
+    return Received(answer.outcome, reply, turn.deliver)
+
+
+def _without_transaction(turn: Turn, command: Command) -> bool:
+    """HELP changes nothing; HERE and YES (from a number not opted out) set a status a retry finds set."""
+    if turn.phone is None or turn.volunteer is None:
+        return False
+    return command.verb in (Verb.HELP, Verb.HERE) or (command.verb == Verb.YES and not _opted_out(turn.volunteer))
+
+
+def _one_statement_inbox(turn: Turn, command: Command) -> bool:
+    """A known volunteer's message for the inbox, through the shared sender, on PostgreSQL."""
+    return (
+        command.verb == Verb.TEXT
+        and turn.phone is not None
+        and turn.volunteer is not None
+        and turn.organization is None
+        and db.dialect() == "postgres"
+    )
+
+
+async def _inbox_in_one_statement(sms: InboundSms, turn: Turn) -> Answer:
+    """The record and the volunteer's threads in one statement (atomic by itself: a retry fails it whole).
+    Nobody to read it (a number known only from its STOP): the record is corrected and they hear how to join."""
+    assert turn.volunteer is not None
+    inbound_row = _rows(sms, turn, Answer("inbox"), "")[0]
+    if await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, recording=inbound_row):
+        return Answer("inbox")
+    answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
+    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
+    if reply:
+        await db.insert_all(_rows(sms, turn, answer, reply)[1:])
+    return answer
+
+
+def preview_of(sms: InboundSms) -> str:
+    return sms.body if sms.body.strip() else f"({sms.num_media} attachment(s))" if sms.num_media else "(empty)"
+
+
+async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
+    """The inbound message with its outcome and, if there is one to send, our answer (an outbox row already
+    sent, so the inbox thread shows it). Returns the answer. Written last, so the unique MessageSid settles
+    a race: a concurrent retry waits here for the first to commit, then fails and its whole transaction
+    (its effects too) is rolled back."""
+    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    await db.insert_all(_rows(sms, turn, answer, reply))
+    return reply
+
+
+def _rows(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> list[Model]:
+    """The InboundMessage row, and the outbox row of the reply if there is one."""
+    volunteer_id = turn.volunteer.id if turn.volunteer else None
+    rows: list[Model] = [
+        InboundMessage(
+            message_sid=sms.message_sid,
+            from_number=sms.from_number,
+            to_number=sms.to_number,
+            body=sms.body,
+            num_media=sms.num_media,
+            volunteer_id=volunteer_id,
+            organization_id=turn.organization.id if turn.organization else None,
+            outcome=answer.outcome,
+            reply=reply,
+            created_at=turn.now,
+        )
+    ]
+    if reply:
+        rows.append(
+            Message(
+                organization_id=answer.organization_id or (turn.organization.id if turn.organization else None),
+                volunteer_id=volunteer_id,
+                channel=Channel.SMS,
+                kind=MessageKind.REPLY,
+                to_address=sms.from_number[:254],
+                body=reply,
+                due_at=turn.now,
+                sent_at=turn.now,
+                state=MessageState.SENT,
+                dedupe_key=f"reply:{sms.message_sid}",
+                created_at=turn.now,
+                updated_at=turn.now,
+            )
+        )
+    return rows
+
+
+_VOLUNTEER_BY_PHONE: str | None = None
+
+
+async def volunteer_by_phone(phone: str) -> Volunteer | None:
+    """The volunteer with this number, in one written-out query (this runs for every inbound message)."""
+    global _VOLUNTEER_BY_PHONE
+    if _VOLUNTEER_BY_PHONE is None:
+        columns = ", ".join(f'"{c}"' for c in Volunteer._meta.db_fields)
+        _VOLUNTEER_BY_PHONE = f"SELECT {columns} FROM volunteer WHERE phone = ?"
+    row = await db.fetch_one(_VOLUNTEER_BY_PHONE, phone)
+    return None if row is None else Volunteer._init_from_db(**row)
+
+
+def may_text(volunteer: Volunteer | None, answer: Answer) -> bool:
+    """An opted-out number gets nothing but the confirmation of its opt-out."""
+    opted_out = volunteer is not None and volunteer.sms_status == SmsStatus.OPTED_OUT
+    return bool(answer.reply) and (not opted_out or answer.opt_out_confirmation)
+
+
+async def _replay(earlier: InboundMessage) -> Received:
+    """Twilio retried (it did not get our answer in time): the same answer again, nothing done twice, and
+    still nothing to a number that has opted out since (unless it is that opt-out's confirmation)."""
+    reply = earlier.reply
+    if reply and earlier.outcome != "stopped" and earlier.volunteer_id is not None:
+        if await Volunteer.exists(id=earlier.volunteer_id, sms_status=SmsStatus.OPTED_OUT):
+            reply = ""
+    return Received(earlier.outcome, reply, replayed=True)
+
+
+async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
+    """The one effect of the message."""
+    if turn.phone is None:
+        return Answer("bad_sender")  # not a number we can know or text back; kept for the record
+    verb = command.verb
+    if verb == Verb.STOP:
+        return await opt_out(turn, command)
+    if verb == Verb.START or (verb == Verb.YES and _opted_out(turn.volunteer)):
+        return await opt_in(turn)
+    if verb == Verb.HELP:
+        return Answer("help", await help_text(turn))
+    if verb == Verb.JOIN:
+        return await sms_shifts.join(turn, command.code)
+    if turn.volunteer is None:
+        question = await sms_shifts.pending_question(turn.phone, "name", turn.now)
+        if question is not None:
+            if verb == Verb.TEXT:
+                return await sms_shifts.take_name(turn, question)
+            return Answer("asked_name", "Please reply with your name, so we can sign you up.")
+        return Answer("unknown_sender", sms_shifts.not_signed_up(turn))
+    if verb in (Verb.YES, Verb.NO):
+        return await sms_shifts.answer_yes_no(turn, verb.value)
+    if verb == Verb.HERE:
+        return await sms_shifts.check_in(turn)
+    if verb == Verb.NUMBER:
+        answered = await sms_shifts.answer_number(turn, command.number)
+        if answered is not None:
+            return answered
+    return await to_inbox(turn, sms)
+
+
+def _opted_out(volunteer: Volunteer | None) -> bool:
+    return volunteer is not None and volunteer.sms_status == SmsStatus.OPTED_OUT
+
+
+async def _organization_names(turn: Turn) -> list[str]:
+    if turn.organization is not None:
+        return [turn.organization.name]
+    if turn.volunteer is None:
+        return []
+    rows = await db.fetch_all(
+        "SELECT o.name FROM organization o JOIN relationship r ON r.organization_id = o.id "
+        "WHERE r.volunteer_id = ? ORDER BY o.name LIMIT 3",
+        turn.volunteer.id,
+    )
+    return [str(row["name"]) for row in rows]
+
+
+async def _who(turn: Turn) -> str:
+    return " / ".join(await _organization_names(turn)) or DEFAULT_NAME
+
+
+async def help_text(turn: Turn) -> str:
+    manage = f" Your shifts: {turn.base_url}/signups/{turn.volunteer.manage_token}" if turn.volunteer else ""
+    return (
+        f"{await _who(turn)}: texts about the actions you sign up for. Reply YES to confirm a shift, NO to "
+        f"drop it, HERE to check in, JOIN <code> to sign up.{manage} Reply STOP to opt out."
+    )
+
+
+async def _consent(turn: Turn, action: ConsentAction, source: str) -> None:
+    assert turn.volunteer is not None
+    await ConsentRecord.create(
+        volunteer=turn.volunteer,
+        organization_id=turn.organization.id if turn.organization else None,
+        channel=ConsentChannel.SMS,
+        action=action,
+        source=source,
+        words=turn.body,
+    )
+
+
+async def _ensure_volunteer(turn: Turn) -> Volunteer:
+    """The sender as a volunteer, created (known by the phone only) if new: an opt-out must outlive them."""
+    if turn.volunteer is None:
+        assert turn.phone is not None
+        turn.volunteer, _ = await find_or_create_volunteer(Contact(phone=turn.phone))
+    return turn.volunteer
+
+
+async def opt_out(turn: Turn, command: Command) -> Answer:
+    """Opt the number out of all SMS, for every organization; one confirmation (none to a second STOP).
+    Every request is a consent record, the plain-language ones included."""
+    volunteer = await _ensure_volunteer(turn)
+    already = volunteer.sms_status == SmsStatus.OPTED_OUT
+    await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_OUT, updated_at=turn.now)
+    volunteer.sms_status = SmsStatus.OPTED_OUT
+    await _consent(turn, ConsentAction.REVOKED, "sms_request" if command.plain_language else sms_shifts.CONSENT_SOURCE)
+    if already:
+        return Answer("stopped_again")
+    text = f"{await _who(turn)}: you're unsubscribed and will get no more texts from us. Reply START to resubscribe."
+    return Answer("stopped", text, opt_out_confirmation=True)
+
+
+async def opt_in(turn: Turn) -> Answer:
+    """START, UNSTOP, or YES while opted out: texts may flow again (a consent record says when and how)."""
+    volunteer = await _ensure_volunteer(turn)
+    was = volunteer.sms_status
+    if was != SmsStatus.OPTED_IN:
+        await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_IN, updated_at=turn.now)
+        volunteer.sms_status = SmsStatus.OPTED_IN
+        await _consent(turn, ConsentAction.GRANTED, sms_shifts.CONSENT_SOURCE)
+    return Answer(
+        "started" if was != SmsStatus.OPTED_IN else "started_again",
+        f"{await _who(turn)}: you're subscribed to texts about your shifts. Reply HELP for help, STOP to opt out.",
+    )
+
+
+async def to_inbox(turn: Turn, sms: InboundSms) -> Answer:
+    """Anything that is not a keyword: the inbox of the organization whose number was texted, else of every
+    organization that knows the volunteer. Nobody to read it: the sender hears how to join."""
+    assert turn.volunteer is not None
+    organization_id = turn.organization.id if turn.organization is not None else None
+    if organization_id is not None:
+        await inbox.ensure_known(organization_id, turn.volunteer.id)
+    if not await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, organization_id):
+        return Answer("unrouted", sms_shifts.not_signed_up(turn))
+    return Answer("inbox")

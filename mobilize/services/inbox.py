@@ -1,0 +1,228 @@
+"""The organizers' inbox: one thread per organization and volunteer, opened by anything the volunteer texts
+that is not a keyword, showing what they sent beside what we sent them; organizers reply (through the
+outbox, so quiet hours and opt-out apply) and mark threads handled."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from mobilize import db
+from mobilize.models import (
+    Channel,
+    InboundMessage,
+    InboxThread,
+    Message,
+    MessageKind,
+    MessageState,
+    Organization,
+    Signup,
+    SmsStatus,
+    ThreadStatus,
+    Volunteer,
+)
+from mobilize.services.access import MANAGER_ROLES, Actor
+from mobilize.services.blasts import check_idempotency_key, sms_text
+from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
+from mobilize.services.pagination import Page, paginate
+from mobilize.services.people import ensure_relationship, may_collide
+from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
+
+PREVIEW = 160
+THREAD_WINDOW = timedelta(days=30)  # how far back a thread shows messages
+THREAD_LIMIT = 200
+REPLY_MAX = 1600  # Twilio's limit for one (multi-part) SMS
+FALLBACK_ZONE = "UTC"
+
+
+async def ensure_known(organization_id: int, volunteer_id: int) -> None:
+    """Texting an organization's own number gives it the volunteer's number: it knows them now."""
+    await ensure_relationship(organization_id, volunteer_id, "sms")
+
+
+_OPEN_THREADS = (
+    "INSERT INTO inbox_thread (organization_id, volunteer_id, status, last_message_at, last_preview, created_at) "
+    "SELECT r.organization_id, r.volunteer_id, ?, ?, ?, ? FROM relationship r{also} WHERE r.volunteer_id = ?{only} "
+    "ON CONFLICT (organization_id, volunteer_id) DO UPDATE SET status = excluded.status, "
+    "last_message_at = excluded.last_message_at, last_preview = excluded.last_preview, handled_at = NULL, "
+    "handled_by_id = NULL RETURNING id"
+)
+
+
+async def open_threads(
+    volunteer_id: int,
+    preview: str,
+    now: datetime,
+    organization_id: int | None = None,
+    *,
+    recording: Model | None = None,
+) -> int:
+    """Open (or re-open) the volunteer's thread in the inbox of every organization that knows them (or of
+    `organization_id` only). One statement, as it runs for every message to the inbox; with `recording` (a
+    new row, PostgreSQL only) that row's INSERT is part of the statement, so both happen or neither does.
+    Returns how many threads."""
+    at = InboxThread._meta.fields_map["last_message_at"].to_db_value(now, InboxThread)
+    params: list[Any] = [ThreadStatus.OPEN.value, at, preview[:PREVIEW], at, volunteer_id]
+    if organization_id is not None:
+        params.append(organization_id)
+    sql = _OPEN_THREADS.format(
+        only=" AND r.organization_id = ?" if organization_id is not None else "",
+        also=", recorded" if recording is not None else "",
+    )
+    if recording is not None:
+        insert, values = db.insert_sql(recording)
+        sql, params = f"WITH recorded AS ({insert} RETURNING 1) {sql}", [*values, *params]
+    return len(await db.fetch_all(sql, *params))
+
+
+def _require_reader(actor: Actor) -> None:
+    # The inbox is organization-wide: hosts run only their groups' events and do not read it.
+    if actor.is_host:
+        raise Forbidden("hosts do not see the organization's inbox", code="role_not_allowed")
+
+
+def _require_replier(actor: Actor) -> None:
+    if actor.role not in MANAGER_ROLES:
+        raise Forbidden(f"the {actor.role.value} role cannot answer volunteers", code="role_not_allowed")
+
+
+async def list_threads(actor: Actor, status: str | None, cursor: str | None, limit: int) -> Page[InboxThread]:
+    """The organization's threads, open ones by default (`status`: open, handled or all)."""
+    _require_reader(actor)
+    query = InboxThread.filter(organization_id=actor.organization_id).select_related("volunteer")
+    status = status or ThreadStatus.OPEN.value
+    if status != "all":
+        if status not in {s.value for s in ThreadStatus}:
+            raise Invalid.field("status", "open, handled or all")
+        query = query.filter(status=status)
+    return await paginate(query, cursor, limit)
+
+
+async def get_thread(actor: Actor, thread_id: int) -> InboxThread:
+    _require_reader(actor)
+    thread = await InboxThread.get_or_none(id=thread_id, organization_id=actor.organization_id).select_related(
+        "volunteer"
+    )
+    if thread is None:
+        raise NotFound(f"thread {thread_id} not found")
+    return thread
+
+
+@dataclass(frozen=True)
+class Entry:
+    direction: str  # "in" or "out"
+    at: datetime
+    body: str
+    kind: str = ""  # out: the message kind; in: what the message did (its outcome)
+    state: str = ""  # out only
+    message_id: int = 0
+    num_media: int = 0
+
+
+async def thread_messages(thread: InboxThread, now: datetime | None = None) -> list[Entry]:
+    """What the volunteer texted us (to this organization's number or the shared one) and the SMS we sent
+    them on this organization's behalf (or as an automatic answer), oldest first, over THREAD_WINDOW."""
+    since = (now or datetime.now(UTC)) - THREAD_WINDOW
+    org = thread.organization_id
+    inbound = (
+        await InboundMessage.filter(
+            Q(organization_id=org) | Q(organization_id=None), volunteer_id=thread.volunteer_id, created_at__gte=since
+        )
+        .order_by("-id")
+        .limit(THREAD_LIMIT)
+    )
+    outbound = (
+        await Message.filter(
+            Q(organization_id=org) | Q(organization_id=None),
+            volunteer_id=thread.volunteer_id,
+            channel=Channel.SMS,
+            created_at__gte=since,
+        )
+        .order_by("-id")
+        .limit(THREAD_LIMIT)
+    )
+    entries = [Entry("in", m.created_at, m.body, m.outcome, "", m.id, m.num_media) for m in inbound]
+    entries += [Entry("out", m.sent_at or m.due_at, m.body, str(m.kind), str(m.state), m.id) for m in outbound]
+    return sorted(entries, key=lambda e: (e.at, e.direction))[-THREAD_LIMIT:]
+
+
+async def set_status(actor: Actor, thread_id: int, status: str, now: datetime | None = None) -> InboxThread:
+    """Mark a thread handled (or open again)."""
+    thread = await get_thread(actor, thread_id)
+    if actor.role.value == "viewer":
+        raise Forbidden("the viewer role cannot change anything", code="role_not_allowed")
+    wanted = ThreadStatus(status)
+    now = now or datetime.now(UTC)
+    handled = wanted == ThreadStatus.HANDLED
+    changes: dict[str, Any] = {
+        "status": wanted,
+        "handled_at": now if handled else None,
+        "handled_by_id": actor.organizer_id if handled else None,
+    }
+    await InboxThread.filter(id=thread.id).update(**changes)
+    for key, value in changes.items():
+        setattr(thread, key, value)
+    return thread
+
+
+async def _zone(organization_id: int, volunteer_id: int) -> str:
+    """The volunteer's local zone, as far as we know it: that of their latest shift with the organization."""
+    signup = (
+        await Signup.filter(volunteer_id=volunteer_id, shift__event__organization_id=organization_id)
+        .select_related("shift__event")
+        .order_by("-shift__starts_at")
+        .first()
+    )
+    return signup.shift.event.timezone if signup else FALLBACK_ZONE
+
+
+async def reply(
+    actor: Actor,
+    thread_id: int,
+    body: str,
+    *,
+    idempotency_key: str | None = None,
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    now: datetime | None = None,
+) -> Message:
+    """Queue an organizer's SMS answer in the outbox (sent after quiet hours if it is night where the
+    volunteer is). Refused (409) to a number that opted out; `messages.deliver` checks again when it goes."""
+    _require_replier(actor)
+    thread = await get_thread(actor, thread_id)
+    text = body.strip()
+    if not text or len(text) > REPLY_MAX:
+        raise Invalid.field("body", f"1 to {REPLY_MAX} characters")
+    volunteer: Volunteer = thread.volunteer
+    if volunteer.sms_status == SmsStatus.OPTED_OUT:
+        raise Conflict("this volunteer has opted out of SMS", code="opted_out")
+    if not volunteer.phone or volunteer.sms_status != SmsStatus.OPTED_IN:
+        raise Conflict("this volunteer has not agreed to texts", code="no_sms_consent")
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    key = check_idempotency_key(idempotency_key) or uuid.uuid4().hex
+    org = await Organization.get(id=actor.organization_id)
+    dedupe = f"inbox:{thread.id}:{actor.organizer_id}:{key}"
+    try:
+        async with may_collide():
+            return await Message.create(
+                organization_id=actor.organization_id,
+                volunteer_id=volunteer.id,
+                sent_by_id=actor.organizer_id,
+                channel=Channel.SMS,
+                kind=MessageKind.INBOX_REPLY,
+                to_address=volunteer.phone,
+                body=sms_text(org.name, text),
+                due_at=sms_send_after(now, await _zone(org.id, volunteer.id), quiet),
+                dedupe_key=dedupe,
+            )
+    except IntegrityError:  # the same Idempotency-Key again: the first reply, unchanged
+        return await Message.get(dedupe_key=dedupe)
+
+
+def due_now(message: Message, now: datetime | None = None) -> bool:
+    return message.state == MessageState.PENDING and message.due_at <= (now or datetime.now(UTC))

@@ -1,0 +1,375 @@
+"""What the shift keywords do, inside the inbound message's transaction: YES and NO (and the numbered
+list that settles which shift they mean), HERE, and JOIN (with the name question a new number gets).
+
+"The shift last asked about" is the most recent of: the day-before reminder (which asks YES/NO) texted in
+the last ASK_WINDOW for a shift not yet started, and the numbered list we sent (a PendingQuestion row, kept
+in the database). Without either, a volunteer with one upcoming shift means that one; with several, they
+get a numbered list and their next message may be its number.
+
+Event codes: besides a shift's own code, `JOIN E<event id>` signs up for the event's next shift that is
+still to end (the first with a free seat, else the first, whose waitlist they join); private events are
+not joinable this way (event ids are guessable, shift codes are not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from tortoise.exceptions import IntegrityError, TransactionManagementError
+from tortoise.transactions import in_transaction
+
+from mobilize import db
+from mobilize.models import (
+    Channel,
+    Event,
+    EventStatus,
+    Message,
+    MessageKind,
+    MessageState,
+    Organization,
+    PendingQuestion,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupSource,
+    SignupStatus,
+    Visibility,
+    Volunteer,
+)
+from mobilize.services import notifications, signups
+from mobilize.services.errors import AlreadySignedUp, Conflict, ShiftClosed
+from mobilize.services.messages import when
+from mobilize.services.people import ConsentContext, Contact
+from mobilize.services.quiet_hours import QuietHours
+
+ASK_WINDOW = timedelta(hours=48)  # a question older than this is not "pending" any more
+NAME_WINDOW = timedelta(hours=24)
+CHECK_IN_EARLY = timedelta(minutes=30)  # HERE counts from this long before the start to the end
+MAX_LIST = 9
+CONSENT_SOURCE = "keyword"
+
+T = TypeVar("T")
+
+
+@dataclass
+class Turn:
+    """One inbound message being acted on: who sent it, to which organization's number, and what it
+    leaves behind (outbox rows to hand to the queue after the commit)."""
+
+    body: str
+    phone: str | None
+    volunteer: Volunteer | None
+    organization: Organization | None  # the organization whose own number received it
+    now: datetime
+    base_url: str
+    quiet: QuietHours
+    deliver: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: str
+    reply: str = ""
+    organization_id: int | None = None  # whose conversation the reply belongs to
+    opt_out_confirmation: bool = False  # the one text an opted-out number may still get
+
+
+async def savepoint(action: Callable[[], Awaitable[T]]) -> T:
+    """Run a service call in a savepoint: a domain error or a collision inside it leaves the inbound
+    message's transaction usable (PostgreSQL aborts the whole transaction otherwise)."""
+    async with in_transaction():
+        return await action()
+
+
+def describe(shift: Shift, event: Event) -> str:
+    return f"{event.title}, {when(shift.starts_at, shift.ends_at, event.timezone)}"
+
+
+def _org_name(event: Event) -> str:
+    organization = getattr(event, "organization", None)
+    return str(getattr(organization, "name", "")) or "mobilize"
+
+
+def _scope(turn: Turn) -> dict[str, Any]:
+    """Sign-ups of the organization whose own number was texted, or of every organization."""
+    return {"shift__event__organization_id": turn.organization.id} if turn.organization else {}
+
+
+async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Signup]:
+    assert turn.volunteer is not None
+    return (
+        await Signup.filter(
+            volunteer_id=turn.volunteer.id,
+            status__in=statuses,
+            shift__starts_at__gt=turn.now,
+            shift__status=ShiftStatus.SCHEDULED,
+            shift__event__status=EventStatus.SCHEDULED,
+            **_scope(turn),
+        )
+        .select_related("shift__event__organization")
+        .order_by("shift__starts_at", "id")
+        .limit(MAX_LIST)
+    )
+
+
+_LAST_REMINDER = (
+    "SELECT m.signup_id, m.sent_at FROM message m JOIN signup s ON s.id = m.signup_id "
+    "JOIN shift sh ON sh.id = s.shift_id WHERE m.volunteer_id = ? AND m.kind = ? AND m.channel = ? "
+    "AND m.state IN (?, ?, ?) AND m.sent_at >= ? AND sh.starts_at > ?{org} ORDER BY m.sent_at DESC, m.id DESC LIMIT 1"
+)
+
+
+def _when(value: datetime) -> Any:
+    """A time as a query parameter, in the form the ORM stores it (SQLite compares stored times as text)."""
+    return Message._meta.fields_map["sent_at"].to_db_value(value, Message)
+
+
+async def _last_reminder(turn: Turn) -> tuple[int, datetime] | None:
+    """(sign-up, sent at) of the latest day-before reminder (the YES/NO question) texted within the window,
+    for a shift to come. Written out: it runs for every YES and NO."""
+    assert turn.volunteer is not None
+    params: list[Any] = [turn.volunteer.id, MessageKind.REMINDER_DAY_BEFORE.value, Channel.SMS.value]
+    params += [MessageState.SENT.value, MessageState.DELIVERED.value, MessageState.SENDING.value]
+    params += [_when(turn.now - ASK_WINDOW), _when(turn.now)]
+    if turn.organization:
+        params.append(turn.organization.id)
+    sql = _LAST_REMINDER.format(org=" AND m.organization_id = ?" if turn.organization else "")
+    row = await db.fetch_one(sql, *params)
+    if row is None:
+        return None
+    sent_at = Message._meta.fields_map["sent_at"].to_python_value(row["sent_at"])
+    return int(row["signup_id"]), sent_at
+
+
+async def pending_question(phone: str, kind: str, now: datetime) -> PendingQuestion | None:
+    """The question we wait on an answer to from this number (written out: it runs for every YES and NO)."""
+    row = await db.fetch_one("SELECT id, expires_at FROM pending_question WHERE phone = ? AND kind = ?", phone, kind)
+    if row is None:
+        return None
+    expires_at = PendingQuestion._meta.fields_map["expires_at"].to_python_value(row["expires_at"])
+    if expires_at <= now:
+        return None
+    return await PendingQuestion.get_or_none(id=row["id"])
+
+
+async def ask(turn: Turn, kind: str, action: str, data: dict[str, Any], window: timedelta) -> None:
+    """Keep the question we are asking this number (replacing any earlier one)."""
+    assert turn.phone is not None
+    await PendingQuestion.filter(phone=turn.phone).delete()
+    await PendingQuestion.create(
+        phone=turn.phone,
+        kind=kind,
+        action=action,
+        data=data,
+        organization_id=turn.organization.id if turn.organization else None,
+        expires_at=turn.now + window,
+    )
+
+
+def _list_text(action: str, choices: list[Signup]) -> str:
+    verb = "confirm" if action == "yes" else "drop"
+    lines = [f"{n}. {describe(s.shift, s.shift.event)}" for n, s in enumerate(choices, start=1)]
+    return f"Which shift do you want to {verb}? Reply with its number:\n" + "\n".join(lines)
+
+
+async def answer_yes_no(turn: Turn, action: str) -> Answer:
+    """YES or NO: act on the shift last asked about, or ask which one."""
+    if turn.volunteer is None:
+        return Answer("unknown_sender", not_signed_up(turn))
+    statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED]
+    if action == "no":
+        statuses.append(SignupStatus.WAITLISTED)
+    reminder = await _last_reminder(turn)
+    question = await pending_question(turn.phone or "", "choose", turn.now)
+    if question is not None and (reminder is None or question.created_at > reminder[1]):
+        choices = await _choices(question)
+        if choices:
+            await ask(turn, "choose", action, {"signups": [s.id for s in choices]}, ASK_WINDOW)
+            return Answer("asked_which", _list_text(action, choices))
+    if reminder is not None:
+        signup = await Signup.get_or_none(id=reminder[0], status__in=statuses).select_related(
+            "shift__event__organization"
+        )
+        if signup is not None:
+            return await act_on(turn, signup, action)
+    candidates = await _upcoming(turn, statuses)
+    if not candidates:
+        verb = "confirm" if action == "yes" else "drop"
+        return Answer(f"{action}_nothing", f"You have no upcoming shifts to {verb}.")
+    if len(candidates) == 1:
+        return await act_on(turn, candidates[0], action)
+    await ask(turn, "choose", action, {"signups": [s.id for s in candidates]}, ASK_WINDOW)
+    return Answer("asked_which", _list_text(action, candidates))
+
+
+async def _choices(question: PendingQuestion) -> list[Signup]:
+    ids = [int(i) for i in question.data.get("signups", []) if isinstance(i, int)]
+    rows = {s.id: s for s in await Signup.filter(id__in=ids).select_related("shift__event__organization")}
+    return [rows[i] for i in ids if i in rows]
+
+
+async def answer_number(turn: Turn, number: int) -> Answer | None:
+    """A bare number answers the numbered list we sent; None when there is no such question (the number is
+    then just a message for the inbox)."""
+    if turn.volunteer is None or turn.phone is None:
+        return None
+    question = await pending_question(turn.phone, "choose", turn.now)
+    if question is None:
+        return None
+    choices = await _choices(question)
+    if not 1 <= number <= len(choices):
+        return Answer("bad_choice", f"Please reply with a number from 1 to {len(choices)}.")
+    await PendingQuestion.filter(id=question.id).delete()
+    return await act_on(turn, choices[number - 1], question.action)
+
+
+async def act_on(turn: Turn, signup: Signup, action: str) -> Answer:
+    """Confirm (YES) or drop (NO) one sign-up; a dropped seat goes to the first person waiting, who is told."""
+    shift, event = signup.shift, signup.shift.event
+    org_id = event.organization_id
+    what = describe(shift, event)
+    prefix = f"{_org_name(event)}: "
+    if action == "yes":
+        if signup.status == SignupStatus.WAITLISTED:
+            waiting = f"{prefix}you're on the waitlist for {what}; we'll text you if a spot opens."
+            return Answer("yes_waitlisted", waiting, org_id)
+        # signed up -> confirmed is one conditional UPDATE (what signups.set_status does for it, without
+        # its reads): this answer is the most common one after a day-before reminder.
+        await Signup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
+            status=SignupStatus.CONFIRMED, updated_at=turn.now
+        )
+        return Answer("confirmed", f"{prefix}thanks, you're confirmed for {what}. See you there!", org_id)
+    try:
+        result = await savepoint(lambda: signups.cancel_signup(signup.id))
+    except Conflict:
+        return Answer("no_failed", f"{prefix}your attendance at {what} is already recorded.", org_id)
+    turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
+    return Answer("dropped", f"{prefix}you're no longer signed up for {what}. Thanks for letting us know.", org_id)
+
+
+_UNDER_WAY = (
+    "SELECT s.id FROM signup s JOIN shift sh ON sh.id = s.shift_id JOIN event e ON e.id = sh.event_id "
+    "WHERE s.volunteer_id = ? AND s.status IN (?, ?, ?, ?) AND sh.starts_at <= ? AND sh.ends_at > ? "
+    "AND sh.status = ? AND e.status = ?{org} ORDER BY sh.starts_at DESC, s.id LIMIT 1"
+)
+
+
+async def check_in(turn: Turn) -> Answer:
+    """HERE: check in to the shift under way (from CHECK_IN_EARLY before its start to its end)."""
+    if turn.volunteer is None:
+        return Answer("unknown_sender", not_signed_up(turn))
+    statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.WAITLISTED]
+    params: list[Any] = [turn.volunteer.id, *[s.value for s in statuses], _when(turn.now + CHECK_IN_EARLY)]
+    params += [_when(turn.now), ShiftStatus.SCHEDULED.value, EventStatus.SCHEDULED.value]
+    if turn.organization:
+        params.append(turn.organization.id)
+    row = await db.fetch_one(_UNDER_WAY.format(org=" AND e.organization_id = ?" if turn.organization else ""), *params)
+    signup = None
+    if row is not None:
+        signup = await Signup.get_or_none(id=row["id"]).select_related("shift__event__organization")
+    if signup is None:
+        return Answer("here_nothing", "We couldn't find a shift of yours under way right now.")
+    what = describe(signup.shift, signup.shift.event)
+    prefix = f"{_org_name(signup.shift.event)}: "
+    org_id = signup.shift.event.organization_id
+    if signup.status == SignupStatus.ATTENDED:
+        return Answer("here_already", f"{prefix}you're already checked in for {what}.", org_id)
+    try:
+        await savepoint(lambda: signups.set_status(signup.id, SignupStatus.ATTENDED))
+    except Conflict:
+        return Answer("here_full", f"{prefix}{what} is full; please see an organizer on site.", org_id)
+    return Answer("checked_in", f"{prefix}you're checked in for {what}. Thanks for showing up!", org_id)
+
+
+async def find_code(code: str, now: datetime) -> Shift | None:
+    """The shift with this code, or for `E<event id>` that event's next shift (see the module)."""
+    shift = await Shift.get_or_none(code=code).select_related("event__organization")
+    if shift is not None:
+        return shift
+    if not (code.startswith("E") and code[1:].isdigit() and len(code) <= 10):
+        return None
+    upcoming = (
+        await Shift.filter(
+            event_id=int(code[1:]),
+            event__visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED],
+            event__status=EventStatus.SCHEDULED,
+            status=ShiftStatus.SCHEDULED,
+            ends_at__gt=now,
+        )
+        .select_related("event__organization")
+        .order_by("starts_at", "id")
+        .limit(50)
+    )
+    return next((s for s in upcoming if s.filled < s.capacity), upcoming[0] if upcoming else None)
+
+
+async def join(turn: Turn, code: str) -> Answer:
+    """JOIN <code>: a known number is signed up at once; a new one is asked for a name first."""
+    if not code:
+        return Answer("join_no_code", "To sign up, text JOIN and the shift's code, like JOIN ABC234.")
+    shift = await find_code(code, turn.now)
+    if shift is None:
+        return Answer("join_unknown_code", f"We couldn't find the code {code}. Check it and text JOIN <code> again.")
+    event = shift.event
+    try:
+        signups.check_open(shift, event)
+    except ShiftClosed:
+        return Answer("join_closed", f"Sign-ups for {describe(shift, event)} are closed.", event.organization_id)
+    if turn.volunteer is None:
+        await ask(turn, "name", "join", {"shift": shift.id, "words": turn.body}, NAME_WINDOW)
+        return Answer(
+            "asked_name",
+            f"{_org_name(event)}: to sign you up for {describe(shift, event)}, reply with your name. "
+            "Reply STOP to opt out.",
+            event.organization_id,
+        )
+    return await sign_up(turn, shift, turn.volunteer.name, turn.body)
+
+
+async def take_name(turn: Turn, question: PendingQuestion) -> Answer:
+    """The answer to "reply with your name": sign the new number up for the shift it asked to join."""
+    name = " ".join(turn.body.split())[:200]
+    if not any(c.isalpha() for c in name):
+        return Answer("asked_name", "Please reply with your name, so we can sign you up.")
+    await PendingQuestion.filter(id=question.id).delete()
+    shift = await Shift.get_or_none(id=int(question.data.get("shift", 0))).select_related("event__organization")
+    if shift is None:
+        return Answer("join_unknown_code", "That shift is no longer available. Text JOIN <code> to sign up.")
+    return await sign_up(turn, shift, name, str(question.data.get("words", "")))
+
+
+async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
+    """Sign up by SMS (source sms) with an SMS consent record (source keyword, the JOIN text as the words).
+    The confirmation goes out through the outbox like any other sign-up's."""
+    assert turn.phone is not None
+    event = shift.event
+    what = describe(shift, event)
+    consent = ConsentContext(source=CONSENT_SOURCE, words=words)
+    contact = Contact(name=name, phone=turn.phone)
+    already = Answer("join_already", f"{_org_name(event)}: you're already signed up for {what}.", event.organization_id)
+    if turn.volunteer is not None and await Signup.exists(volunteer_id=turn.volunteer.id, holder=shift.id):
+        return already
+    try:
+        result = await savepoint(
+            lambda: signups.sign_up(shift.id, contact, source=SignupSource.SMS, sms_consent=consent)
+        )
+    except (AlreadySignedUp, IntegrityError, TransactionManagementError):
+        # Signed up a moment ago by another request; inside our transaction, the collision may surface as the
+        # savepoint's abort rather than as AlreadySignedUp. The savepoint is rolled back either way.
+        return already
+    except ShiftClosed:
+        return Answer("join_closed", f"Sign-ups for {what} are closed.", event.organization_id)
+    turn.volunteer = result.volunteer
+    turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
+    outcome = "joined_waitlist" if result.signup.status == SignupStatus.WAITLISTED else "joined"
+    return Answer(outcome, "", event.organization_id)  # the outbox's confirmation is the answer
+
+
+def not_signed_up(turn: Turn) -> str:
+    return (
+        "We don't have any shifts for this number. To sign up for an action, text JOIN and the shift's code "
+        f"(like JOIN ABC234), or find one at {turn.base_url}/ . Reply STOP to opt out."
+    )
