@@ -284,6 +284,8 @@ async def test_here_checks_in_only_around_the_shift(
     reply = reply_of(await text(client, "here", v.phone))
     assert ("checked in" in reply) == checked_in, reply
     assert await status_of(signup.id) == (SignupStatus.ATTENDED if checked_in else SignupStatus.SIGNED_UP)
+    # the roster and turnout see the time they said HERE, as with the QR self check-in
+    assert ((await Signup.get(id=signup.id)).checked_in_at is not None) == checked_in
     if checked_in:
         assert "already checked in" in reply_of(await text(client, "HERE", v.phone))
 

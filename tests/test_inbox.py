@@ -20,7 +20,7 @@ from mobilize.models import (
     SignupStatus,
     SmsStatus,
 )
-from mobilize.services import inbox, messages, reminders
+from mobilize.services import delivery, inbox, reminders
 from mobilize.services.accounts import set_sms_sender
 from tests.factories import auth, make_organizer, make_shift, make_world, soon
 from tests.fakes.twilio_server import FakeTwilio
@@ -125,7 +125,7 @@ async def test_after_stop_nothing_reaches_the_number(sms: tuple[Any, httpx.Async
     planned = await Message.filter(signup_id=signup.id, channel="sms", kind__in=list(reminders.REMINDER_KINDS))
     assert len(planned) == 2
     for message in planned:
-        result = await messages.deliver(message.id, ctx["sms"], ctx["email"], message.due_at)
+        result = await delivery.deliver(message.id, ctx["sms"], ctx["email"], message.due_at)
         assert result is not None and result.state == MessageState.SKIPPED
     # the inbox reply queued before the STOP, and any new one
     await sweep_outbox(app.state.queue.ctx)

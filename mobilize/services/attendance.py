@@ -131,9 +131,14 @@ async def self_check_in(shift_id: int, contact: Contact, now: datetime | None = 
         raise NotFound("we found no sign-up for this shift with that phone number or email; ask an organizer")
     if signup.status == SignupStatus.ATTENDED:
         return SelfCheckIn(signup=signup, already=True)
-    await signups.set_status(signup.id, SignupStatus.ATTENDED)
-    await Signup.filter(id=signup.id).update(checked_in_at=now)
+    await check_in(signup.id, now)
     return SelfCheckIn(signup=await Signup.get(id=signup.id), already=False)
+
+
+async def check_in(signup_id: int, now: datetime) -> None:
+    """The volunteer is here (QR self check-in, SMS HERE): attended, with the time they said so."""
+    await signups.set_status(signup_id, SignupStatus.ATTENDED)
+    await Signup.filter(id=signup_id).update(checked_in_at=now)
 
 
 # ---- the no-show rule ---------------------------------------------------------------------------

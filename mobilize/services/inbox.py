@@ -192,7 +192,7 @@ async def reply(
     now: datetime | None = None,
 ) -> Message:
     """Queue an organizer's SMS answer in the outbox (sent after quiet hours if it is night where the
-    volunteer is). Refused (409) to a number that opted out; `messages.deliver` checks again when it goes."""
+    volunteer is). Refused (409) to a number that opted out; `delivery.deliver_batch` checks again when it goes."""
     _require_replier(actor)
     thread = await get_thread(actor, thread_id)
     text = body.strip()

@@ -39,7 +39,7 @@ from mobilize.models import (
     Visibility,
     Volunteer,
 )
-from mobilize.services import notifications, signups
+from mobilize.services import attendance, notifications, signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, ShiftClosed
 from mobilize.services.messages import when
 from mobilize.services.people import ConsentContext, Contact
@@ -278,7 +278,7 @@ async def check_in(turn: Turn) -> Answer:
     if signup.status == SignupStatus.ATTENDED:
         return Answer("here_already", f"{prefix}you're already checked in for {what}.", org_id)
     try:
-        await savepoint(lambda: signups.set_status(signup.id, SignupStatus.ATTENDED))
+        await savepoint(lambda: attendance.check_in(signup.id, turn.now))
     except Conflict:
         return Answer("here_full", f"{prefix}{what} is full; please see an organizer on site.", org_id)
     return Answer("checked_in", f"{prefix}you're checked in for {what}. Thanks for showing up!", org_id)
