@@ -4,6 +4,7 @@ outbox, so quiet hours and opt-out apply) and mark threads handled."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from tortoise.models import Model
 from mobilize import db
 from mobilize.models import (
     Channel,
+    Event,
     InboundMessage,
     InboxThread,
     Message,
@@ -30,7 +32,7 @@ from mobilize.models import (
 from mobilize.services.access import MANAGER_ROLES, Actor
 from mobilize.services.blasts import check_idempotency_key, sms_text
 from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
-from mobilize.services.pagination import Page, paginate
+from mobilize.services.pagination import BadCursor, Page, paginate
 from mobilize.services.people import ensure_relationship, may_collide
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 
@@ -92,8 +94,11 @@ def _require_replier(actor: Actor) -> None:
         raise Forbidden(f"the {actor.role.value} role cannot answer volunteers", code="role_not_allowed")
 
 
-async def list_threads(actor: Actor, status: str | None, cursor: str | None, limit: int) -> Page[InboxThread]:
-    """The organization's threads, open ones by default (`status`: open, handled or all)."""
+async def list_threads(
+    actor: Actor, status: str | None, cursor: str | None, limit: int, *, newest_first: bool = False
+) -> Page[InboxThread]:
+    """The organization's threads, open ones by default (`status`: open, handled or all), in the order they
+    were opened, or with `newest_first` the latest message first (the dashboard's order)."""
     _require_reader(actor)
     query = InboxThread.filter(organization_id=actor.organization_id).select_related("volunteer")
     status = status or ThreadStatus.OPEN.value
@@ -101,7 +106,56 @@ async def list_threads(actor: Actor, status: str | None, cursor: str | None, lim
         if status not in {s.value for s in ThreadStatus}:
             raise Invalid.field("status", "open, handled or all")
         query = query.filter(status=status)
+    if newest_first:
+        return await _newest_first(query, cursor, limit)
     return await paginate(query, cursor, limit)
+
+
+def _encode_recent(thread: InboxThread) -> str:
+    raw = f"at:{thread.last_message_at.astimezone(UTC).isoformat()}|{thread.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_recent(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, rest = raw.split(":", 1)
+        at, thread_id = rest.rsplit("|", 1)
+        moment, after = datetime.fromisoformat(at), int(thread_id)
+        if kind != "at" or moment.tzinfo is None or not 0 <= after < 2**31:
+            raise ValueError(raw)
+        return moment, after
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor("cursor: not a cursor from this list", fields={"cursor": "invalid"}) from exc
+
+
+async def _newest_first(query: Any, cursor: str | None, limit: int) -> Page[InboxThread]:
+    """Keyset pagination on (last_message_at, id), latest message first: stable while pages are read."""
+    if cursor:
+        at, before = _decode_recent(cursor)
+        query = query.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, id__lt=before))
+    rows = await query.order_by("-last_message_at", "-id").limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, _encode_recent(rows[-1]) if more and rows else None)
+
+
+async def open_count(actor: Actor) -> int:
+    """How many threads wait for an answer (none shown to hosts, who do not read the inbox)."""
+    if actor.is_host:
+        return 0
+    return await InboxThread.filter(organization_id=actor.organization_id, status=ThreadStatus.OPEN).count()
+
+
+async def display_zone(actor: Actor) -> str:
+    """The zone the inbox shows times in: that of the organization's latest event (UTC before the first)."""
+    zones = (
+        await Event.filter(organization_id=actor.organization_id)
+        .order_by("-id")
+        .limit(1)
+        .values_list("timezone", flat=True)
+    )
+    return str(zones[0]) if zones else FALLBACK_ZONE
 
 
 async def get_thread(actor: Actor, thread_id: int) -> InboxThread:

@@ -11,6 +11,7 @@ from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import events as dash_events
+from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import turnout as dash_turnout
 
@@ -106,6 +107,10 @@ dashboard_routes: list[BaseRoute] = [
     Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),
     Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
     Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
+    Route("/inbox", dash_inbox.inbox_page, methods=["GET"], name="inbox"),
+    Route("/inbox/{thread_id:id}", dash_inbox.thread_page, methods=["GET"], name="inbox-thread"),
+    Route("/inbox/{thread_id:id}/replies", dash_inbox.reply, methods=["POST"], name="inbox-reply"),
+    Route("/inbox/{thread_id:id}/status", dash_inbox.set_status, methods=["POST"], name="inbox-status"),
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
     Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
     Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),

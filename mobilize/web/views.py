@@ -62,6 +62,13 @@ def format_span(starts_at: datetime, ends_at: datetime, zone: str, now: datetime
     return f"{head} – {_clock(end)} {end.tzname()}"
 
 
+def format_moment(moment: datetime, zone: str, now: datetime | None = None) -> str:
+    """'Sat, May 1, 10:00 AM CDT' in `zone`; the year only when it is not the current one."""
+    tz = ZoneInfo(zone)
+    local = moment.astimezone(tz)
+    return f"{_day(local, (now or datetime.now(UTC)).astimezone(tz))}, {_clock(local)} {local.tzname()}"
+
+
 def type_label(event: Event) -> str:
     return str(event.event_type).replace("_", " ").capitalize()
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mobilize.models import Membership
-from mobilize.services import accounts, ratelimit
+from mobilize.services import accounts, inbox, ratelimit
 from mobilize.services.access import Actor
 from mobilize.services.errors import RateLimited
 from mobilize.web.csrf import SESSION_KEY as CSRF_KEY
@@ -48,6 +48,8 @@ def organizer_page(handler: Handler) -> Endpoint:
             return RedirectResponse(target, status_code=303)
         if request.method == "POST" and not await csrf_valid(request):
             return rejected(request)
+        if request.method == "GET":  # the nav's count of open inbox threads (pages only; a POST redirects)
+            request.state.inbox_open = await inbox.open_count(actor)
         return await handler(request, actor)
 
     return endpoint
@@ -55,7 +57,8 @@ def organizer_page(handler: Handler) -> Endpoint:
 
 def dash_render(request: Request, actor: Actor, template: str, context: dict[str, Any], status: int = 200) -> Response:
     """A dashboard page: never cached or indexed (volunteers' data), with the session's notice once."""
-    context = {"actor": actor, "notice": request.session.pop(NOTICE_KEY, None), **context}
+    notice = request.session.pop(NOTICE_KEY, None)
+    context = {"actor": actor, "notice": notice, "inbox_open": getattr(request.state, "inbox_open", 0), **context}
     return render(request, template, context, status=status, private=True)
 
 
