@@ -69,7 +69,9 @@ class WorkerSettings:
     job_serializer = serialize
     job_deserializer = deserialize
     poll_delay = 0.05
-    max_jobs = 50
+    # Batches of up to 100 messages each: 16 at once keep twilio's connection pool (100) busy without
+    # flooding the loop that also runs the sweep and the heartbeat.
+    max_jobs = 16
     keep_result = 3600
     # A delivery job is bounded (a batch sends concurrently, 15 s per call, sleeps at most 2 s for its send
     # rate): a job a killed worker held is run again after this plus 10 s.

@@ -39,6 +39,7 @@ from mobilize.models import (
     Message,
     MessageKind,
     MessageState,
+    Shift,
     ShiftStatus,
     Signup,
     SmsStatus,
@@ -128,17 +129,18 @@ async def claim(lo: int, hi: int, now: datetime, worker_id: str | None = None) -
 
 
 async def _seated(signup_ids: Iterable[int]) -> set[int]:
-    """Of these sign-ups, those holding a seat on a shift and event that are still on."""
+    """Of these sign-ups, those holding a seat on a shift and event that are still on. Two primary-key
+    lookups rather than one join: the join's plan goes wrong on fresh statistics (after a bulk import)."""
     ids = list(set(signup_ids))
     if not ids:
         return set()
-    rows = await Signup.filter(
-        id__in=ids,
-        status__in=list(SEAT_STATUSES),
-        shift__status=ShiftStatus.SCHEDULED,
-        shift__event__status=EventStatus.SCHEDULED,
+    seats = await Signup.filter(id__in=ids, status__in=list(SEAT_STATUSES)).values_list("id", "shift_id")
+    shift_ids = list({int(shift) for _, shift in seats})
+    on = await Shift.filter(
+        id__in=shift_ids, status=ShiftStatus.SCHEDULED, event__status=EventStatus.SCHEDULED
     ).values_list("id", flat=True)
-    return {int(i) for i in rows}  # type: ignore[call-overload]
+    live = {int(i) for i in on}  # type: ignore[call-overload]
+    return {int(i) for i, shift in seats if int(shift) in live}
 
 
 async def _zones(messages: list[Message]) -> dict[int, str]:
@@ -436,10 +438,14 @@ async def due_messages(now: datetime, limit: int = 1000, stale_after: timedelta 
     return [(int(i), int(a)) for i, a in rows]
 
 
+SWEEP_ROWS = 20_000  # due messages one sweep looks at: more than workers drain between two sweeps
+
+
 async def due_batches(
-    now: datetime, limit: int = 200_000, stale_after: timedelta = STALE_CLAIM
+    now: datetime, limit: int = SWEEP_ROWS, stale_after: timedelta = STALE_CLAIM
 ) -> list[tuple[int, int]]:
-    """(batch, highest attempts in it) of every batch holding a due message, the longest-waiting first."""
+    """(batch, highest attempts in it) of the batches holding the `limit` longest-waiting due messages, the
+    longest-waiting first. A deeper backlog is reached by later sweeps, as these drain."""
     batches: dict[int, int] = {}
     for message_id, attempts in await due_messages(now, limit, stale_after):
         batch = batch_of(message_id)
