@@ -124,6 +124,8 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "gap_request",
+    "standby",
     "audit_log",
     "organizer_invitation",
     "message",

@@ -3,6 +3,7 @@
 from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, OrganizerInvitation, Role
 from mobilize.models.audit import AuditLog
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
+from mobilize.models.gaps import GapAnswer, GapRequest, Standby
 from mobilize.models.groups import ActionGroup, Campaign
 from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
 from mobilize.models.people import (
@@ -30,6 +31,8 @@ __all__ = [
     "Event",
     "EventStatus",
     "EventType",
+    "GapAnswer",
+    "GapRequest",
     "OrganizerInvitation",
     "Membership",
     "Message",
@@ -46,6 +49,7 @@ __all__ = [
     "SignupSource",
     "SignupStatus",
     "SmsStatus",
+    "Standby",
     "Visibility",
     "Volunteer",
 ]

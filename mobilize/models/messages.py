@@ -28,6 +28,7 @@ class MessageKind(StrEnum):
     BLAST = "blast"  # written by an organizer to a roster (services/blasts.py)
     ORGANIZER_INVITATION = "organizer_invitation"  # a link to join an organization (services/onboarding.py)
     PASSWORD_RESET = "password_reset"  # a link to choose a new password (services/onboarding.py)
+    GAP_REQUEST = "gap_request"  # asks a standby volunteer to fill a shift below target (services/gaps.py)
 
 
 class MessageState(StrEnum):
