@@ -45,6 +45,7 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "shift-messages-create": f"/shifts/{w['shift'].id}/messages",
         "event-messages-create": f"/events/{w['event'].id}/messages",
         "group-messages-create": f"/groups/{w['group'].slug}/messages",
+        "group-standby-add": f"/groups/{w['group'].slug}/standby",
     }
     yield w
 
@@ -112,6 +113,7 @@ BODY_ROUTES = [
     "shift-messages-create",
     "event-messages-create",
     "group-messages-create",
+    "group-standby-add",
 ]
 
 
@@ -156,6 +158,8 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("shift-messages-create", {"body": ""}, "body"),
     ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
     ("group-messages-create", {"body": "x" * 1601}, "body"),
+    ("group-standby-add", {"volunteer": 0}, "volunteer"),
+    ("group-standby-add", {"volunteer": "ana"}, "volunteer"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "12"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "+1 555 000 0000"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "email": "not-an-email"}}, "volunteer.email"),

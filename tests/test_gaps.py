@@ -7,15 +7,19 @@ import secrets
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from mobilize.models import (
     ActionGroup,
     GapAnswer,
     GapRequest,
+    Membership,
     Message,
     MessageKind,
     MessageState,
+    Relationship,
+    Role,
     Shift,
     ShiftStatus,
     Signup,
@@ -29,7 +33,10 @@ from mobilize.services import gaps
 from mobilize.services.gaps import GapRules, fill_gaps
 from mobilize.services.people import Contact
 from mobilize.services.signups import sign_up
-from tests.factories import make_event, make_group, make_shift, make_world
+from tests.factories import auth, make_event, make_group, make_organizer, make_shift, make_world
+from tests.test_dashboard import PASSWORD, post
+from tests.test_openapi import API, check_answer, fetch_document, operation_of
+from tests.test_pages import csrf_from
 
 pytestmark = pytest.mark.usefixtures("migrated")
 
@@ -285,3 +292,120 @@ async def test_the_periodic_job_enqueues_the_texts_after_asking(migrated: str, s
     assert await ask_standby(ctx, noon_in_chicago) == 0
     message = await Message.get(kind=MessageKind.GAP_REQUEST)
     assert [(f, a) for f, a, _ in queue.jobs] == [("deliver_message", (message.id,))]
+
+
+# ---- what organizers see and change ----------------------------------------------------------------------
+
+
+async def login(client: httpx.AsyncClient, membership: Membership) -> None:
+    await membership.fetch_related("organizer")
+    token = await csrf_from(client, "/login")
+    data = {"email": membership.organizer.email, "password": PASSWORD, "csrf_token": token}
+    assert (await client.post("/login", data=data)).status_code == 303
+
+
+async def known(world: dict[str, Any], person: Volunteer) -> Volunteer:
+    await Relationship.create(organization_id=world["group"].organization_id, volunteer=person, source="import")
+    return person
+
+
+async def test_standby_list_through_the_api(client: httpx.AsyncClient) -> None:
+    document = await fetch_document(client)
+    world = await make_world()
+    h, slug = world["headers"], world["group"].slug
+    person = await known(world, await volunteer(1))
+    stranger = await volunteer(2)  # no relationship with this organization
+    url = f"{API}/groups/{slug}/standby"
+    r = await client.post(url, json={"volunteer": person.id}, headers=h)
+    assert r.status_code == 201 and r.json()["volunteer"]["id"] == person.id
+    check_answer(document, "group-standby-add", r)
+    assert (await client.post(url, json={"volunteer": person.id}, headers=h)).status_code == 201  # idempotent
+    assert (await client.post(url, json={"volunteer": stranger.id}, headers=h)).status_code == 404
+    assert (await client.post(url, json={"volunteer": "x"}, headers=h)).status_code == 422
+    r = await client.get(url, headers=h)
+    check_answer(document, "group-standby", r)
+    assert [e["volunteer"]["id"] for e in r.json()["data"]] == [person.id]
+    _, viewer = await make_organizer(role=Role.VIEWER)
+    assert (await client.post(url, json={"volunteer": person.id}, headers=auth(viewer))).status_code == 403
+    other_org = await make_world(org="other-org")
+    assert (await client.get(url, headers=other_org["headers"])).status_code == 404
+    r = await client.delete(f"{url}/{person.id}", headers=h)
+    assert r.status_code == 204
+    assert "204" in operation_of(document, "group-standby-remove")[2]["responses"]  # documented, no body
+    assert (await client.get(url, headers=h)).json()["data"] == []
+
+
+async def test_organizers_see_who_was_asked_and_who_answered(client: httpx.AsyncClient) -> None:
+    document = await fetch_document(client)
+    world = await make_world()
+    yes, no, waiting = [await known(world, await volunteer(n, "60657")) for n in (1, 2, 3)]
+    shift = await asked_and_sent(world, yes, no, waiting, target=2)
+    await gaps.answer(yes.id, True, now(), base_url=BASE)
+    await gaps.answer(no.id, False, now(), base_url=BASE)
+
+    r = await client.get(f"{API}/shifts/{shift.id}/gap-requests", headers=world["headers"])
+    check_answer(document, "shift-gap-requests", r)
+    answers = {row["volunteer"]["id"]: (row["answer"], row["signup"]) for row in r.json()["data"]}
+    signup = await Signup.get(volunteer_id=yes.id)
+    assert answers == {yes.id: ("yes", signup.id), no.id: ("no", None), waiting.id: ("pending", None)}
+
+    await login(client, world["membership"])
+    page = (await client.get(f"/dashboard/shifts/{shift.id}")).text
+    assert "Asked to fill this shift" in page
+    section = page[page.index("Asked to fill this shift") :]
+    for person, label in ((yes, "Yes"), (no, "No"), (waiting, "No answer yet")):
+        assert person.name in section and person.phone in section
+        assert f"{label}" in section
+    # Shifts nobody was asked about show no such section.
+    assert "Asked to fill this shift" not in (await client.get(f"/dashboard/shifts/{world['shift'].id}")).text
+
+
+async def test_a_host_of_another_group_gets_404(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    person = await known(world, await volunteer(1))
+    shift = await asked_and_sent(world, person, target=1)
+    await make_group(world["membership"], slug="mine")
+    host, token = await make_organizer(role=Role.HOST, groups=["mine"])
+    h = auth(token)
+    assert (await client.get(f"{API}/shifts/{shift.id}/gap-requests", headers=h)).status_code == 404
+    assert (await client.get(f"{API}/groups/{world['group'].slug}/standby", headers=h)).status_code == 404
+    assert (await client.get(f"{API}/groups/mine/standby", headers=h)).status_code == 200
+    r = await client.delete(f"{API}/groups/{world['group'].slug}/standby/{person.id}", headers=h)
+    assert r.status_code == 404 and await Standby.filter(volunteer_id=person.id).exists()
+    await login(client, host)
+    assert (await client.get(f"/dashboard/shifts/{shift.id}")).status_code == 404
+
+
+async def test_standby_from_the_volunteer_page(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    person = await known(world, await volunteer(1))
+    await login(client, world["membership"])
+    page_url = f"/dashboard/volunteers/{person.id}"
+    page = (await client.get(page_url)).text
+    assert "Not on any standby list" in page and "Add to standby" in page
+    form = {"group": world["group"].slug, "action": "add"}
+    r = await post(client, f"{page_url}/standby", form, page_url)
+    assert r.status_code == 303 and r.headers["location"] == page_url
+    assert await Standby.filter(group_id=world["group"].id, volunteer_id=person.id).exists()
+    page = (await client.get(page_url)).text
+    assert "On standby for Test Group" in page and "Remove" in page
+    r = await post(client, f"{page_url}/standby", form | {"action": "remove"}, page_url)
+    assert not await Standby.filter(volunteer_id=person.id).exists()
+    r = await post(client, f"{page_url}/standby", form | {"group": "nope"}, page_url)
+    assert "Nothing changed" in (await client.get(page_url)).text
+
+
+async def test_a_merge_keeps_standby_and_asks_so_the_cap_still_holds(migrated: str) -> None:
+    from mobilize.services.volunteer_records import merge
+
+    world = await make_world()
+    keep = await known(world, await volunteer(1))
+    duplicate = await known(world, await volunteer(2))
+    await asked_and_sent(world, duplicate, target=1)
+    other = await make_group(world["membership"])
+    await on_standby(other, keep, duplicate)
+    await merge(world["actor"], keep.id, duplicate.id)
+    assert await GapRequest.filter(volunteer_id=keep.id).count() == 1
+    assert sorted(await Standby.filter(volunteer_id=keep.id).values_list("group_id", flat=True)) == sorted(
+        [world["group"].id, other.id]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
-from mobilize.models import ActionGroup, GapRequest, Standby, Volunteer
+from mobilize.models import ActionGroup, GapRequest, Shift, Standby, Volunteer
 from mobilize.services import events, groups, volunteers
 from mobilize.services.access import Actor
 
@@ -29,7 +29,7 @@ async def add_standby(actor: Actor, slug: str, volunteer_id: int) -> tuple[Stand
     except IntegrityError:
         row = await Standby.get(group_id=group.id, volunteer_id=volunteer.id)
         created = False
-    row.volunteer = volunteer
+    row.volunteer, row.group = volunteer, group
     return row, created
 
 
@@ -40,18 +40,21 @@ async def remove_standby(actor: Actor, slug: str, volunteer_id: int) -> bool:
     return bool(await Standby.filter(group_id=group.id, volunteer_id=volunteer_id).delete())
 
 
-async def volunteer_standby(actor: Actor, volunteer_id: int) -> list[int]:
-    """Ids of the groups (that this actor sees) with this volunteer on standby."""
+async def volunteer_standby(actor: Actor, volunteer_id: int) -> list[tuple[ActionGroup, bool]]:
+    """The groups this actor sees, each with whether this volunteer is on its standby list."""
     volunteer = await volunteers.get_volunteer(actor, volunteer_id)
-    query = Standby.filter(volunteer_id=volunteer.id, group__organization_id=actor.organization_id)
-    if actor.is_host:
-        query = query.filter(group_id__in=list(actor.group_ids))
-    return [int(i) for i in await query.values_list("group_id", flat=True)]  # type: ignore[call-overload]
+    every = await groups.visible_groups(actor)
+    on = set(
+        await Standby.filter(volunteer_id=volunteer.id, group_id__in=[g.id for g in every]).values_list(
+            "group_id", flat=True
+        )
+    )
+    return [(group, group.id in on) for group in every]
 
 
-async def shift_gap_requests(actor: Actor, shift_id: int) -> list[GapRequest]:
+async def shift_gap_requests(actor: Actor, shift_id: int) -> tuple[Shift, list[GapRequest]]:
     """Who was asked to fill this shift, when, and their answer; latest first (NotFound outside the actor's
     organization or, for hosts, groups)."""
     shift = await events.get_shift(actor, shift_id)
     rows = await GapRequest.filter(shift_id=shift.id).select_related("volunteer").order_by("-asked_at", "-id")
-    return list(rows)
+    return shift, list(rows)
