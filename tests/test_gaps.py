@@ -181,6 +181,21 @@ async def test_running_twice_asks_once_and_expires_unanswered_asks(migrated: str
     assert await GapRequest.filter(answer=GapAnswer.EXPIRED).count() == 2
 
 
+async def test_an_ask_that_cannot_arrive_leaves_its_place(migrated: str) -> None:
+    world = await make_world()
+    await Shift.filter(id=world["shift"].id).update(target=0)
+    people = [await volunteer(n) for n in range(1, 4)]
+    await on_standby(world["group"], *people)
+    t = now()
+    shift = await make_shift(world["event"], target=1, starts_at=t + timedelta(hours=3))
+    assert (await fill_gaps(t, NO_QUIET)).asked == 2
+    # The first opted out before the text went: the outbox skipped it; the next person is asked instead.
+    first = await GapRequest.get(volunteer_id=people[0].id)
+    await Message.filter(id=first.message_id).update(state=MessageState.SKIPPED)
+    assert (await fill_gaps(t + timedelta(minutes=5), NO_QUIET)).asked == 1
+    assert await asked(shift) == [p.id for p in people]
+
+
 async def test_no_ask_when_quiet_hours_last_until_the_shift(migrated: str) -> None:
     world = await make_world()
     await Shift.filter(id=world["shift"].id).update(target=0)

@@ -51,7 +51,9 @@ MAX_ASKS_PER_SHIFT = 20  # people waiting for an answer about one shift, at most
 WEEK = timedelta(days=7)
 # Counts toward the target: people holding a seat who have not been marked after the fact.
 COUNTED = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED)
-SENT_STATES = (MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED)
+SENT_STATES = (MessageState.SENT, MessageState.DELIVERED)
+# An ask whose text will never arrive (opted out meanwhile, undeliverable) leaves its place to someone else.
+LOST_STATES = (MessageState.SKIPPED, MessageState.FAILED, MessageState.UNDELIVERED, MessageState.CANCELLED)
 # The outbound SMS that ask a YES/NO question: the most recent one sent decides what a YES answers.
 QUESTION_KINDS = (MessageKind.GAP_REQUEST, MessageKind.REMINDER_DAY_BEFORE)
 
@@ -168,11 +170,11 @@ async def fill_gaps(now: datetime, rules: GapRules | None = None) -> GapFill:
     )
     asked: set[tuple[int, int]] = set()
     waiting: Counter[int] = Counter()
-    for shift_id, volunteer_id, answer in await GapRequest.filter(shift_id__in=shift_ids).values_list(
-        "shift_id", "volunteer_id", "answer"
+    for shift_id, volunteer_id, answer, state in await GapRequest.filter(shift_id__in=shift_ids).values_list(
+        "shift_id", "volunteer_id", "answer", "message__state"
     ):
         asked.add((shift_id, volunteer_id))
-        if answer == GapAnswer.PENDING:
+        if answer == GapAnswer.PENDING and state not in LOST_STATES:
             waiting[shift_id] += 1
     everyone = {v.id for people in standby.values() for v in people}
     this_week: Counter[int] = Counter(
@@ -238,7 +240,11 @@ async def pending_request(volunteer_id: int, now: datetime, hours: int = 48) -> 
     `hours`, for a shift that has not started. The inbound SMS grammar routes YES/NO here when this is set."""
     last = (
         await Message.filter(
-            volunteer_id=volunteer_id, channel=Channel.SMS, kind__in=list(QUESTION_KINDS), state__in=list(SENT_STATES)
+            volunteer_id=volunteer_id,
+            channel=Channel.SMS,
+            kind__in=list(QUESTION_KINDS),
+            state__in=list(SENT_STATES),
+            sent_at__not_isnull=True,
         )
         .order_by("-sent_at", "-id")
         .first()
@@ -271,7 +277,9 @@ async def answer(
     YES signs them up for the shift (source sms) through services.signups: a seat if one is free, else the
     waitlist (`waitlisted` says so), and plans the confirmation and reminders (`due_now`: enqueue them after
     commit). NO is recorded. The answer is taken once: a second YES finds nothing pending and returns None, so
-    nobody is signed up twice. If the shift was cancelled meanwhile the request is marked expired.
+    nobody is signed up twice. If the shift was cancelled meanwhile the request is marked expired. Pass
+    `hours` = GAP_FILL_HOURS (settings.gap_fill_hours) and `quiet` = QUIET_HOURS. `reply` is a suggested
+    answer text (TwiML); the confirmation in `due_now` goes through the outbox either way.
     """
     request = await pending_request(volunteer_id, now, hours)
     if request is None:
