@@ -159,7 +159,8 @@ async def test_weekly_cap_over_all_shifts(migrated: str) -> None:
     assert await asked(fifth) == [person.id]
 
 
-async def test_running_twice_asks_once_and_expires_unanswered_asks(migrated: str) -> None:
+async def three_on_standby_two_asked() -> tuple[list[Volunteer], Shift, datetime]:
+    """Three standby volunteers, a shift missing one person in 3 hours, and the job run once (two asked)."""
     world = await make_world()
     await Shift.filter(id=world["shift"].id).update(target=0)
     people = [await volunteer(n) for n in range(1, 4)]
@@ -167,6 +168,11 @@ async def test_running_twice_asks_once_and_expires_unanswered_asks(migrated: str
     t = now()
     shift = await make_shift(world["event"], target=1, starts_at=t + timedelta(hours=3))
     assert (await fill_gaps(t, NO_QUIET)).asked == 2
+    return people, shift, t
+
+
+async def test_running_twice_asks_once_and_expires_unanswered_asks(migrated: str) -> None:
+    people, shift, t = await three_on_standby_two_asked()
     assert (await fill_gaps(t, NO_QUIET)).asked == 0
     assert (await fill_gaps(t + timedelta(minutes=5), NO_QUIET)).asked == 0
     assert await GapRequest.filter(shift_id=shift.id).count() == 2
@@ -182,13 +188,7 @@ async def test_running_twice_asks_once_and_expires_unanswered_asks(migrated: str
 
 
 async def test_an_ask_that_cannot_arrive_leaves_its_place(migrated: str) -> None:
-    world = await make_world()
-    await Shift.filter(id=world["shift"].id).update(target=0)
-    people = [await volunteer(n) for n in range(1, 4)]
-    await on_standby(world["group"], *people)
-    t = now()
-    shift = await make_shift(world["event"], target=1, starts_at=t + timedelta(hours=3))
-    assert (await fill_gaps(t, NO_QUIET)).asked == 2
+    people, shift, t = await three_on_standby_two_asked()
     # The first opted out before the text went: the outbox skipped it; the next person is asked instead.
     first = await GapRequest.get(volunteer_id=people[0].id)
     await Message.filter(id=first.message_id).update(state=MessageState.SKIPPED)
