@@ -246,6 +246,10 @@ class SignupIn(Strict):
     referrer: Annotated[str, Field(max_length=200)] = ""
 
 
+class StandbyIn(Strict):
+    volunteer: Annotated[int, Field(ge=1, description="the id of a volunteer the organization knows")]
+
+
 class SignupPatch(Strict):
     status: Literal["confirmed", "cancelled", "attended", "no_show"]
 

@@ -63,6 +63,8 @@ class Settings:
     outbox_stale_claim_seconds: float = 30.0
     outbox_retry_seconds: float = 30.0  # first wait after a retryable failure (429, 5xx); doubles each time
     no_show_grace_minutes: int = 120  # after a shift ends, sign-ups not checked in become no-shows
+    gap_fill_hours: int = 48  # shifts starting within this many hours and below target ask standby volunteers
+    gap_asks_per_week: int = 2  # gap-filling asks per volunteer in any 7 days; 0 turns gap filling off
     smtp_url: Secret | None = None
     mail_from: str = "mobilize@localhost"
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
@@ -109,6 +111,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_stale_claim_seconds=max(1.0, config("OUTBOX_STALE_CLAIM_SECONDS", cast=float, default=30.0)),
         outbox_retry_seconds=max(0.1, config("OUTBOX_RETRY_SECONDS", cast=float, default=30.0)),
         no_show_grace_minutes=config("NO_SHOW_GRACE_MINUTES", cast=int, default=120),
+        gap_fill_hours=max(1, config("GAP_FILL_HOURS", cast=int, default=48)),
+        gap_asks_per_week=max(0, config("GAP_ASKS_PER_WEEK", cast=int, default=2)),
         smtp_url=config("SMTP_URL", cast=Secret, default=None),
         mail_from=config("MAIL_FROM", default="mobilize@localhost"),
         quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),

@@ -124,6 +124,8 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "gap_request",
+    "standby",
     "audit_log",
     "organizer_invitation",
     "inbound_message",
@@ -187,7 +189,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
-
 
 
 @pytest.fixture(scope="module")

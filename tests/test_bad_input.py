@@ -50,6 +50,7 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "group-messages-create": f"/groups/{w['group'].slug}/messages",
         "inbox-thread-update": f"/inbox/{thread.id}",
         "inbox-replies-create": f"/inbox/{thread.id}/replies",
+        "group-standby-add": f"/groups/{w['group'].slug}/standby",
     }
     yield w
 
@@ -119,6 +120,7 @@ BODY_ROUTES = [
     "group-messages-create",
     "inbox-thread-update",
     "inbox-replies-create",
+    "group-standby-add",
 ]
 
 
@@ -166,6 +168,8 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("shift-messages-create", {"body": ""}, "body"),
     ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
     ("group-messages-create", {"body": "x" * 1601}, "body"),
+    ("group-standby-add", {"volunteer": 0}, "volunteer"),
+    ("group-standby-add", {"volunteer": "ana"}, "volunteer"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "12"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "+1 555 000 0000"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "email": "not-an-email"}}, "volunteer.email"),

@@ -86,6 +86,8 @@ async def test_export_writes_everything_the_organization_owns(
         "signups": 1,
         "volunteers": 1,
         "consent_records": 0,
+        "standby": 0,
+        "gap_requests": 0,
     }
     volunteers = list(csv.DictReader((out / "volunteers.csv").open()))
     assert [v["phone"] for v in volunteers] == ["+13125550001"]

@@ -21,6 +21,7 @@ from mobilize.models import (
     MessageKind,
     MessageState,
     PendingQuestion,
+    Shift,
     Signup,
     SignupSource,
     SignupStatus,
@@ -83,14 +84,8 @@ KEYWORD_ROWS: list[tuple[str, SmsStatus, str, str, SmsStatus, SignupStatus]] = [
     ("HELP", IN, "help", "Reply STOP to opt out", IN, UP),
     ("info", IN, "help", ORG, IN, UP),
     ("HELP", OUT, "help", "", OUT, UP),  # nothing after STOP
-    *[
-        (w, IN, "confirmed", "confirmed for Picket", IN, CONFIRMED)
-        for w in ("YES", "y", "Confirm")
-    ],
-    *[
-        (w, IN, "dropped", "no longer signed up", IN, GONE)
-        for w in ("NO", "n", "CANT", "can't", "Drop")
-    ],
+    *[(w, IN, "confirmed", "confirmed for Picket", IN, CONFIRMED) for w in ("YES", "y", "Confirm")],
+    *[(w, IN, "dropped", "no longer signed up", IN, GONE) for w in ("NO", "n", "CANT", "can't", "Drop")],
     ("NO", OUT, "dropped", "", OUT, GONE),  # done, but silent
     ("Can I bring my kid?", IN, "inbox", "", IN, UP),
     ("7", IN, "inbox", "", IN, UP),  # no list was sent
@@ -418,3 +413,32 @@ async def test_any_body_gets_one_answer_and_one_record(client: httpx.AsyncClient
     assert await InboundMessage.all().count() == before + 1
     row = await InboundMessage.get(message_sid=form["MessageSid"])
     assert row.outcome and row.reply == reply
+
+
+async def test_yes_to_an_ask_to_fill_a_shift_signs_up_once(client: httpx.AsyncClient) -> None:
+    """Gap filling (services/gaps.py) asks standby volunteers by SMS; their YES comes through this grammar."""
+    import secrets
+    from datetime import time
+
+    from mobilize.models import GapAnswer, GapRequest, Standby
+    from mobilize.services.gaps import GapRules, fill_gaps
+
+    w = await make_place(ORG)
+    await Shift.filter(id=w["shift"].id).update(target=0)
+    person = await Volunteer.create(
+        name="Standby",
+        phone=phone(77),
+        sms_status=SmsStatus.OPTED_IN,
+        manage_token=secrets.token_urlsafe(16),
+        feed_token=secrets.token_urlsafe(16),
+    )
+    await Standby.create(group=w["group"], volunteer=person)
+    shift = await make_shift(w["event"], capacity=5, target=2, starts_at=datetime.now(UTC) + timedelta(hours=6))
+    await fill_gaps(datetime.now(UTC), GapRules(quiet=(time(0, 0), time(0, 0))))
+    await Message.filter(kind=MessageKind.GAP_REQUEST).update(state=MessageState.SENT, sent_at=datetime.now(UTC))
+    assert reply_of(await text(client, "Yes!", person.phone or "")) == ""  # the confirmation comes from the outbox
+    signup = await Signup.get(shift_id=shift.id, volunteer_id=person.id)
+    assert signup.source == SignupSource.SMS and signup.status == SignupStatus.SIGNED_UP
+    assert (await GapRequest.get(volunteer_id=person.id)).answer == GapAnswer.YES
+    await text(client, "YES", person.phone or "")  # a second YES confirms the seat; no second sign-up
+    assert await Signup.filter(volunteer_id=person.id).count() == 1

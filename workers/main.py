@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from arq import cron
+from arq.cron import CronJob
 from arq.worker import func
 
 from mobilize import db
@@ -14,6 +15,7 @@ from mobilize.queue import deserialize, redis_settings, serialize
 from mobilize.services.send_rate import send_rate
 from mobilize.settings import get_settings
 from workers.attendance import sweep_no_shows
+from workers.gaps import ask_standby
 from workers.messages import (
     DELIVER_MAX_TRIES,
     deliver_batch,
@@ -25,8 +27,15 @@ from workers.messages import (
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
 # OUTBOX_SWEEP_SECONDS paces the jobs named in PACED_BY_SWEEP_SETTING in-process (0 turns every sweep off).
-IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5), (sweep_no_shows, 60)]
+IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5), (sweep_no_shows, 60), (ask_standby, 300)]
 PACED_BY_SWEEP_SETTING = frozenset({"sweep_outbox"})
+
+
+def _every(job: Any, seconds: float) -> CronJob:
+    """An arq cron job run every N seconds (under a minute) or every N // 60 minutes, and at start-up."""
+    if seconds < 60:
+        return cron(job, second=set(range(0, 60, int(seconds))), run_at_startup=True)
+    return cron(job, minute=set(range(0, 60, max(1, int(seconds) // 60))), second=0, run_at_startup=True)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -59,9 +68,10 @@ class WorkerSettings:
         func(deliver_batch, max_tries=DELIVER_MAX_TRIES, keep_result=0),
         sweep_outbox,
         sweep_no_shows,
+        ask_standby,
     ]
     # At start-up too: a worker replacing a dead one picks up the work without waiting for the next tick.
-    cron_jobs = [cron(job, second=set(range(0, 60, int(every))), run_at_startup=True) for job, every in IN_PROCESS_CRON]
+    cron_jobs = [_every(job, every) for job, every in IN_PROCESS_CRON]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379")

@@ -3,6 +3,7 @@
 from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, OrganizerInvitation, Role
 from mobilize.models.audit import AuditLog
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
+from mobilize.models.gaps import GapAnswer, GapRequest, Standby
 from mobilize.models.groups import ActionGroup, Campaign
 from mobilize.models.inbound import InboundMessage, InboxThread, PendingQuestion, ThreadStatus
 from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
@@ -31,6 +32,8 @@ __all__ = [
     "Event",
     "EventStatus",
     "EventType",
+    "GapAnswer",
+    "GapRequest",
     "OrganizerInvitation",
     "InboundMessage",
     "InboxThread",
@@ -51,6 +54,7 @@ __all__ = [
     "SignupStatus",
     "SmsStatus",
     "ThreadStatus",
+    "Standby",
     "Visibility",
     "Volunteer",
 ]

@@ -30,6 +30,7 @@ class MessageKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # a link to choose a new password (services/onboarding.py)
     REPLY = "reply"  # our automatic answer to an inbound SMS, sent as the webhook's TwiML (services/inbound.py)
     INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbox.py)
+    GAP_REQUEST = "gap_request"  # asks a standby volunteer to fill a shift below target (services/gaps.py)
 
 
 class MessageState(StrEnum):

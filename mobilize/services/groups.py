@@ -25,6 +25,11 @@ async def list_groups(actor: Actor, cursor: str | None, limit: int) -> Page[Acti
     return await paginate(_group_query(actor), cursor, limit)
 
 
+async def visible_groups(actor: Actor) -> list[ActionGroup]:
+    """Every group this actor sees (hosts: their own), by name: for the dashboard's choices."""
+    return list(await _group_query(actor).order_by("name", "id"))
+
+
 async def get_group(actor: Actor, slug: str) -> ActionGroup:
     group = await _group_query(actor).get_or_none(slug=slug)
     if group is None:

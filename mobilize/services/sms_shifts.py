@@ -39,7 +39,7 @@ from mobilize.models import (
     Visibility,
     Volunteer,
 )
-from mobilize.services import attendance, notifications, signups
+from mobilize.services import attendance, gaps, notifications, signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, ShiftClosed
 from mobilize.services.messages import when
 from mobilize.services.people import ConsentContext, Contact
@@ -182,8 +182,11 @@ async def answer_yes_no(turn: Turn, action: str) -> Answer:
     statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED]
     if action == "no":
         statuses.append(SignupStatus.WAITLISTED)
-    reminder = await _last_reminder(turn)
     question = await pending_question(turn.phone or "", "choose", turn.now)
+    gap = await _answer_gap_request(turn, action, question)
+    if gap is not None:
+        return gap
+    reminder = await _last_reminder(turn)
     if question is not None and (reminder is None or question.created_at > reminder[1]):
         choices = await _choices(question)
         if choices:
@@ -203,6 +206,23 @@ async def answer_yes_no(turn: Turn, action: str) -> Answer:
         return await act_on(turn, candidates[0], action)
     await ask(turn, "choose", action, {"signups": [s.id for s in candidates]}, ASK_WINDOW)
     return Answer("asked_which", _list_text(action, candidates))
+
+
+async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion | None) -> Answer | None:
+    """YES or NO to an ask to fill a shift (services/gaps.py), when that ask is the last YES/NO question the
+    volunteer was sent (a numbered list sent since comes first). YES signs them up; the confirmation comes
+    from the outbox, so the webhook answers only a NO or a full shift."""
+    assert turn.volunteer is not None
+    request = await gaps.pending_request(turn.volunteer.id, turn.now)
+    if request is None or (question is not None and question.created_at > request.asked_at):
+        return None
+    taken = await gaps.answer(turn.volunteer.id, action == "yes", turn.now, base_url=turn.base_url, quiet=turn.quiet)
+    if taken is None:
+        return None
+    turn.deliver += taken.due_now
+    org_id = await Shift.filter(id=request.shift_id).first().values_list("event__organization_id", flat=True)
+    seated = taken.signup is not None and not taken.waitlisted and bool(taken.due_now)
+    return Answer(f"gap_{action}", "" if seated else taken.reply, int(org_id) if org_id else None)  # type: ignore[call-overload]
 
 
 async def _choices(question: PendingQuestion) -> list[Signup]:

@@ -16,9 +16,11 @@ from mobilize.models import (
     Campaign,
     ConsentRecord,
     Event,
+    GapRequest,
     Organization,
     Shift,
     Signup,
+    Standby,
     Volunteer,
 )
 from mobilize.services.errors import Invalid, NotFound
@@ -183,6 +185,12 @@ EXPORT_TABLES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
             "user_agent",
             "created_at",
         ),
+    ),
+    "standby": (Standby, "group__organization_id", ("id", "group_id", "volunteer_id", "added_by_id", "created_at")),
+    "gap_requests": (
+        GapRequest,
+        "shift__event__organization_id",
+        ("id", "shift_id", "volunteer_id", "message_id", "asked_at", "answer", "answered_at", "signup_id"),
     ),
 }
 

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from mobilize.models import (
     SEAT_STATUSES,
     ConsentRecord,
+    GapRequest,
     Message,
     Relationship,
     Role,
@@ -19,6 +20,7 @@ from mobilize.models import (
     Signup,
     SignupStatus,
     SmsStatus,
+    Standby,
     Volunteer,
 )
 from mobilize.services import audit
@@ -96,6 +98,14 @@ async def merge(actor: Actor, keep_id: int, duplicate_id: int) -> Volunteer:
             movable = movable.filter(organization_id__not_in=list(known))
         await movable.update(volunteer_id=keep.id)
         await Relationship.filter(volunteer_id=duplicate.id).delete()
+        # Standby lists and gap-filling asks move too (what both had goes with the duplicate), so the weekly
+        # cap and "asked once per shift" still hold for the merged person.
+        for model, key in ((Standby, "group_id"), (GapRequest, "shift_id")):
+            mine = list(await model.filter(volunteer_id=keep.id).values_list(key, flat=True))
+            theirs = model.filter(volunteer_id=duplicate.id)
+            if mine:
+                theirs = theirs.filter(**{f"{key}__not_in": mine})
+            await theirs.update(volunteer_id=keep.id)
         phone, email = duplicate.phone, duplicate.email
         opted_out = SmsStatus.OPTED_OUT in (keep.sms_status, duplicate.sms_status)
         await Volunteer.filter(id=duplicate.id).delete()  # first: phone and email are unique

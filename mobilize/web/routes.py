@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mobilize.web import convertors, feeds, health, pages, webhooks
-from mobilize.web.api import events, groups, inbox, messages, people, public, signups
+from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
@@ -24,6 +24,11 @@ api_routes: list[BaseRoute] = [
     Route("/groups/{slug}", groups.get_group, methods=["GET"], name="group"),
     Route("/groups/{slug}", groups.update_group, methods=["PATCH"], name="group-update"),
     Route("/groups/{slug}/messages", messages.blast_group, methods=["POST"], name="group-messages-create"),
+    Route("/groups/{slug}/standby", gaps.list_standby, methods=["GET"], name="group-standby"),
+    Route("/groups/{slug}/standby", gaps.add_standby, methods=["POST"], name="group-standby-add"),
+    Route(
+        "/groups/{slug}/standby/{volunteer_id:id}", gaps.remove_standby, methods=["DELETE"], name="group-standby-remove"
+    ),
     Route("/campaigns", groups.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", groups.create_campaign, methods=["POST"], name="campaigns-create"),
     Route("/campaigns/{slug}", groups.get_campaign, methods=["GET"], name="campaign"),
@@ -47,6 +52,7 @@ api_routes: list[BaseRoute] = [
     Route("/shifts/{shift_id:id}/signups", signups.list_signups, methods=["GET"], name="signups"),
     Route("/shifts/{shift_id:id}/signups", signups.create_signup, methods=["POST"], name="signups-create"),
     Route("/shifts/{shift_id:id}/messages", messages.blast_shift, methods=["POST"], name="shift-messages-create"),
+    Route("/shifts/{shift_id:id}/gap-requests", gaps.shift_gap_requests, methods=["GET"], name="shift-gap-requests"),
     Route("/signups/{signup_id:id}", signups.get_signup, methods=["GET"], name="signup"),
     Route("/signups/{signup_id:id}", signups.update_signup, methods=["PATCH"], name="signup-update"),
     Route("/inbox", inbox.list_threads, methods=["GET"], name="inbox"),
@@ -111,6 +117,9 @@ dashboard_routes: list[BaseRoute] = [
     Route("/inbox/{thread_id:id}", dash_inbox.thread_page, methods=["GET"], name="inbox-thread"),
     Route("/inbox/{thread_id:id}/replies", dash_inbox.reply, methods=["POST"], name="inbox-reply"),
     Route("/inbox/{thread_id:id}/status", dash_inbox.set_status, methods=["POST"], name="inbox-status"),
+    Route(
+        "/volunteers/{volunteer_id:id}/standby", volunteers.standby_change, methods=["POST"], name="volunteer-standby"
+    ),
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
     Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
     Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),

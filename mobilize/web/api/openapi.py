@@ -84,6 +84,19 @@ OPERATIONS: dict[str, Operation] = {
     "group-messages-create": Operation(
         "Message the people signed up for a group's upcoming shifts", "BlastQueued", 202, schemas.BlastIn
     ),
+    "group-standby": Operation(
+        "The group's standby volunteers, asked by SMS to fill shifts below target", "StandbyList"
+    ),
+    "group-standby-add": Operation(
+        "Put a volunteer the organization knows on the group's standby list (idempotent)",
+        "StandbyEntry",
+        201,
+        schemas.StandbyIn,
+    ),
+    "group-standby-remove": Operation("Take a volunteer off the group's standby list", None, 204),
+    "shift-gap-requests": Operation(
+        "Who was asked to fill this shift, when, and their answer (latest first)", "GapRequestList"
+    ),
     "event-message-stats": Operation("Delivery figures of an event's messages", "MessageStats"),
     "inbox": Operation(
         "The organization's inbox: threads with volunteers", "InboxThreadList", query=(*PAGE, "thread_status")

@@ -16,6 +16,7 @@ from mobilize.models import (
     EmailStatus,
     EventStatus,
     EventType,
+    GapAnswer,
     ShiftStatus,
     SignupSource,
     SignupStatus,
@@ -174,6 +175,33 @@ class Signup(BaseModel):
     manage_url: str | None = Field(description="the volunteer's own page to see, confirm or drop their shifts")
 
 
+class StandbyEntry(BaseModel):
+    """A volunteer on a group's standby list: asked by SMS (if opted in) when a shift of the group needs people."""
+
+    volunteer: Volunteer
+    added_at: datetime
+
+
+class StandbyList(BaseModel):
+    data: list[StandbyEntry]
+
+
+class GapRequest(BaseModel):
+    """A standby volunteer asked to fill a shift below target, and their answer."""
+
+    id: int
+    shift: int
+    volunteer: Volunteer
+    asked_at: datetime
+    answer: GapAnswer = Field(description="expired: the shift started before they answered")
+    answered_at: datetime | None
+    signup: int | None = Field(description="the sign-up their YES made")
+
+
+class GapRequestList(BaseModel):
+    data: list[GapRequest]
+
+
 class PublicSignup(BaseModel):
     """A sign-up through the public endpoint: it says nothing the caller did not just type."""
 
@@ -321,6 +349,9 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Signup,
     PublicSignup,
     Volunteer,
+    StandbyEntry,
+    StandbyList,
+    GapRequestList,
     Turnout,
     BlastQueued,
     MessageStats,

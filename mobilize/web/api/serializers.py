@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
-from mobilize.models import ActionGroup, Campaign, Event, Shift, Signup, Volunteer
+from mobilize.models import ActionGroup, Campaign, Event, GapRequest, Shift, Signup, Standby, Volunteer
 from mobilize.web.urls import url
 
 
@@ -134,4 +134,20 @@ def signup_json(request: Request, signup: Signup, *, contact_visible: bool, zone
         "referrer": signup.referrer,
         "created_at": iso(signup.created_at, zone),
         "manage_url": url(request, "pages:manage", token=volunteer.manage_token),
+    }
+
+
+def standby_json(row: Standby) -> dict[str, Any]:
+    return {"volunteer": volunteer_json(row.volunteer, contact_visible=True), "added_at": iso(row.created_at)}
+
+
+def gap_request_json(row: GapRequest, zone: str | None = None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "shift": row.shift_id,
+        "volunteer": volunteer_json(row.volunteer, contact_visible=True),
+        "asked_at": iso(row.asked_at, zone),
+        "answer": str(row.answer),
+        "answered_at": iso(row.answered_at, zone),
+        "signup": row.signup_id,
     }

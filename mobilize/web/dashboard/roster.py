@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import segno
 from markupsafe import Markup
@@ -12,9 +13,9 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mobilize.models import SignupStatus
+from mobilize.models import GapAnswer, SignupStatus
 from mobilize.schemas import BlastIn
-from mobilize.services import attendance, blasts, exports, forecast
+from mobilize.services import attendance, blasts, exports, forecast, standby
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
 from mobilize.services.people import Contact, normalize_email, normalize_phone
@@ -26,6 +27,12 @@ from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.urls import public_url
 from mobilize.web.views import STATUS_LABELS, format_span, path, render, sentence
 
+ANSWER_LABELS = {
+    GapAnswer.PENDING: "No answer yet",
+    GapAnswer.YES: "Yes",
+    GapAnswer.NO: "No",
+    GapAnswer.EXPIRED: "No answer (expired)",
+}
 MARKS = {"attended": SignupStatus.ATTENDED, "no_show": SignupStatus.NO_SHOW, "keep": None}
 
 
@@ -57,11 +64,25 @@ async def roster_page(request: Request, actor: Actor) -> Response:
         }
         for s in rows
     ]
+    _, asked = await standby.shift_gap_requests(actor, shift.id)
+    zone = ZoneInfo(event.timezone)
+    asks = [
+        {
+            "name": r.volunteer.name or "(no name)",
+            "contact": r.volunteer.phone or "",
+            "asked": f"{r.asked_at.astimezone(zone):%a %b %-d, %-I:%M %p %Z}",
+            "answer": ANSWER_LABELS[GapAnswer(r.answer)],
+            "answered": f"{r.answered_at.astimezone(zone):%a %b %-d, %-I:%M %p}" if r.answered_at else "",
+            "answer_value": str(r.answer),
+        }
+        for r in asked
+    ]
     context = {
         "shift": shift,
         "event": event,
         "when": format_span(shift.starts_at, shift.ends_at, event.timezone, now),
         "people": people,
+        "asks": asks,
         "counts": shift.counts,  # type: ignore[attr-defined]
         "outlook": outlook,
         "checkin_url": url,

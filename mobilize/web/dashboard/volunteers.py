@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import SignupStatus
-from mobilize.services import volunteer_records, volunteers
+from mobilize.services import standby, volunteer_records, volunteers
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
@@ -38,7 +38,16 @@ async def record(request: Request, actor: Actor) -> Response:
         }
         for s in found.signups
     ]
-    context = {"h": found, "rows": rows, "can_merge": actor.role.value in ("owner", "admin"), "errors": {}}
+    choices = await standby.volunteer_standby(actor, found.volunteer.id)
+    context = {
+        "h": found,
+        "rows": rows,
+        "can_merge": actor.role.value in ("owner", "admin"),
+        "can_write": actor.role.value != "viewer",
+        "standby_on": [g for g, on in choices if on],
+        "standby_off": [g for g, on in choices if not on],
+        "errors": {},
+    }
     return dash_render(request, actor, "dashboard/volunteer.html", context)
 
 
@@ -53,3 +62,23 @@ async def merge(request: Request, actor: Actor) -> Response:
     except (Invalid, NotFound) as exc:
         return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
     return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=kept.id)
+
+
+@organizer_page
+async def standby_change(request: Request, actor: Actor) -> Response:
+    """Put the volunteer on a group's standby list, or take them off."""
+    volunteer_id = int(request.path_params["volunteer_id"])
+    form = await request.form()
+    slug, action = str(form.get("group") or ""), str(form.get("action") or "")
+    try:
+        if action == "add":
+            row, _ = await standby.add_standby(actor, slug, volunteer_id)
+            notice = f"On standby for {row.group.name}: asked by SMS when one of its shifts needs people."
+        elif action == "remove":
+            await standby.remove_standby(actor, slug, volunteer_id)
+            notice = "Taken off the standby list."
+        else:
+            raise Invalid.field("action", "add or remove")
+    except (Invalid, NotFound) as exc:
+        notice = f"Nothing changed: {exc.message}."
+    return back(request, notice, "dash:volunteer", volunteer_id=volunteer_id)
