@@ -453,16 +453,6 @@ async def due_batches(
     return list(batches.items())
 
 
-async def pending_channel(message_id: int, now: datetime) -> Channel | None:
-    """The channel of a message waiting to be claimed now, or None (not due, or taken)."""
-    channel = (
-        await Message.filter(id=message_id, state=MessageState.PENDING, due_at__lte=now)
-        .first()
-        .values_list("channel", flat=True)
-    )
-    return None if channel is None else Channel(str(channel))
-
-
 # Twilio's final statuses, and the states a message may be in before each: a status never moves a message
 # backwards (a late or replayed "sent" after "delivered" changes nothing). A delivery receipt after a
 # failure report wins: it is proof the person has the text. A receipt may overtake the worker recording the

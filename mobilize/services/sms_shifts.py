@@ -212,7 +212,8 @@ async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion
     """YES or NO to an ask to fill a shift (services/gaps.py), when that ask is the last YES/NO question the
     volunteer was sent (a numbered list sent since comes first). YES signs them up; the confirmation comes
     from the outbox, so the webhook answers only a NO or a full shift."""
-    assert turn.volunteer is not None
+    if turn.volunteer is None:
+        return None
     request = await gaps.pending_request(turn.volunteer.id, turn.now)
     if request is None or (question is not None and question.created_at > request.asked_at):
         return None
