@@ -19,6 +19,16 @@ def _run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+def _use_uvloop() -> None:
+    """uvloop's event loop (libuv, in C) for the worker: socket reads and writes, the bulk of a fan-out's
+    event-loop time, cost about half of asyncio's. uvicorn picks it by itself for `serve`."""
+    try:
+        import uvloop
+    except ImportError:  # an install without uvicorn[standard]: asyncio's own loop works the same
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 @click.group()
 def main() -> None:
     """mobilize: volunteer mobilization for unions, chapters and coalitions."""
@@ -62,6 +72,7 @@ def worker() -> None:
     from workers.main import WorkerSettings
 
     log = logging.getLogger("mobilize.worker")
+    _use_uvloop()
     while True:
         try:
             run_worker(WorkerSettings)  # type: ignore[arg-type]
