@@ -1,6 +1,7 @@
 """Reminder fan-out: 100,000 due SMS reminders drained through arq to a local Twilio server.
 
     .venv/bin/python bench/reminder_fanout.py [--messages 100000] [--noop-jobs 20000] [--rate-seconds 12]
+        [--workers 1,2]
 
 What it does, in one run:
 
@@ -13,7 +14,8 @@ What it does, in one run:
    as ours, one burst worker process, on Redis db 14;
 4. makes every reminder due now and runs `mobilize worker` (the real worker: sweep, batch jobs, claims,
    twilio client) in one process, then again in two, until the outbox is drained: messages per second, the
-   lateness of each message against its due time (p50, p99), and each worker's peak RSS (VmHWM);
+   lateness of each message against its due time (p50, p99), each worker's peak RSS (VmHWM), and the CPU
+   time per message of the workers and of the Twilio server (they share the machine's cores);
 5. sets SMS_RATE_PER_SECOND=100 and measures the rate two workers actually send at, in steady state;
 6. checks nothing went twice (the Twilio server counts per message id), prints it all, drops the database.
 """
@@ -185,6 +187,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -256,11 +264,14 @@ def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[byte
     return [subprocess.Popen([MOBILIZE, "worker"], cwd=ROOT, env=env) for _ in range(count)]
 
 
-async def drain(url: str, twilio_port: int, workers: int, count: int, limit_s: float = 600) -> dict[str, Any]:
+async def drain(
+    url: str, twilio_port: int, twilio_pid: int, workers: int, count: int, limit_s: float = 600
+) -> dict[str, Any]:
     """Make everything due, run `workers` worker processes until the outbox is drained."""
     flush_redis(REDIS_URL)
     await make_due(url)
     fake_reset(twilio_port)
+    twilio_cpu_before = cpu_seconds(twilio_pid)
     processes = start_workers(worker_env(url, twilio_port, 0), workers)
     deadline = time.monotonic() + limit_s
     try:
@@ -272,6 +283,8 @@ async def drain(url: str, twilio_port: int, workers: int, count: int, limit_s: f
             if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                 raise SystemExit(f"the drain did not finish: {counts}")
         rss = [peak_rss_mb(p.pid) for p in processes]
+        cpu = sum(cpu_seconds(p.pid) for p in processes)
+        twilio_cpu = cpu_seconds(twilio_pid) - twilio_cpu_before
     finally:
         for process in processes:
             stop(process)
@@ -291,6 +304,8 @@ async def drain(url: str, twilio_port: int, workers: int, count: int, limit_s: f
         "lateness_p50": percentile(lateness, 0.50),
         "lateness_p99": percentile(lateness, 0.99),
         "rss_mb": rss,
+        "cpu_ms_per_message": cpu * 1000 / max(1, len(times)),
+        "twilio_cpu_ms_per_message": twilio_cpu * 1000 / max(1, len(times)),
     }
 
 
@@ -331,11 +346,11 @@ async def run(args: argparse.Namespace) -> None:
         baseline = await noop_rate(args.noop_jobs)
         print(f"arq no-op baseline: {baseline:,.0f} jobs/s", flush=True)
         runs = []
-        for workers in (1, 2):
-            result = await drain(url, twilio_port, workers, args.messages)
+        for workers in args.workers:
+            result = await drain(url, twilio_port, twilio.pid, workers, args.messages)
             runs.append(result)
             print(f"{workers} worker(s): {json.dumps(result, default=str)}", flush=True)
-        pace = await paced(url, twilio_port, 100, args.rate_seconds)
+        pace = await paced(url, twilio_port, 100, args.rate_seconds) if args.rate_seconds > 0 else None
         duplicates = sum(r["duplicates"] for r in runs) + fake_counts(twilio_port)["duplicates"]
     finally:
         stop(twilio)
@@ -353,10 +368,13 @@ async def run(args: argparse.Namespace) -> None:
         print(f"    from due to last sent     {result['from_due_per_second']:10,.0f} /s (start-up included)")
         print(f"    lateness p50 / p99        {result['lateness_p50']:10.1f} s / {result['lateness_p99']:.1f} s")
         print(f"    peak RSS                  {', '.join(f'{r:.0f} MB' for r in result['rss_mb'])}")
+        print(f"    worker CPU per message    {result['cpu_ms_per_message']:10.3f} ms (start-up included; the local "
+              f"Twilio server, on the same two cores: {result['twilio_cpu_ms_per_message']:.3f} ms)")  # fmt: skip
         print(f"    sent / accepted by Twilio {result['sent']:,} / {result['accepted']:,}")
-    error = abs(pace["measured"] - pace["configured"]) / pace["configured"] * 100
-    print(f"  send rate at {pace['configured']}/s (2 workers) {pace['measured']:.1f}/s over "
-          f"{pace['window_s']:.0f} s ({error:.1f}% off)")  # fmt: skip
+    if pace is not None:
+        error = abs(pace["measured"] - pace["configured"]) / pace["configured"] * 100
+        print(f"  send rate at {pace['configured']}/s (2 workers) {pace['measured']:.1f}/s over "
+              f"{pace['window_s']:.0f} s ({error:.1f}% off)")  # fmt: skip
     print(f"  messages accepted twice     {duplicates:10d}")
 
 
@@ -364,7 +382,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--noop-jobs", type=int, default=20_000)
-    parser.add_argument("--rate-seconds", type=float, default=12.0)
+    parser.add_argument("--rate-seconds", type=float, default=12.0, help="0 leaves out the send-rate phase")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2],
+        help="worker process counts to drain with, in turn (default 1,2)",
+    )
     asyncio.run(run(parser.parse_args()))
 
 

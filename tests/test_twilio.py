@@ -135,6 +135,7 @@ async def test_messaging_service_errors_and_network_failures(twilio: FakeTwilio)
     try:
         result = await nobody.send(OutgoingSms("+13125550001", "hello", "1"))
         assert not result.ok and result.retryable and "unreachable" in result.error
+        assert not result.in_doubt  # no connection: Twilio cannot have it
     finally:
         await nobody.close()
     assert len(twilio.messages) == 1
@@ -325,3 +326,18 @@ async def test_an_sms_in_doubt_is_looked_up_at_twilio_not_sent_twice(
     await Message.filter(id=message.id).update(state=MessageState.PENDING, provider_id=None, in_doubt=True)
     done = await deliver(twilio_app, message.id, datetime.now(UTC))
     assert done is not None and done.state == MessageState.SENT and len(twilio.messages) == 1
+
+
+async def test_a_send_whose_answer_never_came_is_looked_up_before_it_goes_again(
+    twilio_app: Any, twilio_client: httpx.AsyncClient, twilio: FakeTwilio
+) -> None:
+    """Twilio took the message but its answer did not arrive in time: the retry finds it at Twilio."""
+    twilio.answer_delay = 1.0
+    twilio_app.state.queue.ctx["sms"].timeout = 0.3
+    message = await sign_up(twilio_app, twilio_client)
+    assert message.state == MessageState.PENDING and message.in_doubt and "did not answer" in message.last_error
+    assert len(twilio.messages) == 1  # Twilio has it
+    twilio.answer_delay = 0
+    done = await deliver(twilio_app, message.id, datetime.now(UTC) + timedelta(minutes=5))
+    assert done is not None and done.state == MessageState.SENT and not done.in_doubt
+    assert done.provider_id == twilio.messages[0]["Sid"] and len(twilio.messages) == 1  # not sent twice

@@ -32,12 +32,14 @@ class OutgoingEmail:
 
 @dataclass(frozen=True)
 class SendResult:
-    """`retryable`: try again later (rate limit, outage). `opted_out`: the provider says the person sent
-    STOP. `invalid_recipient`: the address can never work. Otherwise a failure is final."""
+    """`retryable`: try again later (rate limit, outage). `in_doubt`: the request went out and no answer came
+    back, so the provider may have the message (look before sending again). `opted_out`: the provider says
+    the person sent STOP. `invalid_recipient`: the address can never work. Otherwise a failure is final."""
 
     ok: bool
     provider_id: str | None = None
     error: str = ""
     retryable: bool = False
+    in_doubt: bool = False
     opted_out: bool = False
     invalid_recipient: bool = False

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 from twilio.base.exceptions import TwilioException
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
@@ -21,6 +20,7 @@ from twilio.rest import Client
 
 from mobilize import links
 from mobilize.channels.base import OutgoingSms, SendResult
+from mobilize.channels.http import AnswerLost, HttpPool
 from mobilize.settings import ConfigurationError
 
 log = logging.getLogger("mobilize.sms")
@@ -56,15 +56,14 @@ class LoggingSmsSender:
 
 
 class _AsyncHttpClient(AsyncHttpClient):
-    """The transport under the twilio client: one aiohttp session (keep-alive pool), the form encoded once
-    to bytes, Basic auth as a ready header. twilio's own AsyncTwilioHttpClient builds an aiohttp FormData,
-    a BasicAuth (deprecated, gone in aiohttp 4), a request record and two log lines per call, about a third
-    of a worker's time in a fan-out; the API calls the client makes, and their answers, are the same."""
+    """The transport under the twilio client: our keep-alive pool (`channels.http`), the form encoded once to
+    bytes, Basic auth as a ready header. twilio's own AsyncTwilioHttpClient (aiohttp, a FormData, a BasicAuth
+    deprecated in aiohttp, a request record and log lines per call) took about half of a worker's CPU in a
+    fan-out; the calls the client makes, and the answers it reads, are the same."""
 
     def __init__(self, limit: int = 100) -> None:
         super().__init__(logging.getLogger("twilio.async_http_client"), True, None)
-        self.session: aiohttp.ClientSession | None = None
-        self._limit = limit
+        self.pool = HttpPool(limit=limit)
         self._authorization: tuple[tuple[str, str], str] | None = None
 
     def _auth_header(self, auth: tuple[str, str]) -> str:
@@ -84,25 +83,23 @@ class _AsyncHttpClient(AsyncHttpClient):
         timeout: float | None = None,  # noqa: ASYNC109 - twilio's signature; send() bounds the call
         allow_redirects: bool = False,
     ) -> Response:
-        if self.session is None:
-            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._limit))
         headers = dict(headers or {})
         if auth is not None:
             headers["Authorization"] = self._auth_header(auth)
         if params:
             url = f"{url}?{urlencode(params, doseq=True)}"
-        options: dict[str, Any] = {"headers": headers, "allow_redirects": allow_redirects}
-        if data:
-            options["data"] = urlencode(data, doseq=True).encode()
+        body = urlencode(data, doseq=True).encode() if data else None
+        if method.upper() in ("POST", "PUT") and body is None:
+            body = b""
         if timeout:
-            options["timeout"] = aiohttp.ClientTimeout(total=timeout)
-        async with self.session.request(method.upper(), url, **options) as answer:
-            return Response(answer.status, (await answer.read()).decode("utf-8", "replace"), answer.headers)
+            async with asyncio.timeout(timeout):
+                answer = await self.pool.request(method.upper(), url, body, headers)
+        else:
+            answer = await self.pool.request(method.upper(), url, body, headers)
+        return Response(answer.status, answer.body.decode("utf-8", "replace"), answer.headers)
 
     async def close(self) -> None:
-        session, self.session = self.session, None
-        if session is not None:
-            await session.close()
+        await self.pool.close()
 
 
 def _result(exc: TwilioException) -> SendResult:
@@ -121,7 +118,7 @@ def _result(exc: TwilioException) -> SendResult:
 
 
 class TwilioSmsSender:
-    """One twilio client with one connection pool, made on first use (aiohttp wants a running loop), shared
+    """One twilio client with one connection pool, made on first use (inside the running loop), shared
     by all jobs. Sends from the Messaging Service when there is one (it picks the number and keeps the
     opt-outs per service), else from the number."""
 
@@ -181,9 +178,12 @@ class TwilioSmsSender:
                 created = await self._client.messages.create_async(**options)
         except TwilioException as exc:
             return _result(exc)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            # Unreachable or too slow. After a timeout Twilio may have queued it: a rare duplicate beats a
-            # lost confirmation.
+        except (AnswerLost, TimeoutError) as exc:
+            # Sent, but no answer: Twilio may have queued it. The retry looks for it at Twilio first.
+            return SendResult(
+                ok=False, error=f"Twilio did not answer: {type(exc).__name__}: {exc}", retryable=True, in_doubt=True
+            )
+        except OSError as exc:  # no connection: Twilio never saw it
             return SendResult(ok=False, error=f"Twilio unreachable: {type(exc).__name__}: {exc}", retryable=True)
         log.info("SMS to %s (ref %s) queued at Twilio as %s", message.to, message.reference, created.sid)
         return SendResult(ok=True, provider_id=created.sid)
@@ -197,7 +197,7 @@ class TwilioSmsSender:
         try:
             async with asyncio.timeout(self.timeout):
                 recent = await self._client.messages.list_async(to=to, limit=50, page_size=50)
-        except (TwilioException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (TwilioException, OSError, TimeoutError) as exc:
             log.warning("could not look for an earlier SMS to %s at Twilio: %s", to, exc)
             return None
         for found in recent:

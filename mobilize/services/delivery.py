@@ -123,7 +123,7 @@ async def claim(lo: int, hi: int, now: datetime, worker_id: str | None = None) -
     claimed = (
         await Message.filter(id__gte=lo, id__lte=hi, claim_token=token)
         .order_by("id")
-        .prefetch_related("volunteer", "organization")
+        .select_related("volunteer", "organization")  # one joined query, not three
     )
     return token, list(claimed)
 
@@ -374,7 +374,7 @@ def _outcome(message: Message, sent: SendResult, sent_at: datetime, retry_after:
             "state": MessageState.PENDING,
             "due_at": sent_at + backoff(message.attempts, retry_after),
             "last_error": sent.error,
-            "in_doubt": False,
+            "in_doubt": sent.in_doubt,  # the next attempt looks for it at the provider first
             "claim_token": None,
         }
     return {"state": MessageState.FAILED, "last_error": sent.error or "failed", "in_doubt": False}
