@@ -30,6 +30,7 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.services import gaps
+from mobilize.services.blasts import event_message_stats
 from mobilize.services.gaps import GapRules, fill_gaps
 from mobilize.services.people import Contact
 from mobilize.services.signups import sign_up
@@ -210,6 +211,7 @@ async def test_no_ask_when_quiet_hours_last_until_the_shift(migrated: str) -> No
     assert done.asked == 1 and done.due_now == []
     message = await Message.get(kind=MessageKind.GAP_REQUEST)
     assert message.due_at == night + timedelta(hours=9) and await asked(later) != []
+    assert message.timezone == world["event"].timezone  # a retry waits out the night in the same zone
 
 
 async def asked_and_sent(world: dict[str, Any], *people: Volunteer, capacity: int = 10, target: int = 2) -> Shift:
@@ -424,3 +426,10 @@ async def test_a_merge_keeps_standby_and_asks_so_the_cap_still_holds(migrated: s
     assert sorted(await Standby.filter(volunteer_id=keep.id).values_list("group_id", flat=True)) == sorted(
         [world["group"].id, other.id]
     )
+
+
+async def test_asks_to_fill_a_shift_count_in_the_events_message_figures(migrated: str) -> None:
+    world = await make_world()
+    await asked_and_sent(world, await volunteer(1), await volunteer(2))
+    stats = await event_message_stats(world["actor"], world["event"].id)
+    assert stats["by_kind"]["gap_request"]["sent"] == 2 and stats["totals"]["sent"] >= 2

@@ -117,6 +117,7 @@ async def test_after_stop_nothing_reaches_the_number(sms: tuple[Any, httpx.Async
     await text(client, "Where do we meet?", v.phone)
     thread = await InboxThread.get(volunteer_id=v.id)
     queued = await inbox.reply(w["actor"], thread.id, "At the gate.", quiet=app.state.settings.quiet_hours, now=now)
+    assert queued.timezone == w["event"].timezone  # their shift's zone: quiet hours for a retry too
 
     assert "unsubscribed" in reply_of(await text(client, "please stop texting me", v.phone))
 

@@ -347,3 +347,39 @@ async def test_a_retried_text_waits_out_quiet_hours_or_is_skipped(app: Any, clie
         else:
             assert done.state == MessageState.PENDING and done.due_at == expected
             assert "500" in done.last_error
+
+
+async def test_a_retried_text_without_a_signup_waits_out_quiet_hours_in_its_planned_zone(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    """Gap asks and inbox replies have no sign-up: the zone planned with the message moves their retries."""
+    w = await make_world()
+    quiet = (time(21, 0), time(8, 0))
+    evening = days_ahead(2, 20, 59)
+    volunteer = await Volunteer.create(
+        name="Ana", phone="+13125550077", sms_status=SmsStatus.OPTED_IN, manage_token="m77", feed_token="f77"
+    )
+    planned = {}
+    for zone in ("America/Chicago", "America/New_York", ""):
+        planned[zone] = await Message.create(
+            organization_id=w["event"].organization_id,
+            volunteer=volunteer,
+            channel="sms",
+            kind="gap_request",
+            to_address=volunteer.phone,
+            body=f"Can you fill a shift? ({zone or 'no zone'})",
+            due_at=evening,
+            expires_at=days_ahead(3, 12),
+            timezone=zone,
+            dedupe_key=f"gap-test:{zone}",
+        )
+    done = {
+        zone: await delivery.deliver(m.id, Unavailable(), Unavailable(), now=evening, quiet=quiet, retry_after=60)
+        for zone, m in planned.items()
+    }
+    assert all(m is not None and m.state == MessageState.PENDING for m in done.values())
+    assert done["America/Chicago"].due_at == days_ahead(3, 8)  # 20:59 + 60 s falls in Chicago's quiet hours
+    new_york_morning = days_ahead(3, 7)  # 08:00 in New York is 07:00 in Chicago
+    assert done["America/New_York"].due_at == new_york_morning
+    retried = done[""].due_at - evening  # no zone known: retried as it falls, after the backoff
+    assert timedelta(seconds=60) <= retried < timedelta(seconds=61)

@@ -70,6 +70,10 @@ class Message(Model):
     body = fields.TextField()
     due_at = fields.DatetimeField(db_index=True)
     expires_at = fields.DatetimeField(null=True)  # not worth sending after this (the shift has started)
+    # The recipient's time zone for quiet hours (the event's where we know no better), fixed when planned,
+    # so a retried text waits out the night too; "" for rows planned before it was kept (then through the
+    # sign-up, if any).
+    timezone = fields.CharField(max_length=64, default="", db_default="")
     state = fields.CharEnumField(MessageState, max_length=16, default=MessageState.PENDING, db_index=True)
     skip_reason = fields.CharField(max_length=200, default="")
     provider_id = fields.CharField(max_length=64, null=True, db_index=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -165,6 +166,7 @@ async def _blast(
                     subject="" if sms else data.subject or f"A message from {org}",
                     body=sms_text(org, data.body) if sms else email_text(org, data.body),
                     due_at=sms_send_after(now, event.timezone, quiet) if sms else now,
+                    timezone=event.timezone,
                     dedupe_key=f"blast:{actor.organizer_id}:{key}:{volunteer_id}:{channel.value}",
                 )
             )
@@ -188,14 +190,17 @@ def _empty() -> dict[str, int]:
 
 
 async def event_message_stats(actor: Actor, event_id: int) -> dict[str, Any]:
-    """Messages about an event (through their sign-up, blasts included), per kind and state, and in total."""
+    """Messages about an event, per kind and state, and in total: those reaching its sign-ups (blasts
+    included) and the asks to fill its shifts (which have no sign-up)."""
     event = await events.get_event(actor, event_id)
-    rows = (
-        await Message.filter(signup__shift__event_id=event.id)
-        .annotate(n=Count("id"))
-        .group_by("kind", "state")
-        .values("kind", "state", "n")
-    )
+    rows = []
+    for about_event in (Q(signup__shift__event_id=event.id), Q(gap_requests__shift__event_id=event.id)):
+        rows += (
+            await Message.filter(about_event)
+            .annotate(n=Count("id"))
+            .group_by("kind", "state")
+            .values("kind", "state", "n")
+        )
     by_kind: dict[str, dict[str, int]] = {}
     totals = _empty()
     for row in rows:

@@ -226,6 +226,7 @@ async def _ask(shift: Shift, volunteer: Volunteer, now: datetime, due_at: dateti
                 body=body,
                 due_at=due_at,
                 expires_at=shift.starts_at,
+                timezone=event.timezone,
                 dedupe_key=f"gap:{shift.id}:{volunteer.id}",
             )
             await GapRequest.create(shift=shift, volunteer=volunteer, message=message, asked_at=now)

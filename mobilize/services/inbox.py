@@ -261,6 +261,7 @@ async def reply(
     key = check_idempotency_key(idempotency_key) or uuid.uuid4().hex
     org = await Organization.get(id=actor.organization_id)
     dedupe = f"inbox:{thread.id}:{actor.organizer_id}:{key}"
+    zone = await _zone(org.id, volunteer.id)
     try:
         async with may_collide():
             return await Message.create(
@@ -271,7 +272,8 @@ async def reply(
                 kind=MessageKind.INBOX_REPLY,
                 to_address=volunteer.phone,
                 body=sms_text(org.name, text),
-                due_at=sms_send_after(now, await _zone(org.id, volunteer.id), quiet),
+                due_at=sms_send_after(now, zone, quiet),
+                timezone=zone,
                 dedupe_key=dedupe,
             )
     except IntegrityError:  # the same Idempotency-Key again: the first reply, unchanged

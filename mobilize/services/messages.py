@@ -185,6 +185,7 @@ async def plan_signup_messages(
                         body=body,
                         due_at=due_at,
                         expires_at=shift.starts_at,
+                        timezone=shift.event.timezone,
                         dedupe_key=key,
                         state=MessageState.SKIPPED if late else MessageState.PENDING,
                         skip_reason="its time had passed when it was planned" if late else "",
