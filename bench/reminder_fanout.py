@@ -317,7 +317,11 @@ async def paced(url: str, twilio_port: int, rate: int, seconds: float) -> dict[s
     fake_reset(twilio_port)
     processes = start_workers(worker_env(url, twilio_port, rate), 2)
     try:
-        await asyncio.sleep(seconds + 8)
+        await asyncio.sleep(4)  # start-up (imports, connections) and the first burst
+        before = [cpu_seconds(p.pid) for p in processes]
+        await asyncio.sleep(seconds)
+        busy = [(cpu_seconds(p.pid) - b) / seconds for p, b in zip(processes, before, strict=True)]
+        await asyncio.sleep(4)
     finally:
         for process in processes:
             stop(process)
@@ -325,7 +329,7 @@ async def paced(url: str, twilio_port: int, rate: int, seconds: float) -> dict[s
     start = times[0] + timedelta(seconds=4)  # after start-up and the first burst allowance
     end = start + timedelta(seconds=seconds)
     inside = [t for t in times if start <= t < end]
-    return {"configured": rate, "measured": len(inside) / seconds, "window_s": seconds}
+    return {"configured": rate, "measured": len(inside) / seconds, "window_s": seconds, "cpu_share": busy}
 
 
 # ---- main ----------------------------------------------------------------------------------------------
@@ -374,7 +378,8 @@ async def run(args: argparse.Namespace) -> None:
     if pace is not None:
         error = abs(pace["measured"] - pace["configured"]) / pace["configured"] * 100
         print(f"  send rate at {pace['configured']}/s (2 workers) {pace['measured']:.1f}/s over "
-              f"{pace['window_s']:.0f} s ({error:.1f}% off)")  # fmt: skip
+              f"{pace['window_s']:.0f} s ({error:.1f}% off); each worker busy "
+              f"{', '.join(f'{share:.0%}' for share in pace['cpu_share'])} of a core")  # fmt: skip
     print(f"  messages accepted twice     {duplicates:10d}")
 
 

@@ -122,6 +122,49 @@ async def test_in_process_rate() -> None:
     assert await limiter.acquire("log", 0) == 0
 
 
+@pytest.mark.parametrize("where", ["redis", "local"])
+async def test_reserve_many_takes_consecutive_slots_within_the_wait(where: str, redis_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    key = f"test-{secrets.token_hex(4)}"
+    limiter: SendRate = RedisSendRate(client) if where == "redis" else LocalSendRate()
+    try:
+        slots, _ = await limiter.reserve_many(key, 10, 50, 1.0)  # 10/s: the slots within a second, 0.1 s apart
+        assert 10 <= len(slots) <= 12, slots
+        assert slots[0] == 0 and all(0.09 <= b - a <= 0.11 for a, b in zip(slots, slots[1:], strict=False))
+        assert slots[-1] <= 1.0
+        none, wait = await limiter.reserve_many(key, 10, 5, 0.05)  # nothing that close now
+        assert none == [] and 0.8 < wait <= 1.1, wait
+        few, _ = await limiter.reserve_many(key, 10, 3, 5.0)  # fewer wanted than allowed: just those
+        assert len(few) == 3 and few[0] >= slots[-1] + 0.09
+        assert (await limiter.reserve_many(key, 0, 4, 0.0)) == ([0.0] * 4, 0.0)  # rate 0: no limit
+    finally:
+        await client.delete(f"mobilize:send-rate:{key}")
+        await client.aclose()
+
+
+async def test_a_paced_batch_claims_only_the_texts_it_has_slots_for(migrated: str) -> None:
+    from mobilize.channels.sms import LoggingSmsSender
+    from mobilize.services import delivery
+
+    ids = await _due_sms(10)
+    lo, hi = min(ids), max(ids)
+    asked: list[int] = []
+
+    async def pace(want: int) -> tuple[list[float], float]:
+        asked.append(want)
+        return [0.0, 0.01, 0.02][: min(3, want)], 1.5
+
+    sender = LoggingSmsSender()
+    done = await delivery.deliver_batch(lo, hi, sender, sender, pace=pace)
+    assert asked == [10] and len(done.messages) == 3 and done.defer == 1.5
+    assert sorted(int(m.reference) for m in sender.sent) == ids[:3]  # the lowest ids first
+    untouched = await Message.filter(id__in=ids[3:]).values_list("state", "attempts", "claim_token")
+    assert set(untouched) == {(MessageState.PENDING, 0, None)}  # never claimed: nothing to hand back
+    again = await delivery.deliver_batch(lo, hi, sender, sender, pace=pace)
+    assert asked == [10, 7] and len(again.messages) == 3
+    assert await Message.filter(id__in=ids, state=MessageState.SENT).count() == 6
+
+
 async def _due_sms(n: int) -> list[int]:
     now = datetime.now(UTC)
     ids = []

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from mobilize.services.delivery import Pace
 # 50,000 texts at 12/s, a batch may come back a few hundred times. Past this, the job fails and its messages
 # stay pending in the database for a later sweep.
 DELIVER_MAX_TRIES = 10_000
-# How long a batch may pace its SMS (reserving slots and sleeping for them); the rest come back later.
+# How far ahead a batch reserves send-rate slots (and sleeps for them); the rest come back later.
 MAX_INLINE_WAIT = 2.0
 # Deferred batches spread over this many extra seconds, so they do not all wake for the same next slot.
 RETRY_JITTER = 1.0
@@ -65,23 +64,20 @@ async def enqueue(ctx: dict[str, Any], function: str, *args: Any, job_id: str) -
 
 def _pacer(ctx: dict[str, Any]) -> Pace | None:
     """Keeps SMS to the sender's rate (SMS_RATE_PER_SECOND, shared by every worker through Redis). Under arq
-    a batch reserves the slots that fall within MAX_INLINE_WAIT of its start and sleeps for each, then hands
-    the rest back and comes back later, so a batch never runs long however many share the rate; the
-    in-process queue of `make run` just waits its turn."""
+    a batch reserves the slots that fall within MAX_INLINE_WAIT, claims only that many texts and sends each
+    at its slot, then comes back for the rest, so a batch never runs long however many share the rate and
+    nothing is claimed that cannot go; the in-process queue of `make run` takes every slot it needs."""
     settings = ctx.get("settings")
     rate = settings.sms_rate_per_second if settings else 0
     if not rate or "send_rate" not in ctx:
         return None
     key = ctx["sms"].sender_key
-    deadline = time.monotonic() + (3600.0 if "queue" in ctx else MAX_INLINE_WAIT)
+    max_wait = 3600.0 if "queue" in ctx else MAX_INLINE_WAIT
 
-    async def pace() -> float:
-        granted, wait = await ctx["send_rate"].reserve(key, rate, max(0.0, deadline - time.monotonic()))
-        if not granted:
-            return wait + random.uniform(0, RETRY_JITTER)
-        if wait:
-            await asyncio.sleep(wait)
-        return 0.0
+    async def pace(want: int) -> tuple[list[float], float]:
+        slots, wait = await ctx["send_rate"].reserve_many(key, rate, want, max_wait)
+        # Deferred batches spread out, so they do not all wake for the same next slot.
+        return slots, (wait if not slots else 0.0) + random.uniform(0, RETRY_JITTER)
 
     return pace
 

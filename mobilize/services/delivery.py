@@ -56,8 +56,9 @@ STALE_CLAIM = timedelta(seconds=30)  # default OUTBOX_STALE_CLAIM_SECONDS: a wor
 STUCK_CLAIM = timedelta(minutes=15)  # a claim this old is taken back even from a live worker (jobs end in 60 s)
 IN_DOUBT_LOOKBACK = timedelta(minutes=2)  # clock skew allowed when looking for an in-doubt SMS at the provider
 
-# Paces SMS: 0 means send now; otherwise the batch stops and comes back after that many seconds.
-Pace = Callable[[], Awaitable[float]]
+# Paces SMS: given how many texts a batch has due, the seconds until each slot it may use now (as many as
+# its time allows, maybe none), and when to come back for the rest if that is not all of them.
+Pace = Callable[[int], Awaitable[tuple[list[float], float]]]
 
 
 class Sender(Protocol):
@@ -83,7 +84,7 @@ def job_id(message_id: int, attempts: int) -> str:
 @dataclass
 class BatchResult:
     messages: list[Message] = field(default_factory=list)  # claimed by this run, with their outcome
-    defer: float = 0.0  # > 0: SMS were held back by the send rate; come back after this many seconds
+    defer: float = 0.0  # > 0: texts left for lack of send-rate slots; come back after this many seconds
 
 
 async def register_worker(now: datetime) -> str:
@@ -108,10 +109,14 @@ async def forget_worker(worker_id: str) -> None:
     await DeliveryWorker.filter(id=worker_id).delete()
 
 
-async def claim(lo: int, hi: int, now: datetime, worker_id: str | None = None) -> tuple[str, list[Message]]:
-    """Take the due messages with ids in [lo, hi] for delivery; only one caller ever wins each."""
+async def claim(
+    lo: int, hi: int, now: datetime, worker_id: str | None = None, sms_limit: int | None = None
+) -> tuple[str, list[Message]]:
+    """Take the due messages with ids in [lo, hi] for delivery (at most `sms_limit` texts, the lowest ids
+    first, when given); only one caller ever wins each."""
     token = secrets.token_hex(8)
-    won = await Message.filter(id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now).update(
+    due = Message.filter(id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now)
+    taking = dict(
         state=MessageState.SENDING,
         claimed_at=now,
         claim_token=token,
@@ -119,6 +124,14 @@ async def claim(lo: int, hi: int, now: datetime, worker_id: str | None = None) -
         attempts=F("attempts") + 1,
         updated_at=now,
     )
+    if sms_limit is None:
+        won = await due.update(**taking)
+    else:
+        won = await due.filter(channel__not=Channel.SMS).update(**taking)
+        if sms_limit > 0:
+            texts = await due.filter(channel=Channel.SMS).order_by("id").limit(sms_limit).values_list("id", flat=True)
+            # The same conditions again: a concurrent claim may have taken some of them in between.
+            won += await due.filter(id__in=list(texts)).update(**taking)
     if not won:
         return token, []
     claimed = await Message.filter(id__gte=lo, id__lte=hi, claim_token=token).order_by("id")
@@ -196,16 +209,27 @@ async def deliver_batch(
 ) -> BatchResult:
     """Deliver the due messages with ids in [lo, hi], each at most once: claim them, skip those no longer
     wanted, send the rest concurrently (SMS paced by `pace`), record every outcome in one transaction.
-    Safe to run twice or concurrently. SMS the pace holds back return to the queue untouched and the result
-    says when to come back. With `base_url` and `mail_from`, sign-up emails carry a calendar invitation;
-    with `quiet`, an SMS retried after a failure waits out quiet hours; the first retry waits `retry_after`
-    seconds, doubling each time."""
+    Safe to run twice or concurrently. With `pace`, only the texts it has slots for are claimed, each sent
+    at its slot; the others stay in the queue and the result says when to come back. With `base_url` and
+    `mail_from`, sign-up emails carry a calendar invitation; with `quiet`, an SMS retried after a failure
+    waits out quiet hours; the first retry waits `retry_after` seconds, doubling each time."""
     now = now or datetime.now(UTC)
-    token, claimed = await claim(lo, hi, now, worker_id)
+    slots: list[float] | None = None
+    defer = 0.0
+    if pace is not None:
+        want = await Message.filter(
+            id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now, channel=Channel.SMS
+        ).count()
+        slots, later = await pace(want) if want else ([], 0.0)
+        if len(slots) < want:
+            defer = max(later, 0.001)
+    token, claimed = await claim(lo, hi, now, worker_id, None if slots is None else len(slots))
     if not claimed:
-        return BatchResult()
+        return BatchResult(defer=defer)
     try:
-        return await _deliver_claimed(token, claimed, sms, email, now, base_url, mail_from, pace, quiet, retry_after)
+        done = await _deliver_claimed(token, claimed, sms, email, now, base_url, mail_from, slots, quiet, retry_after)
+        done.defer = defer
+        return done
     except BaseException:
         # Cancelled (arq's job timeout, a shutdown) or broken mid-way: whatever was not recorded may or may
         # not have reached the provider. Back to the queue, in doubt, now rather than when the worker dies.
@@ -225,15 +249,15 @@ async def _deliver_claimed(
     now: datetime,
     base_url: str | None,
     mail_from: str | None,
-    pace: Pace | None,
+    slots: list[float] | None,
     quiet: QuietHours | None,
     retry_after: float,
 ) -> BatchResult:
     started = time.monotonic()
     result = BatchResult(claimed)
+    slot = iter(slots or [])
     seated = await _seated(m.signup_id for m in claimed if m.kind in REMINDER_KINDS and m.signup_id)
     outcomes: dict[int, dict[str, Any]] = {}
-    held: list[int] = []
     sends: list[tuple[Message, asyncio.Task[tuple[SendResult, float]]]] = []
     for message in claimed:
         reason = _skip_reason(message, now, seated)
@@ -245,12 +269,8 @@ async def _deliver_claimed(
             if found:
                 outcomes[message.id] = {"state": MessageState.SENT, "provider_id": found, "in_doubt": False}
                 continue
-        if message.channel == Channel.SMS and pace is not None and not result.defer:
-            result.defer = await pace()
-        if result.defer and message.channel == Channel.SMS:
-            held.append(message.id)
-            continue
-        sends.append((message, asyncio.create_task(_send(message, sms, email, now, base_url, mail_from))))
+        at = next(slot, 0.0) if message.channel == Channel.SMS else 0.0
+        sends.append((message, asyncio.create_task(_send(message, sms, email, now, base_url, mail_from, at))))
     opted_out: list[tuple[Volunteer, str]] = []
     for message, task in sends:
         sent, finished = await task
@@ -286,13 +306,9 @@ async def _deliver_claimed(
                 now,
                 token,
             )
-        if held:  # never tried: back as they were
-            await Message.filter(id__in=held, state=MessageState.SENDING, claim_token=token).update(
-                state=MessageState.PENDING, attempts=F("attempts") - 1, claim_token=None, updated_at=now
-            )
     for volunteer, detail in opted_out:
         await record_provider_opt_out(volunteer, detail)
-    result.messages = [m for m in claimed if m.id not in held]
+    result.messages = claimed
     return result
 
 
@@ -323,9 +339,18 @@ async def deliver(
 
 
 async def _send(
-    message: Message, sms: Sender, email: Sender, now: datetime, base_url: str | None, mail_from: str | None
+    message: Message,
+    sms: Sender,
+    email: Sender,
+    now: datetime,
+    base_url: str | None,
+    mail_from: str | None,
+    at: float = 0.0,
 ) -> tuple[SendResult, float]:
-    """What the channel said, and when (monotonic): the moment a message went is its own, not its batch's."""
+    """What the channel said, and when (monotonic): the moment a message went is its own, not its batch's.
+    `at`: seconds to wait first, for its send-rate slot."""
+    if at > 0:
+        await asyncio.sleep(at)
     result = await _send_one(message, sms, email, now, base_url, mail_from)
     return result, time.monotonic()
 
