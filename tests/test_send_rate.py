@@ -150,7 +150,7 @@ async def test_a_paced_batch_claims_only_the_texts_it_has_slots_for(migrated: st
     lo, hi = min(ids), max(ids)
     asked: list[int] = []
 
-    async def pace(want: int) -> tuple[list[float], float]:
+    async def pace(sender: str | None, want: int) -> tuple[list[float], float]:
         asked.append(want)
         return [0.0, 0.01, 0.02][: min(3, want)], 1.5
 
@@ -227,3 +227,28 @@ async def test_arq_worker_drains_a_backlog_at_the_send_rate(
     finally:
         await pool.flushdb()
         await pool.aclose()
+
+
+async def test_each_sender_keeps_its_own_pace(migrated: str) -> None:
+    """An organization with its own number is paced on that number; the others share the deployment's."""
+    from mobilize.channels.sms import LoggingSmsSender
+    from mobilize.models import Organization
+    from mobilize.services import delivery
+
+    ids = await _due_sms(8)
+    own = await Organization.create(name="Local 7", slug=f"local-7-{secrets.token_hex(3)}", sms_from_number="+13125550700")
+    shared = await Organization.create(name="Local 8", slug=f"local-8-{secrets.token_hex(3)}")
+    await Message.filter(id__in=ids[:4]).update(organization_id=own.id)
+    await Message.filter(id__in=ids[4:6]).update(organization_id=shared.id)  # ids[6:]: no organization
+    asked: dict[str | None, int] = {}
+
+    async def pace(sender: str | None, want: int) -> tuple[list[float], float]:
+        asked[sender] = want
+        return [0.0, 0.0][:want], 0.7
+
+    sender = LoggingSmsSender()
+    done = await delivery.deliver_batch(min(ids), max(ids), sender, sender, pace=pace)
+    assert asked == {"+13125550700": 4, None: 4}
+    assert sorted(int(m.reference) for m in sender.sent) == [ids[0], ids[1], ids[4], ids[5]]
+    assert len(done.messages) == 4 and done.defer == 0.7
+    assert all(m.from_number == "+13125550700" for m in sender.sent if int(m.reference) in ids[:2])

@@ -63,7 +63,7 @@ async def enqueue(ctx: dict[str, Any], function: str, *args: Any, job_id: str) -
 
 
 def _pacer(ctx: dict[str, Any]) -> Pace | None:
-    """Keeps SMS to the sender's rate (SMS_RATE_PER_SECOND, shared by every worker through Redis). Under arq
+    """Keeps SMS to each sender's rate (SMS_RATE_PER_SECOND, shared by every worker through Redis). Under arq
     a batch reserves the slots that fall within MAX_INLINE_WAIT, claims only that many texts and sends each
     at its slot, then comes back for the rest, so a batch never runs long however many share the rate and
     nothing is claimed that cannot go; the in-process queue of `make run` takes every slot it needs."""
@@ -71,10 +71,11 @@ def _pacer(ctx: dict[str, Any]) -> Pace | None:
     rate = settings.sms_rate_per_second if settings else 0
     if not rate or "send_rate" not in ctx:
         return None
-    key = ctx["sms"].sender_key
+    default_key = ctx["sms"].sender_key
     max_wait = 3600.0 if "queue" in ctx else MAX_INLINE_WAIT
 
-    async def pace(want: int) -> tuple[list[float], float]:
+    async def pace(sender: str | None, want: int) -> tuple[list[float], float]:
+        key = sender or default_key  # an organization's own number or Messaging Service has its own pace
         slots, wait = await ctx["send_rate"].reserve_many(key, rate, want, max_wait)
         # Deferred batches spread out, so they do not all wake for the same next slot.
         return slots, (wait if not slots else 0.0) + random.uniform(0, RETRY_JITTER)

@@ -56,9 +56,10 @@ STALE_CLAIM = timedelta(seconds=30)  # default OUTBOX_STALE_CLAIM_SECONDS: a wor
 STUCK_CLAIM = timedelta(minutes=15)  # a claim this old is taken back even from a live worker (jobs end in 60 s)
 IN_DOUBT_LOOKBACK = timedelta(minutes=2)  # clock skew allowed when looking for an in-doubt SMS at the provider
 
-# Paces SMS: given how many texts a batch has due, the seconds until each slot it may use now (as many as
-# its time allows, maybe none), and when to come back for the rest if that is not all of them.
-Pace = Callable[[int], Awaitable[tuple[list[float], float]]]
+# Paces SMS per sender: given a sender (None: the deployment's own) and how many texts a batch has due from
+# it, the seconds until each slot it may use now (as many as its time allows, maybe none), and when to come
+# back for the rest if that is not all of them.
+Pace = Callable[[str | None, int], Awaitable[tuple[list[float], float]]]
 
 
 class Sender(Protocol):
@@ -110,10 +111,10 @@ async def forget_worker(worker_id: str) -> None:
 
 
 async def claim(
-    lo: int, hi: int, now: datetime, worker_id: str | None = None, sms_limit: int | None = None
+    lo: int, hi: int, now: datetime, worker_id: str | None = None, sms_ids: list[int] | None = None
 ) -> tuple[str, list[Message]]:
-    """Take the due messages with ids in [lo, hi] for delivery (at most `sms_limit` texts, the lowest ids
-    first, when given); only one caller ever wins each."""
+    """Take the due messages with ids in [lo, hi] for delivery (of the texts, only `sms_ids` when given);
+    only one caller ever wins each."""
     token = secrets.token_hex(8)
     due = Message.filter(id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now)
     taking = dict(
@@ -124,14 +125,12 @@ async def claim(
         attempts=F("attempts") + 1,
         updated_at=now,
     )
-    if sms_limit is None:
+    if sms_ids is None:
         won = await due.update(**taking)
     else:
         won = await due.filter(channel__not=Channel.SMS).update(**taking)
-        if sms_limit > 0:
-            texts = await due.filter(channel=Channel.SMS).order_by("id").limit(sms_limit).values_list("id", flat=True)
-            # The same conditions again: a concurrent claim may have taken some of them in between.
-            won += await due.filter(id__in=list(texts)).update(**taking)
+        if sms_ids:  # the same conditions: a concurrent claim may have taken some since they were counted
+            won += await due.filter(id__in=sms_ids, channel=Channel.SMS).update(**taking)
     if not won:
         return token, []
     claimed = await Message.filter(id__gte=lo, id__lte=hi, claim_token=token).order_by("id")
@@ -214,16 +213,11 @@ async def deliver_batch(
     `mail_from`, sign-up emails carry a calendar invitation; with `quiet`, an SMS retried after a failure
     waits out quiet hours; the first retry waits `retry_after` seconds, doubling each time."""
     now = now or datetime.now(UTC)
-    slots: list[float] | None = None
+    slots: dict[int, float] | None = None
     defer = 0.0
     if pace is not None:
-        want = await Message.filter(
-            id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now, channel=Channel.SMS
-        ).count()
-        slots, later = await pace(want) if want else ([], 0.0)
-        if len(slots) < want:
-            defer = max(later, 0.001)
-    token, claimed = await claim(lo, hi, now, worker_id, None if slots is None else len(slots))
+        slots, defer = await _reserve_slots(lo, hi, now, pace)
+    token, claimed = await claim(lo, hi, now, worker_id, None if slots is None else list(slots))
     if not claimed:
         return BatchResult(defer=defer)
     try:
@@ -241,6 +235,33 @@ async def deliver_batch(
         raise
 
 
+async def _reserve_slots(lo: int, hi: int, now: datetime, pace: Pace) -> tuple[dict[int, float], float]:
+    """Send-rate slots for the batch's due texts, per sender (an organization's own number or Messaging
+    Service, else the deployment's): message id -> seconds until its slot, for those that got one (lowest
+    ids first), and when to come back for the others (0: none left)."""
+    texts = await Message.filter(
+        id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now, channel=Channel.SMS
+    ).values_list("id", "organization_id")
+    own = {
+        int(org): service or number
+        for org, service, number in await Organization.filter(
+            id__in=list({org for _, org in texts if org is not None})
+        ).values_list("id", "sms_messaging_service_sid", "sms_from_number")
+        if service or number
+    }
+    by_sender: dict[str | None, list[int]] = {}
+    for message_id, org in sorted(texts):
+        by_sender.setdefault(own.get(org) if org is not None else None, []).append(int(message_id))
+    slots: dict[int, float] = {}
+    later: list[float] = []
+    for sender, ids in by_sender.items():
+        granted, wait = await pace(sender, len(ids))
+        slots.update(zip(ids, granted, strict=False))
+        if len(granted) < len(ids):
+            later.append(max(wait, 0.001))
+    return slots, min(later, default=0.0)
+
+
 async def _deliver_claimed(
     token: str,
     claimed: list[Message],
@@ -249,13 +270,12 @@ async def _deliver_claimed(
     now: datetime,
     base_url: str | None,
     mail_from: str | None,
-    slots: list[float] | None,
+    slots: dict[int, float] | None,
     quiet: QuietHours | None,
     retry_after: float,
 ) -> BatchResult:
     started = time.monotonic()
     result = BatchResult(claimed)
-    slot = iter(slots or [])
     seated = await _seated(m.signup_id for m in claimed if m.kind in REMINDER_KINDS and m.signup_id)
     outcomes: dict[int, dict[str, Any]] = {}
     sends: list[tuple[Message, asyncio.Task[tuple[SendResult, float]]]] = []
@@ -269,7 +289,7 @@ async def _deliver_claimed(
             if found:
                 outcomes[message.id] = {"state": MessageState.SENT, "provider_id": found, "in_doubt": False}
                 continue
-        at = next(slot, 0.0) if message.channel == Channel.SMS else 0.0
+        at = slots.get(message.id, 0.0) if slots else 0.0
         sends.append((message, asyncio.create_task(_send(message, sms, email, now, base_url, mail_from, at))))
     opted_out: list[tuple[Volunteer, str]] = []
     for message, task in sends:
