@@ -9,11 +9,14 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 import pytest
 import trustme
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mobilize.channels.http import AnswerLost, HttpPool
+from mobilize.channels.http import AnswerLost, HttpPool, form_encode
 
 Answer = Callable[[bytes, int], bytes | None]  # (request, its number on the connection) -> raw answer, None: close
 
@@ -235,3 +238,14 @@ async def test_tls_checks_the_certificate() -> None:
         with pytest.raises(ssl.SSLCertVerificationError):
             await stranger.request("POST", f"https://127.0.0.1:{server.port}/m", b"a=1")
         await stranger.close()
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=20),
+        st.one_of(st.text(max_size=200), st.integers(), st.lists(st.text(max_size=30), max_size=3)),
+        max_size=6,
+    )
+)
+def test_form_encoding_is_urllibs(data: dict[str, object]) -> None:
+    assert form_encode(data) == urlencode(data, doseq=True).encode()

@@ -236,7 +236,9 @@ async def test_each_sender_keeps_its_own_pace(migrated: str) -> None:
     from mobilize.services import delivery
 
     ids = await _due_sms(8)
-    own = await Organization.create(name="Local 7", slug=f"local-7-{secrets.token_hex(3)}", sms_from_number="+13125550700")
+    own = await Organization.create(
+        name="Local 7", slug=f"local-7-{secrets.token_hex(3)}", sms_from_number="+13125550700"
+    )
     shared = await Organization.create(name="Local 8", slug=f"local-8-{secrets.token_hex(3)}")
     await Message.filter(id__in=ids[:4]).update(organization_id=own.id)
     await Message.filter(id__in=ids[4:6]).update(organization_id=shared.id)  # ids[6:]: no organization

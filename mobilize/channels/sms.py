@@ -20,7 +20,7 @@ from twilio.rest import Client
 
 from mobilize import links
 from mobilize.channels.base import OutgoingSms, SendResult
-from mobilize.channels.http import AnswerLost, HttpPool
+from mobilize.channels.http import AnswerLost, HttpPool, form_encode
 from mobilize.settings import ConfigurationError
 
 log = logging.getLogger("mobilize.sms")
@@ -88,7 +88,7 @@ class _AsyncHttpClient(AsyncHttpClient):
             headers["Authorization"] = self._auth_header(auth)
         if params:
             url = f"{url}?{urlencode(params, doseq=True)}"
-        body = urlencode(data, doseq=True).encode() if data else None
+        body = form_encode(data) if data else None
         if method.upper() in ("POST", "PUT") and body is None:
             body = b""
         if timeout:
