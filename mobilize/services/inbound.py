@@ -21,6 +21,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -41,7 +43,7 @@ from mobilize.models import (
     SmsStatus,
     Volunteer,
 )
-from mobilize.services import inbox, sms_shifts
+from mobilize.services import inbound_fastpath, inbox, sms_shifts
 from mobilize.services.people import Contact, find_or_create_volunteer, normalize_phone
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from mobilize.services.sms_grammar import Command, Verb, parse
@@ -79,6 +81,7 @@ class Received:
     replayed: bool = False
 
 
+@lru_cache(maxsize=4096)  # every message parses its From and To; the same few numbers come back
 def phone_or_none(raw: str, region: str = "US") -> str | None:
     """E.164 of the sender, or None for what is not a phone number (a short code, an alphanumeric id)."""
     try:
@@ -144,13 +147,15 @@ async def receive(
     command = parse(sms.body)
     phone = phone_or_none(sms.from_number, region)
     organization = await route(sms, shared)
-    volunteer = await volunteer_by_phone(phone) if phone else None
-    turn = Turn(sms.body, phone, volunteer, organization, now, base_url, quiet)
+    turn = Turn(sms.body, phone, None, organization, now, base_url, quiet)
     try:
-        if _one_statement_inbox(turn, command):
-            answer = await _inbox_in_one_statement(sms, turn)
-            reply = answer.reply if may_text(turn.volunteer, answer) else ""
-        elif _without_transaction(turn, command):
+        if phone is not None and db.dialect() == "postgres" and command.verb in FAST_VERBS:
+            fast = await _fast(sms, turn, command)
+            if fast is not None:
+                return fast
+        else:
+            turn.volunteer = await volunteer_by_phone(phone) if phone else None
+        if _without_transaction(turn, command):
             # Effects that a retry cannot repeat (they find them done), or none: no BEGIN and COMMIT.
             answer = await _act(turn, command, sms)
             reply = await _record(sms, turn, answer)
@@ -166,6 +171,70 @@ async def receive(
     return Received(answer.outcome, reply, turn.deliver)
 
 
+# Commands whose sender, and what they need to know, PostgreSQL reads in one statement (inbound_fastpath).
+FAST_VERBS = frozenset({Verb.TEXT, Verb.HELP, Verb.HERE, Verb.YES, Verb.NO})
+
+
+async def _fast(sms: InboundSms, turn: Turn, command: Command) -> Received | None:
+    """On PostgreSQL: the sender found with what their command needs to know, and for the common cases the
+    answer, the effect and the record in one more statement (or, for the inbox, none more). None when the
+    general path must finish; `turn.volunteer` is then set."""
+    assert turn.phone is not None
+    verb = command.verb
+    if verb == Verb.TEXT:
+        if turn.organization is not None:  # the inbox of that organization only, which may not know them yet
+            turn.volunteer = await volunteer_by_phone(turn.phone)
+            return None
+        return await _to_inbox_at_once(sms, turn)
+    organization_id = turn.organization.id if turn.organization else None
+    sender = await inbound_fastpath.look_up(verb, turn.phone, organization_id, turn.now)
+    turn.volunteer = volunteer = sender.volunteer
+    if volunteer is None:
+        return None
+    writes: list[tuple[str, list[Any]]] = []
+    if verb == Verb.HELP:
+        answer = Answer("help", await help_text(turn, sender.names))
+    elif verb == Verb.HERE:
+        if sender.under_way is not None:
+            return None  # the check-in itself
+        answer = Answer("here_nothing", sms_shifts.NOTHING_UNDER_WAY)
+    elif (verb == Verb.YES and _opted_out(volunteer)) or not sender.settled:
+        return None  # YES opts them back in; or a numbered list or an ask to fill a gap waits for the answer
+    elif sender.held is not None and verb == Verb.YES:
+        answer, writes = sms_shifts.confirm(turn, sender.held)
+    elif sender.held is not None:  # NO: the seat goes to the waitlist, in one transaction with the record
+        async with in_transaction():
+            answer = await sms_shifts.act_on(turn, sender.held, verb.value)
+            reply = await _record(sms, turn, answer)
+        return Received(answer.outcome, reply, turn.deliver)
+    elif sender.upcoming:
+        return None  # several shifts: the numbered list
+    else:
+        answer = sms_shifts.nothing_to(verb.value)
+    reply = await _record(sms, turn, answer, writes)
+    return Received(answer.outcome, reply, turn.deliver)
+
+
+async def _to_inbox_at_once(sms: InboundSms, turn: Turn) -> Received | None:
+    """A known volunteer's message for the inbox, through the shared sender: the volunteer, the record and
+    their threads in one statement. Nobody to read it (a number known only from its STOP): the record is
+    corrected and they hear how to join. None (nothing written) for a number we do not know."""
+    assert turn.phone is not None
+    recording = _rows(sms, turn, Answer("inbox"), "")[0]
+    found = await inbound_fastpath.record_to_inbox(turn.phone, recording, preview_of(sms), turn.now)
+    if found is None:
+        return None
+    turn.volunteer, threads = found
+    if threads:
+        return Received("inbox", "")
+    answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
+    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
+    if reply:
+        await db.insert_all(_rows(sms, turn, answer, reply)[1:])
+    return Received(answer.outcome, reply)
+
+
 def _without_transaction(turn: Turn, command: Command) -> bool:
     """HELP changes nothing; HERE and YES (from a number not opted out) set a status a retry finds set."""
     if turn.phone is None or turn.volunteer is None:
@@ -173,43 +242,20 @@ def _without_transaction(turn: Turn, command: Command) -> bool:
     return command.verb in (Verb.HELP, Verb.HERE) or (command.verb == Verb.YES and not _opted_out(turn.volunteer))
 
 
-def _one_statement_inbox(turn: Turn, command: Command) -> bool:
-    """A known volunteer's message for the inbox, through the shared sender, on PostgreSQL."""
-    return (
-        command.verb == Verb.TEXT
-        and turn.phone is not None
-        and turn.volunteer is not None
-        and turn.organization is None
-        and db.dialect() == "postgres"
-    )
-
-
-async def _inbox_in_one_statement(sms: InboundSms, turn: Turn) -> Answer:
-    """The record and the volunteer's threads in one statement (atomic by itself: a retry fails it whole).
-    Nobody to read it (a number known only from its STOP): the record is corrected and they hear how to join."""
-    assert turn.volunteer is not None
-    inbound_row = _rows(sms, turn, Answer("inbox"), "")[0]
-    if await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, recording=inbound_row):
-        return Answer("inbox")
-    answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
-    reply = answer.reply if may_text(turn.volunteer, answer) else ""
-    await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
-    if reply:
-        await db.insert_all(_rows(sms, turn, answer, reply)[1:])
-    return answer
-
-
 def preview_of(sms: InboundSms) -> str:
     return sms.body if sms.body.strip() else f"({sms.num_media} attachment(s))" if sms.num_media else "(empty)"
 
 
-async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
+async def _record(
+    sms: InboundSms, turn: Turn, answer: Answer, writes: list[tuple[str, list[Any]]] | None = None
+) -> str:
     """The inbound message with its outcome and, if there is one to send, our answer (an outbox row already
-    sent, so the inbox thread shows it). Returns the answer. Written last, so the unique MessageSid settles
-    a race: a concurrent retry waits here for the first to commit, then fails and its whole transaction
-    (its effects too) is rolled back."""
+    sent, so the inbox thread shows it), after the answer's own `writes` (on PostgreSQL all in one
+    statement). Returns the answer. Written last, so the unique MessageSid settles a race: a concurrent
+    retry waits here for the first to commit, then fails and its whole transaction (or statement: its
+    effects too) is rolled back."""
     reply = answer.reply if may_text(turn.volunteer, answer) else ""
-    await db.insert_all(_rows(sms, turn, answer, reply))
+    await db.write_all([*(writes or []), *(db.insert_sql(row) for row in _rows(sms, turn, answer, reply))])
     return reply
 
 
@@ -327,14 +373,17 @@ async def _organization_names(turn: Turn) -> list[str]:
     return [str(row["name"]) for row in rows]
 
 
-async def _who(turn: Turn) -> str:
-    return " / ".join(await _organization_names(turn)) or DEFAULT_NAME
+async def _who(turn: Turn, names: list[str] | None = None) -> str:
+    if names is None or turn.organization is not None:
+        names = await _organization_names(turn)
+    return " / ".join(names) or DEFAULT_NAME
 
 
-async def help_text(turn: Turn) -> str:
+async def help_text(turn: Turn, names: list[str] | None = None) -> str:
+    """Who is texting (`names`: the organizations that know the volunteer, when already read) and how to stop."""
     manage = f" Your shifts: {turn.base_url}/signups/{turn.volunteer.manage_token}" if turn.volunteer else ""
     return (
-        f"{await _who(turn)}: texts about the actions you sign up for. Reply YES to confirm a shift, NO to "
+        f"{await _who(turn, names)}: texts about the actions you sign up for. Reply YES to confirm a shift, NO to "
         f"drop it, HERE to check in, JOIN <code> to sign up.{manage} Reply STOP to opt out."
     )
 

@@ -50,6 +50,7 @@ NAME_WINDOW = timedelta(hours=24)
 CHECK_IN_EARLY = timedelta(minutes=30)  # HERE counts from this long before the start to the end
 MAX_LIST = 9
 CONSENT_SOURCE = "keyword"
+NOTHING_UNDER_WAY = "We couldn't find a shift of yours under way right now."
 
 T = TypeVar("T")
 
@@ -93,14 +94,47 @@ def _org_name(event: Event) -> str:
     return str(getattr(organization, "name", "")) or "mobilize"
 
 
+@dataclass(frozen=True)
+class Held:
+    """A sign-up as YES and NO see it, in plain values: built from the ORM's rows, or read in the statement
+    that finds the sender (services/inbound_fastpath.py)."""
+
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    timezone: str
+    organization_id: int
+    organization_name: str
+
+    @classmethod
+    def of(cls, signup: Signup) -> Held:
+        """From a sign-up loaded with its shift, event and organization."""
+        shift, event = signup.shift, signup.shift.event
+        return cls(
+            signup.id,
+            str(signup.status),
+            shift.starts_at,
+            shift.ends_at,
+            event.title,
+            event.timezone,
+            event.organization_id,
+            _org_name(event),
+        )
+
+    def describe(self) -> str:
+        return f"{self.title}, {when(self.starts_at, self.ends_at, self.timezone)}"
+
+
 def _scope(turn: Turn) -> dict[str, Any]:
     """Sign-ups of the organization whose own number was texted, or of every organization."""
     return {"shift__event__organization_id": turn.organization.id} if turn.organization else {}
 
 
-async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Signup]:
+async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Held]:
     assert turn.volunteer is not None
-    return (
+    rows = (
         await Signup.filter(
             volunteer_id=turn.volunteer.id,
             status__in=statuses,
@@ -113,6 +147,7 @@ async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Signup]:
         .order_by("shift__starts_at", "id")
         .limit(MAX_LIST)
     )
+    return [Held.of(s) for s in rows]
 
 
 _LAST_REMINDER = (
@@ -169,9 +204,9 @@ async def ask(turn: Turn, kind: str, action: str, data: dict[str, Any], window: 
     )
 
 
-def _list_text(action: str, choices: list[Signup]) -> str:
+def _list_text(action: str, choices: list[Held]) -> str:
     verb = "confirm" if action == "yes" else "drop"
-    lines = [f"{n}. {describe(s.shift, s.shift.event)}" for n, s in enumerate(choices, start=1)]
+    lines = [f"{n}. {s.describe()}" for n, s in enumerate(choices, start=1)]
     return f"Which shift do you want to {verb}? Reply with its number:\n" + "\n".join(lines)
 
 
@@ -197,15 +232,19 @@ async def answer_yes_no(turn: Turn, action: str) -> Answer:
             "shift__event__organization"
         )
         if signup is not None:
-            return await act_on(turn, signup, action)
+            return await act_on(turn, Held.of(signup), action)
     candidates = await _upcoming(turn, statuses)
     if not candidates:
-        verb = "confirm" if action == "yes" else "drop"
-        return Answer(f"{action}_nothing", f"You have no upcoming shifts to {verb}.")
+        return nothing_to(action)
     if len(candidates) == 1:
         return await act_on(turn, candidates[0], action)
     await ask(turn, "choose", action, {"signups": [s.id for s in candidates]}, ASK_WINDOW)
     return Answer("asked_which", _list_text(action, candidates))
+
+
+def nothing_to(action: str) -> Answer:
+    """YES or NO from a volunteer without an upcoming shift."""
+    return Answer(f"{action}_nothing", f"You have no upcoming shifts to {'confirm' if action == 'yes' else 'drop'}.")
 
 
 async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion | None) -> Answer | None:
@@ -226,10 +265,10 @@ async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion
     return Answer(f"gap_{action}", "" if seated else taken.reply, int(org_id) if org_id else None)  # type: ignore[call-overload]
 
 
-async def _choices(question: PendingQuestion) -> list[Signup]:
+async def _choices(question: PendingQuestion) -> list[Held]:
     ids = [int(i) for i in question.data.get("signups", []) if isinstance(i, int)]
     rows = {s.id: s for s in await Signup.filter(id__in=ids).select_related("shift__event__organization")}
-    return [rows[i] for i in ids if i in rows]
+    return [Held.of(rows[i]) for i in ids if i in rows]
 
 
 async def answer_number(turn: Turn, number: int) -> Answer | None:
@@ -247,24 +286,31 @@ async def answer_number(turn: Turn, number: int) -> Answer | None:
     return await act_on(turn, choices[number - 1], question.action)
 
 
-async def act_on(turn: Turn, signup: Signup, action: str) -> Answer:
+_CONFIRM = "UPDATE signup SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
+
+
+def confirm(turn: Turn, held: Held) -> tuple[Answer, list[tuple[str, list[Any]]]]:
+    """YES to one sign-up: the answer, and the write that confirms it, for the caller to run (alone, or in
+    one statement with the message's record). Signed up -> confirmed is one conditional UPDATE (what
+    signups.set_status does for it, without its reads): the most common answer after a day-before reminder."""
+    prefix, what = f"{held.organization_name}: ", held.describe()
+    if held.status == SignupStatus.WAITLISTED:
+        waiting = f"{prefix}you're on the waitlist for {what}; we'll text you if a spot opens."
+        return Answer("yes_waitlisted", waiting, held.organization_id), []
+    params = [SignupStatus.CONFIRMED.value, _when(turn.now), held.id, SignupStatus.SIGNED_UP.value]
+    answer = Answer("confirmed", f"{prefix}thanks, you're confirmed for {what}. See you there!", held.organization_id)
+    return answer, [(_CONFIRM, params)]
+
+
+async def act_on(turn: Turn, held: Held, action: str) -> Answer:
     """Confirm (YES) or drop (NO) one sign-up; a dropped seat goes to the first person waiting, who is told."""
-    shift, event = signup.shift, signup.shift.event
-    org_id = event.organization_id
-    what = describe(shift, event)
-    prefix = f"{_org_name(event)}: "
     if action == "yes":
-        if signup.status == SignupStatus.WAITLISTED:
-            waiting = f"{prefix}you're on the waitlist for {what}; we'll text you if a spot opens."
-            return Answer("yes_waitlisted", waiting, org_id)
-        # signed up -> confirmed is one conditional UPDATE (what signups.set_status does for it, without
-        # its reads): this answer is the most common one after a day-before reminder.
-        await Signup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
-            status=SignupStatus.CONFIRMED, updated_at=turn.now
-        )
-        return Answer("confirmed", f"{prefix}thanks, you're confirmed for {what}. See you there!", org_id)
+        answer, writes = confirm(turn, held)
+        await db.write_all(writes)
+        return answer
+    org_id, what, prefix = held.organization_id, held.describe(), f"{held.organization_name}: "
     try:
-        result = await savepoint(lambda: signups.cancel_signup(signup.id))
+        result = await savepoint(lambda: signups.cancel_signup(held.id))
     except Conflict:
         return Answer("no_failed", f"{prefix}your attendance at {what} is already recorded.", org_id)
     turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
@@ -292,7 +338,7 @@ async def check_in(turn: Turn) -> Answer:
     if row is not None:
         signup = await Signup.get_or_none(id=row["id"]).select_related("shift__event__organization")
     if signup is None:
-        return Answer("here_nothing", "We couldn't find a shift of yours under way right now.")
+        return Answer("here_nothing", NOTHING_UNDER_WAY)
     what = describe(signup.shift, signup.shift.event)
     prefix = f"{_org_name(signup.shift.event)}: "
     org_id = signup.shift.event.organization_id
