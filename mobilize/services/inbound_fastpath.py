@@ -77,7 +77,7 @@ _UNDER_WAY = (
 # The YES/NO facts: the same conditions as services.sms_shifts (pending_question, gaps.pending_request,
 # _last_reminder, _upcoming), read together. `x_` columns are facts, `h_` ones the sign-up meant.
 _YES_NO = """
-WITH facts AS (
+WITH facts AS MATERIALIZED (
     SELECT {volunteer},
         EXISTS (SELECT 1 FROM pending_question q WHERE q.phone = v.phone AND q.kind = 'choose' AND q.expires_at > :now)
             AS x_question,
@@ -95,15 +95,15 @@ WITH facts AS (
             AS x_upcoming
     FROM volunteer v WHERE v.phone = :phone
 )
-SELECT facts.*, s.id AS h_id, s.status AS h_status, sh.starts_at AS h_starts_at, sh.ends_at AS h_ends_at,
-    e.title AS h_title, e.timezone AS h_timezone, e.organization_id AS h_organization_id, o.name AS h_organization
-FROM facts
-LEFT JOIN signup s ON s.id = COALESCE(
-    (SELECT r.id FROM signup r WHERE r.id = facts.x_reminded AND r.status = ANY(:statuses)),
-    CASE WHEN cardinality(facts.x_upcoming) = 1 THEN facts.x_upcoming[1] END)
-LEFT JOIN shift sh ON sh.id = s.shift_id
-LEFT JOIN event e ON e.id = sh.event_id
-LEFT JOIN organization o ON o.id = e.organization_id
+SELECT facts.*, held.* FROM facts LEFT JOIN LATERAL (
+    SELECT s.id AS h_id, s.status AS h_status, sh.starts_at AS h_starts_at, sh.ends_at AS h_ends_at,
+        e.title AS h_title, e.timezone AS h_timezone, e.organization_id AS h_organization_id, o.name AS h_organization
+    FROM signup s JOIN shift sh ON sh.id = s.shift_id JOIN event e ON e.id = sh.event_id
+    JOIN organization o ON o.id = e.organization_id
+    WHERE (s.id = facts.x_reminded AND s.status = ANY(:statuses))
+        OR s.id = CASE WHEN cardinality(facts.x_upcoming) = 1 THEN facts.x_upcoming[1] END
+    ORDER BY s.id = facts.x_reminded DESC LIMIT 1
+) held ON TRUE
 """
 
 
