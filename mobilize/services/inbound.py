@@ -7,9 +7,10 @@ first answer. Outbox rows the effect planned (a promoted volunteer's news, a JOI
 returned for the caller to enqueue after the commit.
 
 The webhook answers while Twilio waits, so the path is short in round trips: commands whose effect a retry
-would find done (HELP changes nothing; HERE and YES set a status) skip BEGIN and COMMIT; on PostgreSQL a
-message for the inbox is one statement (the record and the threads together); the sender's volunteer and
-the routing table are read in written-out queries (the organizations' own senders cached for SENDERS_TTL).
+would find done (HELP changes nothing; HERE and YES set a status) skip BEGIN and COMMIT, and their effect
+and record go as one statement on PostgreSQL (db.write_all); there the sender's volunteer is read with what
+their command needs (services/inbound_fastpath.py), so a message for the inbox is one statement and HELP,
+HERE and YES two; the routing table is cached (services/sms_routing.py).
 
 Opt-out is global: STOP (or a plain request to stop) through any of our numbers stops every organization's
 texts, and after it the number gets nothing but that one confirmation until it texts START (or YES).
@@ -18,14 +19,11 @@ texts, and after it the number gets nothing but that one confirmation until it t
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -39,14 +37,14 @@ from mobilize.models import (
     Message,
     MessageKind,
     MessageState,
-    Organization,
     SmsStatus,
     Volunteer,
 )
-from mobilize.services import inbound_fastpath, inbox, sms_shifts
-from mobilize.services.people import Contact, find_or_create_volunteer, normalize_phone
+from mobilize.services import inbound_fastpath, inbox, sms_join, sms_shifts
+from mobilize.services.people import Contact, find_or_create_volunteer
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from mobilize.services.sms_grammar import Command, Verb, parse
+from mobilize.services.sms_routing import SharedSender, phone_or_none, route
 from mobilize.services.sms_shifts import Answer, Turn
 
 log = logging.getLogger("mobilize.inbound")
@@ -65,72 +63,12 @@ class InboundSms:
     messaging_service_sid: str = ""
 
 
-@dataclass(frozen=True)
-class SharedSender:
-    """The deployment-wide sender (TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID)."""
-
-    from_number: str | None = None
-    messaging_service_sid: str | None = None
-
-
 @dataclass
 class Received:
     outcome: str
     reply: str = ""
     deliver: list[int] = field(default_factory=list)
     replayed: bool = False
-
-
-@lru_cache(maxsize=4096)  # every message parses its From and To; the same few numbers come back
-def phone_or_none(raw: str, region: str = "US") -> str | None:
-    """E.164 of the sender, or None for what is not a phone number (a short code, an alphanumeric id)."""
-    try:
-        return normalize_phone(raw, region) if raw and len(raw) <= 32 else None
-    except ValueError:
-        return None
-
-
-SENDERS_TTL = 5.0  # seconds a process trusts its copy of the organizations' own senders
-_senders: dict[str, Organization] = {}
-_senders_read_at = -SENDERS_TTL
-
-
-def forget_senders() -> None:
-    """Drop this process's copy of the organizations' own senders (after a change; tests)."""
-    global _senders_read_at
-    _senders_read_at = -SENDERS_TTL
-
-
-async def own_senders() -> dict[str, Organization]:
-    """Number or Messaging Service SID -> the organization it belongs to. Read at most every SENDERS_TTL
-    seconds: every inbound message is routed, and senders change rarely (another process sees a change
-    within SENDERS_TTL)."""
-    global _senders, _senders_read_at
-    if time.monotonic() - _senders_read_at >= SENDERS_TTL:
-        found: dict[str, Organization] = {}
-        own = Q(sms_from_number__isnull=False) | Q(sms_messaging_service_sid__isnull=False)
-        for org in await Organization.filter(own):
-            for key in (org.sms_from_number, org.sms_messaging_service_sid):
-                if key:
-                    found[key] = org
-        _senders, _senders_read_at = found, time.monotonic()
-    return _senders
-
-
-async def route(sms: InboundSms, shared: SharedSender) -> Organization | None:
-    """The organization whose own number or Messaging Service received the message; None for the shared
-    sender (or a number we do not know, which is treated like it and logged)."""
-    to = phone_or_none(sms.to_number) or sms.to_number
-    senders = await own_senders()
-    organization = senders.get(sms.messaging_service_sid) if sms.messaging_service_sid else None
-    organization = organization or (senders.get(to) if to else None)
-    if (
-        organization is None
-        and to not in (shared.from_number, None, "")
-        and (not sms.messaging_service_sid or sms.messaging_service_sid != shared.messaging_service_sid)
-    ):
-        log.warning("inbound SMS %s to %r, no sender of ours: handled as the shared sender's", sms.message_sid, to)
-    return organization
 
 
 async def receive(
@@ -146,7 +84,7 @@ async def receive(
     now = now or datetime.now(UTC)
     command = parse(sms.body)
     phone = phone_or_none(sms.from_number, region)
-    organization = await route(sms, shared)
+    organization = await route(sms.to_number, sms.messaging_service_sid, shared, message_sid=sms.message_sid)
     turn = Turn(sms.body, phone, None, organization, now, base_url, quiet)
     try:
         if phone is not None and db.dialect() == "postgres" and command.verb in FAST_VERBS:
@@ -337,12 +275,12 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
     if verb == Verb.HELP:
         return Answer("help", await help_text(turn))
     if verb == Verb.JOIN:
-        return await sms_shifts.join(turn, command.code)
+        return await sms_join.join(turn, command.code)
     if turn.volunteer is None:
         question = await sms_shifts.pending_question(turn.phone, "name", turn.now)
         if question is not None:
             if verb == Verb.TEXT:
-                return await sms_shifts.take_name(turn, question)
+                return await sms_join.take_name(turn, question)
             return Answer("asked_name", "Please reply with your name, so we can sign you up.")
         return Answer("unknown_sender", sms_shifts.not_signed_up(turn))
     if verb in (Verb.YES, Verb.NO):

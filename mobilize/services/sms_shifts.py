@@ -1,14 +1,11 @@
 """What the shift keywords do, inside the inbound message's transaction: YES and NO (and the numbered
-list that settles which shift they mean), HERE, and JOIN (with the name question a new number gets).
+list that settles which shift they mean) and HERE; JOIN is services/sms_join.py.
 
 "The shift last asked about" is the most recent of: the day-before reminder (which asks YES/NO) texted in
 the last ASK_WINDOW for a shift not yet started, and the numbered list we sent (a PendingQuestion row, kept
 in the database). Without either, a volunteer with one upcoming shift means that one; with several, they
-get a numbered list and their next message may be its number.
-
-Event codes: besides a shift's own code, `JOIN E<event id>` signs up for the event's next shift that is
-still to end (the first with a free seat, else the first, whose waitlist they join); private events are
-not joinable this way (event ids are guessable, shift codes are not).
+get a numbered list and their next message may be its number. (On PostgreSQL, services/inbound_fastpath.py
+reads these facts in the statement that finds the sender.)
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from tortoise.exceptions import IntegrityError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from mobilize import db
@@ -34,15 +30,12 @@ from mobilize.models import (
     Shift,
     ShiftStatus,
     Signup,
-    SignupSource,
     SignupStatus,
-    Visibility,
     Volunteer,
 )
 from mobilize.services import attendance, gaps, notifications, signups
-from mobilize.services.errors import AlreadySignedUp, Conflict, ShiftClosed
+from mobilize.services.errors import Conflict
 from mobilize.services.messages import when
-from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.quiet_hours import QuietHours
 
 ASK_WINDOW = timedelta(hours=48)  # a question older than this is not "pending" any more
@@ -89,7 +82,7 @@ def describe(shift: Shift, event: Event) -> str:
     return f"{event.title}, {when(shift.starts_at, shift.ends_at, event.timezone)}"
 
 
-def _org_name(event: Event) -> str:
+def org_name(event: Event) -> str:
     organization = getattr(event, "organization", None)
     return str(getattr(organization, "name", "")) or "mobilize"
 
@@ -120,7 +113,7 @@ class Held:
             event.title,
             event.timezone,
             event.organization_id,
-            _org_name(event),
+            org_name(event),
         )
 
     def describe(self) -> str:
@@ -340,7 +333,7 @@ async def check_in(turn: Turn) -> Answer:
     if signup is None:
         return Answer("here_nothing", NOTHING_UNDER_WAY)
     what = describe(signup.shift, signup.shift.event)
-    prefix = f"{_org_name(signup.shift.event)}: "
+    prefix = f"{org_name(signup.shift.event)}: "
     org_id = signup.shift.event.organization_id
     if signup.status == SignupStatus.ATTENDED:
         return Answer("here_already", f"{prefix}you're already checked in for {what}.", org_id)
@@ -349,90 +342,6 @@ async def check_in(turn: Turn) -> Answer:
     except Conflict:
         return Answer("here_full", f"{prefix}{what} is full; please see an organizer on site.", org_id)
     return Answer("checked_in", f"{prefix}you're checked in for {what}. Thanks for showing up!", org_id)
-
-
-async def find_code(code: str, now: datetime) -> Shift | None:
-    """The shift with this code, or for `E<event id>` that event's next shift (see the module)."""
-    shift = await Shift.get_or_none(code=code).select_related("event__organization")
-    if shift is not None:
-        return shift
-    if not (code.startswith("E") and code[1:].isdigit() and len(code) <= 10):
-        return None
-    upcoming = (
-        await Shift.filter(
-            event_id=int(code[1:]),
-            event__visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED],
-            event__status=EventStatus.SCHEDULED,
-            status=ShiftStatus.SCHEDULED,
-            ends_at__gt=now,
-        )
-        .select_related("event__organization")
-        .order_by("starts_at", "id")
-        .limit(50)
-    )
-    return next((s for s in upcoming if s.filled < s.capacity), upcoming[0] if upcoming else None)
-
-
-async def join(turn: Turn, code: str) -> Answer:
-    """JOIN <code>: a known number is signed up at once; a new one is asked for a name first."""
-    if not code:
-        return Answer("join_no_code", "To sign up, text JOIN and the shift's code, like JOIN ABC234.")
-    shift = await find_code(code, turn.now)
-    if shift is None:
-        return Answer("join_unknown_code", f"We couldn't find the code {code}. Check it and text JOIN <code> again.")
-    event = shift.event
-    try:
-        signups.check_open(shift, event)
-    except ShiftClosed:
-        return Answer("join_closed", f"Sign-ups for {describe(shift, event)} are closed.", event.organization_id)
-    if turn.volunteer is None:
-        await ask(turn, "name", "join", {"shift": shift.id, "words": turn.body}, NAME_WINDOW)
-        return Answer(
-            "asked_name",
-            f"{_org_name(event)}: to sign you up for {describe(shift, event)}, reply with your name. "
-            "Reply STOP to opt out.",
-            event.organization_id,
-        )
-    return await sign_up(turn, shift, turn.volunteer.name, turn.body)
-
-
-async def take_name(turn: Turn, question: PendingQuestion) -> Answer:
-    """The answer to "reply with your name": sign the new number up for the shift it asked to join."""
-    name = " ".join(turn.body.split())[:200]
-    if not any(c.isalpha() for c in name):
-        return Answer("asked_name", "Please reply with your name, so we can sign you up.")
-    await PendingQuestion.filter(id=question.id).delete()
-    shift = await Shift.get_or_none(id=int(question.data.get("shift", 0))).select_related("event__organization")
-    if shift is None:
-        return Answer("join_unknown_code", "That shift is no longer available. Text JOIN <code> to sign up.")
-    return await sign_up(turn, shift, name, str(question.data.get("words", "")))
-
-
-async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
-    """Sign up by SMS (source sms) with an SMS consent record (source keyword, the JOIN text as the words).
-    The confirmation goes out through the outbox like any other sign-up's."""
-    assert turn.phone is not None
-    event = shift.event
-    what = describe(shift, event)
-    consent = ConsentContext(source=CONSENT_SOURCE, words=words)
-    contact = Contact(name=name, phone=turn.phone)
-    already = Answer("join_already", f"{_org_name(event)}: you're already signed up for {what}.", event.organization_id)
-    if turn.volunteer is not None and await Signup.exists(volunteer_id=turn.volunteer.id, holder=shift.id):
-        return already
-    try:
-        result = await savepoint(
-            lambda: signups.sign_up(shift.id, contact, source=SignupSource.SMS, sms_consent=consent)
-        )
-    except (AlreadySignedUp, IntegrityError, TransactionManagementError):
-        # Signed up a moment ago by another request; inside our transaction, the collision may surface as the
-        # savepoint's abort rather than as AlreadySignedUp. The savepoint is rolled back either way.
-        return already
-    except ShiftClosed:
-        return Answer("join_closed", f"Sign-ups for {what} are closed.", event.organization_id)
-    turn.volunteer = result.volunteer
-    turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
-    outcome = "joined_waitlist" if result.signup.status == SignupStatus.WAITLISTED else "joined"
-    return Answer(outcome, "", event.organization_id)  # the outbox's confirmation is the answer
 
 
 def not_signed_up(turn: Turn) -> str:

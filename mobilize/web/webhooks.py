@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from mobilize.services import delivery, inbound
+from mobilize.services import delivery, inbound, sms_routing
 from mobilize.settings import Settings
 from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 
@@ -90,7 +90,7 @@ async def twilio_sms(request: Request) -> Response:
         sms = inbound_sms(form)
     except BadInbound as exc:
         return PlainTextResponse(str(exc), status_code=400)
-    shared = inbound.SharedSender(settings.twilio_from_number, settings.twilio_messaging_service_sid)
+    shared = sms_routing.SharedSender(settings.twilio_from_number, settings.twilio_messaging_service_sid)
     received = await inbound.receive(
         sms,
         base_url=settings.public_base_url,
