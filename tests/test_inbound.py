@@ -460,6 +460,19 @@ async def test_any_body_gets_one_answer_and_one_record(client: httpx.AsyncClient
     assert row.outcome and row.reply == reply
 
 
+@settings(max_examples=200, deadline=None)
+@given(reply=st.text(max_size=300))
+def test_twiml_is_what_twilios_library_writes(reply: str) -> None:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from mobilize.web.webhooks import twiml
+
+    expected = MessagingResponse()
+    if reply:
+        expected.message(reply)
+    assert twiml(reply).body.decode() == str(expected)
+
+
 async def test_yes_to_an_ask_to_fill_a_shift_signs_up_once(client: httpx.AsyncClient) -> None:
     """Gap filling (services/gaps.py) asks standby volunteers by SMS; their YES comes through this grammar."""
     import secrets
