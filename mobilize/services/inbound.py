@@ -124,18 +124,17 @@ async def _fast(sms: InboundSms, turn: Turn, command: Command) -> Received | Non
             turn.volunteer = await volunteer_by_phone(turn.phone)
             return None
         return await _to_inbox_at_once(sms, turn)
-    organization_id = turn.organization.id if turn.organization else None
-    sender = await inbound_fastpath.look_up(verb, turn.phone, organization_id, turn.now)
+    sender = await inbound_fastpath.look_up(verb, turn)
     turn.volunteer = volunteer = sender.volunteer
     if volunteer is None:
         return None
     writes: list[tuple[str, list[Any]]] = []
     if verb == Verb.HELP:
         answer = Answer("help", await help_text(turn, sender.names))
-    elif verb == Verb.HERE:
-        if sender.under_way is not None:
-            return None  # the check-in itself
+    elif verb == Verb.HERE and sender.under_way is None:
         answer = Answer("here_nothing", sms_shifts.NOTHING_UNDER_WAY)
+    elif verb == Verb.HERE:  # the check-in, without BEGIN and COMMIT as on the general path
+        answer = await sms_shifts.check_in(turn, sender.under_way)
     elif (verb == Verb.YES and _opted_out(volunteer)) or not sender.settled:
         return None  # YES opts them back in; or a numbered list or an ask to fill a gap waits for the answer
     elif sender.held is not None and verb == Verb.YES:

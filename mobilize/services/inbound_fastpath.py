@@ -37,7 +37,7 @@ from mobilize.models import (
 )
 from mobilize.services import inbox, sms_shifts
 from mobilize.services.sms_grammar import Verb
-from mobilize.services.sms_shifts import Held
+from mobilize.services.sms_shifts import Held, Turn
 
 VOLUNTEER_FIELDS = frozenset(Volunteer._meta.db_fields)
 
@@ -66,12 +66,6 @@ def _volunteer(row: dict[str, Any]) -> Volunteer:
 _NAMES = (
     "ARRAY(SELECT o.name FROM organization o JOIN relationship r ON r.organization_id = o.id "
     "WHERE r.volunteer_id = v.id ORDER BY o.name LIMIT 3)"
-)
-
-_UNDER_WAY = (
-    "(SELECT s.id FROM signup s JOIN shift sh ON sh.id = s.shift_id JOIN event e ON e.id = sh.event_id "
-    "WHERE s.volunteer_id = v.id AND s.status = ANY(:here_statuses) AND sh.starts_at <= :early AND sh.ends_at > :now "
-    "AND sh.status = :scheduled AND e.status = :event_scheduled{org} ORDER BY sh.starts_at DESC, s.id LIMIT 1)"
 )
 
 # The YES/NO facts: the same conditions as services.sms_shifts (pending_question, gaps.pending_request,
@@ -108,53 +102,50 @@ SELECT facts.*, held.* FROM facts LEFT JOIN LATERAL (
 
 
 @cache
-def _statement(verb: Verb, scoped: bool) -> str:
-    """The look-up for a command, for a message to an organization's own number (`scoped`) or not."""
-    if verb in (Verb.YES, Verb.NO):
-        return _YES_NO.format(
-            volunteer=_volunteer_columns(),
-            message_org=" AND m.organization_id = :organization" if scoped else "",
-            event_org=" AND e.organization_id = :organization" if scoped else "",
-        )
-    extra = ""
-    if verb == Verb.HELP and not scoped:
-        extra = f", {_NAMES} AS x_names"
-    elif verb == Verb.HERE:
-        under_way = _UNDER_WAY.format(org=" AND e.organization_id = :organization" if scoped else "")
-        extra = f", {under_way} AS x_under_way"
-    return f"SELECT {_volunteer_columns()}{extra} FROM volunteer v WHERE v.phone = :phone"
+def _yes_no(scoped: bool) -> str:
+    """The YES/NO look-up, for a message to an organization's own number (`scoped`) or not."""
+    return _YES_NO.format(
+        volunteer=_volunteer_columns(),
+        message_org=" AND m.organization_id = :organization" if scoped else "",
+        event_org=" AND e.organization_id = :organization" if scoped else "",
+    )
 
 
-def _values(verb: Verb, phone: str, organization_id: int | None, now: datetime) -> dict[str, Any]:
-    values: dict[str, Any] = {"phone": phone}
-    if organization_id is not None:
-        values["organization"] = organization_id
-    if verb == Verb.HERE:
-        statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.WAITLISTED]
-        values |= {"here_statuses": [s.value for s in statuses], "early": now + sms_shifts.CHECK_IN_EARLY, "now": now}
-    if verb in (Verb.HERE, Verb.YES, Verb.NO):
-        values |= {"scheduled": ShiftStatus.SCHEDULED.value, "event_scheduled": EventStatus.SCHEDULED.value}
-    if verb in (Verb.YES, Verb.NO):
-        statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED]
-        if verb == Verb.NO:
-            statuses.append(SignupStatus.WAITLISTED)
-        values |= {
-            "now": now,
-            "window": now - sms_shifts.ASK_WINDOW,
-            "sms": Channel.SMS.value,
-            "ask_kinds": [MessageKind.GAP_REQUEST.value, MessageKind.REMINDER_DAY_BEFORE.value],
-            "asked_states": [MessageState.SENT.value, MessageState.DELIVERED.value],
-            "day_before": MessageKind.REMINDER_DAY_BEFORE.value,
-            "reminded_states": [MessageState.SENT.value, MessageState.DELIVERED.value, MessageState.SENDING.value],
-            "statuses": [s.value for s in statuses],
-        }
+def _yes_no_values(verb: Verb, turn: Turn) -> dict[str, Any]:
+    statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED]
+    if verb == Verb.NO:
+        statuses.append(SignupStatus.WAITLISTED)
+    values: dict[str, Any] = {
+        "phone": turn.phone,
+        "now": turn.now,
+        "window": turn.now - sms_shifts.ASK_WINDOW,
+        "sms": Channel.SMS.value,
+        "ask_kinds": [MessageKind.GAP_REQUEST.value, MessageKind.REMINDER_DAY_BEFORE.value],
+        "asked_states": [MessageState.SENT.value, MessageState.DELIVERED.value],
+        "day_before": MessageKind.REMINDER_DAY_BEFORE.value,
+        "reminded_states": [MessageState.SENT.value, MessageState.DELIVERED.value, MessageState.SENDING.value],
+        "statuses": [s.value for s in statuses],
+        "scheduled": ShiftStatus.SCHEDULED.value,
+        "event_scheduled": EventStatus.SCHEDULED.value,
+    }
+    if turn.organization is not None:
+        values["organization"] = turn.organization.id
     return values
 
 
-async def look_up(verb: Verb, phone: str, organization_id: int | None, now: datetime) -> Sender:
-    """The sender and what `verb` (HELP, HERE, YES or NO) needs to know, in one statement."""
-    scoped = organization_id is not None
-    rows = await db.fetch_all_named(_statement(verb, scoped), **_values(verb, phone, organization_id, now))
+async def look_up(verb: Verb, turn: Turn) -> Sender:
+    """The sender of `turn` and what `verb` (HELP, HERE, YES or NO) needs to know, in one statement."""
+    if verb in (Verb.YES, Verb.NO):
+        rows = await db.fetch_all_named(_yes_no(turn.organization is not None), **_yes_no_values(verb, turn))
+    else:
+        extra, params = "", list[Any]()
+        if verb == Verb.HELP and turn.organization is None:
+            extra = f", {_NAMES} AS x_names"
+        elif verb == Verb.HERE:
+            under_way, params = sms_shifts.under_way_sql(turn, volunteer="v.id")
+            extra = f", ({under_way}) AS x_under_way"
+        sql = f"SELECT {_volunteer_columns()}{extra} FROM volunteer v WHERE v.phone = ?"
+        rows = await db.fetch_all(sql, *params, turn.phone)
     if not rows:
         return Sender(None)
     row = rows[0]

@@ -312,24 +312,36 @@ async def act_on(turn: Turn, held: Held, action: str) -> Answer:
 
 _UNDER_WAY = (
     "SELECT s.id FROM signup s JOIN shift sh ON sh.id = s.shift_id JOIN event e ON e.id = sh.event_id "
-    "WHERE s.volunteer_id = ? AND s.status IN (?, ?, ?, ?) AND sh.starts_at <= ? AND sh.ends_at > ? "
+    "WHERE s.volunteer_id = {volunteer} AND s.status IN (?, ?, ?, ?) AND sh.starts_at <= ? AND sh.ends_at > ? "
     "AND sh.status = ? AND e.status = ?{org} ORDER BY sh.starts_at DESC, s.id LIMIT 1"
 )
 
 
-async def check_in(turn: Turn) -> Answer:
-    """HERE: check in to the shift under way (from CHECK_IN_EARLY before its start to its end)."""
-    if turn.volunteer is None:
-        return Answer("unknown_sender", not_signed_up(turn))
+def under_way_sql(turn: Turn, volunteer: str = "?") -> tuple[str, list[Any]]:
+    """The query for the volunteer's sign-up under way (from CHECK_IN_EARLY before its start to its end), with
+    `?` placeholders, and its values: for `turn.volunteer`, or with `volunteer` the SQL naming their id (in
+    the statement that finds them, services/inbound_fastpath.py)."""
     statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.WAITLISTED]
-    params: list[Any] = [turn.volunteer.id, *[s.value for s in statuses], _when(turn.now + CHECK_IN_EARLY)]
-    params += [_when(turn.now), ShiftStatus.SCHEDULED.value, EventStatus.SCHEDULED.value]
+    params: list[Any] = [turn.volunteer.id] if volunteer == "?" and turn.volunteer is not None else []
+    params += [*[s.value for s in statuses], _when(turn.now + CHECK_IN_EARLY), _when(turn.now)]
+    params += [ShiftStatus.SCHEDULED.value, EventStatus.SCHEDULED.value]
     if turn.organization:
         params.append(turn.organization.id)
-    row = await db.fetch_one(_UNDER_WAY.format(org=" AND e.organization_id = ?" if turn.organization else ""), *params)
+    org = " AND e.organization_id = ?" if turn.organization else ""
+    return _UNDER_WAY.format(volunteer=volunteer, org=org), params
+
+
+async def check_in(turn: Turn, under_way: int | None = None) -> Answer:
+    """HERE: check in to the shift under way (`under_way`: its sign-up, when already found)."""
+    if turn.volunteer is None:
+        return Answer("unknown_sender", not_signed_up(turn))
+    if under_way is None:
+        sql, params = under_way_sql(turn)
+        row = await db.fetch_one(sql, *params)
+        under_way = int(row["id"]) if row is not None else None
     signup = None
-    if row is not None:
-        signup = await Signup.get_or_none(id=row["id"]).select_related("shift__event__organization")
+    if under_way is not None:
+        signup = await Signup.get_or_none(id=under_way).select_related("shift__event__organization")
     if signup is None:
         return Answer("here_nothing", NOTHING_UNDER_WAY)
     what = describe(signup.shift, signup.shift.event)
