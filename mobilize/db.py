@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 import asyncpg
@@ -138,10 +140,16 @@ def insert_sql(instance: Model) -> tuple[str, list[Any]]:
 
 async def insert_all(instances: list[Model]) -> None:
     """INSERT new instances, in order, in hand-written statements (IntegrityError on a unique constraint; the
-    instances are not marked saved: they have no primary key). On PostgreSQL they go as one statement (the
-    first ones as data-modifying WITH clauses): one round trip, atomic by itself. For hot paths, where the
-    ORM's `create` costs more to build than the database spends running it."""
-    statements = [insert_sql(instance) for instance in instances]
+    instances are not marked saved: they have no primary key). For hot paths, where the ORM's `create` costs
+    more to build than the database spends running it. See `write_all`."""
+    await write_all([insert_sql(instance) for instance in instances])
+
+
+async def write_all(statements: list[tuple[str, list[Any]]]) -> None:
+    """Run writes (`?` placeholders, values), in order. On PostgreSQL they go as one statement (the first ones
+    as data-modifying WITH clauses, which see the same snapshot): one round trip, atomic by itself, so a
+    unique violation in the last one undoes the first ones too. On SQLite one after the other (wrap them in
+    a transaction for atomicity)."""
     if dialect() == "postgres" and len(statements) > 1:
         heads = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
         statements = [(f"WITH {heads} {statements[-1][0]}", [p for _, params in statements for p in params])]
@@ -186,6 +194,26 @@ def insert_row(instance: Model) -> dict[str, Any]:
         if not field.generated:
             row[column] = field.to_db_value(getattr(instance, name), instance)
     return row
+
+
+@cache
+def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` placeholders as PostgreSQL's `$1, $2, ...` (one number per name), and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return re.sub(r"(?<![:\w]):([a-z_]+)", number, sql), tuple(names)
+
+
+async def fetch_all_named(sql: str, **values: Any) -> list[dict[str, Any]]:
+    """Every row of a PostgreSQL statement written with `:name` placeholders, as dicts (for statements too
+    long to keep their `?` in order)."""
+    sql, names = numbered(sql)
+    return await fetch_all_native(sql, *(values[name] for name in names))
 
 
 async def fetch_all_native(sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from tortoise import connections
 
 from mobilize import db
 from mobilize.app import create_app
-from mobilize.services import inbound, public
+from mobilize.services import public, sms_routing
 from mobilize.settings import Settings, load_settings
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
@@ -166,7 +166,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     await empty_tables()
     public.forget_shifts()
-    inbound.forget_senders()
+    sms_routing.forget_senders()
 
 
 @pytest.fixture

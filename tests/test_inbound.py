@@ -210,6 +210,51 @@ async def test_yes_answers_the_reminder_last_sent(client: httpx.AsyncClient) -> 
     assert "no upcoming shifts" in reply_of(await text(client, "NO", stranger.phone))
 
 
+async def test_yes_and_no_from_the_waitlist(client: httpx.AsyncClient) -> None:
+    w = await make_place(ORG, capacity=1)
+    await volunteer_on(w["shift"], 1)
+    waiting = await volunteer_on(w["shift"], 2)
+    signup = await Signup.get(volunteer_id=waiting.id)
+    assert signup.status == SignupStatus.WAITLISTED
+    # a place on the waitlist is not a shift to confirm, but it can be dropped
+    assert reply_of(await text(client, "YES", waiting.phone)) == "You have no upcoming shifts to confirm."
+    assert await status_of(signup.id) == SignupStatus.WAITLISTED
+    assert "no longer signed up" in reply_of(await text(client, "NO", waiting.phone))
+    assert await status_of(signup.id) == SignupStatus.CANCELLED
+
+
+@pytest.mark.postgres
+async def test_common_answers_take_one_or_two_statements(client: httpx.AsyncClient, monkeypatch: Any) -> None:
+    """Twilio waits for the answer: on PostgreSQL a message for the inbox is one statement, and HELP, HERE
+    with no shift under way and YES to the one shift it can mean are two (the other tests check what they do)."""
+    from tortoise import connections
+
+    w = await make_place(ORG)
+    v = await volunteer_on(w["shift"], 1)
+    statements: list[str] = []
+    backend = type(connections.get("default"))
+    for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script"):
+        original = getattr(backend, name)
+
+        def counting(self: Any, sql: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            if "sms_from_number" not in sql:  # the routing table, read every few seconds
+                statements.append(sql)
+            return _original(self, sql, *args, **kwargs)
+
+        monkeypatch.setattr(backend, name, counting)
+    for body, outcome, expected in [
+        ("Can I bring my kid?", "inbox", 1),
+        ("HELP", "help", 2),
+        ("HERE", "here_nothing", 2),
+        ("YES", "confirmed", 2),
+    ]:
+        statements.clear()
+        form = inbound_form(body, v.phone)
+        reply_of(await post_form(client, form))
+        assert len(statements) == expected, (body, statements)
+        assert (await InboundMessage.get(message_sid=form["MessageSid"])).outcome == outcome
+
+
 # ---- JOIN ------------------------------------------------------------------------------------------------------
 
 
@@ -413,6 +458,19 @@ async def test_any_body_gets_one_answer_and_one_record(client: httpx.AsyncClient
     assert await InboundMessage.all().count() == before + 1
     row = await InboundMessage.get(message_sid=form["MessageSid"])
     assert row.outcome and row.reply == reply
+
+
+@settings(max_examples=200, deadline=None)
+@given(reply=st.text(max_size=300))
+def test_twiml_is_what_twilios_library_writes(reply: str) -> None:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from mobilize.web.webhooks import twiml
+
+    expected = MessagingResponse()
+    if reply:
+        expected.message(reply)
+    assert twiml(reply).body.decode() == str(expected)
 
 
 async def test_yes_to_an_ask_to_fill_a_shift_signs_up_once(client: httpx.AsyncClient) -> None:

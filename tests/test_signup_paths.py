@@ -139,7 +139,7 @@ def test_hand_written_inserts_name_every_column() -> None:
         (Relationship, fastpath.RELATIONSHIP_COLUMNS),
     ]:
         assert sorted(columns) == sorted(set(model._meta.db_fields) - {"id"}), model.__name__
-    sql, names = fastpath._numbered("SELECT :a, CAST(:b AS integer), :a, x::text")
+    sql, names = db.numbered("SELECT :a, CAST(:b AS integer), :a, x::text")
     assert (sql, names) == ("SELECT $1, CAST($2 AS integer), $1, x::text", ("a", "b"))
 
 

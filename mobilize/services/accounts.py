@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from mobilize.models import ActionGroup, ApiToken, Membership, Organization, Organizer, Role
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
+from mobilize.services.sms_routing import forget_senders
 
 TOKEN_PREFIX = "mob_"
 _hasher = PasswordHasher()
@@ -203,7 +204,5 @@ async def set_sms_sender(slug: str, from_number: str | None, messaging_service_s
         sms_from_number=from_number or None, sms_messaging_service_sid=messaging_service_sid or None
     )
     await org.refresh_from_db()
-    from mobilize.services.inbound import forget_senders  # here: inbound's imports reach back to this module
-
     forget_senders()
     return org

@@ -23,7 +23,6 @@ do not write. SQLite (`make run`) always takes the general path in services.sign
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -112,25 +111,6 @@ SELECT * FROM new_signup
 """
 
 
-@cache
-def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
-    """`:name` placeholders as PostgreSQL's `$1, $2, ...` (one number per name), and the names in order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match[1] not in names:
-            names.append(match[1])
-        return f"${names.index(match[1]) + 1}"
-
-    return re.sub(r"(?<![:\w]):([a-z_]+)", number, sql), tuple(names)
-
-
-async def _run(sql: str, **values: Any) -> list[dict[str, Any]]:
-    """Run a statement written with `:name` placeholders; its rows."""
-    numbered, names = _numbered(sql)
-    return await db.fetch_all_native(numbered, *(values[name] for name in names))
-
-
 def _columns(alias: str, model: type[Model]) -> str:
     """The model's columns from `alias`, each renamed `alias.column` (two tables share one result row)."""
     columns = model._meta.fields_db_projection.values()
@@ -171,7 +151,7 @@ async def sign_up(
     person is. IntegrityError when they already hold a live sign-up for the shift."""
     if not contact.phone:
         return None
-    rows = await _run(
+    rows = await db.fetch_all_named(
         _sign_up_sql(),
         name=contact.name,
         phone=contact.phone,
@@ -199,7 +179,7 @@ async def record_signup(
     """Seat (if one is free), sign-up and relationship for a known volunteer, in one statement;
     IntegrityError when they already hold a live sign-up for the shift."""
     values = _signup_values(shift_id, organization_id, source, referrer)
-    rows = await _run(_RECORD_SIGNUP, volunteer=volunteer.id, **values)
+    rows = await db.fetch_all_named(_RECORD_SIGNUP, volunteer=volunteer.id, **values)
     if not rows:
         raise ShiftClosed("this shift no longer takes sign-ups", code="shift_closed")
     return Signup._init_from_db(**rows[0])

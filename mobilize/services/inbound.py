@@ -7,9 +7,10 @@ first answer. Outbox rows the effect planned (a promoted volunteer's news, a JOI
 returned for the caller to enqueue after the commit.
 
 The webhook answers while Twilio waits, so the path is short in round trips: commands whose effect a retry
-would find done (HELP changes nothing; HERE and YES set a status) skip BEGIN and COMMIT; on PostgreSQL a
-message for the inbox is one statement (the record and the threads together); the sender's volunteer and
-the routing table are read in written-out queries (the organizations' own senders cached for SENDERS_TTL).
+would find done (HELP changes nothing; HERE and YES set a status) skip BEGIN and COMMIT, and their effect
+and record go as one statement on PostgreSQL (db.write_all); there the sender's volunteer is read with what
+their command needs (services/inbound_fastpath.py), so a message for the inbox is one statement and HELP,
+HERE and YES two; the routing table is cached (services/sms_routing.py).
 
 Opt-out is global: STOP (or a plain request to stop) through any of our numbers stops every organization's
 texts, and after it the number gets nothing but that one confirmation until it texts START (or YES).
@@ -18,12 +19,11 @@ texts, and after it the number gets nothing but that one confirmation until it t
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -37,14 +37,14 @@ from mobilize.models import (
     Message,
     MessageKind,
     MessageState,
-    Organization,
     SmsStatus,
     Volunteer,
 )
-from mobilize.services import inbox, sms_shifts
-from mobilize.services.people import Contact, find_or_create_volunteer, normalize_phone
+from mobilize.services import inbound_fastpath, inbox, sms_join, sms_shifts
+from mobilize.services.people import Contact, find_or_create_volunteer
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from mobilize.services.sms_grammar import Command, Verb, parse
+from mobilize.services.sms_routing import SharedSender, phone_or_none, route
 from mobilize.services.sms_shifts import Answer, Turn
 
 log = logging.getLogger("mobilize.inbound")
@@ -63,71 +63,12 @@ class InboundSms:
     messaging_service_sid: str = ""
 
 
-@dataclass(frozen=True)
-class SharedSender:
-    """The deployment-wide sender (TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID)."""
-
-    from_number: str | None = None
-    messaging_service_sid: str | None = None
-
-
 @dataclass
 class Received:
     outcome: str
     reply: str = ""
     deliver: list[int] = field(default_factory=list)
     replayed: bool = False
-
-
-def phone_or_none(raw: str, region: str = "US") -> str | None:
-    """E.164 of the sender, or None for what is not a phone number (a short code, an alphanumeric id)."""
-    try:
-        return normalize_phone(raw, region) if raw and len(raw) <= 32 else None
-    except ValueError:
-        return None
-
-
-SENDERS_TTL = 5.0  # seconds a process trusts its copy of the organizations' own senders
-_senders: dict[str, Organization] = {}
-_senders_read_at = -SENDERS_TTL
-
-
-def forget_senders() -> None:
-    """Drop this process's copy of the organizations' own senders (after a change; tests)."""
-    global _senders_read_at
-    _senders_read_at = -SENDERS_TTL
-
-
-async def own_senders() -> dict[str, Organization]:
-    """Number or Messaging Service SID -> the organization it belongs to. Read at most every SENDERS_TTL
-    seconds: every inbound message is routed, and senders change rarely (another process sees a change
-    within SENDERS_TTL)."""
-    global _senders, _senders_read_at
-    if time.monotonic() - _senders_read_at >= SENDERS_TTL:
-        found: dict[str, Organization] = {}
-        own = Q(sms_from_number__isnull=False) | Q(sms_messaging_service_sid__isnull=False)
-        for org in await Organization.filter(own):
-            for key in (org.sms_from_number, org.sms_messaging_service_sid):
-                if key:
-                    found[key] = org
-        _senders, _senders_read_at = found, time.monotonic()
-    return _senders
-
-
-async def route(sms: InboundSms, shared: SharedSender) -> Organization | None:
-    """The organization whose own number or Messaging Service received the message; None for the shared
-    sender (or a number we do not know, which is treated like it and logged)."""
-    to = phone_or_none(sms.to_number) or sms.to_number
-    senders = await own_senders()
-    organization = senders.get(sms.messaging_service_sid) if sms.messaging_service_sid else None
-    organization = organization or (senders.get(to) if to else None)
-    if (
-        organization is None
-        and to not in (shared.from_number, None, "")
-        and (not sms.messaging_service_sid or sms.messaging_service_sid != shared.messaging_service_sid)
-    ):
-        log.warning("inbound SMS %s to %r, no sender of ours: handled as the shared sender's", sms.message_sid, to)
-    return organization
 
 
 async def receive(
@@ -143,14 +84,16 @@ async def receive(
     now = now or datetime.now(UTC)
     command = parse(sms.body)
     phone = phone_or_none(sms.from_number, region)
-    organization = await route(sms, shared)
-    volunteer = await volunteer_by_phone(phone) if phone else None
-    turn = Turn(sms.body, phone, volunteer, organization, now, base_url, quiet)
+    organization = await route(sms.to_number, sms.messaging_service_sid, shared, message_sid=sms.message_sid)
+    turn = Turn(sms.body, phone, None, organization, now, base_url, quiet)
     try:
-        if _one_statement_inbox(turn, command):
-            answer = await _inbox_in_one_statement(sms, turn)
-            reply = answer.reply if may_text(turn.volunteer, answer) else ""
-        elif _without_transaction(turn, command):
+        if phone is not None and db.dialect() == "postgres" and command.verb in FAST_VERBS:
+            fast = await _fast(sms, turn, command)
+            if fast is not None:
+                return fast
+        else:
+            turn.volunteer = await volunteer_by_phone(phone) if phone else None
+        if _without_transaction(turn, command):
             # Effects that a retry cannot repeat (they find them done), or none: no BEGIN and COMMIT.
             answer = await _act(turn, command, sms)
             reply = await _record(sms, turn, answer)
@@ -166,6 +109,69 @@ async def receive(
     return Received(answer.outcome, reply, turn.deliver)
 
 
+# Commands whose sender, and what they need to know, PostgreSQL reads in one statement (inbound_fastpath).
+FAST_VERBS = frozenset({Verb.TEXT, Verb.HELP, Verb.HERE, Verb.YES, Verb.NO})
+
+
+async def _fast(sms: InboundSms, turn: Turn, command: Command) -> Received | None:
+    """On PostgreSQL: the sender found with what their command needs to know, and for the common cases the
+    answer, the effect and the record in one more statement (or, for the inbox, none more). None when the
+    general path must finish; `turn.volunteer` is then set."""
+    assert turn.phone is not None
+    verb = command.verb
+    if verb == Verb.TEXT:
+        if turn.organization is not None:  # the inbox of that organization only, which may not know them yet
+            turn.volunteer = await volunteer_by_phone(turn.phone)
+            return None
+        return await _to_inbox_at_once(sms, turn)
+    sender = await inbound_fastpath.look_up(verb, turn)
+    turn.volunteer = volunteer = sender.volunteer
+    if volunteer is None:
+        return None
+    writes: list[tuple[str, list[Any]]] = []
+    if verb == Verb.HELP:
+        answer = Answer("help", await help_text(turn, sender.names))
+    elif verb == Verb.HERE and sender.under_way is None:
+        answer = Answer("here_nothing", sms_shifts.NOTHING_UNDER_WAY)
+    elif verb == Verb.HERE:  # the check-in, without BEGIN and COMMIT as on the general path
+        answer = await sms_shifts.check_in(turn, sender.under_way)
+    elif (verb == Verb.YES and _opted_out(volunteer)) or not sender.settled:
+        return None  # YES opts them back in; or a numbered list or an ask to fill a gap waits for the answer
+    elif sender.held is not None and verb == Verb.YES:
+        answer, writes = sms_shifts.confirm(turn, sender.held)
+    elif sender.held is not None:  # NO: the seat goes to the waitlist, in one transaction with the record
+        async with in_transaction():
+            answer = await sms_shifts.act_on(turn, sender.held, verb.value)
+            reply = await _record(sms, turn, answer)
+        return Received(answer.outcome, reply, turn.deliver)
+    elif sender.upcoming:
+        return None  # several shifts: the numbered list
+    else:
+        answer = sms_shifts.nothing_to(verb.value)
+    reply = await _record(sms, turn, answer, writes)
+    return Received(answer.outcome, reply, turn.deliver)
+
+
+async def _to_inbox_at_once(sms: InboundSms, turn: Turn) -> Received | None:
+    """A known volunteer's message for the inbox, through the shared sender: the volunteer, the record and
+    their threads in one statement. Nobody to read it (a number known only from its STOP): the record is
+    corrected and they hear how to join. None (nothing written) for a number we do not know."""
+    assert turn.phone is not None
+    recording = _rows(sms, turn, Answer("inbox"), "")[0]
+    found = await inbound_fastpath.record_to_inbox(turn.phone, recording, preview_of(sms), turn.now)
+    if found is None:
+        return None
+    turn.volunteer, threads = found
+    if threads:
+        return Received("inbox", "")
+    answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
+    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
+    if reply:
+        await db.insert_all(_rows(sms, turn, answer, reply)[1:])
+    return Received(answer.outcome, reply)
+
+
 def _without_transaction(turn: Turn, command: Command) -> bool:
     """HELP changes nothing; HERE and YES (from a number not opted out) set a status a retry finds set."""
     if turn.phone is None or turn.volunteer is None:
@@ -173,43 +179,20 @@ def _without_transaction(turn: Turn, command: Command) -> bool:
     return command.verb in (Verb.HELP, Verb.HERE) or (command.verb == Verb.YES and not _opted_out(turn.volunteer))
 
 
-def _one_statement_inbox(turn: Turn, command: Command) -> bool:
-    """A known volunteer's message for the inbox, through the shared sender, on PostgreSQL."""
-    return (
-        command.verb == Verb.TEXT
-        and turn.phone is not None
-        and turn.volunteer is not None
-        and turn.organization is None
-        and db.dialect() == "postgres"
-    )
-
-
-async def _inbox_in_one_statement(sms: InboundSms, turn: Turn) -> Answer:
-    """The record and the volunteer's threads in one statement (atomic by itself: a retry fails it whole).
-    Nobody to read it (a number known only from its STOP): the record is corrected and they hear how to join."""
-    assert turn.volunteer is not None
-    inbound_row = _rows(sms, turn, Answer("inbox"), "")[0]
-    if await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, recording=inbound_row):
-        return Answer("inbox")
-    answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
-    reply = answer.reply if may_text(turn.volunteer, answer) else ""
-    await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
-    if reply:
-        await db.insert_all(_rows(sms, turn, answer, reply)[1:])
-    return answer
-
-
 def preview_of(sms: InboundSms) -> str:
     return sms.body if sms.body.strip() else f"({sms.num_media} attachment(s))" if sms.num_media else "(empty)"
 
 
-async def _record(sms: InboundSms, turn: Turn, answer: Answer) -> str:
+async def _record(
+    sms: InboundSms, turn: Turn, answer: Answer, writes: list[tuple[str, list[Any]]] | None = None
+) -> str:
     """The inbound message with its outcome and, if there is one to send, our answer (an outbox row already
-    sent, so the inbox thread shows it). Returns the answer. Written last, so the unique MessageSid settles
-    a race: a concurrent retry waits here for the first to commit, then fails and its whole transaction
-    (its effects too) is rolled back."""
+    sent, so the inbox thread shows it), after the answer's own `writes` (on PostgreSQL all in one
+    statement). Returns the answer. Written last, so the unique MessageSid settles a race: a concurrent
+    retry waits here for the first to commit, then fails and its whole transaction (or statement: its
+    effects too) is rolled back."""
     reply = answer.reply if may_text(turn.volunteer, answer) else ""
-    await db.insert_all(_rows(sms, turn, answer, reply))
+    await db.write_all([*(writes or []), *(db.insert_sql(row) for row in _rows(sms, turn, answer, reply))])
     return reply
 
 
@@ -291,12 +274,12 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
     if verb == Verb.HELP:
         return Answer("help", await help_text(turn))
     if verb == Verb.JOIN:
-        return await sms_shifts.join(turn, command.code)
+        return await sms_join.join(turn, command.code)
     if turn.volunteer is None:
         question = await sms_shifts.pending_question(turn.phone, "name", turn.now)
         if question is not None:
             if verb == Verb.TEXT:
-                return await sms_shifts.take_name(turn, question)
+                return await sms_join.take_name(turn, question)
             return Answer("asked_name", "Please reply with your name, so we can sign you up.")
         return Answer("unknown_sender", sms_shifts.not_signed_up(turn))
     if verb in (Verb.YES, Verb.NO):
@@ -327,14 +310,17 @@ async def _organization_names(turn: Turn) -> list[str]:
     return [str(row["name"]) for row in rows]
 
 
-async def _who(turn: Turn) -> str:
-    return " / ".join(await _organization_names(turn)) or DEFAULT_NAME
+async def _who(turn: Turn, names: list[str] | None = None) -> str:
+    if names is None or turn.organization is not None:
+        names = await _organization_names(turn)
+    return " / ".join(names) or DEFAULT_NAME
 
 
-async def help_text(turn: Turn) -> str:
+async def help_text(turn: Turn, names: list[str] | None = None) -> str:
+    """Who is texting (`names`: the organizations that know the volunteer, when already read) and how to stop."""
     manage = f" Your shifts: {turn.base_url}/signups/{turn.volunteer.manage_token}" if turn.volunteer else ""
     return (
-        f"{await _who(turn)}: texts about the actions you sign up for. Reply YES to confirm a shift, NO to "
+        f"{await _who(turn, names)}: texts about the actions you sign up for. Reply YES to confirm a shift, NO to "
         f"drop it, HERE to check in, JOIN <code> to sign up.{manage} Reply STOP to opt out."
     )
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.models import Model
 
 from mobilize import db
 from mobilize.models import (
@@ -50,36 +49,39 @@ async def ensure_known(organization_id: int, volunteer_id: int) -> None:
 
 _OPEN_THREADS = (
     "INSERT INTO inbox_thread (organization_id, volunteer_id, status, last_message_at, last_preview, created_at) "
-    "SELECT r.organization_id, r.volunteer_id, ?, ?, ?, ? FROM relationship r{also} WHERE r.volunteer_id = ?{only} "
+    "SELECT r.organization_id, r.volunteer_id, ?, ?, ?, ? FROM relationship r{also} WHERE r.volunteer_id = {who}{only} "
     "ON CONFLICT (organization_id, volunteer_id) DO UPDATE SET status = excluded.status, "
     "last_message_at = excluded.last_message_at, last_preview = excluded.last_preview, handled_at = NULL, "
     "handled_by_id = NULL RETURNING id"
 )
 
 
-async def open_threads(
-    volunteer_id: int,
-    preview: str,
-    now: datetime,
-    organization_id: int | None = None,
-    *,
-    recording: Model | None = None,
-) -> int:
-    """Open (or re-open) the volunteer's thread in the inbox of every organization that knows them (or of
-    `organization_id` only). One statement, as it runs for every message to the inbox; with `recording` (a
-    new row, PostgreSQL only) that row's INSERT is part of the statement, so both happen or neither does.
-    Returns how many threads."""
+def open_threads_sql(
+    volunteer: int | str, preview: str, now: datetime, organization_id: int | None = None, *, after: str = ""
+) -> tuple[str, list[Any]]:
+    """The statement of `open_threads` (`?` placeholders) and its values. `volunteer` is an id, or SQL that
+    gives one (from a CTE of a larger statement); `after` names a CTE whose rows the threads need (the
+    message's record: then both happen or neither)."""
     at = InboxThread._meta.fields_map["last_message_at"].to_db_value(now, InboxThread)
-    params: list[Any] = [ThreadStatus.OPEN.value, at, preview[:PREVIEW], at, volunteer_id]
+    params: list[Any] = [ThreadStatus.OPEN.value, at, preview[:PREVIEW], at]
+    if isinstance(volunteer, int):
+        params.append(volunteer)
     if organization_id is not None:
         params.append(organization_id)
     sql = _OPEN_THREADS.format(
+        who="?" if isinstance(volunteer, int) else volunteer,
         only=" AND r.organization_id = ?" if organization_id is not None else "",
-        also=", recorded" if recording is not None else "",
+        also=f", {after}" if after else "",
     )
-    if recording is not None:
-        insert, values = db.insert_sql(recording)
-        sql, params = f"WITH recorded AS ({insert} RETURNING 1) {sql}", [*values, *params]
+    return sql, params
+
+
+async def open_threads(volunteer_id: int, preview: str, now: datetime, organization_id: int | None = None) -> int:
+    """Open (or re-open) the volunteer's thread in the inbox of every organization that knows them (or of
+    `organization_id` only). One statement, as it runs for every message to the inbox (on PostgreSQL,
+    services.inbound_fastpath folds it into the statement that records the message). Returns how many
+    threads."""
+    sql, params = open_threads_sql(volunteer_id, preview, now, organization_id)
     return len(await db.fetch_all(sql, *params))
 
 

@@ -1,14 +1,11 @@
 """What the shift keywords do, inside the inbound message's transaction: YES and NO (and the numbered
-list that settles which shift they mean), HERE, and JOIN (with the name question a new number gets).
+list that settles which shift they mean) and HERE; JOIN is services/sms_join.py.
 
 "The shift last asked about" is the most recent of: the day-before reminder (which asks YES/NO) texted in
 the last ASK_WINDOW for a shift not yet started, and the numbered list we sent (a PendingQuestion row, kept
 in the database). Without either, a volunteer with one upcoming shift means that one; with several, they
-get a numbered list and their next message may be its number.
-
-Event codes: besides a shift's own code, `JOIN E<event id>` signs up for the event's next shift that is
-still to end (the first with a free seat, else the first, whose waitlist they join); private events are
-not joinable this way (event ids are guessable, shift codes are not).
+get a numbered list and their next message may be its number. (On PostgreSQL, services/inbound_fastpath.py
+reads these facts in the statement that finds the sender.)
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from tortoise.exceptions import IntegrityError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from mobilize import db
@@ -34,15 +30,12 @@ from mobilize.models import (
     Shift,
     ShiftStatus,
     Signup,
-    SignupSource,
     SignupStatus,
-    Visibility,
     Volunteer,
 )
 from mobilize.services import attendance, gaps, notifications, signups
-from mobilize.services.errors import AlreadySignedUp, Conflict, ShiftClosed
+from mobilize.services.errors import Conflict
 from mobilize.services.messages import when
-from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.quiet_hours import QuietHours
 
 ASK_WINDOW = timedelta(hours=48)  # a question older than this is not "pending" any more
@@ -50,6 +43,7 @@ NAME_WINDOW = timedelta(hours=24)
 CHECK_IN_EARLY = timedelta(minutes=30)  # HERE counts from this long before the start to the end
 MAX_LIST = 9
 CONSENT_SOURCE = "keyword"
+NOTHING_UNDER_WAY = "We couldn't find a shift of yours under way right now."
 
 T = TypeVar("T")
 
@@ -88,9 +82,42 @@ def describe(shift: Shift, event: Event) -> str:
     return f"{event.title}, {when(shift.starts_at, shift.ends_at, event.timezone)}"
 
 
-def _org_name(event: Event) -> str:
+def org_name(event: Event) -> str:
     organization = getattr(event, "organization", None)
     return str(getattr(organization, "name", "")) or "mobilize"
+
+
+@dataclass(frozen=True)
+class Held:
+    """A sign-up as YES and NO see it, in plain values: built from the ORM's rows, or read in the statement
+    that finds the sender (services/inbound_fastpath.py)."""
+
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    timezone: str
+    organization_id: int
+    organization_name: str
+
+    @classmethod
+    def of(cls, signup: Signup) -> Held:
+        """From a sign-up loaded with its shift, event and organization."""
+        shift, event = signup.shift, signup.shift.event
+        return cls(
+            signup.id,
+            str(signup.status),
+            shift.starts_at,
+            shift.ends_at,
+            event.title,
+            event.timezone,
+            event.organization_id,
+            org_name(event),
+        )
+
+    def describe(self) -> str:
+        return f"{self.title}, {when(self.starts_at, self.ends_at, self.timezone)}"
 
 
 def _scope(turn: Turn) -> dict[str, Any]:
@@ -98,9 +125,9 @@ def _scope(turn: Turn) -> dict[str, Any]:
     return {"shift__event__organization_id": turn.organization.id} if turn.organization else {}
 
 
-async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Signup]:
+async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Held]:
     assert turn.volunteer is not None
-    return (
+    rows = (
         await Signup.filter(
             volunteer_id=turn.volunteer.id,
             status__in=statuses,
@@ -113,6 +140,7 @@ async def _upcoming(turn: Turn, statuses: list[SignupStatus]) -> list[Signup]:
         .order_by("shift__starts_at", "id")
         .limit(MAX_LIST)
     )
+    return [Held.of(s) for s in rows]
 
 
 _LAST_REMINDER = (
@@ -169,9 +197,9 @@ async def ask(turn: Turn, kind: str, action: str, data: dict[str, Any], window: 
     )
 
 
-def _list_text(action: str, choices: list[Signup]) -> str:
+def _list_text(action: str, choices: list[Held]) -> str:
     verb = "confirm" if action == "yes" else "drop"
-    lines = [f"{n}. {describe(s.shift, s.shift.event)}" for n, s in enumerate(choices, start=1)]
+    lines = [f"{n}. {s.describe()}" for n, s in enumerate(choices, start=1)]
     return f"Which shift do you want to {verb}? Reply with its number:\n" + "\n".join(lines)
 
 
@@ -197,15 +225,19 @@ async def answer_yes_no(turn: Turn, action: str) -> Answer:
             "shift__event__organization"
         )
         if signup is not None:
-            return await act_on(turn, signup, action)
+            return await act_on(turn, Held.of(signup), action)
     candidates = await _upcoming(turn, statuses)
     if not candidates:
-        verb = "confirm" if action == "yes" else "drop"
-        return Answer(f"{action}_nothing", f"You have no upcoming shifts to {verb}.")
+        return nothing_to(action)
     if len(candidates) == 1:
         return await act_on(turn, candidates[0], action)
     await ask(turn, "choose", action, {"signups": [s.id for s in candidates]}, ASK_WINDOW)
     return Answer("asked_which", _list_text(action, candidates))
+
+
+def nothing_to(action: str) -> Answer:
+    """YES or NO from a volunteer without an upcoming shift."""
+    return Answer(f"{action}_nothing", f"You have no upcoming shifts to {'confirm' if action == 'yes' else 'drop'}.")
 
 
 async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion | None) -> Answer | None:
@@ -226,10 +258,10 @@ async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion
     return Answer(f"gap_{action}", "" if seated else taken.reply, int(org_id) if org_id else None)  # type: ignore[call-overload]
 
 
-async def _choices(question: PendingQuestion) -> list[Signup]:
+async def _choices(question: PendingQuestion) -> list[Held]:
     ids = [int(i) for i in question.data.get("signups", []) if isinstance(i, int)]
     rows = {s.id: s for s in await Signup.filter(id__in=ids).select_related("shift__event__organization")}
-    return [rows[i] for i in ids if i in rows]
+    return [Held.of(rows[i]) for i in ids if i in rows]
 
 
 async def answer_number(turn: Turn, number: int) -> Answer | None:
@@ -247,24 +279,31 @@ async def answer_number(turn: Turn, number: int) -> Answer | None:
     return await act_on(turn, choices[number - 1], question.action)
 
 
-async def act_on(turn: Turn, signup: Signup, action: str) -> Answer:
+_CONFIRM = "UPDATE signup SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
+
+
+def confirm(turn: Turn, held: Held) -> tuple[Answer, list[tuple[str, list[Any]]]]:
+    """YES to one sign-up: the answer, and the write that confirms it, for the caller to run (alone, or in
+    one statement with the message's record). Signed up -> confirmed is one conditional UPDATE (what
+    signups.set_status does for it, without its reads): the most common answer after a day-before reminder."""
+    prefix, what = f"{held.organization_name}: ", held.describe()
+    if held.status == SignupStatus.WAITLISTED:
+        waiting = f"{prefix}you're on the waitlist for {what}; we'll text you if a spot opens."
+        return Answer("yes_waitlisted", waiting, held.organization_id), []
+    params = [SignupStatus.CONFIRMED.value, _when(turn.now), held.id, SignupStatus.SIGNED_UP.value]
+    answer = Answer("confirmed", f"{prefix}thanks, you're confirmed for {what}. See you there!", held.organization_id)
+    return answer, [(_CONFIRM, params)]
+
+
+async def act_on(turn: Turn, held: Held, action: str) -> Answer:
     """Confirm (YES) or drop (NO) one sign-up; a dropped seat goes to the first person waiting, who is told."""
-    shift, event = signup.shift, signup.shift.event
-    org_id = event.organization_id
-    what = describe(shift, event)
-    prefix = f"{_org_name(event)}: "
     if action == "yes":
-        if signup.status == SignupStatus.WAITLISTED:
-            waiting = f"{prefix}you're on the waitlist for {what}; we'll text you if a spot opens."
-            return Answer("yes_waitlisted", waiting, org_id)
-        # signed up -> confirmed is one conditional UPDATE (what signups.set_status does for it, without
-        # its reads): this answer is the most common one after a day-before reminder.
-        await Signup.filter(id=signup.id, status=SignupStatus.SIGNED_UP).update(
-            status=SignupStatus.CONFIRMED, updated_at=turn.now
-        )
-        return Answer("confirmed", f"{prefix}thanks, you're confirmed for {what}. See you there!", org_id)
+        answer, writes = confirm(turn, held)
+        await db.write_all(writes)
+        return answer
+    org_id, what, prefix = held.organization_id, held.describe(), f"{held.organization_name}: "
     try:
-        result = await savepoint(lambda: signups.cancel_signup(signup.id))
+        result = await savepoint(lambda: signups.cancel_signup(held.id))
     except Conflict:
         return Answer("no_failed", f"{prefix}your attendance at {what} is already recorded.", org_id)
     turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
@@ -273,28 +312,40 @@ async def act_on(turn: Turn, signup: Signup, action: str) -> Answer:
 
 _UNDER_WAY = (
     "SELECT s.id FROM signup s JOIN shift sh ON sh.id = s.shift_id JOIN event e ON e.id = sh.event_id "
-    "WHERE s.volunteer_id = ? AND s.status IN (?, ?, ?, ?) AND sh.starts_at <= ? AND sh.ends_at > ? "
+    "WHERE s.volunteer_id = {volunteer} AND s.status IN (?, ?, ?, ?) AND sh.starts_at <= ? AND sh.ends_at > ? "
     "AND sh.status = ? AND e.status = ?{org} ORDER BY sh.starts_at DESC, s.id LIMIT 1"
 )
 
 
-async def check_in(turn: Turn) -> Answer:
-    """HERE: check in to the shift under way (from CHECK_IN_EARLY before its start to its end)."""
-    if turn.volunteer is None:
-        return Answer("unknown_sender", not_signed_up(turn))
+def under_way_sql(turn: Turn, volunteer: str = "?") -> tuple[str, list[Any]]:
+    """The query for the volunteer's sign-up under way (from CHECK_IN_EARLY before its start to its end), with
+    `?` placeholders, and its values: for `turn.volunteer`, or with `volunteer` the SQL naming their id (in
+    the statement that finds them, services/inbound_fastpath.py)."""
     statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.WAITLISTED]
-    params: list[Any] = [turn.volunteer.id, *[s.value for s in statuses], _when(turn.now + CHECK_IN_EARLY)]
-    params += [_when(turn.now), ShiftStatus.SCHEDULED.value, EventStatus.SCHEDULED.value]
+    params: list[Any] = [turn.volunteer.id] if volunteer == "?" and turn.volunteer is not None else []
+    params += [*[s.value for s in statuses], _when(turn.now + CHECK_IN_EARLY), _when(turn.now)]
+    params += [ShiftStatus.SCHEDULED.value, EventStatus.SCHEDULED.value]
     if turn.organization:
         params.append(turn.organization.id)
-    row = await db.fetch_one(_UNDER_WAY.format(org=" AND e.organization_id = ?" if turn.organization else ""), *params)
+    org = " AND e.organization_id = ?" if turn.organization else ""
+    return _UNDER_WAY.format(volunteer=volunteer, org=org), params
+
+
+async def check_in(turn: Turn, under_way: int | None = None) -> Answer:
+    """HERE: check in to the shift under way (`under_way`: its sign-up, when already found)."""
+    if turn.volunteer is None:
+        return Answer("unknown_sender", not_signed_up(turn))
+    if under_way is None:
+        sql, params = under_way_sql(turn)
+        row = await db.fetch_one(sql, *params)
+        under_way = int(row["id"]) if row is not None else None
     signup = None
-    if row is not None:
-        signup = await Signup.get_or_none(id=row["id"]).select_related("shift__event__organization")
+    if under_way is not None:
+        signup = await Signup.get_or_none(id=under_way).select_related("shift__event__organization")
     if signup is None:
-        return Answer("here_nothing", "We couldn't find a shift of yours under way right now.")
+        return Answer("here_nothing", NOTHING_UNDER_WAY)
     what = describe(signup.shift, signup.shift.event)
-    prefix = f"{_org_name(signup.shift.event)}: "
+    prefix = f"{org_name(signup.shift.event)}: "
     org_id = signup.shift.event.organization_id
     if signup.status == SignupStatus.ATTENDED:
         return Answer("here_already", f"{prefix}you're already checked in for {what}.", org_id)
@@ -303,90 +354,6 @@ async def check_in(turn: Turn) -> Answer:
     except Conflict:
         return Answer("here_full", f"{prefix}{what} is full; please see an organizer on site.", org_id)
     return Answer("checked_in", f"{prefix}you're checked in for {what}. Thanks for showing up!", org_id)
-
-
-async def find_code(code: str, now: datetime) -> Shift | None:
-    """The shift with this code, or for `E<event id>` that event's next shift (see the module)."""
-    shift = await Shift.get_or_none(code=code).select_related("event__organization")
-    if shift is not None:
-        return shift
-    if not (code.startswith("E") and code[1:].isdigit() and len(code) <= 10):
-        return None
-    upcoming = (
-        await Shift.filter(
-            event_id=int(code[1:]),
-            event__visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED],
-            event__status=EventStatus.SCHEDULED,
-            status=ShiftStatus.SCHEDULED,
-            ends_at__gt=now,
-        )
-        .select_related("event__organization")
-        .order_by("starts_at", "id")
-        .limit(50)
-    )
-    return next((s for s in upcoming if s.filled < s.capacity), upcoming[0] if upcoming else None)
-
-
-async def join(turn: Turn, code: str) -> Answer:
-    """JOIN <code>: a known number is signed up at once; a new one is asked for a name first."""
-    if not code:
-        return Answer("join_no_code", "To sign up, text JOIN and the shift's code, like JOIN ABC234.")
-    shift = await find_code(code, turn.now)
-    if shift is None:
-        return Answer("join_unknown_code", f"We couldn't find the code {code}. Check it and text JOIN <code> again.")
-    event = shift.event
-    try:
-        signups.check_open(shift, event)
-    except ShiftClosed:
-        return Answer("join_closed", f"Sign-ups for {describe(shift, event)} are closed.", event.organization_id)
-    if turn.volunteer is None:
-        await ask(turn, "name", "join", {"shift": shift.id, "words": turn.body}, NAME_WINDOW)
-        return Answer(
-            "asked_name",
-            f"{_org_name(event)}: to sign you up for {describe(shift, event)}, reply with your name. "
-            "Reply STOP to opt out.",
-            event.organization_id,
-        )
-    return await sign_up(turn, shift, turn.volunteer.name, turn.body)
-
-
-async def take_name(turn: Turn, question: PendingQuestion) -> Answer:
-    """The answer to "reply with your name": sign the new number up for the shift it asked to join."""
-    name = " ".join(turn.body.split())[:200]
-    if not any(c.isalpha() for c in name):
-        return Answer("asked_name", "Please reply with your name, so we can sign you up.")
-    await PendingQuestion.filter(id=question.id).delete()
-    shift = await Shift.get_or_none(id=int(question.data.get("shift", 0))).select_related("event__organization")
-    if shift is None:
-        return Answer("join_unknown_code", "That shift is no longer available. Text JOIN <code> to sign up.")
-    return await sign_up(turn, shift, name, str(question.data.get("words", "")))
-
-
-async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
-    """Sign up by SMS (source sms) with an SMS consent record (source keyword, the JOIN text as the words).
-    The confirmation goes out through the outbox like any other sign-up's."""
-    assert turn.phone is not None
-    event = shift.event
-    what = describe(shift, event)
-    consent = ConsentContext(source=CONSENT_SOURCE, words=words)
-    contact = Contact(name=name, phone=turn.phone)
-    already = Answer("join_already", f"{_org_name(event)}: you're already signed up for {what}.", event.organization_id)
-    if turn.volunteer is not None and await Signup.exists(volunteer_id=turn.volunteer.id, holder=shift.id):
-        return already
-    try:
-        result = await savepoint(
-            lambda: signups.sign_up(shift.id, contact, source=SignupSource.SMS, sms_consent=consent)
-        )
-    except (AlreadySignedUp, IntegrityError, TransactionManagementError):
-        # Signed up a moment ago by another request; inside our transaction, the collision may surface as the
-        # savepoint's abort rather than as AlreadySignedUp. The savepoint is rolled back either way.
-        return already
-    except ShiftClosed:
-        return Answer("join_closed", f"Sign-ups for {what} are closed.", event.organization_id)
-    turn.volunteer = result.volunteer
-    turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
-    outcome = "joined_waitlist" if result.signup.status == SignupStatus.WAITLISTED else "joined"
-    return Answer(outcome, "", event.organization_id)  # the outbox's confirmation is the answer
 
 
 def not_signed_up(turn: Turn) -> str:
