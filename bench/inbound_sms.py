@@ -1,7 +1,7 @@
 """Inbound SMS: latency and throughput of signed Twilio webhook posts at a steady rate, on PostgreSQL, against a
 trivial signed endpoint in the same run.
 
-    .venv/bin/python bench/inbound_sms.py [--rate 200] [--duration 15] [--warmup 3]
+    .venv/bin/python bench/inbound_sms.py [--rate 200] [--duration 15] [--warmup 3] [--workers 1] [--mix all]
 
 What it does, in one run:
 
@@ -13,7 +13,8 @@ What it does, in one run:
 3. posts to each, from one async client, `--rate` signed inbound messages per second (an open loop: request i
    leaves at t0 + i/rate whatever the earlier ones are doing), each with a new MessageSid, from the seeded
    volunteers, cycling through YES (confirms their shift), HELP, HERE (nothing under way), and two questions
-   for the organizers' inbox; forms and signatures are computed before the clock starts;
+   for the organizers' inbox (with `--mix all`, NO and STOP too: a dropped seat with its waitlist, an
+   opt-out with its consent record); forms and signatures are computed before the clock starts;
 4. prints, per target, the requests answered per second, p50/p99/max latency and errors, and the ratio of the
    app's p99 to the baseline's; drops the database and the queue keys it made.
 """
@@ -54,6 +55,9 @@ AUTH_TOKEN = "bench-auth-token"
 FROM_NUMBER = "+15005550006"
 VOLUNTEERS = 2000
 BODIES = ["YES", "HELP", "Can I bring a friend?", "HERE", "Where do we meet tomorrow?"]
+# --mix all adds the replies that change the most: NO (drops the seat, promotes the waitlist) and STOP
+# (opts the number out everywhere, with its consent record).
+ALL_BODIES = [*BODIES, "NO", "STOP"]
 PATH = "/webhooks/twilio/sms"
 
 
@@ -174,7 +178,7 @@ class Tally:
     elapsed: float = 0.0
 
 
-def forms(base_url: str, count: int, offset: int) -> list[tuple[bytes, dict[str, str]]]:
+def forms(base_url: str, count: int, offset: int, bodies: list[str]) -> list[tuple[bytes, dict[str, str]]]:
     """Signed, encoded inbound forms (computed before the clock starts)."""
     validator = RequestValidator(AUTH_TOKEN)
     signed = []
@@ -183,7 +187,7 @@ def forms(base_url: str, count: int, offset: int) -> list[tuple[bytes, dict[str,
         form = {
             "AccountSid": ACCOUNT_SID,
             "ApiVersion": "2010-04-01",
-            "Body": BODIES[i % len(BODIES)],
+            "Body": bodies[i % len(bodies)],
             "From": phone(i % VOLUNTEERS),
             "MessageSid": sid,
             "NumMedia": "0",
@@ -201,13 +205,13 @@ def forms(base_url: str, count: int, offset: int) -> list[tuple[bytes, dict[str,
     return signed
 
 
-async def drive(port: int, rate: float, duration: float, warmup: float, offset: int) -> Tally:
+async def drive(port: int, rate: float, duration: float, warmup: float, offset: int, bodies: list[str]) -> Tally:
     """Post at `rate` per second, open loop (aiohttp: a general client light enough not to be what is
     measured); measure what leaves after the warm-up."""
     base_url = f"http://127.0.0.1:{port}"
     total = int(rate * (warmup + duration))
     measured_from = int(rate * warmup)
-    work = forms(base_url, total, offset)
+    work = forms(base_url, total, offset, bodies)
     tally = Tally()
     connector = aiohttp.TCPConnector(limit=100)
     async with aiohttp.ClientSession(base_url, connector=connector) as session:
@@ -278,7 +282,9 @@ async def main() -> None:
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes serving each target")
+    parser.add_argument("--mix", choices=["common", "all"], default="common", help="all: NO and STOP too")
     args = parser.parse_args()
+    bodies = ALL_BODIES if args.mix == "all" else BODIES
 
     url = database_url()
     await admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
@@ -293,7 +299,7 @@ async def main() -> None:
         print(
             f"{args.workers} uvicorn process(es) per target; inbound SMS at {args.rate:.0f}/s for "
             f"{args.duration:.0f} s (after {args.warmup:.0f} s of warm-up), "
-            f"{VOLUNTEERS} volunteers, bodies {BODIES}"
+            f"{VOLUNTEERS} volunteers, bodies {bodies}"
         )
         results = {}
         targets = (
@@ -318,7 +324,7 @@ async def main() -> None:
             proc = serve(app, port, env, factory=factory, workers=args.workers)
             try:
                 await wait_ready(port, proc)
-                tally = await drive(port, args.rate, args.duration, args.warmup, offset * 1_000_000)
+                tally = await drive(port, args.rate, args.duration, args.warmup, offset * 1_000_000, bodies)
             finally:
                 stop(proc)
             results[title] = report(title, tally)
