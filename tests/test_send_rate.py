@@ -254,3 +254,40 @@ async def test_each_sender_keeps_its_own_pace(migrated: str) -> None:
     assert sorted(int(m.reference) for m in sender.sent) == [ids[0], ids[1], ids[4], ids[5]]
     assert len(done.messages) == 4 and done.defer == 0.7
     assert all(m.from_number == "+13125550700" for m in sender.sent if int(m.reference) in ids[:2])
+
+
+async def test_the_in_process_queue_paces_a_batch_and_sends_its_email_at_once(migrated: str) -> None:
+    """`make run` (no Redis): a batch takes every slot it needs and sends each text at its slot; an email
+    due in the same batch goes at once, whatever the texts' pace."""
+    from mobilize.channels.email import LoggingEmailSender
+    from mobilize.channels.sms import LoggingSmsSender
+    from mobilize.services import delivery
+    from workers.messages import deliver_batch
+
+    ids = await _due_sms(12)
+    email = await Message.create(
+        channel=Channel.EMAIL,
+        kind=MessageKind.CONFIRMATION,
+        to_address="ana@example.org",
+        subject="You're in",
+        body="See you there",
+        due_at=datetime.now(UTC),
+        dedupe_key=f"rate-test-email:{secrets.token_hex(4)}",
+    )
+    batches = {delivery.batch_of(i) for i in [*ids, email.id]}
+    sms, mail = LoggingSmsSender(), LoggingEmailSender()
+    ctx: dict[str, Any] = {
+        "queue": object(),  # in-process: slots as far ahead as needed
+        "settings": make_settings(migrated, SMS_RATE_PER_SECOND="10"),
+        "send_rate": LocalSendRate(),
+        "sms": sms,
+        "email": mail,
+    }
+    start = time.monotonic()
+    for batch in sorted(batches):
+        await deliver_batch(ctx, batch)
+    elapsed = time.monotonic() - start
+    assert sorted(int(m.reference) for m in sms.sent) == ids  # all, once
+    assert [m.reference for m in mail.sent] == [str(email.id)]
+    assert elapsed >= 1.0, elapsed  # 12 texts at 10/s, after the small burst: about 1.1 s
+    assert await Message.filter(id__in=[*ids, email.id], state=MessageState.SENT).count() == 13

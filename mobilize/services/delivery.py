@@ -138,11 +138,9 @@ async def claim(
     # message as a join would.
     people = {v.id: v for v in await Volunteer.filter(id__in=list({m.volunteer_id for m in claimed}))}
     orgs = {o.id: o for o in await Organization.filter(id__in=list({m.organization_id for m in claimed}))}
-    for message in claimed:
-        if message.volunteer_id is not None:
-            message.volunteer = people.get(message.volunteer_id)  # type: ignore[assignment]
-        if message.organization_id is not None:
-            message.organization = orgs.get(message.organization_id)  # type: ignore[assignment]
+    for message in claimed:  # None where there is none (unset, the ORM would answer an awaitable)
+        message.volunteer = people.get(message.volunteer_id)  # type: ignore[arg-type,assignment]
+        message.organization = orgs.get(message.organization_id)  # type: ignore[arg-type,assignment]
     return token, list(claimed)
 
 
