@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from mobilize.models import Membership, Message, MessageKind, Role
+from mobilize.models import Membership, Message, MessageKind, MessageState, Role
 from mobilize.services.accounts import authenticate_password
 from tests.factories import make_group, make_organizer
 from tests.test_dashboard import logged_in, login, post
@@ -29,6 +29,9 @@ async def test_an_owner_invites_a_host_who_joins_by_the_emailed_link(client: htt
     [mail] = await outbox(MessageKind.ORGANIZER_INVITATION)
     assert mail.to_address == "new.host@example.org" and mail.channel == "email"
     await app.state.queue.drain()
+    # delivered: an email to someone who is not a volunteer goes out like any other
+    assert (await Message.get(id=mail.id)).state == MessageState.SENT
+    assert any(m.to == "new.host@example.org" for m in app.state.queue.ctx["email"].sent)
     link = LINK.search(mail.body)
     assert link
     await post(client, "/logout", {})
