@@ -124,6 +124,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "idempotent_request",
     "gap_request",
     "standby",
     "audit_log",

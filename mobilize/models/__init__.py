@@ -16,6 +16,7 @@ from mobilize.models.people import (
     SmsStatus,
     Volunteer,
 )
+from mobilize.models.requests import IdempotentRequest
 from mobilize.models.signups import SEAT_STATUSES, Signup, SignupSource, SignupStatus
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "EventType",
     "GapAnswer",
     "GapRequest",
+    "IdempotentRequest",
     "OrganizerInvitation",
     "InboundMessage",
     "InboxThread",

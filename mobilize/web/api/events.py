@@ -9,6 +9,7 @@ from mobilize.schemas import EventIn, EventPatch, ShiftPatch, ShiftsCreate
 from mobilize.services import events
 from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
+from mobilize.web.api.idempotency import idempotent
 from mobilize.web.api.serializers import event_json, shift_json
 from mobilize.web.jobs import notify_cancelled, notify_changed, notify_promoted, retime_reminders
 
@@ -23,7 +24,9 @@ async def list_events(request: Request, actor: Actor) -> JSONResponse:
 
 
 @authed
+@idempotent
 async def create_event(request: Request, actor: Actor) -> JSONResponse:
+    """An `Idempotency-Key` header makes a retry return the event the first request created."""
     event = await events.create_event(actor, await parse_body(request, EventIn))
     return JSONResponse(event_json(request, event), status_code=201)
 
@@ -53,8 +56,10 @@ async def cancel_event(request: Request, actor: Actor) -> JSONResponse:
 
 
 @authed
+@idempotent
 async def create_shifts(request: Request, actor: Actor) -> JSONResponse:
-    """One shift answers the shift; a recurrence answers {"data": [shifts]}."""
+    """One shift answers the shift; a recurrence answers {"data": [shifts]}. An `Idempotency-Key` header
+    makes a retry return the shifts the first request created."""
     event_id = int_param(request, "event_id")
     data = await parse_body(request, ShiftsCreate)
     event = await events.get_event(actor, event_id)

@@ -42,6 +42,7 @@ class Operation:
     query: tuple[str, ...] = ()  # keys of QUERY_PARAMETERS
     errors: tuple[int, ...] = ()  # beyond those implied by the route's shape (see `error_statuses`)
     public: bool = False  # no bearer token
+    idempotent: bool = False  # takes an Idempotency-Key header (a retry gets the first answer)
 
 
 PAGE = ("cursor", "limit")
@@ -57,7 +58,9 @@ OPERATIONS: dict[str, Operation] = {
     "campaign": Operation("Get a campaign", "Campaign"),
     "campaign-update": Operation("Change a campaign", "Campaign", body=schemas.CampaignPatch),
     "events": Operation("List events", "EventList", query=(*PAGE, "group", "campaign", "event_status")),
-    "events-create": Operation("Create an event, with its shifts inline", "Event", 201, schemas.EventIn),
+    "events-create": Operation(
+        "Create an event, with its shifts inline", "Event", 201, schemas.EventIn, errors=(409,), idempotent=True
+    ),
     "event": Operation("Get an event with its shifts", "Event"),
     "event-update": Operation("Change an event", "Event", body=schemas.EventPatch),
     "event-cancel": Operation("Cancel an event", "Event"),
@@ -67,6 +70,7 @@ OPERATIONS: dict[str, Operation] = {
         201,
         schemas.ShiftsCreate,
         errors=(409,),
+        idempotent=True,
     ),
     "shift": Operation("Get a shift with its counts", "Shift"),
     "shift-update": Operation("Change a shift's times, capacity or target", "Shift", body=schemas.ShiftPatch),
@@ -77,12 +81,18 @@ OPERATIONS: dict[str, Operation] = {
     "signup-update": Operation(
         "Confirm, cancel, or record attendance", "Signup", body=schemas.SignupPatch, errors=(409,)
     ),
-    "shift-messages-create": Operation("Message the people signed up for a shift", "BlastQueued", 202, schemas.BlastIn),
+    "shift-messages-create": Operation(
+        "Message the people signed up for a shift", "BlastQueued", 202, schemas.BlastIn, idempotent=True
+    ),
     "event-messages-create": Operation(
-        "Message the people signed up for an event's shifts", "BlastQueued", 202, schemas.BlastIn
+        "Message the people signed up for an event's shifts", "BlastQueued", 202, schemas.BlastIn, idempotent=True
     ),
     "group-messages-create": Operation(
-        "Message the people signed up for a group's upcoming shifts", "BlastQueued", 202, schemas.BlastIn
+        "Message the people signed up for a group's upcoming shifts",
+        "BlastQueued",
+        202,
+        schemas.BlastIn,
+        idempotent=True,
     ),
     "group-standby": Operation(
         "The group's standby volunteers, asked by SMS to fill shifts below target", "StandbyList"
@@ -106,7 +116,7 @@ OPERATIONS: dict[str, Operation] = {
         "Mark a thread handled, or open it again", "InboxThread", body=schemas.InboxThreadPatch
     ),
     "inbox-replies-create": Operation(
-        "Answer the volunteer by SMS", "InboxReplyQueued", 202, schemas.InboxReplyIn, errors=(409,)
+        "Answer the volunteer by SMS", "InboxReplyQueued", 202, schemas.InboxReplyIn, errors=(409,), idempotent=True
     ),
     "volunteers": Operation("Volunteers this organization knows", "VolunteerList", query=(*PAGE, "q")),
     "volunteer": Operation("Get a volunteer", "Volunteer"),
@@ -244,6 +254,8 @@ def _operation(route: Route, method: str, operation: Operation) -> dict[str, Any
         doc["description"] = description
     parameters = [_path_parameter(name, conv) for name, conv in route.param_convertors.items()]
     parameters += [{"$ref": f"#/components/parameters/{key}"} for key in operation.query]
+    if operation.idempotent:
+        parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
     if parameters:
         doc["parameters"] = parameters
     if operation.body is not None:
@@ -315,7 +327,17 @@ def _components() -> dict[str, Any]:
     }
     return {
         "schemas": component_schemas(),
-        "parameters": {key: {"in": "query", "required": False, **p} for key, p in QUERY_PARAMETERS.items()},
+        "parameters": {
+            **{key: {"in": "query", "required": False, **p} for key, p in QUERY_PARAMETERS.items()},
+            "IdempotencyKey": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "1 to 100 printable characters, unique per request within the organization: a "
+                "retry with the same key gets the first answer and has no second effect",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+        },
         "responses": responses,
         "securitySchemes": {
             "bearer": {
