@@ -100,3 +100,16 @@ async def test_a_key_left_running_by_a_dead_process_is_taken_over(client: httpx.
     await IdempotentRequest.filter(key="stuck").update(created_at=datetime.now(UTC) - timedelta(minutes=5))
     taken = await client.post(f"{API}/events", json=event_body(w["group"].slug), headers=headers)
     assert taken.status_code == 201  # the dead process's claim was taken over
+
+
+async def test_answers_older_than_a_day_are_forgotten(client: httpx.AsyncClient) -> None:
+    from workers.housekeeping import forget_idempotency_keys
+
+    w = await make_world()
+    headers = {**w["headers"], "Idempotency-Key": "old"}
+    assert (await client.post(f"{API}/events", json=event_body(w["group"].slug), headers=headers)).status_code == 201
+    assert await forget_idempotency_keys({}) == 0  # fresh: kept
+    await IdempotentRequest.filter(key="old").update(created_at=datetime.now(UTC) - timedelta(days=1, minutes=1))
+    assert await forget_idempotency_keys({}) == 1
+    again = await client.post(f"{API}/events", json=event_body(w["group"].slug), headers=headers)
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers  # a new request by then

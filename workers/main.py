@@ -16,6 +16,7 @@ from mobilize.services.send_rate import send_rate
 from mobilize.settings import get_settings
 from workers.attendance import sweep_no_shows
 from workers.gaps import ask_standby
+from workers.housekeeping import forget_idempotency_keys
 from workers.messages import (
     DELIVER_MAX_TRIES,
     deliver_batch,
@@ -27,7 +28,12 @@ from workers.messages import (
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
 # OUTBOX_SWEEP_SECONDS paces the jobs named in PACED_BY_SWEEP_SETTING in-process (0 turns every sweep off).
-IN_PROCESS_CRON: list[tuple[Any, float]] = [(sweep_outbox, 5), (sweep_no_shows, 60), (ask_standby, 300)]
+IN_PROCESS_CRON: list[tuple[Any, float]] = [
+    (sweep_outbox, 5),
+    (sweep_no_shows, 60),
+    (ask_standby, 300),
+    (forget_idempotency_keys, 3600),
+]
 PACED_BY_SWEEP_SETTING = frozenset({"sweep_outbox"})
 
 
@@ -69,6 +75,7 @@ class WorkerSettings:
         sweep_outbox,
         sweep_no_shows,
         ask_standby,
+        forget_idempotency_keys,
     ]
     # At start-up too: a worker replacing a dead one picks up the work without waiting for the next tick.
     cron_jobs = [_every(job, every) for job, every in IN_PROCESS_CRON]
