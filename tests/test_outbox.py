@@ -197,3 +197,60 @@ async def test_moving_a_shift_or_the_place_tells_the_people_on_it_once_per_chang
     await drain(app)
     assert sorted(m.to for m in list(email.sent)[3:]) == ["v1@example.org", "v2@example.org"]
     assert all("at Union Hall" in m.text for m in list(email.sent)[3:])
+
+
+async def test_a_batch_cancelled_while_recording_writes_down_what_it_sent(migrated: str, monkeypatch: Any) -> None:
+    """A job cancelled (a shutdown, arq's timeout) while its outcomes are being written: the writing runs to
+    its end, committed, and nothing stays locked. Before, the cancellation could land while the ORM was
+    entering the transaction, which it then never left: the claims were put back inside that transaction,
+    never committed, and their rows stayed locked."""
+    import asyncio
+    import secrets
+
+    import pytest
+
+    from mobilize.channels.sms import LoggingSmsSender
+
+    now = datetime.now(UTC)
+    ids = []
+    for i in range(3):
+        person = await Volunteer.create(
+            phone=f"+1312557{i:04d}", sms_status=SmsStatus.OPTED_IN, manage_token=secrets.token_hex(8),
+            feed_token=secrets.token_hex(8),
+        )  # fmt: skip
+        message = await Message.create(
+            volunteer=person, channel="sms", kind="confirmation", to_address=person.phone, body=f"hello {i}",
+            due_at=now, dedupe_key=f"cut-short:{i}:{secrets.token_hex(4)}",
+        )  # fmt: skip
+        ids.append(message.id)
+    real = delivery.in_transaction
+    entered, go_on = asyncio.Event(), asyncio.Event()
+
+    class SlowToEnter:
+        def __init__(self) -> None:
+            self.inner = real()
+
+        async def __aenter__(self) -> Any:
+            client = await self.inner.__aenter__()  # begun, and set in this task's context...
+            entered.set()
+            await go_on.wait()  # ...when the job is cancelled
+            return client
+
+        async def __aexit__(self, *exc: Any) -> Any:
+            return await self.inner.__aexit__(*exc)
+
+    monkeypatch.setattr(delivery, "in_transaction", SlowToEnter)
+    sender = LoggingSmsSender()
+    job = asyncio.create_task(delivery.deliver_batch(min(ids), max(ids), sender, sender))
+    async with asyncio.timeout(10):
+        await entered.wait()
+        job.cancel()
+        await asyncio.sleep(0.05)
+        go_on.set()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+    monkeypatch.undo()
+    assert len(sender.sent) == 3
+    # Read from this task (not the job's): only what was committed is visible.
+    rows = await Message.filter(id__in=ids).values_list("state", "in_doubt", "claim_token")
+    assert set(rows) == {(MessageState.SENT, False, None)}

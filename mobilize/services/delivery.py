@@ -12,6 +12,8 @@ SMS in doubt is first looked up at the provider, so it is recorded, not sent aga
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import hashlib
 import os
 import secrets
@@ -211,6 +213,9 @@ async def deliver_batch(
     `mail_from`, sign-up emails carry a calendar invitation; with `quiet`, an SMS retried after a failure
     waits out quiet hours; the first retry waits `retry_after` seconds, doubling each time."""
     now = now or datetime.now(UTC)
+    # This task's context as it is now, outside any transaction: where the claims are put back if the
+    # delivery is cut short (a cancellation can leave a half-entered transaction in the task's own context).
+    outside = contextvars.copy_context()
     slots: dict[int, float] | None = None
     defer = 0.0
     if pace is not None:
@@ -218,19 +223,29 @@ async def deliver_batch(
     token, claimed = await claim(lo, hi, now, worker_id, None if slots is None else list(slots))
     if not claimed:
         return BatchResult(defer=defer)
+    recording: list[asyncio.Task[None]] = []
     try:
-        done = await _deliver_claimed(token, claimed, sms, email, now, base_url, mail_from, slots, quiet, retry_after)
+        done = await _deliver_claimed(
+            token, claimed, sms, email, now, base_url, mail_from, slots, quiet, retry_after, recording
+        )
         done.defer = defer
         return done
     except BaseException:
-        # Cancelled (arq's job timeout, a shutdown) or broken mid-way: whatever was not recorded may or may
-        # not have reached the provider. Back to the queue, in doubt, now rather than when the worker dies.
-        await asyncio.shield(
-            Message.filter(id__gte=lo, id__lte=hi, claim_token=token, state=MessageState.SENDING).update(
-                state=MessageState.PENDING, in_doubt=True, claim_token=None, updated_at=now
-            )
-        )
+        # Cancelled (arq's job timeout, a shutdown) or broken mid-way. What was sent is written down first
+        # (the recording, if it started, runs to its end); whatever was not recorded may or may not have
+        # reached the provider: back to the queue, in doubt, now rather than when the worker dies.
+        for task in recording:
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(task)
+        await asyncio.shield(asyncio.create_task(_put_back(lo, hi, token, now), context=outside))
         raise
+
+
+async def _put_back(lo: int, hi: int, token: str, now: datetime) -> None:
+    """A batch's claims not yet recorded go back to the queue, in doubt (looked up before being resent)."""
+    await Message.filter(id__gte=lo, id__lte=hi, claim_token=token, state=MessageState.SENDING).update(
+        state=MessageState.PENDING, in_doubt=True, claim_token=None, updated_at=now
+    )
 
 
 async def _reserve_slots(lo: int, hi: int, now: datetime, pace: Pace) -> tuple[dict[int, float], float]:
@@ -271,6 +286,7 @@ async def _deliver_claimed(
     slots: dict[int, float] | None,
     quiet: QuietHours | None,
     retry_after: float,
+    recording: list[asyncio.Task[None]],
 ) -> BatchResult:
     started = time.monotonic()
     result = BatchResult(claimed)
@@ -297,6 +313,25 @@ async def _deliver_claimed(
         if sent.opted_out and message.volunteer is not None:
             opted_out.append((message.volunteer, sent.error))
     zones = await _zones([m for m in claimed if outcomes.get(m.id, {}).get("state") == MessageState.PENDING])
+    # What went out is written down even if the job is cancelled now (a shutdown, arq's timeout): in a task
+    # of its own, which a cancellation of this one does not interrupt half-way through its transaction.
+    recording.append(asyncio.create_task(_record(claimed, outcomes, token, now, quiet, zones)))
+    await asyncio.shield(recording[-1])
+    for volunteer, detail in opted_out:
+        await record_provider_opt_out(volunteer, detail)
+    result.messages = claimed
+    return result
+
+
+async def _record(
+    claimed: list[Message],
+    outcomes: dict[int, dict[str, Any]],
+    token: str,
+    now: datetime,
+    quiet: QuietHours | None,
+    zones: dict[int, str],
+) -> None:
+    """Every outcome of a batch in one transaction (the sent, on PostgreSQL, in one statement)."""
     went: list[Message] = []
     async with in_transaction():
         for message in claimed:
@@ -324,10 +359,6 @@ async def _deliver_claimed(
                 now,
                 token,
             )
-    for volunteer, detail in opted_out:
-        await record_provider_opt_out(volunteer, detail)
-    result.messages = claimed
-    return result
 
 
 async def deliver(
