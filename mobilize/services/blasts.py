@@ -30,11 +30,10 @@ from mobilize.models import (
 from mobilize.schemas import BlastIn
 from mobilize.services import events, groups
 from mobilize.services.access import Actor
-from mobilize.services.errors import Invalid
+from mobilize.services.idempotency import check_idempotency_key
 from mobilize.services.messages import SMS_FOOTER, mails_to, texts_to
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 
-IDEMPOTENCY_KEY_MAX = 100  # the dedupe key column holds 200 characters; the rest is ids and the channel
 KEY_CHUNK = 500  # dedupe keys per IN (...) query, well under SQLite's parameter limit
 # The states the figures report; a message being handed to the provider right now still counts as pending.
 STAT_STATES = ("pending", "sent", "delivered", "failed", "undelivered", "skipped", "cancelled")
@@ -50,16 +49,6 @@ class BlastResult:
     no_consent: int = 0  # SMS to someone who never opted in (or has no phone); email without a usable address
     opted_out: int = 0  # SMS to someone who texted STOP
     due_now: list[int] = field(default_factory=list)
-
-
-def check_idempotency_key(key: str | None) -> str | None:
-    """The client's Idempotency-Key, if sent: short printable text, as it becomes part of every row's key."""
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
-        raise Invalid.field("Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX} printable characters")
-    return key
 
 
 def sms_text(org: str, body: str) -> str:

@@ -29,8 +29,9 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.services.access import MANAGER_ROLES, Actor
-from mobilize.services.blasts import check_idempotency_key, sms_text
+from mobilize.services.blasts import sms_text
 from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
+from mobilize.services.idempotency import check_idempotency_key
 from mobilize.services.pagination import BadCursor, Page, paginate
 from mobilize.services.people import ensure_relationship, may_collide
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after

@@ -20,8 +20,8 @@ from tortoise.exceptions import IntegrityError
 
 from mobilize.models import IdempotentRequest
 from mobilize.services.access import Actor
-from mobilize.services.blasts import check_idempotency_key
 from mobilize.services.errors import Conflict, Invalid
+from mobilize.services.idempotency import check_idempotency_key
 from mobilize.web.api.common import Handler
 
 STALE_AFTER = timedelta(minutes=2)  # longer than any creating request takes
