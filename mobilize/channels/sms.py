@@ -88,9 +88,7 @@ class _AsyncHttpClient(AsyncHttpClient):
             headers["Authorization"] = self._auth_header(auth)
         if params:
             url = f"{url}?{urlencode(params, doseq=True)}"
-        body = form_encode(data) if data else None
-        if method.upper() in ("POST", "PUT") and body is None:
-            body = b""
+        body = form_encode(data) if data else None  # the pool sends Content-Length: 0 for an empty POST
         if timeout:
             async with asyncio.timeout(timeout):
                 answer = await self.pool.request(method.upper(), url, body, headers)
@@ -100,6 +98,12 @@ class _AsyncHttpClient(AsyncHttpClient):
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+def sender_key(messaging_service_sid: str | None, from_number: str | None) -> str | None:
+    """What Twilio counts throughput against, and what we pace on: the Messaging Service when there is one
+    (it is also what `send` sends from first), else the number."""
+    return messaging_service_sid or from_number
 
 
 def _result(exc: TwilioException) -> SendResult:
@@ -143,8 +147,7 @@ class TwilioSmsSender:
         self.auth_token = auth_token
         self.messaging_service_sid = messaging_service_sid
         self.from_number = from_number
-        # Twilio's throughput is per sender: the Messaging Service when there is one, else the number.
-        self.sender_key: str = messaging_service_sid or from_number or ""
+        self.sender_key: str = sender_key(messaging_service_sid, from_number) or ""
         self.status_callback_url = status_callback_url
         self.api_base_url = api_base_url.rstrip("/")
         self.timeout = timeout

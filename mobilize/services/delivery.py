@@ -30,6 +30,7 @@ from tortoise.transactions import in_transaction
 from mobilize import db
 from mobilize.calendar.invitations import Method
 from mobilize.channels.base import OutgoingEmail, OutgoingSms, SendResult
+from mobilize.channels.sms import sender_key
 from mobilize.models import (
     SEAT_STATUSES,
     Channel,
@@ -256,11 +257,10 @@ async def _reserve_slots(lo: int, hi: int, now: datetime, pace: Pace) -> tuple[d
         id__gte=lo, id__lte=hi, state=MessageState.PENDING, due_at__lte=now, channel=Channel.SMS
     ).values_list("id", "organization_id")
     own = {
-        int(org): service or number
+        int(org): sender_key(service, number)
         for org, service, number in await Organization.filter(
             id__in=list({org for _, org in texts if org is not None})
         ).values_list("id", "sms_messaging_service_sid", "sms_from_number")
-        if service or number
     }
     by_sender: dict[str | None, list[int]] = {}
     for message_id, org in sorted(texts):
