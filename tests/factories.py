@@ -14,6 +14,7 @@ from mobilize.models import (
     Membership,
     Message,
     MessageKind,
+    Organization,
     Role,
     Shift,
     Signup,
@@ -45,6 +46,29 @@ async def make_organizer(
         password="correct horse battery staple",
         group_slugs=groups,
     )
+
+
+async def make_organization(slug: str | None = None) -> Organization:
+    """An organization without organizers (a home for people made directly)."""
+    slug = slug or f"org-{_next()}"
+    org, _ = await Organization.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").title()})
+    return org
+
+
+async def make_person(organization: Organization | int | None = None, **fields: Any) -> Volunteer:
+    """One organization's record of a person (a fresh organization's when none is given)."""
+    if organization is None:
+        organization = await make_organization()
+    org_id = organization if isinstance(organization, int) else organization.id
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "manage_token": secrets.token_urlsafe(16),
+        "feed_token": secrets.token_urlsafe(16),
+        "manage_token_seen_at": now,
+        "feed_token_seen_at": now,
+    }
+    values.update(fields)
+    return await Volunteer.create(organization_id=org_id, **values)
 
 
 def auth(token: str) -> dict[str, str]:
@@ -158,6 +182,7 @@ async def seed_due_reminders(
         await Volunteer.bulk_create(
             [
                 Volunteer(
+                    organization_id=event.organization_id,
                     name=f"Volunteer {i}",
                     phone=f"+1{312 + tag % 600}{2000000 + i:07d}",
                     sms_status=SmsStatus.OPTED_IN,

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mobilize.models import Shift, ShiftStatus, Signup, SignupStatus, Volunteer
+from mobilize.models import Organization, Shift, ShiftStatus, Signup, SignupStatus, Volunteer
 from mobilize.services import forecast, reports
 from mobilize.services.attendance import mark_no_shows
 from mobilize.services.people import Contact, new_volunteer
@@ -24,7 +24,8 @@ ATT, NS, CONF, SU, WAIT, CANC = (
 
 
 async def person(n: int) -> Volunteer:
-    volunteer = new_volunteer(Contact(name=f"Person {n}", phone=f"+1312555{n:04d}"))
+    org = await Organization.get(slug="local-100")
+    volunteer = new_volunteer(Contact(name=f"Person {n}", phone=f"+1312555{n:04d}"), org.id)
     await volunteer.save()
     return volunteer
 

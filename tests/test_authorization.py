@@ -20,6 +20,7 @@ from mobilize.models import (
     ActionGroup,
     ApiToken,
     Campaign,
+    ConsentRecord,
     Event,
     InboxThread,
     Membership,
@@ -28,9 +29,11 @@ from mobilize.models import (
     Role,
     Shift,
     Signup,
-    SignupSource,
+    Standby,
+    Volunteer,
+    VolunteerTag,
 )
-from mobilize.services.people import Contact, ensure_relationship, find_or_create_volunteer
+from mobilize.services.people import Contact, find_or_create_volunteer
 from mobilize.web.routes import api_routes
 from tests.factories import (
     auth,
@@ -60,6 +63,7 @@ class Org:
     signup: dict[str, Any]  # as the API answered it
     volunteer: dict[str, Any] = field(init=False)
     thread_id: int = 0  # the volunteer's inbox thread
+    private: list[str] = field(default_factory=list)  # what only this organization's record of the person holds
 
     def __post_init__(self) -> None:
         self.volunteer = self.signup["volunteer"]
@@ -67,7 +71,8 @@ class Org:
     def markers(self) -> list[str]:
         """Strings that only this organization's objects contain: another organization's answers must not."""
         v = self.volunteer
-        return [self.group.slug, self.campaign.slug, self.event.title, v["phone"], v["email"], v["name"]]
+        ours = [self.group.slug, self.campaign.slug, self.event.title, v["phone"], v["email"], v["name"]]
+        return ours + self.private
 
 
 async def make_org(client: httpx.AsyncClient, slug: str, n: int) -> Org:
@@ -142,6 +147,9 @@ CASES: dict[str, Case] = {
     "shift-gap-requests": Case(lambda o: {"shift_id": o.shift.id}),
     "volunteers": Case(foreign=200),
     "volunteer": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
+    "volunteers-create": Case(body=lambda o: {"name": "By hand", "email": "byhand@example.org"}, foreign=201),
+    "volunteer-update": Case(lambda o: {"volunteer_id": o.volunteer["id"]}, body=lambda o: {"notes": "rides a bike"}),
+    "volunteer-rotate-link": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
     "turnout": Case(query=lambda o: {"group": o.group.slug}),
 }
 
@@ -194,7 +202,18 @@ async def snapshot(org: Org) -> dict[str, Any]:
     signups = await Signup.filter(shift__event_id=org.event.id).order_by("id").values("id", "status")
     threads = await InboxThread.filter(id=org.thread_id).values("status", "handled_at")
     replies = await Message.filter(kind=MessageKind.INBOX_REPLY).count()
+    org_id = org.event.organization_id  # type: ignore[attr-defined]
+    people = await Volunteer.filter(organization_id=org_id).order_by("id").values()
+    tags = await VolunteerTag.filter(volunteer__organization_id=org_id).order_by("id").values("volunteer_id", "name")
+    consents = await ConsentRecord.filter(volunteer__organization_id=org_id).order_by("id").values()
+    standby = await Standby.filter(group__organization_id=org_id).order_by("id").values()
+    messages = await Message.filter(organization_id=org_id).order_by("id").values("id", "volunteer_id", "state", "body")
     return {
+        "people": people,
+        "tags": tags,
+        "consents": consents,
+        "standby": standby,
+        "messages": messages,
         "threads": threads,
         "replies": replies,
         "group": group.name,
@@ -208,6 +227,18 @@ async def snapshot(org: Org) -> dict[str, Any]:
 async def test_another_organizations_objects_are_not_found(client: httpx.AsyncClient) -> None:
     a = await make_org(client, "org-a", 1)
     b = await make_org(client, "org-b", 2)
+    # A knows B's volunteer's phone and email too (a record of its own, with only "R." for a name); B's record
+    # holds what B alone was given: a note, a tag, a member id, and a standby place.
+    same = {"name": "R.", "phone": b.volunteer["phone"], "email": b.volunteer["email"]}
+    r = await client.post(f"{API}/shifts/{a.shift.id}/signups", json={"volunteer": same}, headers=a.headers)
+    assert r.status_code == 201 and r.json()["volunteer"]["id"] != b.volunteer["id"], r.text
+    private = {"notes": "org-b private note", "tags": ["org-b-only"], "member_id": "ORGB-4242"}
+    r = await client.patch(f"{API}/volunteers/{b.volunteer['id']}", json=private, headers=b.headers)
+    assert r.status_code == 200, r.text
+    standby = f"{API}/groups/{b.group.slug}/standby"
+    r = await client.post(standby, json={"volunteer": b.volunteer["id"]}, headers=b.headers)
+    assert r.status_code == 201, r.text
+    b.private = ["org-b private note", "org-b-only", "ORGB-4242"]
     before = await snapshot(b)
     walked = 0
     for route in organizer_routes():
@@ -222,7 +253,8 @@ async def test_another_organizations_objects_are_not_found(client: httpx.AsyncCl
                     assert error["code"] == "not_found", what
                 continue
             assert r.status_code == case.foreign, f"{what}: {r.status_code} {r.text}"
-            for marker in b.markers():
+            # A's own record knows B's volunteer's phone and email: those may show; nothing B alone holds may.
+            for marker in [m for m in b.markers() if m not in (b.volunteer["phone"], b.volunteer["email"])]:
                 assert marker not in r.text, f"{what} shows {marker!r} of another organization"
     assert walked >= len(CASES)
     assert await snapshot(b) == before, "a refused request changed another organization's data"
@@ -338,38 +370,36 @@ async def test_hosts_see_and_run_only_their_groups(client: httpx.AsyncClient) ->
     assert (await Event.get(id=a.event.id)).title == "org-a picket"
 
 
-async def test_contact_details_only_where_the_organization_knows_the_person(client: httpx.AsyncClient) -> None:
+async def test_the_same_phone_given_to_two_organizations_is_two_records(client: httpx.AsyncClient) -> None:
     a = await make_org(client, "org-a", 1)
     b = await make_org(client, "org-b", 2)
-    # A person known to B only, on A's roster (as an import or a shared campaign could put them).
-    stranger, _ = await find_or_create_volunteer(
-        Contact(name="Known to B", phone="+13125559999", email="stranger@example.org")
+    # B knows the person well; A is given only the phone and "R.".
+    theirs, _ = await find_or_create_volunteer(
+        b.shift.event.organization_id,
+        Contact(name="Rosa Known-to-B", phone="+13125559999", email="stranger@example.org", postal_code="60601"),
     )
-    await ensure_relationship(b.membership.organization_id, stranger.id, "import")  # type: ignore[attr-defined]
-    row = await Signup.create(
-        shift_id=a.shift.id, volunteer=stranger, holder=a.shift.id, status="signed_up", source=SignupSource.IMPORT
-    )
-
-    roster = (await client.get(f"{API}/shifts/{a.shift.id}/signups", headers=a.headers)).json()["data"]
-    by_name = {s["volunteer"]["name"]: s["volunteer"] for s in roster}
-    assert by_name["Known to B"] == {"id": stranger.id, "name": "Known to B"}
-    assert by_name["org-a volunteer"]["phone"] == a.volunteer["phone"]  # A's own volunteer: shown
+    r = await client.post(
+        f"{API}/shifts/{a.shift.id}/signups", json={"volunteer": {"name": "R.", "phone": "+13125559999"}},
+        headers=a.headers,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    ours = r.json()["volunteer"]
+    assert ours["id"] != theirs.id and ours["name"] == "R." and ours["email"] is None
     for r in (
-        await client.get(f"{API}/signups/{row.id}", headers=a.headers),
-        await client.patch(f"{API}/signups/{row.id}", json={"status": "confirmed"}, headers=a.headers),
+        await client.get(f"{API}/shifts/{a.shift.id}/signups", headers=a.headers),
+        await client.get(f"{API}/volunteers", headers=a.headers),
+        await client.get(f"{API}/volunteers/{ours['id']}", headers=a.headers),
     ):
         assert r.status_code == 200, r.text
-        assert "phone" not in r.json()["volunteer"] and "email" not in r.json()["volunteer"]
-        assert "+13125559999" not in r.text and "stranger@example.org" not in r.text
-
+        assert "stranger@example.org" not in r.text and "Known-to-B" not in r.text and "60601" not in r.text
     listed = (await client.get(f"{API}/volunteers", headers=a.headers)).json()["data"]
-    assert [v["id"] for v in listed] == [a.volunteer["id"]]
-    found = (await client.get(f"{API}/volunteers", params={"q": "9999"}, headers=a.headers)).json()["data"]
-    assert found == []
-    assert_error(await client.get(f"{API}/volunteers/{stranger.id}", headers=a.headers), 404, "stranger")
-    # B knows them
-    r = await client.get(f"{API}/volunteers/{stranger.id}", headers=b.headers)
-    assert r.status_code == 200 and r.json()["phone"] == "+13125559999"
+    assert theirs.id not in [v["id"] for v in listed]
+    assert_error(await client.get(f"{API}/volunteers/{theirs.id}", headers=a.headers), 404, "B's record")
+    r = await client.patch(f"{API}/volunteers/{theirs.id}", json={"name": "x"}, headers=a.headers)
+    assert_error(r, 404, "B's record, changed by A")
+    r = await client.get(f"{API}/volunteers/{theirs.id}", headers=b.headers)
+    assert r.status_code == 200 and r.json()["email"] == "stranger@example.org"
+    assert r.json()["name"] == "Rosa Known-to-B"
 
 
 async def test_slugs_belong_to_each_organization(client: httpx.AsyncClient) -> None:

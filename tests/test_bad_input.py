@@ -51,6 +51,8 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "inbox-thread-update": f"/inbox/{thread.id}",
         "inbox-replies-create": f"/inbox/{thread.id}/replies",
         "group-standby-add": f"/groups/{w['group'].slug}/standby",
+        "volunteers-create": "/volunteers",
+        "volunteer-update": f"/volunteers/{w['signup']['volunteer']['id']}",
     }
     yield w
 
@@ -104,6 +106,8 @@ def error_of(r: httpx.Response, status: int) -> dict[str, Any]:
 
 
 BODY_ROUTES = [
+    "volunteers-create",
+    "volunteer-update",
     "groups-create",
     "group-update",
     "campaigns-create",
@@ -169,6 +173,14 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
     ("group-messages-create", {"body": "x" * 1601}, "body"),
     ("group-standby-add", {"volunteer": 0}, "volunteer"),
+    ("volunteers-create", {"name": "Ana"}, "phone"),
+    ("volunteers-create", {"name": "Ana", "phone": "12"}, "phone"),
+    ("volunteers-create", {"name": "Ana", "email": "not-an-email"}, "email"),
+    ("volunteers-create", {"email": "a@example.org", "tags": ["!!"]}, "tags"),
+    ("volunteers-create", {"email": "a@example.org", "member_id": ""}, "member_id"),
+    ("volunteer-update", {"phone": "12"}, "phone"),
+    ("volunteer-update", {"tags": ["x" * 65]}, "tags.0"),
+    ("volunteer-update", {"notes": "x" * 10_001}, "notes"),
     ("group-standby-add", {"volunteer": "ana"}, "volunteer"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "12"}}, "volunteer.phone"),
     ("signups-create", {"volunteer": {"name": "Ana", "phone": "+1 555 000 0000"}}, "volunteer.phone"),

@@ -24,7 +24,7 @@ from mobilize.calendar.feeds import EventRow, FeedMeta, ShiftRow, build_feed
 from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, Shift, Signup, Volunteer
 from mobilize.services import feeds
-from mobilize.services.volunteer_pages import rotate_feed_token
+from mobilize.services.people.pages import rotate_feed_token
 from tests.conftest import unavailable
 from tests.factories import (
     auth,

@@ -3,7 +3,6 @@ and what organizers see (roster page, API), with the authorization rules."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from mobilize.models import (
     Message,
     MessageKind,
     MessageState,
-    Relationship,
+    Organization,
     Role,
     Shift,
     ShiftStatus,
@@ -34,7 +33,16 @@ from mobilize.services.blasts import event_message_stats
 from mobilize.services.gaps import GapRules, fill_gaps
 from mobilize.services.people import Contact
 from mobilize.services.signups import sign_up
-from tests.factories import auth, make_event, make_group, make_organizer, make_shift, make_world
+from tests.factories import (
+    auth,
+    make_event,
+    make_group,
+    make_organization,
+    make_organizer,
+    make_person,
+    make_shift,
+    make_world,
+)
 from tests.test_dashboard import PASSWORD, post
 from tests.test_openapi import API, check_answer, fetch_document, operation_of
 from tests.test_pages import csrf_from
@@ -50,16 +58,22 @@ def now() -> datetime:
 
 
 async def volunteer(
-    n: int, postal_code: str = "60614", *, sms: SmsStatus = SmsStatus.OPTED_IN, phone: bool = True
+    n: int,
+    postal_code: str = "60614",
+    *,
+    sms: SmsStatus = SmsStatus.OPTED_IN,
+    phone: bool = True,
+    organization: Any = None,
 ) -> Volunteer:
-    return await Volunteer.create(
+    """A record of the organization `organization` (by default the one test organization, local-100)."""
+    org = organization or await Organization.get_or_none(slug="local-100") or await make_organization("local-100")
+    return await make_person(
+        org,
         name=f"Standby {n}",
         phone=f"+1312555{n:04d}" if phone else None,
         email=f"standby{n}@example.org",
         postal_code=postal_code,
         sms_status=sms,
-        manage_token=secrets.token_urlsafe(16),
-        feed_token=secrets.token_urlsafe(16),
     )
 
 
@@ -322,7 +336,7 @@ async def login(client: httpx.AsyncClient, membership: Membership) -> None:
 
 
 async def known(world: dict[str, Any], person: Volunteer) -> Volunteer:
-    await Relationship.create(organization_id=world["group"].organization_id, volunteer=person, source="import")
+    assert person.organization_id == world["group"].organization_id  # records are the organization's own
     return person
 
 
@@ -331,7 +345,7 @@ async def test_standby_list_through_the_api(client: httpx.AsyncClient) -> None:
     world = await make_world()
     h, slug = world["headers"], world["group"].slug
     person = await known(world, await volunteer(1))
-    stranger = await volunteer(2)  # no relationship with this organization
+    stranger = await volunteer(2, organization=await make_organization())  # another organization's record
     url = f"{API}/groups/{slug}/standby"
     r = await client.post(url, json={"volunteer": person.id}, headers=h)
     assert r.status_code == 201 and r.json()["volunteer"]["id"] == person.id
@@ -413,7 +427,7 @@ async def test_standby_from_the_volunteer_page(client: httpx.AsyncClient) -> Non
 
 
 async def test_a_merge_keeps_standby_and_asks_so_the_cap_still_holds(migrated: str) -> None:
-    from mobilize.services.volunteer_records import merge
+    from mobilize.services.people.history import merge
 
     world = await make_world()
     keep = await known(world, await volunteer(1))

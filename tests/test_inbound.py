@@ -25,10 +25,12 @@ from mobilize.models import (
     Signup,
     SignupSource,
     SignupStatus,
+    SmsBlock,
     SmsStatus,
     Volunteer,
 )
-from tests.factories import make_event, make_shift, soon
+from mobilize.services.people import shown_sms_status
+from tests.factories import make_event, make_person, make_shift, soon
 from tests.fakes.twilio_server import FakeTwilio
 from tests.sms_helpers import (
     SMS_URL,
@@ -60,8 +62,12 @@ async def status_of(signup_id: int) -> SignupStatus:
     return SignupStatus((await Signup.get(id=signup_id)).status)
 
 
-async def volunteer(n: int) -> Volunteer:
-    return await Volunteer.get(phone=phone(n))
+async def volunteer(n: int, org: str | None = None) -> Volunteer:
+    """The record with phone n (of organization `org`, when several organizations know the number)."""
+    query = Volunteer.filter(phone=phone(n))
+    if org is not None:
+        query = query.filter(organization__slug=org)
+    return await query.get()
 
 
 # ---- the grammar's rows, through the webhook -------------------------------------------------------------
@@ -132,17 +138,27 @@ async def test_keyword_rows(
     assert await InboxThread.filter(volunteer_id=v.id).exists() == (outcome == "inbox")
 
 
-async def test_stop_confirms_once_and_covers_every_organization(client: httpx.AsyncClient) -> None:
+async def test_stop_to_the_shared_sender_covers_every_organization_on_it(client: httpx.AsyncClient) -> None:
+    """Two organizations on the shared sender know one number (two records). A STOP stops both: each sees the
+    number cannot be texted; the consent record (with the words) is kept by the organization it was talking to;
+    the inbox thread of what follows is that organization's only."""
     a = await make_place("org-a")
     b = await make_place("org-b")
-    v = await volunteer_on(a["shift"], 1)
-    await volunteer_on(b["shift"], 1)
+    await volunteer_on(a["shift"], 1)
+    v = await volunteer_on(b["shift"], 1)  # org-b's record is the latest: the conversation goes to org-b
     assert "unsubscribed" in reply_of(await text(client, "STOP", v.phone))
     assert reply_of(await text(client, "stop texting me", v.phone)) == ""  # one confirmation, not two
-    assert (await volunteer(1)).sms_status == SmsStatus.OPTED_OUT
+    theirs, ours = await volunteer(1, "org-a"), await volunteer(1, "org-b")
+    assert ours.id == v.id and theirs.id != v.id
+    assert theirs.sms_blocked and ours.sms_blocked and ours.sms_status == SmsStatus.OPTED_OUT
+    assert shown_sms_status(theirs) == SmsStatus.OPTED_OUT  # cannot be texted; not why, not where
     assert await ConsentRecord.filter(volunteer_id=v.id, action=ConsentAction.REVOKED).count() == 2
+    assert not await ConsentRecord.filter(volunteer_id=theirs.id, action=ConsentAction.REVOKED).exists()
     assert reply_of(await text(client, "Hello?", v.phone)) == ""  # kept for the organizers, not answered
-    assert await InboxThread.filter(volunteer_id=v.id).count() == 2
+    assert [t.volunteer_id for t in await InboxThread.all()] == [v.id]
+    assert "subscribed" in reply_of(await text(client, "START", v.phone))
+    theirs, ours = await volunteer(1, "org-a"), await volunteer(1, "org-b")
+    assert not theirs.sms_blocked and (ours.sms_status, ours.sms_blocked) == (SmsStatus.OPTED_IN, False)
 
 
 # ---- YES and NO: the shift last asked about, or a numbered list -----------------------------------------------
@@ -225,8 +241,8 @@ async def test_yes_and_no_from_the_waitlist(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.postgres
 async def test_common_answers_take_one_or_two_statements(client: httpx.AsyncClient, monkeypatch: Any) -> None:
-    """Twilio waits for the answer: on PostgreSQL a message for the inbox is one statement, and HELP, HERE
-    with no shift under way and YES to the one shift it can mean are two (the other tests check what they do)."""
+    """Twilio waits for the answer: on PostgreSQL a message for the inbox, HELP, HERE with no shift under way and
+    YES to the one shift it can mean are two statements each (the other tests check what they do)."""
     from tortoise import connections
 
     w = await make_place(ORG)
@@ -237,13 +253,13 @@ async def test_common_answers_take_one_or_two_statements(client: httpx.AsyncClie
         original = getattr(backend, name)
 
         def counting(self: Any, sql: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            if "sms_from_number" not in sql:  # the routing table, read every few seconds
+            if 'FROM "organization"' not in sql:  # the routing table, read every few seconds
                 statements.append(sql)
             return _original(self, sql, *args, **kwargs)
 
         monkeypatch.setattr(backend, name, counting)
     for body, outcome, expected in [
-        ("Can I bring my kid?", "inbox", 1),
+        ("Can I bring my kid?", "inbox", 2),  # is a JOIN's "your name?" pending; then the record and thread
         ("HELP", "help", 2),
         ("HERE", "here_nothing", 2),
         ("YES", "confirmed", 2),
@@ -382,27 +398,29 @@ async def test_unknown_numbers_and_unknown_to(client: httpx.AsyncClient) -> None
     row = await InboundMessage.get(from_number=stranger)
     assert (row.outcome, row.volunteer_id) == ("unknown_sender", None)
     assert not await Volunteer.exists(phone=stranger)
-    # a STOP from a number we never knew is kept: an opt-out outlives the sign-ups to come
+    # a STOP from a number we never knew is kept (a block on the sender, no record): it outlives the sign-ups to come
     assert "unsubscribed" in reply_of(await text(client, "stop", stranger, to="+15550001111"))
-    assert (await Volunteer.get(phone=stranger)).sms_status == SmsStatus.OPTED_OUT
+    assert not await Volunteer.exists(phone=stranger)
+    assert await SmsBlock.exists(sender="shared", phone=stranger)
     await volunteer_on(w["shift"], 99)
-    assert (await Volunteer.get(phone=stranger)).sms_status == SmsStatus.OPTED_OUT  # web consent does not undo it
+    record = await Volunteer.get(phone=stranger)
+    assert record.sms_blocked and shown_sms_status(record) == SmsStatus.OPTED_OUT  # web consent does not undo it
     unknown_to = await InboundMessage.get(to_number="+15550001111")
     assert unknown_to.organization_id is None
 
 
 async def test_a_number_nobody_knows_hears_how_to_join(client: httpx.AsyncClient) -> None:
     stranger = phone(98)
-    assert "unsubscribed" in reply_of(await text(client, "STOP", stranger))  # known now, by its opt-out only
+    assert "unsubscribed" in reply_of(await text(client, "STOP", stranger))  # kept as a block on our sender
     assert reply_of(await text(client, "hello?", stranger)) == ""  # opted out: kept, not answered
     assert "subscribed" in reply_of(await text(client, "START", stranger))
     assert "text JOIN and the shift's code" in reply_of(await text(client, "hello again", stranger))
     rows = await InboundMessage.filter(from_number=stranger).order_by("id")
     assert [(r.outcome, bool(r.reply)) for r in rows] == [
         ("stopped", True),
-        ("unrouted", False),
+        ("unknown_sender", False),  # the number stopped our sender: nothing but the confirmation
         ("started", True),
-        ("unrouted", True),
+        ("unknown_sender", True),
     ]
     assert not await InboxThread.exists()
     assert await Message.filter(kind=MessageKind.REPLY, to_address=stranger).count() == 3
@@ -475,7 +493,6 @@ def test_twiml_is_what_twilios_library_writes(reply: str) -> None:
 
 async def test_yes_to_an_ask_to_fill_a_shift_signs_up_once(client: httpx.AsyncClient) -> None:
     """Gap filling (services/gaps.py) asks standby volunteers by SMS; their YES comes through this grammar."""
-    import secrets
     from datetime import time
 
     from mobilize.models import GapAnswer, GapRequest, Standby
@@ -483,12 +500,8 @@ async def test_yes_to_an_ask_to_fill_a_shift_signs_up_once(client: httpx.AsyncCl
 
     w = await make_place(ORG)
     await Shift.filter(id=w["shift"].id).update(target=0)
-    person = await Volunteer.create(
-        name="Standby",
-        phone=phone(77),
-        sms_status=SmsStatus.OPTED_IN,
-        manage_token=secrets.token_urlsafe(16),
-        feed_token=secrets.token_urlsafe(16),
+    person = await make_person(
+        w["event"].organization_id, name="Standby", phone=phone(77), sms_status=SmsStatus.OPTED_IN
     )
     await Standby.create(group=w["group"], volunteer=person)
     shift = await make_shift(w["event"], capacity=5, target=2, starts_at=datetime.now(UTC) + timedelta(hours=6))

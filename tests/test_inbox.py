@@ -19,9 +19,11 @@ from mobilize.models import (
     Signup,
     SignupStatus,
     SmsStatus,
+    Volunteer,
 )
 from mobilize.services import delivery, inbox, reminders
 from mobilize.services.accounts import set_sms_sender
+from mobilize.services.people import ConsentContext, grant_sms_consent
 from tests.factories import auth, make_organizer, make_shift, make_world, soon
 from tests.fakes.twilio_server import FakeTwilio
 from tests.sms_helpers import SHARED_NUMBER, reply_of, text, volunteer_on
@@ -46,20 +48,22 @@ async def test_threads_reply_and_handled(sms: tuple[Any, httpx.AsyncClient], twi
     a = await make_world("org-a")
     b = await make_world("org-b")
     v = await volunteer_on(a["shift"], 1)
-    await volunteer_on(b["shift"], 1)
+    vb = await volunteer_on(b["shift"], 1)  # the same phone: org-b's own record
+    assert vb.id != v.id
     signup = await Signup.get(volunteer_id=v.id, shift_id=a["shift"].id)
     now = datetime.now(UTC)
-    for org, key in ((a, "a"), (b, "b")):  # each organization's earlier text, and ours
+    # Each organization's earlier text to its own record; org-a's is the latest, so the answer is org-a's.
+    for org, key, person, hours in ((b, "b", vb, 3), (a, "a", v, 2)):
         await Message.create(
             organization_id=org["event"].organization_id,
-            volunteer=v,
+            volunteer=person,
             signup=signup if key == "a" else None,
             channel="sms",
             kind=MessageKind.BLAST,
             to_address=v.phone,
             body=f"news from {key}",
-            due_at=now - timedelta(hours=2),
-            sent_at=now - timedelta(hours=2),
+            due_at=now - timedelta(hours=hours),
+            sent_at=now - timedelta(hours=hours),
             state=MessageState.SENT,
             dedupe_key=f"earlier-{key}",
         )
@@ -70,7 +74,7 @@ async def test_threads_reply_and_handled(sms: tuple[Any, httpx.AsyncClient], twi
     thread = listing["data"][0]
     assert (thread["status"], thread["last_preview"]) == ("open", "Can I bring my kid?")
     assert thread["url"].endswith(f"/api/v1/inbox/{thread['id']}")
-    assert len((await client.get(f"{API}/inbox", headers=b["headers"])).json()["data"]) == 1  # both know them
+    assert (await client.get(f"{API}/inbox", headers=b["headers"])).json()["data"] == []  # one organization's only
 
     detail = (await client.get(f"{API}/inbox/{thread['id']}", headers=a["headers"])).json()
     assert [(m["direction"], m["body"]) for m in detail["messages"]] == [
@@ -165,16 +169,23 @@ async def test_organizations_with_their_own_numbers(sms: tuple[Any, httpx.AsyncC
     assert help_text.startswith("org-a:") and "org-b" not in help_text
     # YES to A's number means A's shift (the only one there), not B's
     assert "confirmed" in reply_of(await text(client, "yes", v.phone, to=A_NUMBER))
-    statuses = {s.shift_id: s.status for s in await Signup.filter(volunteer_id=v.id)}
+    statuses = {s.shift_id: s.status for s in await Signup.filter(volunteer__phone=v.phone)}
     assert statuses == {a["shift"].id: SignupStatus.CONFIRMED, b["shift"].id: SignupStatus.SIGNED_UP}
 
     await text(client, "Hello A", v.phone, to=A_NUMBER)
     assert [t.organization_id for t in await InboxThread.filter(volunteer_id=v.id)] == [a["event"].organization_id]
-    # C's Messaging Service: routed by MessagingServiceSid; C now knows the volunteer
+    # C's Messaging Service: routed by MessagingServiceSid; C now knows the number (a record of its own)
     await text(client, "Hello C", v.phone, to="+13125550977", MessagingServiceSid=C_SERVICE)
     row = await InboundMessage.get(body="Hello C")
     assert row.organization_id == c["event"].organization_id
-    threads = {t.organization_id: t.id for t in await InboxThread.filter(volunteer_id=v.id)}
+    record_c = await Volunteer.get(phone=v.phone, organization_id=c["event"].organization_id)
+    assert row.volunteer_id == record_c.id and record_c.name == ""  # nothing of A's or B's record
+    threads = {t.organization_id: t.id for t in await InboxThread.filter(volunteer__phone=v.phone)}
+    # Texting C gives C the number, not consent to texts: C's answer waits for an opt-in with C.
+    r = await client.post(f"{API}/inbox/{threads[c['event'].organization_id]}/replies", json={"body": "Hi!"},
+                          headers=c["headers"])  # fmt: skip
+    assert r.status_code == 409 and r.json()["error"]["code"] == "no_sms_consent"
+    await grant_sms_consent(record_c, ConsentContext(source="web_form", words="I agree to texts from org-c"))
     assert set(threads) == {a["event"].organization_id, c["event"].organization_id}
 
     # their answers leave from their own sender; B's from the shared one

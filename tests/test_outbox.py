@@ -10,7 +10,7 @@ import httpx
 from mobilize.channels.base import SendResult
 from mobilize.models import Message, MessageState, SmsStatus, Volunteer
 from mobilize.services import delivery
-from tests.factories import make_world, volunteer_body
+from tests.factories import make_person, make_world, volunteer_body
 
 
 async def drain(app: Any) -> None:
@@ -214,10 +214,7 @@ async def test_a_batch_cancelled_while_recording_writes_down_what_it_sent(migrat
     now = datetime.now(UTC)
     ids = []
     for i in range(3):
-        person = await Volunteer.create(
-            phone=f"+1312557{i:04d}", sms_status=SmsStatus.OPTED_IN, manage_token=secrets.token_hex(8),
-            feed_token=secrets.token_hex(8),
-        )  # fmt: skip
+        person = await make_person(phone=f"+1312557{i:04d}", sms_status=SmsStatus.OPTED_IN)
         message = await Message.create(
             volunteer=person, channel="sms", kind="confirmation", to_address=person.phone, body=f"hello {i}",
             due_at=now, dedupe_key=f"cut-short:{i}:{secrets.token_hex(4)}",

@@ -238,7 +238,9 @@ async def test_signup_with_csrf_creates_signup_and_consent_record(client: httpx.
     r = await client.get(r.headers["location"])
     assert r.status_code == 200
     assert "You're signed up" in r.text and "Rosa Parks" in r.text
-    assert f'href="/signups/{volunteer.manage_token}"' in r.text  # created just now: the link is theirs
+    assert volunteer.manage_token not in r.text  # the link goes to the phone and email on file, never to the page
+    confirmation = await Message.get(signup_id=signup.id, kind="confirmation", channel="sms")
+    assert f"/signups/{volunteer.manage_token}" in confirmation.body
     assert r.headers["cache-control"] == "no-store"
 
 

@@ -14,7 +14,7 @@ import pytest
 from mobilize.models import Event, Message, MessageKind, MessageState, Organization, Shift, SmsStatus, Volunteer
 from mobilize.services import delivery
 from mobilize.services.quiet_hours import quiet_night_start, sms_due_at
-from tests.factories import make_shift, make_world, volunteer_body
+from tests.factories import make_person, make_shift, make_world, volunteer_body
 
 CHICAGO = ZoneInfo("America/Chicago")
 NIGHT = (time(21, 0), time(8, 0))
@@ -356,8 +356,8 @@ async def test_a_retried_text_without_a_signup_waits_out_quiet_hours_in_its_plan
     w = await make_world()
     quiet = (time(21, 0), time(8, 0))
     evening = days_ahead(2, 20, 59)
-    volunteer = await Volunteer.create(
-        name="Ana", phone="+13125550077", sms_status=SmsStatus.OPTED_IN, manage_token="m77", feed_token="f77"
+    volunteer = await make_person(
+        w["event"].organization_id, name="Ana", phone="+13125550077", sms_status=SmsStatus.OPTED_IN
     )
     planned = {}
     for zone in ("America/Chicago", "America/New_York", ""):

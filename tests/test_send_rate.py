@@ -16,10 +16,11 @@ import pytest
 import redis.asyncio as aioredis
 from arq.worker import Worker
 
-from mobilize.models import Channel, Message, MessageKind, MessageState, SmsStatus, Volunteer
+from mobilize.models import Channel, Message, MessageKind, MessageState, SmsStatus
 from mobilize.queue import connect_pool
 from mobilize.services.send_rate import LocalSendRate, RedisSendRate, SendRate
 from tests.conftest import make_settings
+from tests.factories import make_person
 from workers.main import WorkerSettings, shutdown, startup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,12 +170,7 @@ async def _due_sms(n: int) -> list[int]:
     now = datetime.now(UTC)
     ids = []
     for i in range(n):
-        volunteer = await Volunteer.create(
-            phone=f"+1312556{i:04d}",
-            sms_status=SmsStatus.OPTED_IN,
-            manage_token=secrets.token_hex(8),
-            feed_token=secrets.token_hex(8),
-        )
+        volunteer = await make_person(phone=f"+1312556{i:04d}", sms_status=SmsStatus.OPTED_IN)
         message = await Message.create(
             volunteer=volunteer,
             channel=Channel.SMS,

@@ -12,9 +12,10 @@ from mobilize.models.people import (
     ConsentChannel,
     ConsentRecord,
     EmailStatus,
-    Relationship,
+    SmsBlock,
     SmsStatus,
     Volunteer,
+    VolunteerTag,
 )
 from mobilize.models.requests import IdempotentRequest
 from mobilize.models.signups import SEAT_STATUSES, Signup, SignupSource, SignupStatus
@@ -47,7 +48,8 @@ __all__ = [
     "Organization",
     "Organizer",
     "PendingQuestion",
-    "Relationship",
+    "SmsBlock",
+    "VolunteerTag",
     "Role",
     "Shift",
     "ShiftStatus",

@@ -205,4 +205,7 @@ async def set_sms_sender(slug: str, from_number: str | None, messaging_service_s
     )
     await org.refresh_from_db()
     forget_senders()
+    from mobilize.services.people import refresh_blocks
+
+    await refresh_blocks(org.id)  # its records now follow the opt-outs of the sender it texts from
     return org

@@ -120,10 +120,11 @@ async def self_check_in(shift_id: int, contact: Contact, now: datetime | None = 
     if now >= shift.ends_at:
         raise Conflict("this shift is over; ask an organizer to check you in", code="shift_over")
     volunteer = None
+    mine = Volunteer.filter(organization_id=shift.event.organization_id)  # the event's organization's records
     if contact.phone:
-        volunteer = await Volunteer.get_or_none(phone=contact.phone)
+        volunteer = await mine.filter(phone=contact.phone).first()
     if volunteer is None and contact.email:
-        volunteer = await Volunteer.get_or_none(email=contact.email)
+        volunteer = await mine.filter(email=contact.email).first()
     signup = None
     if volunteer is not None:
         signup = await Signup.get_or_none(volunteer_id=volunteer.id, holder=shift.id)

@@ -134,7 +134,7 @@ async def _blast(
         volunteer, event = signup.volunteer, signup.shift.event
         reached = False
         for channel in channels:
-            if channel == Channel.SMS and volunteer.sms_status == SmsStatus.OPTED_OUT:
+            if channel == Channel.SMS and (volunteer.sms_status == SmsStatus.OPTED_OUT or volunteer.sms_blocked):
                 result.opted_out += 1
                 continue
             wanted = texts_to(volunteer) if channel == Channel.SMS else mails_to(volunteer)

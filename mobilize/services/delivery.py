@@ -36,7 +36,6 @@ from mobilize.models import (
     Channel,
     ConsentAction,
     ConsentChannel,
-    ConsentRecord,
     DeliveryWorker,
     EventStatus,
     Message,
@@ -51,6 +50,8 @@ from mobilize.models import (
 )
 from mobilize.services.invitations import INVITATION_KINDS, invitation_for
 from mobilize.services.messages import REMINDER_KINDS
+from mobilize.services.people import consent
+from mobilize.services.people.consent import textable
 from mobilize.services.quiet_hours import QuietHours, sms_send_after
 
 BATCH_SIZE = 250  # message ids per delivery job: fewer jobs, claims and commits per message sent
@@ -183,7 +184,7 @@ def _skip_reason(message: Message, now: datetime, seated: set[int]) -> str:
     if message.kind in REMINDER_KINDS and message.signup_id and message.signup_id not in seated:
         # A safety net: dropping the seat cancels its reminders, but a crash may have come in between.
         return "the sign-up no longer holds a seat"
-    if message.channel == Channel.SMS and (volunteer is None or volunteer.sms_status != SmsStatus.OPTED_IN):
+    if message.channel == Channel.SMS and not textable(volunteer):
         return "no SMS consent (opted out)"
     return ""
 
@@ -483,12 +484,19 @@ def _quiet_retry(message: Message, changes: dict[str, Any], quiet: QuietHours, z
 
 
 async def record_provider_opt_out(volunteer: Volunteer, detail: str) -> None:
-    """The provider refused because the person texted STOP to it: honour it everywhere, and keep a record."""
+    """The provider refused because the number texted STOP to the sender this record's organization texts
+    from: the sender is blocked for that number (every organization texting from it), and the record keeps a
+    consent record of it. Idempotent."""
+    if not volunteer.phone:
+        return
+    await consent.block(await consent.sender_of(volunteer.organization_id), volunteer.phone, detail)
+    volunteer.sms_blocked = True
     if volunteer.sms_status == SmsStatus.OPTED_OUT:
         return
     await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_OUT)
-    await ConsentRecord.create(
-        volunteer=volunteer, channel=ConsentChannel.SMS, action=ConsentAction.REVOKED, source="provider", words=detail
+    volunteer.sms_status = SmsStatus.OPTED_OUT
+    await consent.record_consent(
+        volunteer, ConsentChannel.SMS, ConsentAction.REVOKED, consent.ConsentContext(source="provider", words=detail)
     )
 
 

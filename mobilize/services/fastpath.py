@@ -4,13 +4,13 @@ A surge (a rally shared widely, a strike call) sends thousands of sign-ups a min
 sign-up costs a dozen round trips and several times the CPU the database spends on it; here it is one
 statement, atomic by itself (no BEGIN and COMMIT round trips, a single commit), that
 
-1. inserts the volunteer unless their phone or email is known (`ON CONFLICT DO NOTHING`), else takes the
-   row with their phone;
+1. inserts the organization's record of the person unless their phone or email is known to it (`ON CONFLICT
+   DO NOTHING` on the per-organization unique pairs), else takes its record with their phone; a new record
+   starts blocked if the number stopped the sender the organization texts from;
 2. takes a seat with the conditional `UPDATE shift SET filled = filled + 1 ... AND filled < capacity`:
    a concurrent statement waits for the row lock and re-checks the condition on the row as the first
    left it, so the count never passes the capacity, across any number of processes;
-3. inserts the sign-up, seated or waitlisted accordingly, and the organization's relationship with the
-   volunteer (`ON CONFLICT DO NOTHING`).
+3. inserts the sign-up, seated or waitlisted accordingly.
 
 A second live sign-up of the same person for the shift fails the whole statement (IntegrityError on the
 unique (volunteer, holder) pair): no seat taken, nothing recorded. When the statement cannot settle who
@@ -41,9 +41,13 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.services.errors import ShiftClosed
-from mobilize.services.people import Contact, complete_volunteer, new_token
+from mobilize.services.people.consent import SENDER_OF_ORGANIZATION as _SENDER
+from mobilize.services.people.records import Contact, complete_volunteer, new_token
+
+SENDER_OF_ORGANIZATION = _SENDER.format(org=":organization")
 
 VOLUNTEER_COLUMNS = (
+    "organization_id",
     "name",
     "phone",
     "email",
@@ -52,6 +56,12 @@ VOLUNTEER_COLUMNS = (
     "email_status",
     "manage_token",
     "feed_token",
+    "manage_token_seen_at",
+    "feed_token_seen_at",
+    "source",
+    "sms_blocked",
+    "notes",
+    "member_id",
     "created_at",
     "updated_at",
 )
@@ -59,7 +69,6 @@ SIGNUP_COLUMNS = (
     "shift_id", "volunteer_id", "holder", "status", "source", "referrer", "attendance_locked", "checked_in_at",
     "created_at", "updated_at",
 )  # fmt: skip
-RELATIONSHIP_COLUMNS = ("organization_id", "volunteer_id", "source", "created_at")
 
 # The shift is still open to sign-ups, checked in the statement itself: the caller's copy of the shift may
 # be a second old (services.public caches it), and a cancellation in between must not gain a sign-up.
@@ -69,8 +78,8 @@ open_shift AS (
     WHERE s.id = :shift AND s.status = :scheduled AND e.status = :event_scheduled AND s.ends_at > :now
 )"""
 
-# Seat, sign-up and relationship for the volunteer in the CTE `person` (none if it is empty).
-_SEAT_SIGNUP_RELATIONSHIP = f"""
+# Seat and sign-up for the volunteer in the CTE `person` (none if it is empty).
+_SEAT_SIGNUP = f"""
 seat AS (
     UPDATE shift SET filled = filled + 1
     WHERE id = :shift AND status = :scheduled AND filled < capacity AND EXISTS (SELECT 1 FROM person)
@@ -84,29 +93,29 @@ seat AS (
     FROM person
     WHERE EXISTS (SELECT 1 FROM open_shift)
     RETURNING *
-), relationship_row AS (
-    INSERT INTO relationship ({", ".join(RELATIONSHIP_COLUMNS)})
-    SELECT :organization, volunteer_id, :source, :now FROM new_signup
-    ON CONFLICT DO NOTHING
 )"""
 
 _SIGN_UP = f"""
 WITH {_OPEN_SHIFT}, inserted AS (
     INSERT INTO volunteer ({", ".join(VOLUNTEER_COLUMNS)})
-    SELECT :name, :phone, :email, :postal_code, :sms_status, :email_status, :manage_token, :feed_token, :now, :now
+    SELECT :organization, :name, CAST(:phone AS varchar), :email, :postal_code, :sms_status, :email_status,
+           :manage_token, :feed_token, :now, :now, :source, EXISTS (
+               SELECT 1 FROM sms_block b WHERE b.phone = :phone AND b.sender = {SENDER_OF_ORGANIZATION}
+           ), '', NULL, :now, :now
     WHERE EXISTS (SELECT 1 FROM open_shift)
     ON CONFLICT DO NOTHING
     RETURNING *
 ), person AS (
     SELECT *, TRUE AS "created?" FROM inserted
     UNION ALL
-    SELECT *, FALSE FROM volunteer WHERE phone = :phone AND NOT EXISTS (SELECT 1 FROM inserted)
-), {_SEAT_SIGNUP_RELATIONSHIP}
+    SELECT *, FALSE FROM volunteer
+    WHERE organization_id = :organization AND phone = :phone AND NOT EXISTS (SELECT 1 FROM inserted)
+), {_SEAT_SIGNUP}
 SELECT {{person}}, person."created?", {{new_signup}} FROM person, new_signup
 """
 
 _RECORD_SIGNUP = f"""
-WITH {_OPEN_SHIFT}, person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP_RELATIONSHIP}
+WITH {_OPEN_SHIFT}, person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP}
 SELECT * FROM new_signup
 """
 
@@ -130,7 +139,7 @@ def _sign_up_sql() -> str:
 
 
 def _signup_values(shift_id: int, organization_id: int, source: SignupSource, referrer: str) -> dict[str, Any]:
-    """The values of the seat, sign-up and relationship part."""
+    """The values of the seat and sign-up part."""
     return {
         "shift": shift_id,
         "scheduled": ShiftStatus.SCHEDULED.value,
@@ -173,12 +182,10 @@ async def sign_up(
     return volunteer, created, _model(Signup, "new_signup", row)
 
 
-async def record_signup(
-    shift_id: int, organization_id: int, volunteer: Volunteer, source: SignupSource, referrer: str
-) -> Signup:
-    """Seat (if one is free), sign-up and relationship for a known volunteer, in one statement;
-    IntegrityError when they already hold a live sign-up for the shift."""
-    values = _signup_values(shift_id, organization_id, source, referrer)
+async def record_signup(shift_id: int, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
+    """Seat (if one is free) and sign-up for a known record, in one statement; IntegrityError when they
+    already hold a live sign-up for the shift."""
+    values = _signup_values(shift_id, volunteer.organization_id, source, referrer)
     rows = await db.fetch_all_named(_RECORD_SIGNUP, volunteer=volunteer.id, **values)
     if not rows:
         raise ShiftClosed("this shift no longer takes sign-ups", code="shift_closed")

@@ -38,10 +38,10 @@ from mobilize.models import (
     Signup,
     SignupStatus,
     Visibility,
-    Volunteer,
 )
 from mobilize.services.errors import NotFound
 from mobilize.services.feed_cache import FeedCache
+from mobilize.services.people import pages as people_pages
 
 WINDOW = timedelta(days=90)  # cancelled shifts must stay visible 30 days after they end: this keeps them 90
 
@@ -151,10 +151,10 @@ async def organization_scope(slug: str) -> FeedScope:
 
 async def volunteer_scope(token: str) -> FeedScope:
     """A volunteer's own feed. A rotated token finds nobody: the old address is 404 at once."""
-    rows = await Volunteer.filter(feed_token=_lookup_text(token, "calendar feed")).values("id", "created_at")
-    if not rows:
-        raise NotFound("no such calendar feed (its link may have been replaced by a new one)")
-    return FeedScope(FeedKind.VOLUNTEER, rows[0]["id"], "My shifts", rows[0]["created_at"])
+    volunteer = await people_pages.feed_owner(_lookup_text(token, "calendar feed"))
+    if volunteer is None:
+        raise NotFound("no such calendar feed (its link may have been replaced by a new one, or expired unused)")
+    return FeedScope(FeedKind.VOLUNTEER, volunteer.id, "My shifts", volunteer.created_at)
 
 
 # ---- its version --------------------------------------------------------------------------------

@@ -159,7 +159,10 @@ async def fill_gaps(now: datetime, rules: GapRules | None = None) -> GapFill:
     group_ids = {s.event.group_id for s, _ in gaps}
     standby: dict[int, list[Volunteer]] = defaultdict(list)
     for row in await Standby.filter(
-        group_id__in=list(group_ids), volunteer__sms_status=SmsStatus.OPTED_IN, volunteer__phone__not_isnull=True
+        group_id__in=list(group_ids),
+        volunteer__sms_status=SmsStatus.OPTED_IN,
+        volunteer__sms_blocked=False,
+        volunteer__phone__not_isnull=True,
     ).select_related("volunteer"):
         if row.volunteer.phone:
             standby[row.group_id].append(row.volunteer)

@@ -12,8 +12,10 @@ and record go as one statement on PostgreSQL (db.write_all); there the sender's 
 their command needs (services/inbound_fastpath.py), so a message for the inbox is one statement and HELP,
 HERE and YES two; the routing table is cached (services/sms_routing.py).
 
-Opt-out is global: STOP (or a plain request to stop) through any of our numbers stops every organization's
-texts, and after it the number gets nothing but that one confirmation until it texts START (or YES).
+Each message belongs to one organization's record of the sender (services.sms_routing): its YES, NO, HERE
+and inbox act on that record only. Opt-out is per sending number (services.people.consent): STOP (or a plain
+request to stop) to one of our senders stops everything sent from it, for every organization texting from
+it, and the number gets nothing from it but that one confirmation until it texts START (or YES).
 """
 
 from __future__ import annotations
@@ -32,19 +34,20 @@ from mobilize.models import (
     Channel,
     ConsentAction,
     ConsentChannel,
-    ConsentRecord,
     InboundMessage,
     Message,
     MessageKind,
     MessageState,
+    SmsBlock,
     SmsStatus,
     Volunteer,
 )
 from mobilize.services import inbound_fastpath, inbox, sms_join, sms_shifts
-from mobilize.services.people import Contact, find_or_create_volunteer
+from mobilize.services.people import consent
+from mobilize.services.people.records import Contact, find_or_create_volunteer
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from mobilize.services.sms_grammar import Command, Verb, parse
-from mobilize.services.sms_routing import SharedSender, phone_or_none, route
+from mobilize.services.sms_routing import SharedSender, phone_or_none, route, routed_record
 from mobilize.services.sms_shifts import Answer, Turn
 
 log = logging.getLogger("mobilize.inbound")
@@ -92,7 +95,7 @@ async def receive(
             if fast is not None:
                 return fast
         else:
-            turn.volunteer = await volunteer_by_phone(phone) if phone else None
+            turn.volunteer = await routed_record(phone, organization) if phone else None
         if _without_transaction(turn, command):
             # Effects that a retry cannot repeat (they find them done), or none: no BEGIN and COMMIT.
             answer = await _act(turn, command, sms)
@@ -119,9 +122,12 @@ async def _fast(sms: InboundSms, turn: Turn, command: Command) -> Received | Non
     general path must finish; `turn.volunteer` is then set."""
     assert turn.phone is not None
     verb = command.verb
+    if verb == Verb.TEXT and await sms_shifts.pending_question(turn.phone, "name", turn.now) is not None:
+        turn.volunteer = await routed_record(turn.phone, turn.organization)
+        return None  # the name JOIN asked for: the general path signs them up with it
     if verb == Verb.TEXT:
         if turn.organization is not None:  # the inbox of that organization only, which may not know them yet
-            turn.volunteer = await volunteer_by_phone(turn.phone)
+            turn.volunteer = await routed_record(turn.phone, turn.organization)
             return None
         return await _to_inbox_at_once(sms, turn)
     sender = await inbound_fastpath.look_up(verb, turn)
@@ -165,7 +171,7 @@ async def _to_inbox_at_once(sms: InboundSms, turn: Turn) -> Received | None:
     if threads:
         return Received("inbox", "")
     answer = Answer("unrouted", sms_shifts.not_signed_up(turn))
-    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    reply = answer.reply if await may_text(turn, answer) else ""
     await InboundMessage.filter(message_sid=sms.message_sid).update(outcome=answer.outcome, reply=reply)
     if reply:
         await db.insert_all(_rows(sms, turn, answer, reply)[1:])
@@ -191,7 +197,7 @@ async def _record(
     statement). Returns the answer. Written last, so the unique MessageSid settles a race: a concurrent
     retry waits here for the first to commit, then fails and its whole transaction (or statement: its
     effects too) is rolled back."""
-    reply = answer.reply if may_text(turn.volunteer, answer) else ""
+    reply = answer.reply if await may_text(turn, answer) else ""
     await db.write_all([*(writes or []), *(db.insert_sql(row) for row in _rows(sms, turn, answer, reply))])
     return reply
 
@@ -199,6 +205,7 @@ async def _record(
 def _rows(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> list[Model]:
     """The InboundMessage row, and the outbox row of the reply if there is one."""
     volunteer_id = turn.volunteer.id if turn.volunteer else None
+    organization_id = organization_of(turn)
     rows: list[Model] = [
         InboundMessage(
             message_sid=sms.message_sid,
@@ -207,7 +214,7 @@ def _rows(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> list[Model
             body=sms.body,
             num_media=sms.num_media,
             volunteer_id=volunteer_id,
-            organization_id=turn.organization.id if turn.organization else None,
+            organization_id=organization_id,
             outcome=answer.outcome,
             reply=reply,
             created_at=turn.now,
@@ -216,7 +223,7 @@ def _rows(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> list[Model
     if reply:
         rows.append(
             Message(
-                organization_id=answer.organization_id or (turn.organization.id if turn.organization else None),
+                organization_id=answer.organization_id or organization_id,
                 volunteer_id=volunteer_id,
                 channel=Channel.SMS,
                 kind=MessageKind.REPLY,
@@ -233,23 +240,25 @@ def _rows(sms: InboundSms, turn: Turn, answer: Answer, reply: str) -> list[Model
     return rows
 
 
-_VOLUNTEER_BY_PHONE: str | None = None
+def organization_of(turn: Turn) -> int | None:
+    """The organization the message belongs to: whose own number it reached, else whose record it routed to."""
+    if turn.organization is not None:
+        return turn.organization.id
+    return turn.volunteer.organization_id if turn.volunteer is not None else None
 
 
-async def volunteer_by_phone(phone: str) -> Volunteer | None:
-    """The volunteer with this number, in one written-out query (this runs for every inbound message)."""
-    global _VOLUNTEER_BY_PHONE
-    if _VOLUNTEER_BY_PHONE is None:
-        columns = ", ".join(f'"{c}"' for c in Volunteer._meta.db_fields)
-        _VOLUNTEER_BY_PHONE = f"SELECT {columns} FROM volunteer WHERE phone = ?"
-    row = await db.fetch_one(_VOLUNTEER_BY_PHONE, phone)
-    return None if row is None else Volunteer._init_from_db(**row)
-
-
-def may_text(volunteer: Volunteer | None, answer: Answer) -> bool:
-    """An opted-out number gets nothing but the confirmation of its opt-out."""
-    opted_out = volunteer is not None and volunteer.sms_status == SmsStatus.OPTED_OUT
-    return bool(answer.reply) and (not opted_out or answer.opt_out_confirmation)
+async def may_text(turn: Turn, answer: Answer) -> bool:
+    """An opted-out record, or a number that stopped this sender, gets nothing but the opt-out's confirmation."""
+    if not answer.reply:
+        return False
+    if answer.opt_out_confirmation:
+        return True
+    if turn.volunteer is not None:
+        return not _opted_out(turn.volunteer)
+    if turn.phone is None:
+        return True
+    sender = await consent.sender_of(turn.organization.id if turn.organization else None)
+    return not await SmsBlock.exists(sender=sender, phone=turn.phone)
 
 
 async def _replay(earlier: InboundMessage) -> Received:
@@ -257,7 +266,8 @@ async def _replay(earlier: InboundMessage) -> Received:
     still nothing to a number that has opted out since (unless it is that opt-out's confirmation)."""
     reply = earlier.reply
     if reply and earlier.outcome != "stopped" and earlier.volunteer_id is not None:
-        if await Volunteer.exists(id=earlier.volunteer_id, sms_status=SmsStatus.OPTED_OUT):
+        now = await Volunteer.get_or_none(id=earlier.volunteer_id)
+        if now is not None and _opted_out(now):
             reply = ""
     return Received(earlier.outcome, reply, replayed=True)
 
@@ -275,12 +285,18 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
         return Answer("help", await help_text(turn))
     if verb == Verb.JOIN:
         return await sms_join.join(turn, command.code)
+    # JOIN asked a number new to the event's organization for its name (it may be known to another one).
+    question = await sms_shifts.pending_question(turn.phone, "name", turn.now) if verb == Verb.TEXT else None
+    if question is not None:
+        return await sms_join.take_name(turn, question)
     if turn.volunteer is None:
-        question = await sms_shifts.pending_question(turn.phone, "name", turn.now)
-        if question is not None:
-            if verb == Verb.TEXT:
-                return await sms_join.take_name(turn, question)
+        if await sms_shifts.pending_question(turn.phone, "name", turn.now) is not None:
             return Answer("asked_name", "Please reply with your name, so we can sign you up.")
+        if verb == Verb.TEXT and turn.organization is not None:  # texting its number gives it the number
+            turn.volunteer, _ = await find_or_create_volunteer(
+                turn.organization.id, Contact(phone=turn.phone), source="sms"
+            )
+            return await to_inbox(turn, sms)
         return Answer("unknown_sender", sms_shifts.not_signed_up(turn))
     if verb in (Verb.YES, Verb.NO):
         return await sms_shifts.answer_yes_no(turn, verb.value)
@@ -294,7 +310,7 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
 
 
 def _opted_out(volunteer: Volunteer | None) -> bool:
-    return volunteer is not None and volunteer.sms_status == SmsStatus.OPTED_OUT
+    return volunteer is not None and (volunteer.sms_status == SmsStatus.OPTED_OUT or volunteer.sms_blocked)
 
 
 async def _organization_names(turn: Turn) -> list[str]:
@@ -302,11 +318,7 @@ async def _organization_names(turn: Turn) -> list[str]:
         return [turn.organization.name]
     if turn.volunteer is None:
         return []
-    rows = await db.fetch_all(
-        "SELECT o.name FROM organization o JOIN relationship r ON r.organization_id = o.id "
-        "WHERE r.volunteer_id = ? ORDER BY o.name LIMIT 3",
-        turn.volunteer.id,
-    )
+    rows = await db.fetch_all("SELECT name FROM organization WHERE id = ?", turn.volunteer.organization_id)
     return [str(row["name"]) for row in rows]
 
 
@@ -317,7 +329,7 @@ async def _who(turn: Turn, names: list[str] | None = None) -> str:
 
 
 async def help_text(turn: Turn, names: list[str] | None = None) -> str:
-    """Who is texting (`names`: the organizations that know the volunteer, when already read) and how to stop."""
+    """Who is texting (`names`: the organization of the sender's record, when already read) and how to stop."""
     manage = f" Your shifts: {turn.base_url}/signups/{turn.volunteer.manage_token}" if turn.volunteer else ""
     return (
         f"{await _who(turn, names)}: texts about the actions you sign up for. Reply YES to confirm a shift, NO to "
@@ -326,33 +338,32 @@ async def help_text(turn: Turn, names: list[str] | None = None) -> str:
 
 
 async def _consent(turn: Turn, action: ConsentAction, source: str) -> None:
+    """A consent record on the routed record, with the exact words texted."""
     assert turn.volunteer is not None
-    await ConsentRecord.create(
-        volunteer=turn.volunteer,
-        organization_id=turn.organization.id if turn.organization else None,
-        channel=ConsentChannel.SMS,
-        action=action,
-        source=source,
-        words=turn.body,
+    await consent.record_consent(
+        turn.volunteer, ConsentChannel.SMS, action, consent.ConsentContext(source=source, words=turn.body)
     )
 
 
-async def _ensure_volunteer(turn: Turn) -> Volunteer:
-    """The sender as a volunteer, created (known by the phone only) if new: an opt-out must outlive them."""
-    if turn.volunteer is None:
-        assert turn.phone is not None
-        turn.volunteer, _ = await find_or_create_volunteer(Contact(phone=turn.phone))
-    return turn.volunteer
+async def _sender(turn: Turn) -> str:
+    return await consent.sender_of(turn.organization.id if turn.organization else None)
 
 
 async def opt_out(turn: Turn, command: Command) -> Answer:
-    """Opt the number out of all SMS, for every organization; one confirmation (none to a second STOP).
-    Every request is a consent record, the plain-language ones included."""
-    volunteer = await _ensure_volunteer(turn)
-    already = volunteer.sms_status == SmsStatus.OPTED_OUT
-    await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_OUT, updated_at=turn.now)
-    volunteer.sms_status = SmsStatus.OPTED_OUT
-    await _consent(turn, ConsentAction.REVOKED, "sms_request" if command.plain_language else sms_shifts.CONSENT_SOURCE)
+    """Stop everything sent from the number texted, for every organization texting from it (services.people.
+    consent); the routed record, if any, opts out with a consent record of the exact words (the plain-language
+    requests too). One confirmation; none to a second STOP."""
+    assert turn.phone is not None
+    fresh = await consent.block(await _sender(turn), turn.phone, turn.body, turn.now)
+    volunteer = turn.volunteer
+    # A second STOP (to this sender, or from a record already opted out) gets no second confirmation.
+    already = not fresh or (volunteer is not None and volunteer.sms_status == SmsStatus.OPTED_OUT)
+    if volunteer is not None:
+        if volunteer.sms_status != SmsStatus.OPTED_OUT:
+            await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_OUT, updated_at=turn.now)
+        volunteer.sms_status, volunteer.sms_blocked = SmsStatus.OPTED_OUT, True
+        source = "sms_request" if command.plain_language else sms_shifts.CONSENT_SOURCE
+        await _consent(turn, ConsentAction.REVOKED, source)
     if already:
         return Answer("stopped_again")
     text = f"{await _who(turn)}: you're unsubscribed and will get no more texts from us. Reply START to resubscribe."
@@ -360,26 +371,30 @@ async def opt_out(turn: Turn, command: Command) -> Answer:
 
 
 async def opt_in(turn: Turn) -> Answer:
-    """START, UNSTOP, or YES while opted out: texts may flow again (a consent record says when and how)."""
-    volunteer = await _ensure_volunteer(turn)
-    was = volunteer.sms_status
-    if was != SmsStatus.OPTED_IN:
-        await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_IN, updated_at=turn.now)
-        volunteer.sms_status = SmsStatus.OPTED_IN
-        await _consent(turn, ConsentAction.GRANTED, sms_shifts.CONSENT_SOURCE)
+    """START, UNSTOP, or YES while opted out: the sender's block is lifted, and the routed record opts back in
+    (a consent record says when and how). Other organizations' records keep their own consent."""
+    assert turn.phone is not None
+    lifted = await consent.unblock(await _sender(turn), turn.phone)
+    volunteer = turn.volunteer
+    changed = lifted
+    if volunteer is not None:
+        volunteer.sms_blocked = False
+        if volunteer.sms_status != SmsStatus.OPTED_IN:
+            await Volunteer.filter(id=volunteer.id).update(sms_status=SmsStatus.OPTED_IN, updated_at=turn.now)
+            volunteer.sms_status = SmsStatus.OPTED_IN
+            await _consent(turn, ConsentAction.GRANTED, sms_shifts.CONSENT_SOURCE)
+            changed = True
     return Answer(
-        "started" if was != SmsStatus.OPTED_IN else "started_again",
+        "started" if changed else "started_again",
         f"{await _who(turn)}: you're subscribed to texts about your shifts. Reply HELP for help, STOP to opt out.",
     )
 
 
 async def to_inbox(turn: Turn, sms: InboundSms) -> Answer:
-    """Anything that is not a keyword: the inbox of the organization whose number was texted, else of every
-    organization that knows the volunteer. Nobody to read it: the sender hears how to join."""
+    """Anything that is not a keyword: the inbox of the organization the message belongs to (whose number was
+    texted, which now knows the number; else the routed record's). Nobody to read it: the sender hears how to
+    join."""
     assert turn.volunteer is not None
-    organization_id = turn.organization.id if turn.organization is not None else None
-    if organization_id is not None:
-        await inbox.ensure_known(organization_id, turn.volunteer.id)
-    if not await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now, organization_id):
+    if not await inbox.open_threads(turn.volunteer.id, preview_of(sms), turn.now):
         return Answer("unrouted", sms_shifts.not_signed_up(turn))
     return Answer("inbox")

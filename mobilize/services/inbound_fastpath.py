@@ -4,7 +4,7 @@ Twilio waits for the webhook's answer, and every round trip to the database is t
 machine, a chance to lose the CPU). The general path reads the volunteer, then each fact a keyword needs in a
 query of its own; here one statement per command reads them all:
 
-- HELP: the volunteer and the names of the organizations that know them;
+- HELP: the volunteer and the name of the organization whose record it is;
 - HERE: the volunteer and the sign-up of theirs under way (services.sms_shifts.check_in's query);
 - YES and NO: the volunteer, whether a numbered list or an ask to fill a gap waits for an answer, and the
   sign-up the answer means (the one the last day-before reminder asked about, else their only upcoming one)
@@ -35,11 +35,9 @@ from mobilize.models import (
     SignupStatus,
     Volunteer,
 )
-from mobilize.services import inbox, sms_shifts
+from mobilize.services import inbox, sms_routing, sms_shifts
 from mobilize.services.sms_grammar import Verb
 from mobilize.services.sms_shifts import Held, Turn
-
-VOLUNTEER_FIELDS = frozenset(Volunteer._meta.db_fields)
 
 
 @dataclass
@@ -59,14 +57,18 @@ def _volunteer_columns() -> str:
     return ", ".join(f'v."{column}"' for column in Volunteer._meta.db_fields)
 
 
+@cache
+def _volunteer_fields() -> frozenset[str]:
+    # Read once Tortoise is initialized: the foreign key's column (organization_id) is known only then.
+    return frozenset(Volunteer._meta.db_fields)
+
+
 def _volunteer(row: dict[str, Any]) -> Volunteer:
-    return Volunteer._init_from_db(**{key: value for key, value in row.items() if key in VOLUNTEER_FIELDS})
+    fields = _volunteer_fields()
+    return Volunteer._init_from_db(**{key: value for key, value in row.items() if key in fields})
 
 
-_NAMES = (
-    "ARRAY(SELECT o.name FROM organization o JOIN relationship r ON r.organization_id = o.id "
-    "WHERE r.volunteer_id = v.id ORDER BY o.name LIMIT 3)"
-)
+_NAMES = "ARRAY(SELECT o.name FROM organization o WHERE o.id = v.organization_id)"
 
 # The YES/NO facts: the same conditions as services.sms_shifts (pending_question, gaps.pending_request,
 # _last_reminder, _upcoming), read together. `x_` columns are facts, `h_` ones the sign-up meant.
@@ -87,7 +89,7 @@ WITH facts AS MATERIALIZED (
             WHERE s.volunteer_id = v.id AND s.status = ANY(:statuses) AND sh.starts_at > :now
             AND sh.status = :scheduled AND e.status = :event_scheduled{event_org} ORDER BY sh.starts_at, s.id LIMIT 2)
             AS x_upcoming
-    FROM volunteer v WHERE v.phone = :phone
+    FROM volunteer v WHERE v.id = {routed}
 )
 SELECT facts.*, held.* FROM facts LEFT JOIN LATERAL (
     SELECT s.id AS h_id, s.status AS h_status, sh.starts_at AS h_starts_at, sh.ends_at AS h_ends_at,
@@ -106,6 +108,7 @@ def _yes_no(scoped: bool) -> str:
     """The YES/NO look-up, for a message to an organization's own number (`scoped`) or not."""
     return _YES_NO.format(
         volunteer=_volunteer_columns(),
+        routed=sms_routing.routed_id_sql(":phone", ":organization" if scoped else None),
         message_org=" AND m.organization_id = :organization" if scoped else "",
         event_org=" AND e.organization_id = :organization" if scoped else "",
     )
@@ -144,8 +147,10 @@ async def look_up(verb: Verb, turn: Turn) -> Sender:
         elif verb == Verb.HERE:
             under_way, params = sms_shifts.under_way_sql(turn, volunteer="v.id")
             extra = f", ({under_way}) AS x_under_way"
-        sql = f"SELECT {_volunteer_columns()}{extra} FROM volunteer v WHERE v.phone = ?"
-        rows = await db.fetch_all(sql, *params, turn.phone)
+        own = turn.organization is not None
+        routed = sms_routing.routed_id_sql("?", "?" if own else None)
+        sql = f"SELECT {_volunteer_columns()}{extra} FROM volunteer v WHERE v.id = {routed}"
+        rows = await db.fetch_all(sql, *params, turn.phone, *([turn.organization.id] if turn.organization else []))
     if not rows:
         return Sender(None)
     row = rows[0]
@@ -168,7 +173,7 @@ async def look_up(verb: Verb, turn: Turn) -> Sender:
 
 
 async def record_to_inbox(phone: str, recording: Model, preview: str, now: datetime) -> tuple[Volunteer, int] | None:
-    """A message for the inbox from a known number, to the shared sender: the volunteer, the message's record
+    """A message for the inbox from a known number, to the shared sender: the routed record, the message's record
     (`recording`, whose volunteer is filled in here) and their threads, in one statement. (volunteer, how many
     threads), or None when no volunteer has this number (nothing was written)."""
     row = db.insert_row(recording)
@@ -178,8 +183,9 @@ async def record_to_inbox(phone: str, recording: Model, preview: str, now: datet
     insert = f"INSERT INTO {recording._meta.db_table} ({columns}) SELECT {marks} FROM v RETURNING 1"
     values = [value for column, value in row.items() if column != "volunteer_id"]
     threads, params = inbox.open_threads_sql("(SELECT id FROM v)", preview, now, after="recorded")
+    routed = sms_routing.routed_id_sql("?", None)
     sql = (
-        f"WITH v AS (SELECT {_volunteer_columns()} FROM volunteer v WHERE v.phone = ?), "
+        f"WITH v AS (SELECT {_volunteer_columns()} FROM volunteer v WHERE v.id = {routed}), "
         f"recorded AS ({insert}), threads AS ({threads}) "
         "SELECT v.*, (SELECT count(*) FROM threads) AS x_threads FROM v"
     )

@@ -33,7 +33,7 @@ from mobilize.services.blasts import sms_text
 from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
 from mobilize.services.idempotency import check_idempotency_key
 from mobilize.services.pagination import BadCursor, Page, paginate
-from mobilize.services.people import ensure_relationship, may_collide
+from mobilize.services.people import may_collide, textable
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 
 PREVIEW = 160
@@ -43,14 +43,9 @@ REPLY_MAX = 1600  # Twilio's limit for one (multi-part) SMS
 FALLBACK_ZONE = "UTC"
 
 
-async def ensure_known(organization_id: int, volunteer_id: int) -> None:
-    """Texting an organization's own number gives it the volunteer's number: it knows them now."""
-    await ensure_relationship(organization_id, volunteer_id, "sms")
-
-
 _OPEN_THREADS = (
     "INSERT INTO inbox_thread (organization_id, volunteer_id, status, last_message_at, last_preview, created_at) "
-    "SELECT r.organization_id, r.volunteer_id, ?, ?, ?, ? FROM relationship r{also} WHERE r.volunteer_id = {who}{only} "
+    "SELECT v.organization_id, v.id, ?, ?, ?, ? FROM volunteer v{also} WHERE v.id = {who}{only} "
     "ON CONFLICT (organization_id, volunteer_id) DO UPDATE SET status = excluded.status, "
     "last_message_at = excluded.last_message_at, last_preview = excluded.last_preview, handled_at = NULL, "
     "handled_by_id = NULL RETURNING id"
@@ -71,15 +66,15 @@ def open_threads_sql(
         params.append(organization_id)
     sql = _OPEN_THREADS.format(
         who="?" if isinstance(volunteer, int) else volunteer,
-        only=" AND r.organization_id = ?" if organization_id is not None else "",
+        only=" AND v.organization_id = ?" if organization_id is not None else "",
         also=f", {after}" if after else "",
     )
     return sql, params
 
 
 async def open_threads(volunteer_id: int, preview: str, now: datetime, organization_id: int | None = None) -> int:
-    """Open (or re-open) the volunteer's thread in the inbox of every organization that knows them (or of
-    `organization_id` only). One statement, as it runs for every message to the inbox (on PostgreSQL,
+    """Open (or re-open) the thread of this record in its organization's inbox (if it is `organization_id`'s,
+    when given). One statement, as it runs for every message to the inbox (on PostgreSQL,
     services.inbound_fastpath folds it into the statement that records the message). Returns how many
     threads."""
     sql, params = open_threads_sql(volunteer_id, preview, now, organization_id)
@@ -256,9 +251,9 @@ async def reply(
     if not text or len(text) > REPLY_MAX:
         raise Invalid.field("body", f"1 to {REPLY_MAX} characters")
     volunteer: Volunteer = thread.volunteer
-    if volunteer.sms_status == SmsStatus.OPTED_OUT:
+    if volunteer.sms_status == SmsStatus.OPTED_OUT or volunteer.sms_blocked:
         raise Conflict("this volunteer has opted out of SMS", code="opted_out")
-    if not volunteer.phone or volunteer.sms_status != SmsStatus.OPTED_IN:
+    if not textable(volunteer):
         raise Conflict("this volunteer has not agreed to texts", code="no_sms_consent")
     now = (now or datetime.now(UTC)).astimezone(UTC)
     key = check_idempotency_key(idempotency_key) or uuid.uuid4().hex

@@ -21,10 +21,10 @@ from mobilize.models import (
     MessageState,
     Signup,
     SignupStatus,
-    SmsStatus,
     Volunteer,
 )
 from mobilize.services.invitations import by_organizers
+from mobilize.services.people.consent import textable
 
 SMS_FOOTER = "Reply STOP to opt out."
 
@@ -124,7 +124,7 @@ def _compose_reminder(signup: Signup, kind: MessageKind, base_url: str) -> tuple
 
 def texts_to(volunteer: Volunteer) -> bool:
     """Whether sign-up messages go to this volunteer by SMS."""
-    return bool(volunteer.phone) and volunteer.sms_status == SmsStatus.OPTED_IN
+    return textable(volunteer)
 
 
 def mails_to(volunteer: Volunteer) -> bool:

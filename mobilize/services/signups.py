@@ -35,13 +35,9 @@ from mobilize.models import (
 from mobilize.services import fastpath
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, ShiftClosed
 from mobilize.services.pagination import Page, paginate
-from mobilize.services.people import (
-    ConsentContext,
-    Contact,
-    ensure_relationship,
-    find_or_create_volunteer,
-    grant_sms_consent,
-)
+from mobilize.services.people import pages as people_pages
+from mobilize.services.people.consent import ConsentContext, grant_sms_consent
+from mobilize.services.people.records import Contact, find_or_create_volunteer
 
 
 @dataclass
@@ -128,9 +124,10 @@ async def sign_up(
 
     A caller that has loaded the shift with its event already (`load_shift`) passes it as `shift`.
     `trusted` (organizers only) lets the contact add a missing phone or email to a known person.
-    SMS consent is recorded only when the phone typed is the person's phone on file.
-    The volunteer, the seat, the sign-up and the organization's relationship with the volunteer are
-    recorded together (on PostgreSQL in one statement, see services.fastpath); then their consent.
+    The person is the event's organization's record of them (matched or created within that organization
+    only). SMS consent is recorded only when the phone typed is the phone on that record.
+    The record, the seat and the sign-up are written together (on PostgreSQL in one statement, see
+    services.fastpath); then their consent, and fresh private links if theirs expired unused.
     """
     if shift is None:
         shift, event = await open_shift(shift_id)
@@ -148,31 +145,32 @@ async def sign_up(
         if settled is not None:
             volunteer, new_volunteer, signup = settled
         else:
-            volunteer, new_volunteer = await find_or_create_volunteer(contact, trusted=trusted)
-            signup = await _record_signup(shift.id, organization_id, volunteer, source, referrer)
+            volunteer, new_volunteer = await find_or_create_volunteer(
+                organization_id, contact, trusted=trusted, source=source.value
+            )
+            signup = await _record_signup(shift.id, volunteer, source, referrer)
     except IntegrityError as exc:
         if volunteer is None:  # the one-statement path failed: the person is known by their phone
-            volunteer = await Volunteer.get_or_none(phone=contact.phone)
+            volunteer = await Volunteer.get_or_none(organization_id=organization_id, phone=contact.phone)
         existing = await Signup.get_or_none(volunteer=volunteer, holder=shift.id) if volunteer else None
         raise AlreadySignedUp(
             "this person is already signed up for this shift",
             fields={"volunteer": "already signed up", "signup": str(existing.id if existing else "")},
         ) from exc
     if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
-        await grant_sms_consent(volunteer, sms_consent, organization_id)
+        await grant_sms_consent(volunteer, sms_consent)
+    if not new_volunteer:
+        await people_pages.refresh_expired_links(volunteer)
     signup.volunteer = volunteer
     return SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
 
 
-async def _record_signup(
-    shift_id: int, organization_id: int, volunteer: Volunteer, source: SignupSource, referrer: str
-) -> Signup:
-    """Seat (if one is free) and sign-up, and the relationship, atomically; IntegrityError if this
-    person already holds a live sign-up for the shift."""
+async def _record_signup(shift_id: int, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
+    """Seat (if one is free) and sign-up, atomically; IntegrityError if this person already holds a live
+    sign-up for the shift."""
     if db.dialect() == "postgres":
-        return await fastpath.record_signup(shift_id, organization_id, volunteer, source, referrer)
+        return await fastpath.record_signup(shift_id, volunteer, source, referrer)
     async with in_transaction():
-        await ensure_relationship(organization_id, volunteer.id, source.value)
         seated = await _take_seat(shift_id)
         return await Signup.create(
             shift_id=shift_id,
@@ -201,6 +199,13 @@ async def fill_from_waitlist(shift_id: int) -> list[Signup]:
         promoted.append(candidate)
 
 
+async def release_seat_and_promote(shift_id: int) -> list[Signup]:
+    """A seat-holding sign-up left the shift (cancelled, dropped, merged away): the seat goes to the first
+    person waiting. The one rule for every freed seat. Call inside a transaction."""
+    await _release_seat(shift_id)
+    return await fill_from_waitlist(shift_id)
+
+
 async def cancel_signup(signup_id: int) -> SignupResult:
     """Cancel; a freed seat goes to the first person waiting. Idempotent."""
     async with in_transaction():
@@ -224,8 +229,7 @@ async def cancel_signup(signup_id: int) -> SignupResult:
             return SignupResult(signup=signup, volunteer=signup.volunteer, created=False)
         promoted: list[Signup] = []
         if before in SEAT_STATUSES:
-            await _release_seat(signup.shift_id)  # type: ignore[attr-defined]
-            promoted = await fill_from_waitlist(signup.shift_id)  # type: ignore[attr-defined]
+            promoted = await release_seat_and_promote(signup.shift_id)  # type: ignore[attr-defined]
         signup.status = SignupStatus.CANCELLED
         signup.holder = None
     return SignupResult(signup=signup, volunteer=signup.volunteer, created=False, promoted=promoted, cancelled=True)

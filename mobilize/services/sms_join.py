@@ -21,6 +21,7 @@ from mobilize.models import (
     SignupSource,
     SignupStatus,
     Visibility,
+    Volunteer,
 )
 from mobilize.services import notifications, signups
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
@@ -62,7 +63,12 @@ async def join(turn: Turn, code: str) -> Answer:
         signups.check_open(shift, event)
     except ShiftClosed:
         return Answer("join_closed", f"Sign-ups for {describe(shift, event)} are closed.", event.organization_id)
-    if turn.volunteer is None:
+    # The event's organization's record of this number: what the number gave another organization (a name)
+    # is not this one's to use, so a number new to it is asked its name.
+    record = turn.volunteer
+    if record is None or record.organization_id != event.organization_id:
+        record = await Volunteer.get_or_none(organization_id=event.organization_id, phone=turn.phone)
+    if record is None:
         await ask(turn, "name", "join", {"shift": shift.id, "words": turn.body}, NAME_WINDOW)
         return Answer(
             "asked_name",
@@ -70,7 +76,8 @@ async def join(turn: Turn, code: str) -> Answer:
             "Reply STOP to opt out.",
             event.organization_id,
         )
-    return await sign_up(turn, shift, turn.volunteer.name, turn.body)
+    turn.volunteer = record
+    return await sign_up(turn, shift, record.name, turn.body)
 
 
 async def take_name(turn: Turn, question: PendingQuestion) -> Answer:

@@ -1,6 +1,11 @@
-"""Which of our senders an inbound SMS reached: an organization's own number or Messaging Service (it routes
-the message to that organization), or the deployment-wide sender. The organizations' own senders are read
-at most every SENDERS_TTL seconds: every inbound message is routed, and senders change rarely."""
+"""Which of our senders an inbound SMS reached, and whose record of the sender it belongs to.
+
+An organization's own number or Messaging Service routes the message to that organization (its record of the
+number, if it has one). The deployment-wide sender is shared by every organization without one: there the
+message goes to the one organization the number was last texted by (its conversation), else the one that
+knew it last. Either way one record, one organization: nothing a person texts is shown to another. The
+organizations' own senders are read at most every SENDERS_TTL seconds: every inbound message is routed, and
+senders change rarely."""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from functools import lru_cache
 
 from tortoise.expressions import Q
 
-from mobilize.models import Organization
-from mobilize.services.people import normalize_phone
+from mobilize import db
+from mobilize.models import Organization, Volunteer
+from mobilize.services.people.records import normalize_phone
 
 log = logging.getLogger("mobilize.inbound")
 
@@ -77,3 +83,37 @@ async def route(
     ):
         log.warning("inbound SMS %s to %r, no sender of ours: handled as the shared sender's", message_sid, to)
     return organization
+
+
+_ON_SHARED = "(SELECT o.id FROM organization o WHERE o.sms_messaging_service_sid IS NULL AND o.sms_from_number IS NULL)"
+_LAST_TEXTED = (
+    "(SELECT max(m.sent_at) FROM message m WHERE m.volunteer_id = r.id AND m.channel = 'sms' "
+    "AND m.sent_at IS NOT NULL)"
+)
+
+
+def routed_id_sql(phone: str, organization: str | None) -> str:
+    """SQL giving the id of the record an inbound message from `phone` belongs to (`phone`, `organization`:
+    placeholders or SQL): that organization's record for its own sender, else the conversation on the shared
+    sender (see the module)."""
+    if organization is not None:
+        return f"(SELECT r.id FROM volunteer r WHERE r.phone = {phone} AND r.organization_id = {organization})"
+    return (
+        f"(SELECT r.id FROM volunteer r WHERE r.phone = {phone} AND r.organization_id IN {_ON_SHARED} "
+        f"ORDER BY {_LAST_TEXTED} DESC NULLS LAST, r.updated_at DESC, r.id DESC LIMIT 1)"
+    )
+
+
+_ROUTED: dict[bool, str] = {}
+
+
+async def routed_record(phone: str, organization: Organization | None) -> Volunteer | None:
+    """The record of `phone` an inbound message to `organization`'s own sender (None: the shared one) belongs
+    to, in one written-out query (this runs for every inbound message)."""
+    own = organization is not None
+    if own not in _ROUTED:
+        columns = ", ".join(f'v."{c}"' for c in Volunteer._meta.db_fields)
+        _ROUTED[own] = f"SELECT {columns} FROM volunteer v WHERE v.id = {routed_id_sql('?', '?' if own else None)}"
+    params: list[object] = [phone] + ([organization.id] if organization is not None else [])
+    row = await db.fetch_one(_ROUTED[own], *params)
+    return None if row is None else Volunteer._init_from_db(**row)

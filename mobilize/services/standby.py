@@ -6,8 +6,9 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from mobilize.models import ActionGroup, GapRequest, Shift, Standby, Volunteer
-from mobilize.services import events, groups, volunteers
+from mobilize.services import events, groups
 from mobilize.services.access import Actor
+from mobilize.services.people import directory as volunteers
 
 
 async def list_standby(actor: Actor, slug: str) -> tuple[ActionGroup, list[Standby]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from mobilize.models import (
     Organization,
     Shift,
     Signup,
+    SmsStatus,
     Standby,
     Volunteer,
 )
@@ -27,7 +29,6 @@ from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.people import (
     ConsentContext,
     Contact,
-    ensure_relationship,
     find_or_create_volunteer,
     grant_sms_consent,
     normalize_email,
@@ -100,11 +101,22 @@ async def import_volunteers(
         except ValueError as exc:
             yield line, str(exc)
             continue
-        volunteer, _ = await find_or_create_volunteer(contact, trusted=True)
-        await ensure_relationship(org.id, volunteer.id, "import")
+        volunteer, _ = await find_or_create_volunteer(org.id, contact, trusted=True, source="import")
         if words and not await ConsentRecord.exists(volunteer=volunteer, source=f"import:{source_name}", words=words):
-            await grant_sms_consent(volunteer, ConsentContext(source=f"import:{source_name}", words=words), org.id)
+            await grant_sms_consent(volunteer, ConsentContext(source=f"import:{source_name}", words=words))
         yield line, None
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")  # an E.164 phone, a count: no formula in it
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run: one starting like a formula gets a leading apostrophe (OWASP's CSV
+    injection advice), unless it is a plain number such as a phone; the JSON Lines beside it keep the value."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -167,12 +179,15 @@ EXPORT_TABLES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     ),
     "volunteers": (
         Volunteer,
-        "relationships__organization_id",
-        ("id", "name", "phone", "email", "postal_code", "sms_status", "email_status", "created_at"),
+        "organization_id",
+        (
+            "id", "name", "phone", "email", "postal_code", "notes", "member_id", "sms_status", "email_status",
+            "created_at",
+        ),
     ),
     "consent_records": (
         ConsentRecord,
-        "volunteer__relationships__organization_id",
+        "volunteer__organization_id",
         (
             "id",
             "volunteer_id",
@@ -220,7 +235,16 @@ async def export_organization(org: Organization, out: Path) -> dict[str, int]:
             writer = csv.DictWriter(csv_file, fieldnames=list(columns))
             writer.writeheader()
             async for batch in _batches(model, org_filter, org.id, columns):
-                writer.writerows(batch)
+                if model is Volunteer:  # what the organization sees: a blocked number cannot be texted, not why
+                    blocked = set(
+                        await Volunteer.filter(id__in=[r["id"] for r in batch], sms_blocked=True).values_list(
+                            "id", flat=True
+                        )
+                    )
+                    for row in batch:
+                        if row["id"] in blocked:
+                            row["sms_status"] = SmsStatus.OPTED_OUT.value
+                writer.writerows([{k: csv_cell(v) for k, v in row.items()} for row in batch])
                 for row in batch:
                     json_file.write(json.dumps(row, ensure_ascii=False) + "\n")
                 counts[name] += len(batch)

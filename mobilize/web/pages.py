@@ -15,8 +15,9 @@ from starlette.responses import Response
 from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, EventStatus, Shift, SignupSource
 from mobilize.schemas import VolunteerIn
-from mobilize.services import public, signups, volunteer_pages
+from mobilize.services import public, signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
+from mobilize.services.people import pages as volunteer_pages
 from mobilize.web.api.public import limit_public_signup
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
@@ -231,7 +232,8 @@ async def event_signup(request: Request) -> Response:
         return event_response(request, event, values=values, errors=errors, status=422)
     await notify(request, result)  # the confirmation (with their page's link) goes to the phone or email on file
     # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
-    request.session[DONE_KEY] = {"signup": result.signup.id, "new": result.new_volunteer, "at": int(time.time())}
+    # What the page shows next is only what was typed now: the record may be one the organization knew before.
+    request.session[DONE_KEY] = {"signup": result.signup.id, "name": contact.name[:200], "at": int(time.time())}
     return redirect(request, "pages:event-signed-up", event_id=event.id)
 
 
@@ -259,10 +261,10 @@ async def signed_up(request: Request) -> Response:
         "shift": shift_view(shift, event, datetime.now(UTC)),
         "status": str(signup.status),
         "position": position,
-        "name": signup.volunteer.name,
-        # Only a person the sign-up itself created sees their link here; an existing record's link goes
-        # to the phone or address on file, since the form does not prove who typed it.
-        "manage_path": path(request, "pages:manage", token=signup.volunteer.manage_token) if done.get("new") else None,
+        "name": str(done.get("name") or ""),
+        # Never the link to their page: it goes to the phone or address on file, since the form does not prove
+        # who typed it, and the answer must look the same whether or not the person was known.
+        "manage_path": None,
         "ics_path": optional_path(request, "feeds:event", event_id=event.id),
     }
     return render(request, "signed_up.html", context, private=True)

@@ -15,7 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Signup, SignupStatus, Visibility
-from mobilize.services import public, volunteer_pages
+from mobilize.services import public
+from mobilize.services.people import pages as volunteer_pages
 from mobilize.web.csrf import csrf_token
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -118,8 +118,20 @@ OPERATIONS: dict[str, Operation] = {
     "inbox-replies-create": Operation(
         "Answer the volunteer by SMS", "InboxReplyQueued", 202, schemas.InboxReplyIn, errors=(409,), idempotent=True
     ),
-    "volunteers": Operation("Volunteers this organization knows", "VolunteerList", query=(*PAGE, "q")),
-    "volunteer": Operation("Get a volunteer", "Volunteer"),
+    "volunteers": Operation(
+        "This organization's records of people (search `q`, filter by `tag`)",
+        "VolunteerList",
+        query=(*PAGE, "q", "tag"),
+    ),
+    "volunteers-create": Operation(
+        "Create a record by hand (no SMS consent implied)", "Volunteer", 201, schemas.VolunteerRecordIn, errors=(409,)
+    ),
+    "volunteer": Operation("Get one of this organization's records of a person", "Volunteer"),
+    "volunteer-update": Operation(
+        "Change the record: name, contact, notes, tags, member id", "Volunteer", body=schemas.VolunteerPatch,
+        errors=(409,),
+    ),
+    "volunteer-rotate-link": Operation("Replace the link to the volunteer's own page", "Volunteer"),
     "turnout": Operation(
         "Turnout per group and per event", "Turnout", query=("group", "campaign", "from", "to"), errors=(404,)
     ),
@@ -165,6 +177,7 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "enum": ["open", "handled", "all"], "default": "open"},
     },
     "q": {"name": "q", "description": "part of a name, an email or a phone number", "schema": {"type": "string"}},
+    "tag": {"name": "tag", "description": "only records with this tag", "schema": {"type": "string"}},
     "from": {
         "name": "from",
         "description": "shifts starting at or after this time (ISO 8601 with offset)",

@@ -1,4 +1,5 @@
-"""Volunteers and turnout, as this organization sees them."""
+"""Volunteers and turnout, as this organization sees them: its own records of people, created and edited by its
+writers, each with its tags; the manage link only for roles that act for the person."""
 
 from __future__ import annotations
 
@@ -7,24 +8,111 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mobilize.schemas import MAX_YEAR, MIN_YEAR
-from mobilize.services import turnout, volunteers
+from mobilize.models import Volunteer
+from mobilize.schemas import MAX_YEAR, MIN_YEAR, VolunteerPatch, VolunteerRecordIn
+from mobilize.services import turnout
 from mobilize.services.access import Actor
-from mobilize.services.errors import Invalid
-from mobilize.web.api.common import authed, int_param, list_response, page_args
-from mobilize.web.api.serializers import volunteer_json
+from mobilize.services.errors import Forbidden, Invalid
+from mobilize.services.people import directory
+from mobilize.services.people import pages as volunteer_pages
+from mobilize.services.people.records import normalize_email, normalize_phone
+from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
+from mobilize.web.api.serializers import manage_url, volunteer_json
+
+
+async def _record_json(request: Request, actor: Actor, volunteer: Volunteer) -> dict[str, object]:
+    tags = (await directory.tags_of([volunteer.id]))[volunteer.id]
+    data = volunteer_json(volunteer, contact_visible=True, tags=tags)
+    data["manage_url"] = manage_url(request, volunteer) if directory.may_act_for_volunteers(actor) else None
+    return data
 
 
 @authed
 async def list_volunteers(request: Request, actor: Actor) -> JSONResponse:
-    page = await volunteers.list_volunteers(actor, *page_args(request), search=request.query_params.get("q"))
-    return list_response(request, page, lambda v: volunteer_json(v, contact_visible=True))
+    q = request.query_params
+    page = await directory.list_volunteers(actor, *page_args(request), search=q.get("q"), tag=q.get("tag"))
+    tags = await directory.tags_of([v.id for v in page.items])
+    link = directory.may_act_for_volunteers(actor)
+
+    def one(v: Volunteer) -> dict[str, object]:
+        data = volunteer_json(v, contact_visible=True, tags=tags[v.id])
+        data["manage_url"] = manage_url(request, v) if link else None
+        return data
+
+    return list_response(request, page, one)
 
 
 @authed
 async def get_volunteer(request: Request, actor: Actor) -> JSONResponse:
-    volunteer = await volunteers.get_volunteer(actor, int_param(request, "volunteer_id"))
-    return JSONResponse(volunteer_json(volunteer, contact_visible=True))
+    volunteer = await directory.get_volunteer(actor, int_param(request, "volunteer_id"))
+    return JSONResponse(await _record_json(request, actor, volunteer))
+
+
+def _contact(phone: str | None, email: str | None, region: str) -> tuple[str | None, str | None]:
+    errors: dict[str, str] = {}
+    if phone:
+        try:
+            phone = normalize_phone(phone, region)
+        except ValueError as exc:
+            errors["phone"] = str(exc)
+    if email:
+        try:
+            email = normalize_email(email)
+        except ValueError as exc:
+            errors["email"] = str(exc)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise Invalid(f"{name}: {message}", fields=errors)
+    return phone or None, email or None
+
+
+@authed
+async def create_volunteer(request: Request, actor: Actor) -> JSONResponse:
+    data = await parse_body(request, VolunteerRecordIn)
+    phone, email = _contact(data.phone, data.email, request.app.state.settings.phone_region)
+    volunteer = await directory.create_volunteer(
+        actor,
+        directory.Changes(
+            name=data.name,
+            phone=phone,
+            email=email,
+            postal_code=data.postal_code,
+            notes=data.notes,
+            member_id=data.member_id,
+            tags=data.tags,
+        ),
+    )
+    return JSONResponse(await _record_json(request, actor, volunteer), status_code=201)
+
+
+@authed
+async def update_volunteer(request: Request, actor: Actor) -> JSONResponse:
+    data = await parse_body(request, VolunteerPatch)
+    given = data.model_fields_set
+    phone, email = _contact(data.phone, data.email, request.app.state.settings.phone_region)
+    cleared = frozenset(f for f in ("phone", "email", "member_id") if f in given and getattr(data, f) is None)
+    changes = directory.Changes(
+        name=data.name,
+        phone=phone,
+        email=email,
+        postal_code=data.postal_code,
+        notes=data.notes,
+        member_id=data.member_id,
+        tags=data.tags,
+        clear=cleared,
+    )
+    volunteer = await directory.update_volunteer(actor, int_param(request, "volunteer_id"), changes)
+    return JSONResponse(await _record_json(request, actor, volunteer))
+
+
+@authed
+async def rotate_volunteer_link(request: Request, actor: Actor) -> JSONResponse:
+    """A new link to the volunteer's own page (the old one stops working); for roles that act for them."""
+    if not directory.may_act_for_volunteers(actor):
+        raise Forbidden(f"the {actor.role.value} role cannot act for volunteers", code="role_not_allowed")
+    volunteer = await directory.get_volunteer(actor, int_param(request, "volunteer_id"))
+    await volunteer_pages.rotate_manage_token(volunteer)
+    return JSONResponse(await _record_json(request, actor, volunteer))
 
 
 def _when(request: Request, name: str) -> datetime | None:

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from mobilize.models import SignupSource
 from mobilize.schemas import SignupIn
 from mobilize.services import public, ratelimit, signups
-from mobilize.services.errors import Invalid
+from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
@@ -50,19 +50,21 @@ async def public_signup(request: Request) -> JSONResponse:
     data = await parse_body(request, SignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)
     await limit_public_signup(request, contact.phone)
-    result = await signups.sign_up(
-        shift_id,
-        contact,
-        source=SignupSource.WEB,
-        referrer=data.referrer,
-        sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
-        shift=shift,
-    )
+    try:
+        result = await signups.sign_up(
+            shift_id,
+            contact,
+            source=SignupSource.WEB,
+            referrer=data.referrer,
+            sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
+            shift=shift,
+        )
+    except AlreadySignedUp as exc:  # without the existing sign-up's id: not the typist's to know
+        raise AlreadySignedUp(exc.message, fields={"volunteer": "already signed up"}) from None
     await notify(request, result)
-    # Anyone can type anyone's phone number: answer nothing we knew before this request, and hand out
-    # the manage link only to a person we met just now (others get it by SMS or email).
+    # Anyone can type anyone's phone number: the answer has the same shape whether the person was known or
+    # not, says nothing we knew before this request, and never holds the link to their page (it goes to the
+    # phone or email on file, with the confirmation).
     body = signup_json(request, result.signup, contact_visible=False, zone=event.timezone)
     body["volunteer"] = {"name": contact.name}
-    if not result.new_volunteer:
-        body["manage_url"] = None
     return JSONResponse(body, status_code=201)

@@ -152,7 +152,8 @@ class PublicEvent(BaseModel):
 
 
 class Volunteer(BaseModel):
-    """Contact details appear only where the organization has a relationship with the person."""
+    """This organization's own record of a person (contact details are left out of public answers).
+    `sms_status` is `opted_out` also when the number stopped the sender the organization texts from."""
 
     id: int
     name: str
@@ -161,6 +162,12 @@ class Volunteer(BaseModel):
     postal_code: str | None = None
     sms_status: SmsStatus | None = None
     email_status: EmailStatus | None = None
+    notes: str | None = None
+    member_id: str | None = Field(default=None, description="union card or badge number, unique in the organization")
+    tags: list[str] | None = None
+    manage_url: str | None = Field(
+        default=None, description="the volunteer's own page; only for owners, admins and organizers"
+    )
     created_at: datetime | None = None
 
 
@@ -172,7 +179,10 @@ class Signup(BaseModel):
     source: SignupSource
     referrer: str
     created_at: datetime
-    manage_url: str | None = Field(description="the volunteer's own page to see, confirm or drop their shifts")
+    manage_url: str | None = Field(
+        description="the volunteer's own page to see, confirm or drop their shifts; only for owners, admins and "
+        "organizers (never in public answers: it goes to the phone or email on file)"
+    )
 
 
 class StandbyEntry(BaseModel):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 
 from mobilize.models import ActionGroup, Campaign, Event, GapRequest, Shift, Signup, Standby, Volunteer
+from mobilize.services.people import shown_sms_status
 from mobilize.web.urls import url
 
 
@@ -109,21 +110,34 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
     return data
 
 
-def volunteer_json(volunteer: Volunteer, *, contact_visible: bool) -> dict[str, Any]:
+def volunteer_json(volunteer: Volunteer, *, contact_visible: bool, tags: list[str] | None = None) -> dict[str, Any]:
+    """This organization's record of a person; the SMS status it sees (a number that stopped the sender reads
+    opted out, not why)."""
     data: dict[str, Any] = {"id": volunteer.id, "name": volunteer.name}
     if contact_visible:
         data.update(
             phone=volunteer.phone,
             email=volunteer.email,
             postal_code=volunteer.postal_code,
-            sms_status=str(volunteer.sms_status),
+            sms_status=str(shown_sms_status(volunteer)),
             email_status=str(volunteer.email_status),
+            notes=volunteer.notes,
+            member_id=volunteer.member_id,
             created_at=iso(volunteer.created_at),
         )
+        if tags is not None:
+            data["tags"] = tags
     return data
 
 
-def signup_json(request: Request, signup: Signup, *, contact_visible: bool, zone: str | None = None) -> dict[str, Any]:
+def manage_url(request: Request, volunteer: Volunteer) -> str:
+    return url(request, "pages:manage", token=volunteer.manage_token)
+
+
+def signup_json(
+    request: Request, signup: Signup, *, contact_visible: bool, zone: str | None = None, manage_link: bool = False
+) -> dict[str, Any]:
+    """A sign-up; `manage_link` (only for roles that may act for the person) adds the volunteer's own page."""
     volunteer: Volunteer = signup.volunteer
     return {
         "id": signup.id,
@@ -133,7 +147,7 @@ def signup_json(request: Request, signup: Signup, *, contact_visible: bool, zone
         "source": str(signup.source),
         "referrer": signup.referrer,
         "created_at": iso(signup.created_at, zone),
-        "manage_url": url(request, "pages:manage", token=volunteer.manage_token),
+        "manage_url": manage_url(request, volunteer) if manage_link else None,
     }
 
 

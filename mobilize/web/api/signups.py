@@ -7,9 +7,10 @@ from starlette.responses import JSONResponse
 
 from mobilize.models import SignupSource, SignupStatus
 from mobilize.schemas import SignupIn, SignupPatch
-from mobilize.services import events, people, signups
+from mobilize.services import events, signups
 from mobilize.services.access import Actor
 from mobilize.services.errors import NotFound
+from mobilize.services.people.directory import may_act_for_volunteers
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import signup_json
 from mobilize.web.forms import contact_from, sms_consent_from
@@ -20,10 +21,9 @@ from mobilize.web.jobs import notify
 async def list_signups(request: Request, actor: Actor) -> JSONResponse:
     shift = await events.get_shift(actor, int_param(request, "shift_id"))
     page = await signups.list_signups(shift.id, *page_args(request), status=request.query_params.get("status"))
-    known = await people.has_relationship(actor.organization_id, [s.volunteer_id for s in page.items])
-    zone = shift.event.timezone
+    zone, link = shift.event.timezone, may_act_for_volunteers(actor)
     return list_response(
-        request, page, lambda s: signup_json(request, s, contact_visible=s.volunteer_id in known, zone=zone)
+        request, page, lambda s: signup_json(request, s, contact_visible=True, zone=zone, manage_link=link)
     )
 
 
@@ -43,7 +43,14 @@ async def create_signup(request: Request, actor: Actor) -> JSONResponse:
     )
     await notify(request, result)
     return JSONResponse(
-        signup_json(request, result.signup, contact_visible=True, zone=shift.event.timezone), status_code=201
+        signup_json(
+            request,
+            result.signup,
+            contact_visible=True,
+            zone=shift.event.timezone,
+            manage_link=may_act_for_volunteers(actor),
+        ),
+        status_code=201,
     )
 
 
@@ -58,8 +65,8 @@ async def _own_signup(actor: Actor, signup_id: int):  # type: ignore[no-untyped-
 @authed
 async def get_signup(request: Request, actor: Actor) -> JSONResponse:
     signup = await _own_signup(actor, int_param(request, "signup_id"))
-    known = await people.has_relationship(actor.organization_id, [signup.volunteer_id])
-    return JSONResponse(signup_json(request, signup, contact_visible=bool(known), zone=signup.shift.event.timezone))
+    zone, link = signup.shift.event.timezone, may_act_for_volunteers(actor)
+    return JSONResponse(signup_json(request, signup, contact_visible=True, zone=zone, manage_link=link))
 
 
 @authed
@@ -69,7 +76,5 @@ async def update_signup(request: Request, actor: Actor) -> JSONResponse:
     data = await parse_body(request, SignupPatch)
     result = await signups.set_status(signup.id, SignupStatus(data.status))
     await notify(request, result)
-    known = await people.has_relationship(actor.organization_id, [signup.volunteer_id])
-    return JSONResponse(
-        signup_json(request, result.signup, contact_visible=bool(known), zone=signup.shift.event.timezone)
-    )
+    zone, link = signup.shift.event.timezone, may_act_for_volunteers(actor)
+    return JSONResponse(signup_json(request, result.signup, contact_visible=True, zone=zone, manage_link=link))

@@ -8,10 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import SignupStatus
-from mobilize.services import standby, volunteer_records, volunteers
+from mobilize.services import standby
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
+from mobilize.services.people import directory as volunteers
+from mobilize.services.people import history as volunteer_records
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
+from mobilize.web.jobs import notify_promoted
 from mobilize.web.views import STATUS_LABELS, format_span
 
 
@@ -58,10 +61,11 @@ async def merge(request: Request, actor: Actor) -> Response:
     try:
         if not raw.isdigit() or len(raw) > 10:
             raise Invalid.field("duplicate", "give the number of the duplicate record")
-        kept = await volunteer_records.merge(actor, keep_id, int(raw))
+        merged = await volunteer_records.merge(actor, keep_id, int(raw))
     except (Invalid, NotFound) as exc:
         return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
-    return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=kept.id)
+    await notify_promoted(request, merged.promoted)  # seats the merge freed went to the waitlist
+    return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=merged.volunteer.id)
 
 
 @organizer_page

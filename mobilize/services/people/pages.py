@@ -1,27 +1,73 @@
-"""A volunteer's own page: found by their secret link, it shows, confirms and drops only their sign-ups."""
+"""A volunteer's own page and private feed: found by their secret links, they show (and the page confirms and
+drops) only the sign-ups of that one organization's record. Each link can be rotated, and expires when
+unused for LINK_IDLE; the next sign-up sends a fresh one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mobilize.models import EventStatus, ShiftStatus, Signup, SignupStatus, Volunteer
 from mobilize.services import signups
 from mobilize.services.errors import Conflict, NotFound
-from mobilize.services.people import new_token
+from mobilize.services.people.records import new_token
 
 # Sign-ups a volunteer can still act on (drop, or confirm when they hold a seat).
 LIVE_STATUSES = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED})
 MAX_TOKEN_LENGTH = 64  # the column width: longer input cannot match, so it need not reach the database
+LINK_IDLE = timedelta(days=180)  # a private link unused this long stops working
+TOUCH_EVERY = timedelta(days=1)  # how often a use is written down (not on every page view or feed poll)
+EXPIRED = "this link has expired; a new one comes with your next sign-up"
 
 
-async def volunteer_by_token(token: str) -> Volunteer:
-    """The volunteer whose manage link carries `token`; NotFound otherwise."""
+def expired(seen_at: datetime | None, now: datetime) -> bool:
+    return seen_at is None or seen_at <= now - LINK_IDLE
+
+
+async def volunteer_by_token(token: str, now: datetime | None = None) -> Volunteer:
+    """The record whose manage link carries `token`, if the link has been used within LINK_IDLE (the use is
+    noted); NotFound otherwise."""
+    now = now or datetime.now(UTC)
     volunteer = None
     if token and len(token) <= MAX_TOKEN_LENGTH:
         volunteer = await Volunteer.get_or_none(manage_token=token)
     if volunteer is None:
         raise NotFound("this link is unknown or no longer valid")
+    if expired(volunteer.manage_token_seen_at, now):
+        raise NotFound(EXPIRED, code="link_expired")
+    if volunteer.manage_token_seen_at is None or volunteer.manage_token_seen_at <= now - TOUCH_EVERY:
+        await Volunteer.filter(id=volunteer.id).update(manage_token_seen_at=now)
+        volunteer.manage_token_seen_at = now
     return volunteer
+
+
+async def feed_owner(token: str, now: datetime | None = None) -> Volunteer | None:
+    """The record whose private feed link carries `token` (its use noted), None if unknown or expired."""
+    now = now or datetime.now(UTC)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    volunteer = await Volunteer.get_or_none(feed_token=token)
+    if volunteer is None or expired(volunteer.feed_token_seen_at, now):
+        return None
+    if volunteer.feed_token_seen_at is None or volunteer.feed_token_seen_at <= now - TOUCH_EVERY:
+        await Volunteer.filter(id=volunteer.id).update(feed_token_seen_at=now)
+    return volunteer
+
+
+async def rotate_manage_token(volunteer: Volunteer, now: datetime | None = None) -> str:
+    """A new link to the volunteer's page; the old one stops working at once."""
+    token, now = new_token(), now or datetime.now(UTC)
+    await Volunteer.filter(id=volunteer.id).update(manage_token=token, manage_token_seen_at=now)
+    volunteer.manage_token, volunteer.manage_token_seen_at = token, now
+    return token
+
+
+async def refresh_expired_links(volunteer: Volunteer, now: datetime | None = None) -> None:
+    """On a new sign-up: an expired page or feed link is replaced, so the confirmation carries one that works."""
+    now = now or datetime.now(UTC)
+    if expired(volunteer.manage_token_seen_at, now):
+        await rotate_manage_token(volunteer, now)
+    if expired(volunteer.feed_token_seen_at, now):
+        await rotate_feed_token(volunteer, now)
 
 
 async def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
@@ -64,11 +110,11 @@ async def confirm_own_signup(volunteer: Volunteer, signup_id: int, now: datetime
     return result
 
 
-async def rotate_feed_token(volunteer: Volunteer) -> str:
+async def rotate_feed_token(volunteer: Volunteer, now: datetime | None = None) -> str:
     """Give the volunteer a new private calendar token; the old feed link stops working at once."""
-    token = new_token()
-    await Volunteer.filter(id=volunteer.id).update(feed_token=token)
-    volunteer.feed_token = token
+    token, now = new_token(), now or datetime.now(UTC)
+    await Volunteer.filter(id=volunteer.id).update(feed_token=token, feed_token_seen_at=now)
+    volunteer.feed_token, volunteer.feed_token_seen_at = token, now
     return token
 
 

@@ -1,10 +1,12 @@
-"""Volunteers: contact normalization, matching without duplicates, consent records, relationships."""
+"""One organization's records of people: contact normalization, matching within the organization without
+duplicates, creating and completing a record."""
 
 from __future__ import annotations
 
 import secrets
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
@@ -14,17 +16,9 @@ from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mobilize import db
-from mobilize.models import (
-    ConsentAction,
-    ConsentChannel,
-    ConsentRecord,
-    EmailStatus,
-    Relationship,
-    SmsStatus,
-    Volunteer,
-)
+from mobilize.models import EmailStatus, Volunteer
 from mobilize.services.errors import Invalid
+from mobilize.services.people.consent import blocked_on_sender_of
 
 
 def normalize_phone(raw: str, region: str = "US") -> str:
@@ -57,14 +51,6 @@ class Contact:
     postal_code: str = ""
 
 
-@dataclass(frozen=True)
-class ConsentContext:
-    source: str
-    words: str
-    ip: str = ""
-    user_agent: str = ""
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -78,43 +64,54 @@ def may_collide() -> AbstractAsyncContextManager[Any]:
     return nullcontext()
 
 
-async def _find(contact: Contact) -> Volunteer | None:
+async def _find(organization_id: int, contact: Contact) -> Volunteer | None:
+    """The organization's record with this phone, else with this email (never another organization's)."""
     if contact.phone:
-        found = await Volunteer.get_or_none(phone=contact.phone)
+        found = await Volunteer.get_or_none(organization_id=organization_id, phone=contact.phone)
         if found:
             return found
     if contact.email:
-        return await Volunteer.get_or_none(email=contact.email)
+        return await Volunteer.get_or_none(organization_id=organization_id, email=contact.email)
     return None
 
 
-def new_volunteer(contact: Contact) -> Volunteer:
-    """A new (unsaved) volunteer for this contact."""
+def new_volunteer(contact: Contact, organization_id: int, *, source: str = "", sms_blocked: bool = False) -> Volunteer:
+    """A new (unsaved) record of this organization for this contact, its private links fresh."""
+    now = datetime.now(UTC)
     return Volunteer(
+        organization_id=organization_id,
         name=contact.name,
         phone=contact.phone,
         email=contact.email,
         postal_code=contact.postal_code,
+        source=source[:16],
+        sms_blocked=sms_blocked,
         email_status=EmailStatus.OK if contact.email else EmailStatus.UNKNOWN,
         manage_token=new_token(),
         feed_token=new_token(),
+        manage_token_seen_at=now,
+        feed_token_seen_at=now,
     )
 
 
-async def find_or_create_volunteer(contact: Contact, *, trusted: bool = False) -> tuple[Volunteer, bool]:
-    """Match by phone, then email; create otherwise. Concurrent creates of one person yield one row.
-    Safe inside a caller's transaction too (the insert that may collide runs in a savepoint there).
-    `trusted`: the contact comes from an organizer (API, import), who may add a missing phone or email."""
+async def find_or_create_volunteer(
+    organization_id: int, contact: Contact, *, trusted: bool = False, source: str = ""
+) -> tuple[Volunteer, bool]:
+    """The organization's record of this person: matched by phone, then email, within the organization only;
+    created otherwise. Concurrent creates of one person yield one row. Safe inside a caller's transaction too
+    (the insert that may collide runs in a savepoint there). `trusted`: the contact comes from an organizer
+    (API, import), who may add a missing phone or email."""
     if not contact.phone and not contact.email:
         raise Invalid("volunteer: a phone or an email is required", fields={"volunteer": "phone or email required"})
     for _ in range(3):
-        volunteer = await _find(contact)
+        volunteer = await _find(organization_id, contact)
         if volunteer is not None:
             await complete_volunteer(volunteer, contact, trusted=trusted)
             return volunteer, False
+        blocked = bool(contact.phone) and await blocked_on_sender_of(organization_id, contact.phone or "")
         try:
             async with may_collide():
-                volunteer = new_volunteer(contact)
+                volunteer = new_volunteer(contact, organization_id, source=source, sms_blocked=blocked)
                 await volunteer.save(force_create=True)
             return volunteer, True
         except IntegrityError:
@@ -126,18 +123,20 @@ async def complete_volunteer(volunteer: Volunteer, contact: Contact, *, trusted:
     """Fill in what we did not know; never overwrite a known phone or email.
 
     A public form proves nothing about who typed it: from there, never attach a new phone or email to an
-    existing person (typing a victim's phone with one's own email would route their messages, and the
+    existing record (typing a victim's phone with one's own email would route their messages, and the
     link to their page, to the typist). Only an organizer (`trusted`) completes contact details."""
     changes: dict[str, object] = {}
     if contact.name and not volunteer.name:
         changes["name"] = contact.name
     if contact.postal_code and not volunteer.postal_code:
         changes["postal_code"] = contact.postal_code
-    if trusted and contact.email and not volunteer.email and not await Volunteer.exists(email=contact.email):
+    mine = Volunteer.filter(organization_id=volunteer.organization_id)
+    if trusted and contact.email and not volunteer.email and not await mine.filter(email=contact.email).exists():
         changes["email"] = contact.email
         changes["email_status"] = EmailStatus.OK
-    if trusted and contact.phone and not volunteer.phone and not await Volunteer.exists(phone=contact.phone):
+    if trusted and contact.phone and not volunteer.phone and not await mine.filter(phone=contact.phone).exists():
         changes["phone"] = contact.phone
+        changes["sms_blocked"] = await blocked_on_sender_of(volunteer.organization_id, contact.phone)
     if changes:
         try:
             async with may_collide():
@@ -146,38 +145,3 @@ async def complete_volunteer(volunteer: Volunteer, contact: Contact, *, trusted:
             return
         for key, value in changes.items():
             setattr(volunteer, key, value)
-
-
-async def grant_sms_consent(volunteer: Volunteer, context: ConsentContext, organization_id: int | None) -> None:
-    """Record an SMS opt-in. A number that texted STOP stays opted out until it texts START."""
-    await ConsentRecord.create(
-        volunteer=volunteer,
-        organization_id=organization_id,
-        channel=ConsentChannel.SMS,
-        action=ConsentAction.GRANTED,
-        source=context.source,
-        words=context.words,
-        ip=context.ip[:64],
-        user_agent=context.user_agent[:500],
-    )
-    if volunteer.sms_status == SmsStatus.UNKNOWN:
-        await Volunteer.filter(id=volunteer.id, sms_status=SmsStatus.UNKNOWN).update(sms_status=SmsStatus.OPTED_IN)
-        volunteer.sms_status = SmsStatus.OPTED_IN
-
-
-async def ensure_relationship(organization_id: int, volunteer_id: int, source: str) -> None:
-    """Idempotent: the organization now knows this volunteer. One `INSERT ... ON CONFLICT DO NOTHING`:
-    no read first, and no error to abort a caller's transaction. Runs on every sign-up."""
-    await db.insert_ignoring_conflicts(
-        Relationship(organization_id=organization_id, volunteer_id=volunteer_id, source=source)
-    )
-
-
-async def has_relationship(organization_id: int, volunteer_ids: list[int]) -> set[int]:
-    """Which of these volunteers the organization knows."""
-    if not volunteer_ids:
-        return set()
-    rows = await Relationship.filter(organization_id=organization_id, volunteer_id__in=volunteer_ids).values(
-        "volunteer_id"
-    )
-    return {row["volunteer_id"] for row in rows}
