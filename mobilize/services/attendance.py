@@ -53,7 +53,7 @@ async def record_attendance(actor: Actor, signup_id: int, status: SignupStatus |
     signup = await _organizers_signup(actor, signup_id)
     if status is not None:
         if status not in ORGANIZER_STATUSES:
-            raise Conflict(f"cannot mark {status.value} from the roster", code="bad_transition")
+            raise Conflict(f"the roster cannot mark a sign-up {signups.AS_OUTCOME[status]}", code="bad_transition")
         await signups.set_status(signup.id, status)
     update: dict[str, object] = {"attendance_locked": True}
     if status == SignupStatus.ATTENDED:
