@@ -39,6 +39,13 @@ async def roster(actor: Actor, shift_id: int) -> tuple[Shift, list[Signup]]:
     return shift, rows
 
 
+def takes_arrivals(shift: Shift, now: datetime) -> bool:
+    """Whether walk-ins and self check-ins are still taken (the roster offers them only then): the shift and
+    its event are on, and the shift has not ended. Loaded with its event."""
+    on = shift.status == ShiftStatus.SCHEDULED and shift.event.status == EventStatus.SCHEDULED
+    return on and now < shift.ends_at
+
+
 async def _organizers_signup(actor: Actor, signup_id: int) -> Signup:
     signup = await Signup.get_or_none(id=signup_id).prefetch_related("shift__event")
     if signup is None or signup.shift.event.organization_id != actor.organization_id:
