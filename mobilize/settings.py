@@ -6,7 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from functools import lru_cache
 
 from starlette.config import Config, environ
@@ -23,6 +23,16 @@ def _parse_quiet_hours(value: str) -> tuple[time, time]:
         return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
     except ValueError as exc:
         raise ConfigurationError(f"QUIET_HOURS must look like 21:00-08:00, not {value!r}") from exc
+
+
+def _parse_urgent_hours(value: str) -> float:
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 48:
+        raise ConfigurationError(f"URGENT_NOTICE_HOURS must be a number of hours from 0 to 48, not {value!r}")
+    return hours
 
 
 def _parse_rate(value: str) -> tuple[int, int]:
@@ -68,6 +78,9 @@ class Settings:
     smtp_url: Secret | None = None
     mail_from: str = "mobilize@localhost"
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    # A cancellation, change or seat for a shift starting sooner than this after quiet hours end is texted at
+    # once, even at night; 0 = never (every text waits out quiet hours).
+    urgent_notice_hours: float = 3.0
     phone_region: str = "US"
     max_body_size: int = 1_000_000
     public_signup_rate_ip: tuple[int, int] = (30, 60)
@@ -81,6 +94,10 @@ class Settings:
     @property
     def secret(self) -> str:
         return str(self.secret_key)
+
+    @property
+    def urgent_notice(self) -> timedelta:
+        return timedelta(hours=self.urgent_notice_hours)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -116,6 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_url=config("SMTP_URL", cast=Secret, default=None),
         mail_from=config("MAIL_FROM", default="mobilize@localhost"),
         quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),
+        urgent_notice_hours=_parse_urgent_hours(config("URGENT_NOTICE_HOURS", default="3")),
         phone_region=config("PHONE_DEFAULT_REGION", default="US").upper(),
         max_body_size=config("MAX_BODY_SIZE", cast=int, default=1_000_000),
         public_signup_rate_ip=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_IP", default="30/minute")),

@@ -193,6 +193,39 @@ async def test_roster_one_tap_attended_no_show_and_a_walk_in(client: httpx.Async
     assert "Walk-in" in page and "checked in" in page
 
 
+async def test_a_past_or_cancelled_shifts_roster_offers_no_walk_in_form_and_no_qr_code(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    """Both would be refused (the shift is over, or off): the roster shows why instead, and marking who came
+    stays."""
+    world = await logged_in(client)
+    shift = world["shift"]
+    signup = await a_signup(shift, 1)
+    roster = f"/dashboard/shifts/{shift.id}"
+    page = (await client.get(roster)).text
+    assert "Add a walk-in" in page and "<svg" in page and 'id="roster-closed"' not in page  # still to come
+    ended = datetime.now(UTC) - timedelta(days=1)  # it happened since: the page's clock is the server's
+    await Shift.filter(id=shift.id).update(starts_at=ended - timedelta(hours=3), ends_at=ended)
+    page = (await client.get(roster)).text
+    assert "Add a walk-in" not in page and "<svg" not in page and "/checkin/" not in page
+    assert "This shift is over: it takes no more walk-ins or self check-ins; mark who came above." in page
+    assert f"/dashboard/signups/{signup.id}/attendance" in page
+    # What the form would have done, and the QR link too: refused.
+    r = await post(client, f"{roster}/walk-ins", {"name": "Late Comer", "phone": "312 555 0198"}, roster)
+    assert r.status_code == 303 and "this shift is over" in (await client.get(roster)).text
+    checkin = f"/checkin/{checkin_token(app.state.settings.secret, shift.id)}"
+    r = await client.post(checkin, data={"contact": "+13125550001", "csrf_token": await csrf_from(client, checkin)})
+    assert r.status_code == 422 and "This shift is over; ask an organizer" in r.text
+    assert not await Signup.filter(source=SignupSource.WALK_IN).exists()
+    assert (await Signup.get(id=signup.id)).status == SignupStatus.SIGNED_UP
+
+    soon = datetime.now(UTC) + timedelta(days=1)
+    await Shift.filter(id=shift.id).update(starts_at=soon, ends_at=soon + timedelta(hours=3), status="cancelled")
+    page = (await client.get(roster)).text
+    assert "Add a walk-in" not in page and "<svg" not in page
+    assert "This shift is cancelled: it takes no walk-ins or check-ins." in page
+
+
 async def test_a_viewer_reads_the_roster_but_cannot_mark(client: httpx.AsyncClient) -> None:
     world = await logged_in(client, Role.VIEWER)
     signup = await a_signup(world["shift"])

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mobilize.models import InboxThread, Message, MessageKind, Role, ThreadStatus
+from mobilize.models import InboxThread, Message, MessageKind, MessageState, Role, ThreadStatus
 from mobilize.services import inbox
 from tests.conftest import PUBLIC
 from tests.factories import make_organizer, make_world
@@ -165,3 +165,49 @@ async def test_latest_message_first_across_pages(browser: httpx.AsyncClient) -> 
             break
     assert seen == ["text 2", "text 4", "text 1", "text 5", "text 3"]
     assert await inbox.open_count(world["actor"]) == 5
+
+
+async def test_texts_still_to_come_are_scheduled_not_texted(browser: httpx.AsyncClient) -> None:
+    """A reminder for next week sits in the outbox as pending: the thread lists it apart, with its time, and
+    never under "We texted"; only what left is."""
+    world = await logged_in(browser)
+    thread = await a_thread(browser, world)
+    now = datetime.now(UTC)  # the page's moment; the rows below sit days on either side of it
+    volunteer = thread.volunteer
+
+    async def outbox_row(kind: MessageKind, body: str, state: MessageState, due_at: datetime) -> Message:
+        return await Message.create(
+            organization_id=world["event"].organization_id,
+            volunteer=volunteer,
+            channel="sms",
+            kind=kind,
+            to_address=volunteer.phone,
+            body=body,
+            due_at=due_at,
+            state=state,
+            sent_at=due_at if state == MessageState.SENT else None,
+            dedupe_key=f"thread-test:{body}",
+        )
+
+    sent = await outbox_row(
+        MessageKind.CONFIRMATION, "Signed up for Friday.", MessageState.SENT, now - timedelta(days=2)
+    )
+    coming = await outbox_row(
+        MessageKind.REMINDER_DAY_BEFORE, "Reminder: Friday.", MessageState.PENDING, now + timedelta(days=6)
+    )
+    called_off = await outbox_row(
+        MessageKind.REMINDER_SOON, "Starting soon.", MessageState.CANCELLED, now + timedelta(days=7)
+    )
+
+    entries = {e.message_id: e for e in await inbox.thread_messages(thread, now) if e.direction == "out"}
+    assert entries[coming.id].scheduled and entries[coming.id].at == coming.due_at
+    assert not entries[sent.id].scheduled and not entries[called_off.id].scheduled
+    # At the reminder's own time it is no longer in the future: due, queued, not "scheduled".
+    assert not {e.message_id: e for e in await inbox.thread_messages(thread, coming.due_at)}[coming.id].scheduled
+
+    page = (await browser.get(f"{INBOX}/{thread.id}")).text
+    conversation, _, later = page.partition('id="scheduled-heading"')
+    assert "Signed up for Friday." in conversation and "Reminder: Friday." not in conversation
+    assert "Reminder: Friday." in later and "Scheduled for" in later
+    assert conversation.count("We texted") == 1  # the confirmation; the cancelled reminder was not texted
+    assert "Not texted" in conversation and "Starting soon." in conversation

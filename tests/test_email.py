@@ -450,10 +450,13 @@ async def test_451_is_retried_later_and_550_is_final(
 async def test_organizer_cancellations_tell_everyone_on_the_shift(app: Any, client: httpx.AsyncClient) -> None:
     """Removing a shift or cancelling the event reaches every live sign-up once, by SMS and email, and the
     email takes the invitation out of their calendar (METHOD:CANCEL)."""
-    from mobilize.models import Message
-    from tests.factories import make_shift, make_world
+    from mobilize.models import Message, Shift
+    from tests.factories import make_shift, make_world, soon
 
     w = await make_world(capacity=1)
+    # Starting within the hour: its cancellation is texted at once at any hour (URGENT_NOTICE_HOURS), where
+    # one for a shift days away would wait out quiet hours.
+    await Shift.filter(id=w["shift"].id).update(starts_at=soon(1), ends_at=soon(4))
     sms, email = app.state.queue.ctx["sms"], app.state.queue.ctx["email"]
     url = f"/api/v1/shifts/{w['shift'].id}/signups"
     for n in (1, 2):  # one seated, one waitlisted

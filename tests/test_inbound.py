@@ -316,6 +316,35 @@ async def test_join_from_a_known_number_and_by_event_code(client: httpx.AsyncCli
     assert "couldn't find" in reply_of(await text(client, f"join e{private.id}", v.phone))
 
 
+async def test_join_for_a_shift_under_way_signs_up_and_answers(
+    sms: tuple[Any, httpx.AsyncClient], twilio: FakeTwilio
+) -> None:
+    """The outbox's confirmation stops at the shift's start, so for a shift under way the webhook answers."""
+    app, client = sms
+    w = await make_place(ORG)
+    under_way = await make_shift(w["event"], capacity=2, starts_at=datetime.now(UTC) - timedelta(hours=1), hours=3)
+    known = await volunteer_on(w["shift"], 1)  # tomorrow's shift
+    reply = reply_of(await text(client, f"JOIN {under_way.code}", known.phone))
+    assert reply.startswith(f"{ORG}: you're signed up for Picket at the gate, ")
+    assert reply.endswith("It has started: text HERE when you get there. Reply STOP to opt out.")
+    signup = await Signup.get(volunteer_id=known.id, shift_id=under_way.id)
+    assert (signup.status, signup.source) == (SignupStatus.SIGNED_UP, SignupSource.SMS)
+    confirmation = await Message.get(signup_id=signup.id, kind=MessageKind.CONFIRMATION, channel="sms")
+    assert confirmation.state == MessageState.SKIPPED
+    assert confirmation.skip_reason == "the shift had started when it was planned"
+    assert "checked in" in reply_of(await text(client, "HERE", known.phone))
+
+    new = phone(43)  # a new number is asked its name first; the name's answer is the same
+    assert "reply with your name" in reply_of(await text(client, f"join {under_way.code.lower()}", new))
+    assert "It has started: text HERE" in reply_of(await text(client, "Rosa Diaz", new))
+    full = await volunteer_on(w["shift"], 2)  # the two seats are taken now
+    reply = reply_of(await text(client, f"JOIN {under_way.code}", full.phone))
+    assert "has started and is full; you're on its waitlist. Please see an organizer on site." in reply
+    assert (await Signup.get(volunteer_id=full.id, shift_id=under_way.id)).status == SignupStatus.WAITLISTED
+    await app.state.queue.drain()
+    assert [m for m in twilio.messages if m["To"] in (known.phone, new, full.phone)] == []  # the answers were all
+
+
 # ---- HERE ------------------------------------------------------------------------------------------------------
 
 

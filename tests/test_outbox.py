@@ -83,8 +83,10 @@ async def _one_sms(w: dict[str, Any], client: httpx.AsyncClient) -> Message:
     )
     assert r.status_code == 201
     message = await Message.get(kind="confirmation", channel="sms")
-    # take it back from the in-process queue so this test drives delivery itself
-    await Message.filter(id=message.id).update(state=MessageState.PENDING, attempts=0)
+    # Take it back from the in-process queue so this test drives delivery itself, due when it was written
+    # (written in quiet hours, an organizer's sign-up's text would wait for the morning).
+    await Message.filter(id=message.id).update(state=MessageState.PENDING, attempts=0, due_at=message.created_at)
+    message.due_at = message.created_at
     return message
 
 

@@ -95,6 +95,7 @@ async def _deliver(ctx: dict[str, Any], lo: int, hi: int) -> delivery.BatchResul
         mail_from=settings.mail_from if settings else None,
         pace=_pacer(ctx),
         quiet=settings.quiet_hours if settings else None,
+        urgent=settings.urgent_notice if settings else delivery.URGENT_NOTICE,
         retry_after=settings.outbox_retry_seconds if settings else 30.0,
         worker_id=ctx.get("worker_id"),
     )

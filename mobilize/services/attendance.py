@@ -39,6 +39,13 @@ async def roster(actor: Actor, shift_id: int) -> tuple[Shift, list[Signup]]:
     return shift, rows
 
 
+def takes_arrivals(shift: Shift, now: datetime) -> bool:
+    """Whether walk-ins and self check-ins are still taken (the roster offers them only then): the shift and
+    its event are on, and the shift has not ended. Loaded with its event."""
+    on = shift.status == ShiftStatus.SCHEDULED and shift.event.status == EventStatus.SCHEDULED
+    return on and now < shift.ends_at
+
+
 async def _organizers_signup(actor: Actor, signup_id: int) -> Signup:
     signup = await Signup.get_or_none(id=signup_id).prefetch_related("shift__event")
     if signup is None or signup.shift.event.organization_id != actor.organization_id:
@@ -53,7 +60,7 @@ async def record_attendance(actor: Actor, signup_id: int, status: SignupStatus |
     signup = await _organizers_signup(actor, signup_id)
     if status is not None:
         if status not in ORGANIZER_STATUSES:
-            raise Conflict(f"cannot mark {status.value} from the roster", code="bad_transition")
+            raise Conflict(f"the roster cannot mark a sign-up {signups.AS_OUTCOME[status]}", code="bad_transition")
         await signups.set_status(signup.id, status)
     update: dict[str, object] = {"attendance_locked": True}
     if status == SignupStatus.ATTENDED:

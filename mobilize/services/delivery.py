@@ -49,10 +49,10 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.services.invitations import INVITATION_KINDS, invitation_for
-from mobilize.services.messages import REMINDER_KINDS
+from mobilize.services.messages import REMINDER_KINDS, URGENT_KINDS
 from mobilize.services.people import consent
 from mobilize.services.people.consent import textable
-from mobilize.services.quiet_hours import QuietHours, sms_send_after
+from mobilize.services.quiet_hours import URGENT_NOTICE, QuietHours, notice_due_at, sms_send_after
 
 BATCH_SIZE = 250  # message ids per delivery job: fewer jobs, claims and commits per message sent
 MAX_ATTEMPTS = 8  # retryable failures (429, 5xx, unreachable): about an hour of backoff in all
@@ -205,6 +205,7 @@ async def deliver_batch(
     mail_from: str | None = None,
     pace: Pace | None = None,
     quiet: QuietHours | None = None,
+    urgent: timedelta = URGENT_NOTICE,
     retry_after: float = 30.0,
     worker_id: str | None = None,
 ) -> BatchResult:
@@ -213,7 +214,8 @@ async def deliver_batch(
     Safe to run twice or concurrently. With `pace`, only the texts it has slots for are claimed, each sent
     at its slot; the others stay in the queue and the result says when to come back. With `base_url` and
     `mail_from`, sign-up emails carry a calendar invitation; with `quiet`, an SMS retried after a failure
-    waits out quiet hours; the first retry waits `retry_after` seconds, doubling each time."""
+    waits out quiet hours (urgent news within `urgent` of its shift does not: URGENT_NOTICE_HOURS); the
+    first retry waits `retry_after` seconds, doubling each time."""
     now = now or datetime.now(UTC)
     # This task's context as it is now, outside any transaction: where the claims are put back if the
     # delivery is cut short (a cancellation can leave a half-entered transaction in the task's own context).
@@ -225,10 +227,11 @@ async def deliver_batch(
     token, claimed = await claim(lo, hi, now, worker_id, None if slots is None else list(slots))
     if not claimed:
         return BatchResult(defer=defer)
+    night = None if quiet is None else Night(quiet, urgent)
     recording: list[asyncio.Task[None]] = []
     try:
         done = await _deliver_claimed(
-            token, claimed, sms, email, now, base_url, mail_from, slots, quiet, retry_after, recording
+            token, claimed, sms, email, now, base_url, mail_from, slots, night, retry_after, recording
         )
         done.defer = defer
         return done
@@ -285,7 +288,7 @@ async def _deliver_claimed(
     base_url: str | None,
     mail_from: str | None,
     slots: dict[int, float] | None,
-    quiet: QuietHours | None,
+    night: Night | None,
     retry_after: float,
     recording: list[asyncio.Task[None]],
 ) -> BatchResult:
@@ -316,7 +319,7 @@ async def _deliver_claimed(
     zones = await _zones([m for m in claimed if outcomes.get(m.id, {}).get("state") == MessageState.PENDING])
     # What went out is written down even if the job is cancelled now (a shutdown, arq's timeout): in a task
     # of its own, which a cancellation of this one does not interrupt half-way through its transaction.
-    recording.append(asyncio.create_task(_record(claimed, outcomes, token, now, quiet, zones)))
+    recording.append(asyncio.create_task(_record(claimed, outcomes, token, now, night, zones)))
     await asyncio.shield(recording[-1])
     for volunteer, detail in opted_out:
         await record_provider_opt_out(volunteer, detail)
@@ -329,7 +332,7 @@ async def _record(
     outcomes: dict[int, dict[str, Any]],
     token: str,
     now: datetime,
-    quiet: QuietHours | None,
+    night: Night | None,
     zones: dict[int, str],
 ) -> None:
     """Every outcome of a batch in one transaction (the sent, on PostgreSQL, in one statement)."""
@@ -339,8 +342,8 @@ async def _record(
             changes = outcomes.get(message.id)
             if changes is None:
                 continue
-            if changes.get("state") == MessageState.PENDING and quiet is not None:
-                changes = _quiet_retry(message, changes, quiet, zones)
+            if changes.get("state") == MessageState.PENDING and night is not None:
+                changes = _quiet_retry(message, changes, night, zones)
             changes["updated_at"] = now
             for key, value in changes.items():
                 setattr(message, key, value)
@@ -371,6 +374,7 @@ async def deliver(
     base_url: str | None = None,
     mail_from: str | None = None,
     quiet: QuietHours | None = None,
+    urgent: timedelta = URGENT_NOTICE,
     retry_after: float = 30.0,
 ) -> Message | None:
     """Deliver one message at most once; returns it, or None when it was not due or someone else had it."""
@@ -383,6 +387,7 @@ async def deliver(
         base_url=base_url,
         mail_from=mail_from,
         quiet=quiet,
+        urgent=urgent,
         retry_after=retry_after,
     )
     return done.messages[0] if done.messages else None
@@ -466,13 +471,25 @@ def _outcome(message: Message, sent: SendResult, sent_at: datetime, retry_after:
     return {"state": MessageState.FAILED, "last_error": sent.error or "failed", "in_doubt": False}
 
 
-def _quiet_retry(message: Message, changes: dict[str, Any], quiet: QuietHours, zones: dict[int, str]) -> dict[str, Any]:
-    """A retried SMS due in quiet hours waits until they end; if that is after its shift starts, it is
-    skipped (a text that cannot arrive in time and in daytime is not sent)."""
+@dataclass(frozen=True)
+class Night:
+    """What binds a retried text: the quiet hours, and how soon before its shift urgent news goes anyway."""
+
+    quiet: QuietHours
+    urgent: timedelta
+
+
+def _quiet_retry(message: Message, changes: dict[str, Any], night: Night, zones: dict[int, str]) -> dict[str, Any]:
+    """A retried SMS due in quiet hours waits until they end, as when it was planned (urgent news about a
+    shift starting soon after they end does not wait); if that is after its shift starts, it is skipped (a
+    text that cannot arrive in time and in daytime is not sent)."""
     zone = zones.get(message.id)
     if message.channel != Channel.SMS or zone is None:
         return changes
-    due = sms_send_after(changes["due_at"], zone, quiet)
+    if message.kind in URGENT_KINDS and message.expires_at:
+        due = notice_due_at(changes["due_at"], message.expires_at, zone, night.quiet, night.urgent)
+    else:
+        due = sms_send_after(changes["due_at"], zone, night.quiet)
     if message.expires_at and due >= message.expires_at:
         return {
             "state": MessageState.SKIPPED,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -45,7 +45,7 @@ from mobilize.models import (
 from mobilize.services import inbound_fastpath, inbox, sms_join, sms_shifts
 from mobilize.services.people import consent
 from mobilize.services.people.records import Contact, find_or_create_volunteer
-from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
+from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, URGENT_NOTICE, QuietHours
 from mobilize.services.sms_grammar import Command, Verb, parse
 from mobilize.services.sms_routing import SharedSender, phone_or_none, route, routed_record
 from mobilize.services.sms_shifts import Answer, Turn
@@ -80,6 +80,7 @@ async def receive(
     base_url: str,
     shared: SharedSender = SharedSender(),
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    urgent: timedelta = URGENT_NOTICE,
     region: str = "US",
     now: datetime | None = None,
 ) -> Received:
@@ -88,7 +89,7 @@ async def receive(
     command = parse(sms.body)
     phone = phone_or_none(sms.from_number, region)
     organization = await route(sms.to_number, sms.messaging_service_sid, shared, message_sid=sms.message_sid)
-    turn = Turn(sms.body, phone, None, organization, now, base_url, quiet)
+    turn = Turn(sms.body, phone, None, organization, now, base_url, quiet, urgent=urgent)
     try:
         if phone is not None and db.dialect() == "postgres" and command.verb in FAST_VERBS:
             fast = await _fast(sms, turn, command)

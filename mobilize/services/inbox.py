@@ -175,12 +175,15 @@ class Entry:
     state: str = ""  # out only
     message_id: int = 0
     num_media: int = 0
+    scheduled: bool = False  # out only: still waiting for its time (a reminder due later), `at` being that time
 
 
 async def thread_messages(thread: InboxThread, now: datetime | None = None) -> list[Entry]:
     """What the volunteer texted us (to this organization's number or the shared one) and the SMS we sent
-    them on this organization's behalf (or as an automatic answer), oldest first, over THREAD_WINDOW."""
-    since = (now or datetime.now(UTC)) - THREAD_WINDOW
+    them on this organization's behalf (or as an automatic answer), or will send them (`scheduled`: not
+    texted yet), by time (sent, else due), over THREAD_WINDOW."""
+    now = now or datetime.now(UTC)
+    since = now - THREAD_WINDOW
     org = thread.organization_id
     inbound = (
         await InboundMessage.filter(
@@ -200,7 +203,18 @@ async def thread_messages(thread: InboxThread, now: datetime | None = None) -> l
         .limit(THREAD_LIMIT)
     )
     entries = [Entry("in", m.created_at, m.body, m.outcome, "", m.id, m.num_media) for m in inbound]
-    entries += [Entry("out", m.sent_at or m.due_at, m.body, str(m.kind), str(m.state), m.id) for m in outbound]
+    entries += [
+        Entry(
+            "out",
+            m.sent_at or m.due_at,
+            m.body,
+            str(m.kind),
+            str(m.state),
+            m.id,
+            scheduled=m.state == MessageState.PENDING and m.due_at > now,
+        )
+        for m in outbound
+    ]
     return sorted(entries, key=lambda e: (e.at, e.direction))[-THREAD_LIMIT:]
 
 

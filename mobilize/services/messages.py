@@ -80,6 +80,11 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
 
 
 REMINDER_KINDS = frozenset({MessageKind.REMINDER_DAY_BEFORE, MessageKind.REMINDER_SOON})
+# News that changes where someone must be: texted even in quiet hours when waiting for them to end would leave
+# less than URGENT_NOTICE_HOURS before the shift (quiet_hours.notice_due_at). A waitlist notice is not urgent.
+URGENT_KINDS = frozenset(
+    {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.CHANGED, MessageKind.CANCELLED_SIGNUP}
+)
 SMS_INSTRUCTIONS_MAX = 300  # an SMS stays short; the email carries the instructions whole
 
 
@@ -149,7 +154,8 @@ async def plan_signup_messages(
     """Create the outbox rows (SMS if the person opted in, and email; of `channels` only) for these sign-ups;
     idempotent per (sign-up, kind, channel[, revision]). `revision` may depend on the sign-up (reminders
     carry their shift's and event's sequence). `due` schedules a row later than now (None from it: no row
-    for that sign-up and channel); a row whose time had already passed is recorded as skipped. Returns the
+    for that sign-up and channel); a row whose time had already passed, or that could only go once its shift
+    has started, is recorded as skipped. Returns the
     ids of rows to deliver now: a future row is the sweep's to enqueue, when it falls due (an early job
     would run, find it not due, and hold its job id)."""
     if not signup_ids:
@@ -170,7 +176,7 @@ async def plan_signup_messages(
             due_at = now if due is None else due(signup, channel)
             if due_at is None:
                 continue
-            late = due_at < now
+            skip = _skip_at_planning(due_at, now, shift.starts_at)
             key = dedupe_key(signup.id, kind, suffix, channel)
             try:
                 async with in_transaction():
@@ -187,8 +193,8 @@ async def plan_signup_messages(
                         expires_at=shift.starts_at,
                         timezone=shift.event.timezone,
                         dedupe_key=key,
-                        state=MessageState.SKIPPED if late else MessageState.PENDING,
-                        skip_reason="its time had passed when it was planned" if late else "",
+                        state=MessageState.SKIPPED if skip else MessageState.PENDING,
+                        skip_reason=skip,
                     )
                 if row.state == MessageState.PENDING and due_at <= now:
                     ids.append(row.id)
@@ -197,6 +203,18 @@ async def plan_signup_messages(
                 if existing:
                     ids.append(existing.id)
     return ids
+
+
+def _skip_at_planning(due_at: datetime, now: datetime, starts_at: datetime) -> str:
+    """Why a message is planned as skipped (delivery would skip it anyway: it stops at the shift's start),
+    or "" when it is to be sent."""
+    if due_at < now:
+        return "its time had passed when it was planned"
+    if now >= starts_at:
+        return "the shift had started when it was planned"
+    if due_at >= starts_at:
+        return "quiet hours last until the shift starts"
+    return ""
 
 
 def signup_kind(status: str) -> MessageKind:

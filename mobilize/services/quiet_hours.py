@@ -2,7 +2,9 @@
 
 A window is (start, end) in local wall time, e.g. (21:00, 08:00). It crosses midnight when start > end;
 start == end means no quiet hours at all. An SMS due inside the window is moved to the last allowed moment
-before it: one minute before the window opened (the previous evening for an early-morning reminder).
+before it: one minute before the window opened (the previous evening for an early-morning reminder). An SMS
+written inside it waits until it closes, except urgent news about a shift (`notice_due_at`): waiting would
+leave too little notice, so it goes at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from zoneinfo import ZoneInfo
 QuietHours = tuple[time, time]
 DEFAULT_QUIET_HOURS: QuietHours = (time(21, 0), time(8, 0))
 MARGIN = timedelta(minutes=1)
+# Default URGENT_NOTICE_HOURS: news about a shift starting sooner than this after the quiet hours end goes at once.
+URGENT_NOTICE = timedelta(hours=3)
 
 
 def _wall_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -71,3 +75,13 @@ def sms_send_after(now: datetime, zone: str, window: QuietHours) -> datetime:
     than now: one minute before the window opened has already passed. Returned in UTC."""
     closes = quiet_night_end(now, zone, window)
     return now.astimezone(UTC) if closes is None else closes
+
+
+def notice_due_at(now: datetime, starts_at: datetime, zone: str, window: QuietHours, urgent: timedelta) -> datetime:
+    """The time to send urgent news about a shift (a cancellation, a change, a seat) written `now`: as soon as
+    quiet hours allow (`sms_send_after`), unless the shift starts less than `urgent` after that: then now, at
+    night if need be (people must hear of it before they set out). `urgent` of zero: never. In UTC."""
+    after = sms_send_after(now, zone, window)
+    if urgent > timedelta(0) and starts_at - after < urgent:
+        return now.astimezone(UTC)
+    return after

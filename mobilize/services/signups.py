@@ -235,6 +235,25 @@ async def cancel_signup(signup_id: int) -> SignupResult:
     return SignupResult(signup=signup, volunteer=signup.volunteer, created=False, promoted=promoted, cancelled=True)
 
 
+# How each status reads in an error sentence: the sign-up it describes ("an attended sign-up"), and what a
+# sign-up becomes ("cannot become a no-show"). Built from the status's value, the article came out wrong.
+AS_SIGNUP: dict[SignupStatus, str] = {
+    SignupStatus.SIGNED_UP: "an unconfirmed sign-up",
+    SignupStatus.CONFIRMED: "a confirmed sign-up",
+    SignupStatus.WAITLISTED: "a waitlisted sign-up",
+    SignupStatus.CANCELLED: "a cancelled sign-up",
+    SignupStatus.ATTENDED: "an attended sign-up",
+    SignupStatus.NO_SHOW: "a no-show sign-up",
+}
+AS_OUTCOME: dict[SignupStatus, str] = {
+    SignupStatus.SIGNED_UP: "signed up",
+    SignupStatus.CONFIRMED: "confirmed",
+    SignupStatus.WAITLISTED: "waitlisted",
+    SignupStatus.CANCELLED: "cancelled",
+    SignupStatus.ATTENDED: "attended",
+    SignupStatus.NO_SHOW: "a no-show",
+}
+
 ALLOWED_MOVES: dict[SignupStatus, set[SignupStatus]] = {
     SignupStatus.CONFIRMED: {SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED},
     SignupStatus.ATTENDED: {
@@ -263,7 +282,7 @@ async def set_status(signup_id: int, status: SignupStatus) -> SignupResult:
             return SignupResult(signup=signup, volunteer=signup.volunteer, created=False)
         if before not in ALLOWED_MOVES[status]:
             raise Conflict(
-                f"a {before.value} sign-up cannot become {status.value}",
+                f"{AS_SIGNUP[before]} cannot become {AS_OUTCOME[status]}",
                 code="bad_transition",
                 fields={"status": f"not allowed from {before.value}"},
             )

@@ -25,6 +25,7 @@ from mobilize.models import (
 )
 from mobilize.services import notifications, signups
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
+from mobilize.services.messages import SMS_FOOTER
 from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.sms_shifts import CONSENT_SOURCE, NAME_WINDOW, Answer, Turn, ask, describe, org_name, savepoint
 
@@ -52,7 +53,8 @@ async def find_code(code: str, now: datetime) -> Shift | None:
 
 
 async def join(turn: Turn, code: str) -> Answer:
-    """JOIN <code>: a known number is signed up at once; a new one is asked for a name first."""
+    """JOIN <code>: a known number is signed up at once; a new one is asked for a name first. A shift under
+    way can still be joined (until it ends)."""
     if not code:
         return Answer("join_no_code", "To sign up, text JOIN and the shift's code, like JOIN ABC234.")
     shift = await find_code(code, turn.now)
@@ -94,7 +96,8 @@ async def take_name(turn: Turn, question: PendingQuestion) -> Answer:
 
 async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
     """Sign up by SMS (source sms) with an SMS consent record (source keyword, the JOIN text as the words).
-    The confirmation goes out through the outbox like any other sign-up's."""
+    The confirmation goes out through the outbox like any other sign-up's; for a shift under way, the
+    answer says so itself."""
     assert turn.phone is not None
     event = shift.event
     what = describe(shift, event)
@@ -114,6 +117,17 @@ async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
     except ShiftClosed:
         return Answer("join_closed", f"Sign-ups for {what} are closed.", event.organization_id)
     turn.volunteer = result.volunteer
-    turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
-    outcome = "joined_waitlist" if result.signup.status == SignupStatus.WAITLISTED else "joined"
-    return Answer(outcome, "", event.organization_id)  # the outbox's confirmation is the answer
+    turn.deliver += await notifications.after_signup(
+        result, turn.base_url, now=turn.now, quiet=turn.quiet, urgent=turn.urgent
+    )
+    waitlisted = result.signup.status == SignupStatus.WAITLISTED
+    outcome = "joined_waitlist" if waitlisted else "joined"
+    if shift.starts_at > turn.now:
+        return Answer(outcome, "", event.organization_id)  # the outbox's confirmation is the answer
+    # Under way: a confirmation would stop at the shift's start (nothing is sent once it has started), so the
+    # answer is the webhook's own reply, and it says what to do now.
+    if waitlisted:
+        news = f"{what} has started and is full; you're on its waitlist. Please see an organizer on site."
+    else:
+        news = f"you're signed up for {what}. It has started: text HERE when you get there."
+    return Answer(outcome, f"{org_name(event)}: {news} {SMS_FOOTER}", event.organization_id)

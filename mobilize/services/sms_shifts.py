@@ -36,7 +36,7 @@ from mobilize.models import (
 from mobilize.services import attendance, gaps, notifications, signups
 from mobilize.services.errors import Conflict
 from mobilize.services.messages import when
-from mobilize.services.quiet_hours import QuietHours
+from mobilize.services.quiet_hours import URGENT_NOTICE, QuietHours
 
 ASK_WINDOW = timedelta(hours=48)  # a question older than this is not "pending" any more
 NAME_WINDOW = timedelta(hours=24)
@@ -61,6 +61,7 @@ class Turn:
     base_url: str
     quiet: QuietHours
     deliver: list[int] = field(default_factory=list)
+    urgent: timedelta = URGENT_NOTICE  # URGENT_NOTICE_HOURS, for the news of a seat a NO frees
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,9 @@ async def act_on(turn: Turn, held: Held, action: str) -> Answer:
         result = await savepoint(lambda: signups.cancel_signup(held.id))
     except Conflict:
         return Answer("no_failed", f"{prefix}your attendance at {what} is already recorded.", org_id)
-    turn.deliver += await notifications.after_signup(result, turn.base_url, now=turn.now, quiet=turn.quiet)
+    turn.deliver += await notifications.after_signup(
+        result, turn.base_url, now=turn.now, quiet=turn.quiet, urgent=turn.urgent
+    )
     return Answer("dropped", f"{prefix}you're no longer signed up for {what}. Thanks for letting us know.", org_id)
 
 

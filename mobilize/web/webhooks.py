@@ -96,6 +96,7 @@ async def twilio_sms(request: Request) -> Response:
         base_url=settings.public_base_url,
         shared=shared,
         quiet=quiet_hours(request),
+        urgent=settings.urgent_notice,
         region=settings.phone_region,
     )
     await enqueue_deliveries(request, received.deliver)

@@ -31,6 +31,14 @@ DELIVERY_LABELS = {
     MessageState.CANCELLED: "Cancelled",
     MessageState.SKIPPED: "Not sent",
 }
+# Who did what, above each of our texts: only what left is "texted".
+OUT_HEADINGS = {
+    MessageState.PENDING: "To be texted",
+    MessageState.SENDING: "Texting now",
+    MessageState.FAILED: "We tried to text",
+    MessageState.CANCELLED: "Not texted",
+    MessageState.SKIPPED: "Not texted",
+}
 REFUSALS = {
     "opted_out": "This volunteer texted STOP: they cannot be texted any more, so nothing was sent.",
     "no_sms_consent": "This volunteer has not agreed to texts (or has no phone number), so nothing was sent.",
@@ -65,19 +73,23 @@ async def _thread_page(
     thread = await inbox.get_thread(actor, thread_id)
     zone = await inbox.display_zone(actor)
     now = datetime.now(UTC)
-    entries: list[dict[str, Any]] = [
-        {
+    entries: list[dict[str, Any]] = []
+    scheduled: list[dict[str, Any]] = []  # reminders and replies waiting for their time: not in the conversation
+    for e in await inbox.thread_messages(thread, now):
+        state = MessageState(e.state) if e.direction == "out" else None
+        row = {
             "entry": e,
             "when": format_moment(e.at, zone, now),
             "at": e.at.isoformat(),
-            "state": DELIVERY_LABELS.get(MessageState(e.state), e.state) if e.direction == "out" else "",
+            "state": DELIVERY_LABELS.get(state, e.state) if state else "",
+            "heading": OUT_HEADINGS.get(state, "We texted") if state else "",
         }
-        for e in await inbox.thread_messages(thread, now)
-    ]
+        (scheduled if e.scheduled else entries).append(row)
     context = {
         "thread": thread,
         **_who(thread),
         "entries": entries,
+        "scheduled": scheduled,
         "open": thread.status == ThreadStatus.OPEN,
         "can_reply": actor.role in MANAGER_ROLES,
         "can_write": actor.role.value != "viewer",

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mobilize.models import GapAnswer, SignupStatus
+from mobilize.models import EventStatus, GapAnswer, ShiftStatus, SignupStatus
 from mobilize.schemas import BlastIn
 from mobilize.services import attendance, blasts, exports, forecast, standby
 from mobilize.services.access import Actor
@@ -53,6 +53,7 @@ async def roster_page(request: Request, actor: Actor) -> Response:
     event = shift.event
     now = datetime.now(UTC)
     outlook = (await forecast.shift_outlook([shift])).get(shift.id) if shift.ends_at > now else None
+    arrivals = attendance.takes_arrivals(shift, now)  # over or cancelled: no walk-in form, no QR code
     url = checkin_url(request, shift.id)
     people = [
         {
@@ -85,8 +86,10 @@ async def roster_page(request: Request, actor: Actor) -> Response:
         "asks": asks,
         "counts": shift.counts,  # type: ignore[attr-defined]
         "outlook": outlook,
+        "arrivals": arrivals,
+        "cancelled": shift.status == ShiftStatus.CANCELLED or event.status == EventStatus.CANCELLED,
         "checkin_url": url,
-        "qr": qr_svg(url),
+        "qr": qr_svg(url) if arrivals else "",
         "can_write": actor.role.value != "viewer",
         "can_export": actor.can_export,
         "values": {},
