@@ -122,19 +122,23 @@ async def public_shift(shift_id: int, event_id: int | None = None, token: str | 
     """A shift of an event at its public address (`event_id` and `token` name the event's tokened
     address; without them, a public event's shift), with its event (`shift.event`), read at most a second
     ago; else NotFound. For reading only: the object is shared between requests."""
+
+    def addressed(shift: Shift) -> bool:
+        return (event_id is None or shift.event.id == event_id) and reachable(shift.event, token)
+
     now = time.monotonic()
     cached = _shift_cache.get(shift_id)
-    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS:
-        shift = cached[1]
-    else:
-        loaded = await load_shift(shift_id)
-        if loaded is None:
-            raise NotFound(f"shift {shift_id} not found")
-        shift = loaded
-        _shift_cache[shift_id] = (now, shift)
-        _shift_cache.move_to_end(shift_id)
-        while len(_shift_cache) > SHIFT_CACHE_SIZE:
-            _shift_cache.popitem(last=False)
-    if (event_id is not None and shift.event.id != event_id) or not reachable(shift.event, token):
+    # A copy that the address does not reach is read again: a token given out (or a visibility changed)
+    # a moment ago works at once; one just taken away may still work for the rest of that second.
+    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS and addressed(cached[1]):
+        return cached[1]
+    loaded = await load_shift(shift_id)
+    if loaded is None:
         raise NotFound(f"shift {shift_id} not found")
-    return shift
+    _shift_cache[shift_id] = (now, loaded)
+    _shift_cache.move_to_end(shift_id)
+    while len(_shift_cache) > SHIFT_CACHE_SIZE:
+        _shift_cache.popitem(last=False)
+    if not addressed(loaded):
+        raise NotFound(f"shift {shift_id} not found")
+    return loaded
