@@ -8,8 +8,10 @@ def manage_url(base_url: str, token: str) -> str:
     return f"{base_url}/signups/{token}"
 
 
-def event_url(base_url: str, event_id: int) -> str:
-    return f"{base_url}/events/{event_id}"
+def event_url(base_url: str, event_id: int, token: str | None = None) -> str:
+    """`token` is the event's address token (models.events.Event.address_token): an unlisted event's page
+    answers only at the address carrying it."""
+    return f"{base_url}/events/{event_id}-{token}" if token else f"{base_url}/events/{event_id}"
 
 
 def twilio_status_url(base_url: str) -> str:

@@ -125,6 +125,7 @@ CASES: dict[str, Case] = {
     "event": Case(lambda o: {"event_id": o.event.id}),
     "event-update": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"title": "Renamed"}),
     "event-cancel": Case(lambda o: {"event_id": o.event.id}),
+    "event-rotate-link": Case(lambda o: {"event_id": o.event.id}),
     "shifts-create": Case(lambda o: {"event_id": o.event.id}, body=_shift_body),
     "shift": Case(lambda o: {"shift_id": o.shift.id}),
     "shift-update": Case(lambda o: {"shift_id": o.shift.id}, body=lambda o: {"capacity": 50}),

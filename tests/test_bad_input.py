@@ -45,6 +45,9 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "signups-create": f"/shifts/{w['shift'].id}/signups",
         "signup-update": f"/signups/{w['signup']['id']}",
         "public-signup": f"/public/shifts/{w['shift'].id}/signups",
+        "public-shared-signup": (
+            f"/public/events/{w['event'].id}-{w['event'].share_token}/shifts/{w['shift'].id}/signups"
+        ),
         "shift-messages-create": f"/shifts/{w['shift'].id}/messages",
         "event-messages-create": f"/events/{w['event'].id}/messages",
         "group-messages-create": f"/groups/{w['group'].slug}/messages",
@@ -119,6 +122,7 @@ BODY_ROUTES = [
     "signups-create",
     "signup-update",
     "public-signup",
+    "public-shared-signup",
     "shift-messages-create",
     "event-messages-create",
     "group-messages-create",

@@ -353,9 +353,12 @@ async def test_public_feeds_show_public_events_only_and_no_volunteers(client: ht
         assert set(parsed.events) == {uid(w["shift"])}, path
         for secret in (b"Secretname", b"zed@example.org", b"5550007", b"Unlisted", b"Private"):
             assert secret not in parsed.raw
-    parsed = await get_feed(client, f"/feeds/events/{unlisted.id}.ics", ical_js)  # whoever has the link
+    # Whoever has the link: the one carrying the token (ids are guessable).
+    assert (await client.get(f"/feeds/events/{unlisted.id}.ics")).status_code == 404
+    parsed = await get_feed(client, f"/feeds/events/{unlisted.id}-{unlisted.share_token}.ics", ical_js)
     assert set(parsed.events) == {uid(unlisted_shift)}
     assert (await client.get(f"/feeds/events/{private.id}.ics")).status_code == 404
+    assert (await client.get(f"/feeds/events/{private.id}-{private.share_token}.ics")).status_code == 404
 
 
 async def test_address_after_signup_hides_the_street_from_the_public(client: httpx.AsyncClient, ical_js: Path) -> None:

@@ -314,6 +314,11 @@ async def test_join_from_a_known_number_and_by_event_code(client: httpx.AsyncCli
     private = await make_event(w["group"], title="Private meeting", visibility="private")
     await make_shift(private)
     assert "couldn't find" in reply_of(await text(client, f"join e{private.id}", v.phone))
+    unlisted = await make_event(w["group"], title="Quiet meeting", visibility="unlisted")
+    quiet = await make_shift(unlisted)
+    assert "couldn't find" in reply_of(await text(client, f"join e{unlisted.id}", v.phone))  # ids are guessable
+    assert reply_of(await text(client, f"JOIN {quiet.code}", v.phone)) == ""  # its shifts' codes are not
+    assert await Signup.filter(volunteer_id=v.id, shift_id=quiet.id).exists()
 
 
 async def test_join_for_a_shift_under_way_signs_up_and_answers(

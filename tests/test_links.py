@@ -11,6 +11,9 @@ def test_links_match_routes(app: Any) -> None:
     base = "https://mobilize.example.org"
     assert links.manage_url(base, "tok") == base + app.url_path_for("pages:manage", token="tok")
     assert links.event_url(base, 7) == base + app.url_path_for("pages:event", event_id="7")
+    assert links.event_url(base, 7, "Tok_en-1") == base + app.url_path_for(
+        "pages:event-shared", event_id="7", token="Tok_en-1"
+    )
     assert links.twilio_status_url(base) == base + app.url_path_for("webhooks:twilio-status")
 
 

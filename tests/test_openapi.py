@@ -104,9 +104,12 @@ async def test_parameters_security_and_errors(client: httpx.AsyncClient) -> None
     assert "security" not in operation  # the document-wide bearer requirement applies
     assert document["security"] == [{"bearer": []}]
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-    for name in ("openapi", "public-events", "public-signup"):
+    for name in ("openapi", "public-events", "public-signup", "public-shared-signup"):
         assert operation_of(document, name)[2]["security"] == []
     assert "429" in operation_of(document, "public-signup")[2]["responses"]
+    path, _, shared = operation_of(document, "public-shared-signup")
+    assert path == "/public/events/{event_id}-{token}/shifts/{shift_id}/signups"
+    assert {p["name"] for p in shared["parameters"]} == {"event_id", "token", "shift_id"}
     assert "409" in operation_of(document, "groups-create")[2]["responses"]
     listing = operation_of(document, "events")[2]
     query = {document["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"] for p in listing["parameters"]}
@@ -170,6 +173,12 @@ async def test_real_answers_match_the_documented_schemas(client: httpx.AsyncClie
     check_answer(document, "shifts-create", many)
     check_answer(document, "shift-delete", await client.delete(f"{API}/shifts/{one.json()['id']}", headers=h))
     check_answer(document, "event-update", await client.patch(event_url, json={"title": "New"}, headers=h))
+    check_answer(document, "event-rotate-link", await client.post(f"{event_url}/rotate-link", headers=h))
+    unlisted = await client.patch(event_url, json={"visibility": "unlisted"}, headers=h)
+    shared_signup = unlisted.json()["url"].replace("http://testserver/events/", f"{API}/public/events/")
+    r = await client.post(f"{shared_signup}/shifts/{w['shift'].id}/signups", json=volunteer_body(3))
+    check_answer(document, "public-shared-signup", r)
+    assert r.status_code == 201, r.text
     check_answer(document, "event-cancel", await client.post(f"{event_url}/cancel", headers=h))
     # errors, in the envelope
     check_answer(document, "event", await client.get(f"{API}/events/999999", headers=h))

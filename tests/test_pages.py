@@ -193,7 +193,9 @@ async def test_event_page_content_consent_and_no_private_instructions(client: ht
     assert "4471" not in (await client.get("/")).text
 
 
-async def test_private_is_404_unlisted_shown_cancelled_has_banner_and_no_form(client: httpx.AsyncClient) -> None:
+async def test_private_is_404_unlisted_shown_at_its_token_cancelled_has_banner_and_no_form(
+    client: httpx.AsyncClient,
+) -> None:
     membership, _ = await make_organizer()
     group = await make_group(membership)
     private = await make_event(group, visibility="private")
@@ -204,8 +206,11 @@ async def test_private_is_404_unlisted_shown_cancelled_has_banner_and_no_form(cl
 
     assert (await client.get(f"/events/{private.id}")).status_code == 404
     assert (await client.get("/events/999999")).status_code == 404
-    r = await client.get(f"/events/{unlisted.id}")
+    assert (await client.get(f"/events/{unlisted.id}")).status_code == 404
+    assert (await client.get(f"/events/{private.id}-{private.share_token}")).status_code == 404
+    r = await client.get(f"/events/{unlisted.id}-{unlisted.share_token}")
     assert r.status_code == 200 and "Quiet canvass" in r.text and 'content="noindex"' in r.text
+    assert r.headers["referrer-policy"] == "no-referrer"  # the token stays off other sites' logs
     r = await client.get(f"/events/{cancelled.id}")
     assert r.status_code == 200
     assert "This action is cancelled" in r.text

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vText
 
 PRODID = "-//mobilize//mobilize calendar feeds//EN"
-FORMAT_VERSION = "1"  # part of every feed's ETag: bump it when the bytes for the same rows change
+FORMAT_VERSION = "2"  # part of every feed's ETag: bump it when the bytes for the same rows change
 REFRESH = timedelta(hours=1)
 CRLF = "\r\n"
 _SAFE_TZID = re.compile(r"^[A-Za-z0-9/_+\-]+$")  # IANA names; anything else would need quoting

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +24,17 @@ class Visibility(StrEnum):
     PUBLIC = "public"
     UNLISTED = "unlisted"
     PRIVATE = "private"
+
+
+def new_share_token() -> str:
+    """128 random bits, URL-safe: the part of an unlisted event's address that cannot be guessed."""
+    return secrets.token_urlsafe(16)
+
+
+def address_token(visibility: str, share_token: str) -> str | None:
+    """The token a public address of an event must carry: none for a public event (its plain address
+    answers), its share token otherwise (a private event answers at neither)."""
+    return None if visibility == Visibility.PUBLIC else share_token
 
 
 class EventStatus(StrEnum):
@@ -67,6 +79,9 @@ class Event(Model):
     address_after_signup = fields.BooleanField(default=False, db_default=False)
     virtual_url = fields.CharField(max_length=500, default="")
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    # Event ids are guessable: an unlisted event's page and feed answer only at addresses carrying this
+    # token (web.urls.event_route). Rotating it retires the old addresses at once.
+    share_token = fields.CharField(max_length=32, unique=True, default=new_share_token)
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.SCHEDULED)
     sequence = fields.IntField(default=0)  # bumped on every change of time, place or status
     # The reminder timeline, [{"kind": "day_before"|"soon", "minutes_before": int}]; null means the default
@@ -74,6 +89,9 @@ class Event(Model):
     reminders: fields.Field[list[dict[str, Any]] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    def address_token(self) -> str | None:
+        return address_token(self.visibility, self.share_token)
 
     class Meta:
         table = "event"

@@ -24,6 +24,7 @@ from mobilize.models import (
     SignupStatus,
     Visibility,
 )
+from mobilize.models.events import new_share_token
 from mobilize.schemas import MAX_YEAR, EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
 from mobilize.services import geo
 from mobilize.services.access import Actor
@@ -255,6 +256,16 @@ async def cancel_event(actor: Actor, event_id: int) -> tuple[Event, list[int]]:
             )
             affected = [row["id"] for row in await live.values("id")]
     return await get_event(actor, event.id), affected
+
+
+async def rotate_share_token(actor: Actor, event_id: int) -> Event:
+    """Give the event a new share token: its tokened page, feed and sign-up addresses change, and the old
+    ones answer 404 at once (the public sign-up reads shifts cached for at most a second)."""
+    event = await get_event(actor, event_id)
+    actor.require_writer(event.group_id)  # type: ignore[attr-defined]
+    # A queryset update leaves auto_now alone: set updated_at, which feeds (whose URLs change) read.
+    await Event.filter(id=event.id).update(share_token=new_share_token(), updated_at=datetime.now(UTC))
+    return await get_event(actor, event.id)
 
 
 def expand_recurrence(rule: str, dtstart: datetime, zone: str) -> list[datetime]:

@@ -1,9 +1,10 @@
 """Calendar feeds: what each feed shows, a cheap version of it, and a cache of the feeds already built.
 
 - Public feeds (an event, a group, a campaign, an organization) show public events only (the single-event
-  feed also serves unlisted ones), never anyone's sign-up, and leave out the street address and the exact
-  point of events whose organizer keeps them for people signed up. A volunteer's own feed (behind their
-  revocable feed token) shows the shifts they hold or wait for, with address and instructions.
+  feed also serves an unlisted one, at its tokened address only), never anyone's sign-up, and leave out
+  the street address and the exact point of events whose organizer keeps them for people signed up. A
+  volunteer's own feed (behind their revocable feed token) shows the shifts they hold or wait for, with
+  address and instructions.
 - Cancelled shifts and events stay in, as STATUS:CANCELLED. Group, campaign and organization feeds leave out
   shifts that ended more than WINDOW ago, to bound their size; the event and volunteer feeds are complete.
 - `feed_version` costs one aggregate query (counts, sums of ids and sequences, the latest updated_at): the
@@ -39,10 +40,14 @@ from mobilize.models import (
     SignupStatus,
     Visibility,
 )
+from mobilize.models.events import address_token
 from mobilize.services.errors import NotFound
 from mobilize.services.feed_cache import FeedCache
 from mobilize.services.people import pages as people_pages
+from mobilize.services.public import address_reaches
 
+# An event's page address from its id and address token (models.events.address_token): the web layer's routes.
+EventUrl = Callable[[int, str | None], str]
 WINDOW = timedelta(days=90)  # cancelled shifts must stay visible 30 days after they end: this keeps them 90
 
 
@@ -109,12 +114,13 @@ def _lookup_text(value: str, what: str) -> str:
     return value
 
 
-async def event_scope(event_id: int) -> FeedScope:
-    """A public or unlisted event (cancelled too); private ones are 404."""
+async def event_scope(event_id: int, token: str | None = None) -> FeedScope:
+    """An event at a public address (cancelled too): without a token a public event, with its current
+    share token any event but a private one (as services.public.reachable); else NotFound."""
     if not 0 < event_id < 2**31:  # past the integer column, PostgreSQL would fail rather than find nothing
         raise NotFound(f"event {event_id} not found")
-    rows = await Event.filter(id=event_id).values("id", "title", "visibility", "updated_at")
-    if not rows or rows[0]["visibility"] == Visibility.PRIVATE:
+    rows = await Event.filter(id=event_id).values("id", "title", "visibility", "share_token", "updated_at")
+    if not rows or not address_reaches(rows[0]["visibility"], rows[0]["share_token"], token):
         raise NotFound(f"event {event_id} not found")
     return FeedScope(FeedKind.EVENT, event_id, rows[0]["title"], rows[0]["updated_at"])
 
@@ -237,7 +243,7 @@ async def feed_version(scope: FeedScope, *, base_url: str, now: datetime | None 
 CACHE = FeedCache()
 
 
-async def feed_body(version: FeedVersion, event_url: Callable[[int], str]) -> bytes:
+async def feed_body(version: FeedVersion, event_url: EventUrl) -> bytes:
     """The feed's bytes: from the cache, or loaded and built once however many requests ask at the same time.
     Building runs in a worker thread so that a large feed does not stall every other request."""
     key = (version.scope.key, version.etag)
@@ -253,7 +259,7 @@ async def feed_body(version: FeedVersion, event_url: Callable[[int], str]) -> by
     return await asyncio.shield(pending)
 
 
-async def _build(version: FeedVersion, event_url: Callable[[int], str]) -> bytes:
+async def _build(version: FeedVersion, event_url: EventUrl) -> bytes:
     scope = version.scope
     rows = await (_volunteer_rows(scope.id) if scope.kind == FeedKind.VOLUNTEER else _shift_rows(scope, version))
     meta = FeedMeta(name=scope.name, uid_domain=uid_domain(version.base_url))
@@ -270,7 +276,7 @@ def uid_domain(base_url: str) -> str:
 
 _EVENT_FIELDS = tuple(
     "id title description event_type timezone venue address city region postal_code country lat lon virtual_url "
-    "status sequence updated_at address_after_signup".split()
+    "status sequence updated_at address_after_signup visibility share_token".split()
 )
 _SHIFT_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 _EVENT_STATUS = _EVENT_FIELDS.index("status")
@@ -296,7 +302,7 @@ async def _volunteer_rows(volunteer_id: int) -> list[tuple[Any, ...]]:
 
 
 def _render(
-    scope: FeedScope, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, event_url: Callable[[int], str]
+    scope: FeedScope, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, event_url: EventUrl
 ) -> bytes:
     events: dict[int, EventRow] = {}
     shifts: list[ShiftRow] = []
@@ -326,7 +332,7 @@ def _render(
 def _event_row(
     events: dict[int, EventRow],
     values: Sequence[Any],
-    event_url: Callable[[int], str],
+    event_url: EventUrl,
     *,
     public: bool,
     instructions: str = "",
@@ -353,6 +359,8 @@ def _event_row(
         sequence,
         updated_at,
         address_after_signup,
+        visibility,
+        share_token,
     ) = values
     if public and address_after_signup:
         address, lat, lon = "", None, None  # the organizer shows these to people signed up only
@@ -360,7 +368,7 @@ def _event_row(
         id=event_id,
         title=title,
         timezone=timezone,
-        url=event_url(event_id),
+        url=event_url(event_id, address_token(visibility, share_token)),
         updated_at=updated_at,
         description=description,
         event_type=str(event_type),

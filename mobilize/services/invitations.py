@@ -60,7 +60,7 @@ async def invitation_for(
             id=event.id,
             title=event.title,
             timezone=event.timezone,
-            url=links.event_url(base_url, event.id),
+            url=links.event_url(base_url, event.id, event.address_token()),
             updated_at=event.updated_at,
             description=event.description,
             event_type=str(event.event_type),

@@ -73,7 +73,7 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     sms = f"{org}: {lead} Your shifts: {manage} {SMS_FOOTER}"
     text = (
         f"Hello {signup.volunteer.name or 'there'},\n\n{lead[0].upper()}{lead[1:]}\n\n"
-        f"Event page: {links.event_url(base_url, event.id)}\n"
+        f"Event page: {links.event_url(base_url, event.id, event.address_token())}\n"
         f"See or drop your shifts: {manage}\n\n-- {org}"
     )
     return sms, subject, text

@@ -1,7 +1,9 @@
-"""What anyone may see without an account: public upcoming events, near a place or in a campaign."""
+"""What anyone may see without an account: public upcoming events, near a place or in a campaign, and an
+event or shift at one of its public addresses (see `reachable`)."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -77,10 +79,27 @@ async def find_events(
     return found
 
 
-async def get_public_event(event_id: int) -> Event:
-    """A public or unlisted event (cancelled ones too, so links keep working); private ones are 404."""
+def address_reaches(visibility: str, share_token: str, token: str | None) -> bool:
+    """Whether a public address (carrying `token`, or none) reaches an event. Ids are guessable, so the
+    plain address serves public events only; the tokened one serves any event but a private one while the
+    token is its current share token (an unlisted link keeps working if the event becomes public, and a
+    rotated token answers nothing)."""
+    if visibility == Visibility.PRIVATE:
+        return False
+    if token is None:
+        return visibility == Visibility.PUBLIC
+    return secrets.compare_digest(token.encode(), share_token.encode())
+
+
+def reachable(event: Event, token: str | None) -> bool:
+    return address_reaches(event.visibility, event.share_token, token)
+
+
+async def get_public_event(event_id: int, token: str | None = None) -> Event:
+    """The event at its public address (see `reachable`), cancelled ones too so links keep working; else
+    NotFound, the same for an unknown id as for one the address does not reach."""
     event = await Event.get_or_none(id=event_id).prefetch_related("group", "campaign", "organization")
-    if event is None or event.visibility == Visibility.PRIVATE:
+    if event is None or not reachable(event, token):
         raise NotFound(f"event {event_id} not found")
     await load_shifts([event])
     return event
@@ -99,27 +118,27 @@ def forget_shifts() -> None:
     _shift_cache.clear()
 
 
-async def public_shift(shift_id: int) -> Shift:
-    """A shift of a public or unlisted event, with its event (`shift.event`), read at most a second ago;
-    else NotFound. For reading only: the object is shared between requests."""
+async def public_shift(shift_id: int, event_id: int | None = None, token: str | None = None) -> Shift:
+    """A shift of an event at its public address (`event_id` and `token` name the event's tokened
+    address; without them, a public event's shift), with its event (`shift.event`), read at most a second
+    ago; else NotFound. For reading only: the object is shared between requests."""
+
+    def addressed(shift: Shift) -> bool:
+        return (event_id is None or shift.event.id == event_id) and reachable(shift.event, token)
+
     now = time.monotonic()
     cached = _shift_cache.get(shift_id)
-    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS:
-        shift = cached[1]
-    else:
-        loaded = await load_shift(shift_id)
-        if loaded is None:
-            raise NotFound(f"shift {shift_id} not found")
-        shift = loaded
-        _shift_cache[shift_id] = (now, shift)
-        _shift_cache.move_to_end(shift_id)
-        while len(_shift_cache) > SHIFT_CACHE_SIZE:
-            _shift_cache.popitem(last=False)
-    if shift.event.visibility == Visibility.PRIVATE:
+    # A copy that the address does not reach is read again: a token given out (or a visibility changed)
+    # a moment ago works at once; one just taken away may still work for the rest of that second.
+    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS and addressed(cached[1]):
+        return cached[1]
+    loaded = await load_shift(shift_id)
+    if loaded is None:
         raise NotFound(f"shift {shift_id} not found")
-    return shift
-
-
-async def public_shift_event(shift_id: int) -> Event:
-    """The event of a shift anyone may see; NotFound for private events."""
-    return (await public_shift(shift_id)).event
+    _shift_cache[shift_id] = (now, loaded)
+    _shift_cache.move_to_end(shift_id)
+    while len(_shift_cache) > SHIFT_CACHE_SIZE:
+        _shift_cache.popitem(last=False)
+    if not addressed(loaded):
+        raise NotFound(f"shift {shift_id} not found")
+    return loaded

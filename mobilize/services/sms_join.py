@@ -2,8 +2,8 @@
 message (the name) signs it up, with an SMS consent record whose source is the keyword.
 
 Event codes: besides a shift's own code, `JOIN E<event id>` signs up for the event's next shift that is
-still to end (the first with a free seat, else the first, whose waitlist they join); private events are
-not joinable this way (event ids are guessable, shift codes are not).
+still to end (the first with a free seat, else the first, whose waitlist they join); only public events
+are joinable this way (event ids are guessable, shift codes are not).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ async def find_code(code: str, now: datetime) -> Shift | None:
     upcoming = (
         await Shift.filter(
             event_id=int(code[1:]),
-            event__visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED],
+            event__visibility=Visibility.PUBLIC,  # an unlisted event is joined by its shifts' codes only
             event__status=EventStatus.SCHEDULED,
             status=ShiftStatus.SCHEDULED,
             ends_at__gt=now,

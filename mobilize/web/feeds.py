@@ -14,16 +14,25 @@ from starlette.responses import Response
 
 from mobilize.services import feeds
 from mobilize.services.errors import NotFound
-from mobilize.web.urls import url
+from mobilize.web.urls import event_route_for, url
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 PUBLIC_CACHE = "public, max-age=300"
-# The volunteer's feed is behind a secret link: no shared cache may keep it, clients revalidate every time.
+# A volunteer's feed and an event's tokened feed are behind secret links: no shared cache may keep them,
+# clients revalidate every time.
 PRIVATE_CACHE = "private, no-cache, max-age=0"
 
 
 async def event_feed(request: Request) -> Response:
-    return await _answer(request, await feeds.event_scope(request.path_params["event_id"]))
+    token = request.path_params.get("token")
+    scope = await feeds.event_scope(request.path_params["event_id"], token)
+    if token is None:
+        return await _answer(request, scope)
+    # A tokened address is a secret: no shared cache keeps it (a rotated token must stop answering).
+    response = await _answer(request, scope, cache_control=PRIVATE_CACHE)
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 async def group_feed(request: Request) -> Response:
@@ -75,7 +84,12 @@ async def _answer(request: Request, scope: feeds.FeedScope, *, cache_control: st
     }
     if _not_modified(request, version):
         return Response(status_code=304, headers=headers)
-    body = await feeds.feed_body(version, lambda event_id: url(request, "pages:event", event_id=event_id))
+
+    def event_page_url(event_id: int, token: str | None) -> str:
+        route, params = event_route_for("pages:event", event_id, token)
+        return url(request, route, **params)
+
+    body = await feeds.feed_body(version, event_page_url)
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(body))
         return Response(b"", media_type=MEDIA_TYPE, headers=headers)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.calendar.links import google_calendar_url, webcal_url
-from mobilize.models import Event, EventStatus, Shift, SignupSource
+from mobilize.models import Event, EventStatus, Shift, SignupSource, Visibility
 from mobilize.schemas import VolunteerIn
 from mobilize.services import public, signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
@@ -22,7 +22,7 @@ from mobilize.web.api.public import limit_public_signup
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
 from mobilize.web.jobs import notify
-from mobilize.web.urls import public_url
+from mobilize.web.urls import event_route_for, public_url
 from mobilize.web.views import (
     DEFAULT_RADIUS_KM,
     DONE_KEY,
@@ -31,11 +31,13 @@ from mobilize.web.views import (
     FORM_FIELDS,
     RADIUS_CHOICES,
     event_card,
+    event_path,
     format_span,
     optional_path,
     path,
     place_lines,
     redirect,
+    redirect_to_event,
     render,
     sentence,
     shift_view,
@@ -103,7 +105,7 @@ def event_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     now = datetime.now(UTC)
-    event_url = public_url(request, path(request, "pages:event", event_id=event.id))
+    event_url = public_url(request, event_path(request, "pages:event", event))
     shifts = [
         replace(shift_view(s, event, now), google_url=google_calendar_url(event, s, event_url))
         for s in getattr(event, "shift_list", [])
@@ -121,14 +123,16 @@ def event_response(
         "past_count": len(shifts) - len(upcoming),
         "can_sign_up": bool(open_ids) and event.status == EventStatus.SCHEDULED,
         "cancelled": event.status != EventStatus.SCHEDULED,
-        "ics_path": optional_path(request, "feeds:event", event_id=event.id),
+        "ics_path": event_path(request, "feeds:event", event),
         "subscriptions": feed_subscriptions(request, event),
         "consent_text": request.app.state.settings.sms_consent_text,
         "values": values,
         "errors": errors or {},
         "notice": notice,
     }
-    return render(request, "event.html", context, status=status, headers=headers)
+    # A non-public event's page is at a secret address: kept out of shared caches, indexes and Referers.
+    private = event.visibility != Visibility.PUBLIC
+    return render(request, "event.html", context, status=status, headers=headers, private=private)
 
 
 def feed_subscriptions(request: Request, event: Event) -> list[dict[str, str]]:
@@ -145,8 +149,14 @@ def feed_subscriptions(request: Request, event: Event) -> list[dict[str, str]]:
     return links
 
 
+async def _addressed_event(request: Request) -> Event:
+    """The event at the address of this request: `/events/{id}` for a public one, `/events/{id}-{token}`
+    for any that is not private (services.public.reachable); else NotFound."""
+    return await public.get_public_event(int(request.path_params["event_id"]), request.path_params.get("token"))
+
+
 async def event_page(request: Request) -> Response:
-    event = await public.get_public_event(int(request.path_params["event_id"]))
+    event = await _addressed_event(request)
     # ?ref=... lets an organizer see which link or partner brought the sign-up.
     return event_response(request, event, values={"referrer": (request.query_params.get("ref") or "")[:200]})
 
@@ -177,7 +187,7 @@ def _volunteer_errors(exc: ValidationError) -> dict[str, str]:
 @csrf_protect
 async def event_signup(request: Request) -> Response:
     settings = request.app.state.settings
-    event = await public.get_public_event(int(request.path_params["event_id"]))
+    event = await _addressed_event(request)
     values = _form_values(await request.form())
     if event.status != EventStatus.SCHEDULED:
         return event_response(request, event, notice="This action is cancelled; nobody can sign up.", status=409)
@@ -234,11 +244,15 @@ async def event_signup(request: Request) -> Response:
     # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
     # What the page shows next is only what was typed now: the record may be one the organization knew before.
     request.session[DONE_KEY] = {"signup": result.signup.id, "name": contact.name[:200], "at": int(time.time())}
-    return redirect(request, "pages:event-signed-up", event_id=event.id)
+    return redirect_to_event(request, "pages:event-signed-up", event)
 
 
 async def signed_up(request: Request) -> Response:
     event_id = int(request.path_params["event_id"])
+    token = request.path_params.get("token")
+    # Anything amiss: back to the event page at the address this one was asked at (a 404 if that is wrong).
+    route, params = event_route_for("pages:event", event_id, token)
+    back = redirect(request, route, **params)
     done = request.session.get(DONE_KEY)
     if (
         not isinstance(done, dict)
@@ -246,15 +260,15 @@ async def signed_up(request: Request) -> Response:
         or time.time() - float(done.get("at") or 0) >= DONE_TTL_SECONDS
     ):
         request.session.pop(DONE_KEY, None)
-        return redirect(request, "pages:event", event_id=event_id)
+        return back
     try:
         signup, position = await volunteer_pages.signup_for_confirmation(done["signup"])
     except NotFound:
-        return redirect(request, "pages:event", event_id=event_id)
+        return back
     shift: Shift = signup.shift
     event: Event = shift.event
-    if event.id != event_id:
-        return redirect(request, "pages:event", event_id=event_id)
+    if event.id != event_id or not public.reachable(event, token):
+        return back
     context = {
         "event": event,
         "place": place_lines(event),
@@ -265,7 +279,7 @@ async def signed_up(request: Request) -> Response:
         # Never the link to their page: it goes to the phone or address on file, since the form does not prove
         # who typed it, and the answer must look the same whether or not the person was known.
         "manage_path": None,
-        "ics_path": optional_path(request, "feeds:event", event_id=event.id),
+        "ics_path": event_path(request, "feeds:event", event),
     }
     return render(request, "signed_up.html", context, private=True)
 

@@ -38,6 +38,7 @@ api_routes: list[BaseRoute] = [
     Route("/events/{event_id:id}", events.get_event, methods=["GET"], name="event"),
     Route("/events/{event_id:id}", events.update_event, methods=["PATCH"], name="event-update"),
     Route("/events/{event_id:id}/cancel", events.cancel_event, methods=["POST"], name="event-cancel"),
+    Route("/events/{event_id:id}/rotate-link", events.rotate_link, methods=["POST"], name="event-rotate-link"),
     Route("/events/{event_id:id}/shifts", events.create_shifts, methods=["POST"], name="shifts-create"),
     Route("/events/{event_id:id}/messages", messages.blast_event, methods=["POST"], name="event-messages-create"),
     Route(
@@ -72,6 +73,12 @@ api_routes: list[BaseRoute] = [
     Route("/turnout", people.get_turnout, methods=["GET"], name="turnout"),
     Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
     Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
+    Route(
+        "/public/events/{event_id:id}-{token:token}/shifts/{shift_id:id}/signups",
+        public.public_signup,
+        methods=["POST"],
+        name="public-shared-signup",
+    ),
 ]
 
 page_routes: list[BaseRoute] = [
@@ -79,6 +86,17 @@ page_routes: list[BaseRoute] = [
     Route("/events/{event_id:id}", pages.event_page, methods=["GET"], name="event"),
     Route("/events/{event_id:id}/signup", pages.event_signup, methods=["POST"], name="event-signup"),
     Route("/events/{event_id:id}/signed-up", pages.signed_up, methods=["GET"], name="event-signed-up"),
+    # The same pages at an event's tokened address: the only one an unlisted event answers at (web.urls).
+    Route("/events/{event_id:id}-{token:token}", pages.event_page, methods=["GET"], name="event-shared"),
+    Route(
+        "/events/{event_id:id}-{token:token}/signup", pages.event_signup, methods=["POST"], name="event-shared-signup"
+    ),
+    Route(
+        "/events/{event_id:id}-{token:token}/signed-up",
+        pages.signed_up,
+        methods=["GET"],
+        name="event-shared-signed-up",
+    ),
     Route("/signups/{token:token}", pages.manage_page, methods=["GET"], name="manage"),
     Route("/signups/{token:token}/drop/{signup_id:id}", pages.manage_drop, methods=["POST"], name="manage-drop"),
     Route(
@@ -149,6 +167,7 @@ dashboard_routes: list[BaseRoute] = [
 
 feed_routes: list[BaseRoute] = [
     Route("/events/{event_id:id}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event"),
+    Route("/events/{event_id:id}-{token:token}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event-shared"),
     Route("/groups/{slug:slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="group"),
     Route("/campaigns/{slug:slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="campaign"),
     Route("/organizations/{slug:slug}.ics", feeds.organization_feed, methods=["GET", "HEAD"], name="organization"),

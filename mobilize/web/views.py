@@ -18,6 +18,7 @@ from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Signup, Sign
 from mobilize.services import public
 from mobilize.services.people import pages as volunteer_pages
 from mobilize.web.csrf import csrf_token
+from mobilize.web.urls import event_route
 
 STATIC_DIR = Path(__file__).parent / "static"
 RADIUS_CHOICES = (5, 10, 25, 40, 80, 160, 300)
@@ -184,7 +185,7 @@ def signup_view(request: Request, signup: Signup, now: datetime) -> SignupView:
     return SignupView(
         id=signup.id,
         title=event.title,
-        event_path=None if event.visibility == Visibility.PRIVATE else path(request, "pages:event", event_id=event.id),
+        event_path=None if event.visibility == Visibility.PRIVATE else event_path(request, "pages:event", event),
         when=format_span(shift.starts_at, shift.ends_at, event.timezone, now),
         starts_iso=shift.starts_at.astimezone(ZoneInfo(event.timezone)).isoformat(),
         status=status.value,
@@ -207,6 +208,12 @@ def path(request: Request, name: str, **params: Any) -> str:
     # app_root_path: the app's own prefix; inside a Mount, root_path also holds the mount's path.
     root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
     return root + str(request.app.url_path_for(name, **params))
+
+
+def event_path(request: Request, name: str, event: Event) -> str:
+    """The path of an event's route `name` at the address it answers at (web.urls.SHARED_ROUTES)."""
+    route, params = event_route(name, event)
+    return path(request, route, **params)
 
 
 def optional_path(request: Request, name: str, **params: Any) -> str | None:
@@ -234,6 +241,7 @@ def render(
     indexed, or sent as a Referer to other sites."""
     context = {
         "link": lambda name, **params: path(request, name, **params),
+        "event_link": lambda name, event: event_path(request, name, event),
         "csrf_token": lambda: csrf_token(request),  # called by templates with a form, so only they set a session
         "css_url": path(request, "static", path="site.css") + "?v=" + _static_version("site.css"),
         **context,
@@ -250,6 +258,11 @@ def render(
 
 def redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
     return RedirectResponse(path(request, name, **params), status_code=303)  # 303: the browser GETs it
+
+
+def redirect_to_event(request: Request, name: str, event: Event) -> RedirectResponse:
+    route, params = event_route(name, event)
+    return redirect(request, route, **params)
 
 
 def sentence(message: str) -> str:

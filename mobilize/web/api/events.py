@@ -90,3 +90,11 @@ async def delete_shift(request: Request, actor: Actor) -> JSONResponse:
     shift, affected = await events.remove_shift(actor, int_param(request, "shift_id"))
     await notify_cancelled(request, affected)
     return JSONResponse(shift_json(shift, shift.event.timezone))
+
+
+@authed
+async def rotate_link(request: Request, actor: Actor) -> JSONResponse:
+    """A new share token: the event's tokened addresses (`url`, `ics_url` of an unlisted event) change and
+    the old ones stop answering."""
+    event = await events.rotate_share_token(actor, int_param(request, "event_id"))
+    return JSONResponse(event_json(request, event))

@@ -64,6 +64,7 @@ OPERATIONS: dict[str, Operation] = {
     "event": Operation("Get an event with its shifts", "Event"),
     "event-update": Operation("Change an event", "Event", body=schemas.EventPatch),
     "event-cancel": Operation("Cancel an event", "Event"),
+    "event-rotate-link": Operation("Give the event a new share token (new tokened addresses)", "Event"),
     "shifts-create": Operation(
         "Add one shift, or a schedule of shifts from a recurrence rule",
         "ShiftsCreated",
@@ -139,7 +140,15 @@ OPERATIONS: dict[str, Operation] = {
         "Public upcoming events, nearest first", "PublicEventList", query=("near", "radius_km", "campaign"), public=True
     ),
     "public-signup": Operation(
-        "Sign up for a public or unlisted event's shift",
+        "Sign up for a public event's shift",
+        "PublicSignup",
+        201,
+        schemas.SignupIn,
+        errors=(409, 429),
+        public=True,
+    ),
+    "public-shared-signup": Operation(
+        "Sign up for a shift of an event at its tokened address (how an unlisted event's shifts are found)",
         "PublicSignup",
         201,
         schemas.SignupIn,
@@ -210,6 +219,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
 PATH_PARAMETER_DESCRIPTIONS = {
     "slug": "the slug (lower-case letters, digits and dashes)",
     "event_id": "an event's id",
+    "token": "the event's share token, as in its `url` (an unlisted event answers only with it)",
     "shift_id": "a shift's id",
     "signup_id": "a sign-up's id",
     "volunteer_id": "a volunteer's id",

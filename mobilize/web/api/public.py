@@ -42,10 +42,13 @@ async def limit_public_signup(request: Request, phone: str | None) -> None:
 
 
 async def public_signup(request: Request) -> JSONResponse:
-    """Same body as the organizer endpoint; the source is always `web`."""
+    """Same body as the organizer endpoint; the source is always `web`. A shift of an unlisted event is
+    found only under the event's tokened address (`/public/events/{id}-{token}/shifts/{shift_id}/signups`)."""
     settings = request.app.state.settings
     shift_id = int_param(request, "shift_id")
-    shift = await public.public_shift(shift_id)  # with its event: sign_up needs no second look
+    event_id = int_param(request, "event_id") if "event_id" in request.path_params else None
+    # With its event: sign_up needs no second look.
+    shift = await public.public_shift(shift_id, event_id, request.path_params.get("token"))
     event = shift.event
     data = await parse_body(request, SignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from mobilize.models import ActionGroup, Campaign, Event, GapRequest, Shift, Signup, Standby, Volunteer
 from mobilize.services.people import shown_sms_status
-from mobilize.web.urls import url
+from mobilize.web.urls import event_url, url
 
 
 def iso(value: datetime | None, zone: str | None = None) -> str | None:
@@ -89,8 +89,9 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
         "visibility": str(event.visibility),
         "status": str(event.status),
         "shifts": [shift_json(s, event.timezone) for s in getattr(event, "shift_list", [])],
-        "url": url(request, "pages:event", event_id=event.id),
-        "ics_url": url(request, "feeds:event", event_id=event.id),
+        # An unlisted event's addresses carry its share token (web.urls.event_route): only they answer.
+        "url": event_url(request, "pages:event", event),
+        "ics_url": event_url(request, "feeds:event", event),
     }
     if public:
         data["organization"] = event.organization.name if hasattr(event.organization, "name") else None
@@ -98,7 +99,7 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
             counts = shift.pop("counts") or {}
             taken = counts.get("signed_up", 0) + counts.get("confirmed", 0)
             shift["seats_left"] = max(0, shift["capacity"] - taken)
-            shift["signup_url"] = url(request, "api:public-signup", shift_id=shift["id"])
+            shift["signup_url"] = event_url(request, "api:public-signup", event, shift_id=shift["id"])
         if event.address_after_signup:  # the organizer shows the street (and exact point) to people signed up only
             data["location"].update(address="", lat=None, lon=None)
     else:

@@ -20,7 +20,7 @@ from mobilize.services.errors import Conflict, Invalid
 from mobilize.web.api.common import validation_fields
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.jobs import notify_cancelled, notify_changed
-from mobilize.web.views import format_span, sentence
+from mobilize.web.views import event_path, format_span, sentence
 
 EVENT_FIELDS = (
     "title", "group", "campaign", "event_type", "timezone", "visibility", "venue", "address", "city", "region",
@@ -190,7 +190,7 @@ async def _event_page(
         "weekdays": schedules.WEEKDAYS,
         "checked_days": set((values or {}).get("weekdays", ",".join(schedules.WEEKDAYS)).split(",")),
         "can_write": actor.role.value != "viewer",
-        "public_path": request.app.url_path_for("pages:event", event_id=event.id),
+        "public_path": event_path(request, "pages:event", event),  # an unlisted event's carries its token
     }
     return dash_render(request, actor, "dashboard/event.html", context, status=status)
 
