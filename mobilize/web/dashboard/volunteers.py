@@ -12,6 +12,7 @@ from mobilize.services import standby, volunteer_records, volunteers
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
+from mobilize.web.text import row_id
 from mobilize.web.views import STATUS_LABELS, format_span
 
 
@@ -56,9 +57,10 @@ async def merge(request: Request, actor: Actor) -> Response:
     keep_id = int(request.path_params["volunteer_id"])
     raw = str((await request.form()).get("duplicate") or "").strip()
     try:
-        if not raw.isdigit() or len(raw) > 10:
+        duplicate = row_id(raw)
+        if duplicate is None:
             raise Invalid.field("duplicate", "give the number of the duplicate record")
-        kept = await volunteer_records.merge(actor, keep_id, int(raw))
+        kept = await volunteer_records.merge(actor, keep_id, duplicate)
     except (Invalid, NotFound) as exc:
         return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
     return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=kept.id)
