@@ -10,7 +10,16 @@ from datetime import date, datetime
 from typing import Annotated, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from mobilize.models.events import EventType, Visibility
@@ -44,8 +53,15 @@ def _plausible(value: When) -> When:
     return value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
-Day = Annotated[date, AfterValidator(_plausible)]
+def _iso_text(value: object) -> object:
+    """Dates and times come as ISO 8601 text: pydantic would also take a number as a Unix time (0: 1970)."""
+    if not isinstance(value, str | date):
+        raise ValueError("give ISO 8601 text, like 2027-05-01 or 2027-05-01T10:00:00-05:00")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible)]
+Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible)]
 
 
 def blame(field: str, message: str) -> PydanticCustomError:
@@ -128,8 +144,17 @@ class ShiftIn(Strict):
 
 
 class RecurrenceIn(Strict):
-    rrule: Annotated[str, Field(min_length=1, max_length=500)]
-    dtstart: Annotated[datetime, AfterValidator(_plausible)] = Field(
+    rrule: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=500,
+            description="one RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=8: with COUNT or UNTIL (not both), "
+            "FREQ=HOURLY or longer, INTERVAL 1 to 1000, at most 1000 occurrences, none more than 10 years after "
+            "dtstart",
+        ),
+    ]
+    dtstart: Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_plausible)] = Field(
         description="first start, wall time in the event's zone (an offset is converted)"
     )
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]

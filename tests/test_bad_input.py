@@ -240,6 +240,9 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("campaign-update", {"starts_on": "0001-01-01"}, "starts_on"),
     ("campaigns-create", {"slug": "ok", "name": "Ok", "starts_on": "0001-01-01"}, "starts_on"),
     ("campaigns-create", {"slug": "ok", "name": "Ok", "ends_on": "3000-01-01"}, "ends_on"),
+    ("campaigns-create", {"slug": "ok", "name": "Ok", "ends_on": 0}, "ends_on"),  # not 1970-01-01
+    ("shifts-create", SHIFT | {"starts_at": 1800000000}, "starts_at"),
+    ("shifts-create", recurrence("FREQ=DAILY;COUNT=2", dtstart=1800000000), "recurrence.dtstart"),
     ("group-standby-add", {"volunteer": 2**31}, "volunteer"),
     ("group-standby-add", {"volunteer": 10**30}, "volunteer"),
     ("signup-update", {"status": "waitlisted"}, "status"),
