@@ -7,20 +7,33 @@ Business checks that need the database (does this group exist?) live in services
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from mobilize.models.events import EventType, Visibility
+from mobilize.services.pagination import MAX_ID
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 URL_PATTERN = r"^(https?://\S+)?$"
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
-_ZONES = available_timezones()
+# Every IANA zone the system knows, less the entries of a zoneinfo directory that name no place: `localtime`
+# is this server's own zone (whatever the host says), `posixrules` a template, `Factory` "time unknown".
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+_ZONES = frozenset(z for z in available_timezones() - NOT_PLACES if not z.startswith(("posix/", "right/")))
 
 
 class Strict(BaseModel):
@@ -30,14 +43,25 @@ class Strict(BaseModel):
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
-def _plausible(value: datetime) -> datetime:
+When = TypeVar("When", bound=date)  # a date or a datetime
+
+
+def _plausible(value: When) -> When:
     """Far-off years are typos; and near the year 9999, converting to UTC overflows (a 500, not a 422)."""
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValueError(f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
     return value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+def _iso_text(value: object) -> object:
+    """Dates and times come as ISO 8601 text: pydantic would also take a number as a Unix time (0: 1970)."""
+    if not isinstance(value, str | date):
+        raise ValueError("give ISO 8601 text, like 2027-05-01 or 2027-05-01T10:00:00-05:00")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible)]
+Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible)]
 
 
 def blame(field: str, message: str) -> PydanticCustomError:
@@ -73,8 +97,8 @@ class CampaignIn(Strict):
     slug: Slug
     name: Name
     description: Text = ""
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -86,8 +110,8 @@ class CampaignIn(Strict):
 class CampaignPatch(Strict):
     name: Name | None = None
     description: Text | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
 
 class LocationIn(Strict):
@@ -120,8 +144,17 @@ class ShiftIn(Strict):
 
 
 class RecurrenceIn(Strict):
-    rrule: Annotated[str, Field(min_length=1, max_length=500)]
-    dtstart: Annotated[datetime, AfterValidator(_plausible)] = Field(
+    rrule: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=500,
+            description="one RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=8: with COUNT or UNTIL (not both), "
+            "FREQ=HOURLY or longer, INTERVAL 1 to 1000, at most 1000 occurrences, none more than 10 years after "
+            "dtstart",
+        ),
+    ]
+    dtstart: Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_plausible)] = Field(
         description="first start, wall time in the event's zone (an offset is converted)"
     )
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
@@ -247,7 +280,7 @@ class SignupIn(Strict):
 
 
 class StandbyIn(Strict):
-    volunteer: Annotated[int, Field(ge=1, description="the id of a volunteer the organization knows")]
+    volunteer: Annotated[int, Field(ge=1, le=MAX_ID, description="the id of a volunteer the organization knows")]
 
 
 class SignupPatch(Strict):

@@ -99,7 +99,7 @@ async def migrate(database_url: str, *target: str) -> None:
     assert proc.returncode == 0, out.decode()
 
 
-async def test_0018_gives_every_existing_event_its_own_share_token(old_database: tuple[str, Run]) -> None:
+async def test_0017_gives_every_existing_event_its_own_share_token(old_database: tuple[str, Run]) -> None:
     url, run = old_database
     await migrate(url, "models", "0015_idempotent_requests")
     await run(AT_0015)

@@ -6,9 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
@@ -25,14 +23,14 @@ from mobilize.models import (
     Visibility,
 )
 from mobilize.models.events import new_share_token
-from mobilize.schemas import MAX_YEAR, EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
+from mobilize.schemas import EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
 from mobilize.services import geo
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
 from mobilize.services.pagination import Page, paginate
+from mobilize.services.recurrence import expand_recurrence
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones
-MAX_OCCURRENCES = 1000
 LOCATION_FIELDS = ("venue", "address", "city", "region", "postal_code", "country", "lat", "lon")
 COUNT_KEYS = tuple(s.value for s in SignupStatus)
 
@@ -266,35 +264,6 @@ async def rotate_share_token(actor: Actor, event_id: int) -> Event:
     # A queryset update leaves auto_now alone: set updated_at, which feeds (whose URLs change) read.
     await Event.filter(id=event.id).update(share_token=new_share_token(), updated_at=datetime.now(UTC))
     return await get_event(actor, event.id)
-
-
-def expand_recurrence(rule: str, dtstart: datetime, zone: str) -> list[datetime]:
-    """Start times (aware, in the event's zone) of a recurrence; wall-clock times survive DST changes."""
-    tz = ZoneInfo(zone)
-    local = dtstart.astimezone(tz) if dtstart.tzinfo else dtstart.replace(tzinfo=tz)
-    text = rule.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    if "\n" in text or ":" in text:  # a DTSTART line would override dtstart with a naive time
-        raise Invalid.field("recurrence.rrule", "one rule, like FREQ=DAILY;COUNT=14; the start goes in dtstart")
-    if "COUNT=" not in text.upper() and "UNTIL=" not in text.upper():
-        raise Invalid.field("recurrence.rrule", "needs COUNT or UNTIL so the schedule ends")
-    try:
-        parsed = rrulestr(text, dtstart=local)
-    except (ValueError, TypeError) as exc:
-        raise Invalid.field("recurrence.rrule", f"not a valid RRULE: {exc}") from exc
-    if not isinstance(parsed, rrule):  # pragma: no cover - rrulestr without forceset returns rrule
-        raise Invalid.field("recurrence.rrule", "one RRULE only")
-    starts: list[datetime] = []
-    for occurrence in parsed:
-        if occurrence.year > MAX_YEAR:
-            raise Invalid.field("recurrence.rrule", f"goes past the year {MAX_YEAR}")
-        starts.append(occurrence)
-        if len(starts) > MAX_OCCURRENCES:
-            raise Invalid.field("recurrence.rrule", f"more than {MAX_OCCURRENCES} occurrences")
-    if not starts:
-        raise Invalid.field("recurrence.rrule", "produces no occurrence")
-    return starts
 
 
 async def add_shifts(actor: Actor, event_id: int, data: ShiftsCreate) -> list[Shift]:

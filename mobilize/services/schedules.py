@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from mobilize.models import Event, EventStatus, Shift
+from mobilize.schemas import MAX_YEAR, MIN_YEAR
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid
-from mobilize.services.events import MAX_OCCURRENCES, _create_shift, expand_recurrence, get_event
+from mobilize.services.events import _create_shift, get_event
+from mobilize.services.recurrence import MAX_OCCURRENCES, expand_recurrence
 
+MAX_SEATS = 100_000  # as for a shift from the API (schemas.ShiftIn)
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # date.weekday() order
 MAX_DAYS = 366
+MAX_DUPLICATE_DAYS = 3660  # a copy moves at most ten years
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class PicketSchedule:
         """Start times of the shifts in one day."""
         if self.length <= timedelta(0):
             raise Invalid.field("length", "give the length of a shift in minutes")
+        if self.length > timedelta(days=1):
+            raise Invalid.field("length", "a shift lasts at most a day (1440 minutes)")
         day = datetime(2000, 1, 1)
         start, end = datetime.combine(day, self.day_starts), datetime.combine(day, self.day_ends)
         if end <= start:
@@ -48,8 +54,10 @@ class PicketSchedule:
             raise Invalid.field("length", "no shift of this length fits between the start and the end of the day")
         return starts
 
-    def rrule(self) -> str:
-        """The days as one RRULE (COUNT, so it ends), e.g. FREQ=DAILY;BYDAY=MO,WE,FR;COUNT=6."""
+    def days(self) -> int:
+        """How many days of the schedule have shifts."""
+        if not (MIN_YEAR <= self.first_day.year <= MAX_YEAR and MIN_YEAR <= self.last_day.year <= MAX_YEAR):
+            raise Invalid.field("first_day", f"give days between the years {MIN_YEAR} and {MAX_YEAR}")
         if self.last_day < self.first_day:
             raise Invalid.field("last_day", "must be on or after the first day")
         if (self.last_day - self.first_day).days >= MAX_DAYS:
@@ -61,7 +69,12 @@ class PicketSchedule:
         count = sum(1 for n in range(span) if WEEKDAYS[(self.first_day + timedelta(days=n)).weekday()] in self.weekdays)
         if count == 0:
             raise Invalid.field("weekdays", "none of these days falls between the first and the last day")
-        return f"FREQ=DAILY;BYDAY={','.join(days)};COUNT={count}"
+        return count
+
+    def rrule(self) -> str:
+        """The days as one RRULE (COUNT, so it ends), e.g. FREQ=DAILY;BYDAY=MO,WE,FR;COUNT=6."""
+        days = [d for d in WEEKDAYS if d in self.weekdays]
+        return f"FREQ=DAILY;BYDAY={','.join(days)};COUNT={self.days()}"
 
 
 async def _insert(
@@ -80,11 +93,15 @@ async def add_picket_schedule(actor: Actor, event_id: int, schedule: PicketSched
     actor.require_writer(event.group_id)  # type: ignore[attr-defined]
     if event.status == EventStatus.CANCELLED:
         raise Conflict("the event is cancelled", code="event_cancelled")
-    if schedule.capacity < 0 or (schedule.target is not None and schedule.target < 0):
-        raise Invalid.field("capacity", "cannot be negative")
+    for name, value in (("capacity", schedule.capacity), ("target", schedule.target)):
+        if value is not None and not 0 <= value <= MAX_SEATS:
+            raise Invalid.field(name, f"between 0 and {MAX_SEATS}")
     rule = schedule.rrule()
+    starts = schedule.slots()
+    if len(starts) * schedule.days() > MAX_OCCURRENCES:  # before expanding: each slot of the day is one expansion
+        raise Invalid.field("schedule", f"more than {MAX_OCCURRENCES} shifts")
     slots: list[tuple[datetime, datetime]] = []
-    for start_time in schedule.slots():
+    for start_time in starts:
         first = datetime.combine(schedule.first_day, start_time)  # naive: the event's wall clock
         for start in expand_recurrence(rule, first, event.timezone):
             slots.append((start, start.astimezone(UTC) + schedule.length))
@@ -94,7 +111,7 @@ async def add_picket_schedule(actor: Actor, event_id: int, schedule: PicketSched
 async def duplicate_event(actor: Actor, event_id: int, days_later: int) -> Event:
     """A copy of the event (scheduled, whatever the original's status) with its scheduled shifts moved
     `days_later` days, at the same wall-clock times in the event's zone. Sign-ups are not copied."""
-    if not -3660 <= days_later <= 3660:
+    if not -MAX_DUPLICATE_DAYS <= days_later <= MAX_DUPLICATE_DAYS:
         raise Invalid.field("days", "move the copy by at most ten years")
     original = await get_event(actor, event_id)
     actor.require_writer(original.group_id)  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mobilize.web.forms import form_refusal
+
 FIELD = "csrf_token"
 SESSION_KEY = "csrf"
 
@@ -46,13 +48,14 @@ def rejected(request: Request) -> Response:
 
 
 def csrf_protect(endpoint: Endpoint) -> Endpoint:
-    """Wrap a POST endpoint: a missing or wrong token answers 403 before the endpoint runs.
+    """Wrap a POST endpoint: a missing or wrong token answers 403 before the endpoint runs, and a field no form
+    may hold (a file, a control character) 400 or 422 (forms.form_refusal).
     The parsed form stays cached on the request, so the endpoint reads it again for free."""
 
     @functools.wraps(endpoint)
     async def checked(request: Request) -> Response:
         if not await csrf_valid(request):
             return rejected(request)
-        return await endpoint(request)
+        return await form_refusal(request) or await endpoint(request)
 
     return checked

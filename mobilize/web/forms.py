@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import Response
 
 from mobilize.schemas import VolunteerIn
 from mobilize.services.errors import Invalid
 from mobilize.services.people import ConsentContext, Contact, normalize_email, normalize_phone
 from mobilize.settings import Settings
+from mobilize.web.text import error_page, form_text_problem, printable
 
 
 def contact_from(data: VolunteerIn, region: str, prefix: str = "volunteer.") -> Contact:
@@ -42,3 +45,26 @@ def sms_consent_from(request: Request, data: VolunteerIn, settings: Settings, so
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
     )
+
+
+def form_problem(form: FormData) -> tuple[int, str, str] | None:
+    """The first field of an HTML form that no handler may read: (status, field, why). Our forms upload no
+    files, so a file is malformed (400); a NUL or control character in a name or a value is 422."""
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            return 400, printable(name), "is a file, and this form takes none"
+        for text in (name, value):
+            problem = form_text_problem(text)
+            if problem:
+                return 422, printable(name), problem
+    return None
+
+
+async def form_refusal(request: Request) -> Response | None:
+    """The answer to a form no handler should see (nothing is read from it, so nothing is written), or None.
+    Called by the CSRF wrappers, which every form POST goes through."""
+    found = form_problem(await request.form())
+    if found is None:
+        return None
+    status, name, problem = found
+    return error_page(request, status, f"Nothing was saved: the field “{name}” {problem}.")

@@ -22,6 +22,7 @@ from mobilize.web.api.public import limit_public_signup
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
 from mobilize.web.jobs import notify
+from mobilize.web.text import row_id
 from mobilize.web.urls import event_route_for, public_url
 from mobilize.web.views import (
     DEFAULT_RADIUS_KM,
@@ -194,7 +195,7 @@ async def event_signup(request: Request) -> Response:
     now = datetime.now(UTC)
     open_ids = {s.id for s in getattr(event, "shift_list", []) if shift_view(s, event, now).can_sign_up}
     errors: dict[str, str] = {}
-    shift_id = int(values["shift"]) if values["shift"].isdigit() else None
+    shift_id = row_id(values["shift"])
     if shift_id not in open_ids:
         errors["shift"] = "Choose a shift."
     raw = {

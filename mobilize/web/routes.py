@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -14,6 +15,7 @@ from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import turnout as dash_turnout
+from mobilize.web.text import QueryGuard
 
 convertors.register()  # before the routes below compile their paths
 
@@ -189,12 +191,15 @@ webhook_routes: list[BaseRoute] = [
     Route("/twilio/status", webhooks.twilio_status, methods=["POST"], name="twilio-status"),
 ]
 
+# The API checks its query parameters itself (a 422 in its error format); pages and feeds refuse junk here.
+GUARDED = [Middleware(QueryGuard)]
+
 routes: list[BaseRoute] = [
     Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
     Mount("/api/v1", routes=api_routes, name="api"),
-    Mount("/feeds", routes=feed_routes, name="feeds"),
+    Mount("/feeds", routes=feed_routes, name="feeds", middleware=GUARDED),
     Mount("/webhooks", routes=webhook_routes, name="webhooks"),
-    Mount("/dashboard", routes=dashboard_routes, name="dash"),
+    Mount("/dashboard", routes=dashboard_routes, name="dash", middleware=GUARDED),
     Mount("/static", app=StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
-    Mount("", routes=page_routes, name="pages"),
+    Mount("", routes=page_routes, name="pages", middleware=GUARDED),
 ]

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from mobilize.services import delivery, inbound, sms_routing
 from mobilize.settings import Settings
 from mobilize.web.jobs import enqueue_deliveries, quiet_hours
+from mobilize.web.text import row_id, unstorable
 
 log = logging.getLogger("mobilize.webhooks")
 
@@ -30,6 +31,18 @@ def signed_by_twilio(request: Request, form: FormData, settings: Settings) -> bo
     if request.url.query:
         url += "?" + request.url.query
     return bool(RequestValidator(str(settings.twilio_auth_token)).validate(url, form, signature))
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def not_twilios_form(request: Request) -> Response | None:
+    """Twilio posts URL-encoded forms only. Anything else (a multipart body with a file, JSON) is refused before
+    it is read: a file would be spooled to disk, and a file field is no string for the signature check."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != FORM_TYPE:
+        return PlainTextResponse(f"send {FORM_TYPE}", status_code=400)
+    return None
 
 
 def _field(form: FormData, name: str) -> str:
@@ -83,6 +96,9 @@ async def twilio_sms(request: Request) -> Response:
     the same answer and changes nothing. Work it leaves for later (other people's texts) goes to the queue
     once committed."""
     settings: Settings = request.app.state.settings
+    refused = not_twilios_form(request)
+    if refused is not None:
+        return refused
     form = await request.form()
     if not signed_by_twilio(request, form, settings):
         return PlainTextResponse("invalid signature", status_code=403)
@@ -107,17 +123,21 @@ async def twilio_status(request: Request) -> Response:
     """POST /webhooks/twilio/status: a message's delivery status changed. Answers 204 at once; replays and
     unknown messages are harmless (Twilio retries on timeout)."""
     settings: Settings = request.app.state.settings
+    refused = not_twilios_form(request)
+    if refused is not None:
+        return refused
     form = await request.form()
     if not signed_by_twilio(request, form, settings):
         return PlainTextResponse("invalid signature", status_code=403)
     sid = _field(form, "MessageSid")
     status = _field(form, "MessageStatus") or _field(form, "SmsStatus")
+    error_code = _field(form, "ErrorCode")
+    if any(len(value) > MAX_ID_LENGTH or unstorable(value) for value in (sid, status, error_code)):
+        return PlainTextResponse("malformed status callback", status_code=400)
     if sid and status:
-        ref = request.query_params.get("ref", "")
-        reference = int(ref) if ref.isdigit() and len(ref) < 12 else None
-        message = await delivery.record_delivery_status(
-            sid, status, _field(form, "ErrorCode") or None, reference=reference
-        )
+        # Our own message id, put in the callback URL; anything past the id column names no message.
+        reference = row_id(request.query_params.get("ref", ""))
+        message = await delivery.record_delivery_status(sid, status, error_code or None, reference=reference)
         if message is None:
             log.info("status %r for unknown message %s ignored", status, sid)
     return Response(status_code=204)

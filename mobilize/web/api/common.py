@@ -16,6 +16,7 @@ from mobilize.services.access import Actor
 from mobilize.services.accounts import authenticate_token
 from mobilize.services.errors import DomainError, Invalid, NotFound
 from mobilize.services.pagination import MAX_ID, Page, parse_limit
+from mobilize.web.text import printable, unstorable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -91,9 +92,9 @@ async def parse_body(request: Request, schema: type[M]) -> M:
         raise Malformed(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise Malformed("the body must be a JSON object")
-    where = nul_in(data)
-    if where is not None:
-        raise Invalid.field(where, "contains a NUL character")
+    found = unstorable_in(data)
+    if found is not None:
+        raise Invalid.field(*found)
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
@@ -102,17 +103,19 @@ async def parse_body(request: Request, schema: type[M]) -> M:
         raise DomainError(f"{first[0]}: {first[1]}", code="invalid", fields=fields) from exc
 
 
-def nul_in(value: Any, path: tuple[str, ...] = ()) -> str | None:
-    """The dotted path of the first string (or key) holding a NUL character, which PostgreSQL cannot store: it
-    would fail the query (a 500) instead of answering 422."""
+def unstorable_in(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """The dotted path of the first string (or key) the database cannot store (a NUL character, a lone
+    surrogate), and why: it would fail the query (a 500) instead of answering 422."""
     if isinstance(value, str):
-        return (".".join(path) or "body") if "\x00" in value else None
+        problem = unstorable(value)
+        return ((".".join(path) or "body"), problem) if problem else None
     items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         where = ".".join((*path, str(key)))
-        if "\x00" in str(key):
-            return where
-        found = nul_in(item, (*path, str(key)))
+        problem = unstorable(str(key))
+        if problem:
+            return printable(where), problem
+        found = unstorable_in(item, (*path, str(key)))
         if found is not None:
             return found
     return None
@@ -125,8 +128,9 @@ def check_text_params(request: Request) -> None:
         if isinstance(value, str) and "\x00" in value:
             raise NotFound("not found")
     for name, value in request.query_params.multi_items():
-        if "\x00" in name or "\x00" in value:
-            raise Invalid.field(name.replace("\x00", ""), "contains a NUL character")
+        problem = unstorable(name) or unstorable(value)
+        if problem:
+            raise Invalid.field(printable(name), problem)
 
 
 async def require_actor(request: Request) -> Actor:

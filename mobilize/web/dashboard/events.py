@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import EventType, Visibility
-from mobilize.schemas import EventIn, EventPatch, ShiftsCreate
+from mobilize.schemas import MAX_YEAR, MIN_YEAR, EventIn, EventPatch, ShiftsCreate
 from mobilize.services import events, forecast, groups, schedules
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.web.api.common import validation_fields
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.jobs import notify_cancelled, notify_changed
+from mobilize.web.text import whole_number
 from mobilize.web.views import event_path, format_span, sentence
 
 EVENT_FIELDS = (
@@ -151,7 +152,10 @@ async def event_cancel(request: Request, actor: Actor) -> Response:
 async def event_duplicate(request: Request, actor: Actor) -> Response:
     form = await request.form()
     raw = _text(form, "days", 10)
-    days = int(raw) if raw.lstrip("-").isdigit() else 7
+    most = schedules.MAX_DUPLICATE_DAYS
+    days = whole_number(raw, -most, most) if raw else 7
+    if days is None:
+        raise Invalid.field("days", f"give a whole number of days, from -{most} to {most}")
     copy = await schedules.duplicate_event(actor, int(request.path_params["event_id"]), days)
     return back(request, f"This is the copy, {days} days later. Check it and publish.", "dash:event", event_id=copy.id)
 
@@ -202,18 +206,22 @@ async def event_page(request: Request, actor: Actor) -> Response:
 
 def _local(day: str, clock: str, zone: str, field: str) -> datetime:
     try:
-        return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock)).replace(tzinfo=ZoneInfo(zone))
+        moment = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock)).replace(tzinfo=ZoneInfo(zone))
     except ValueError as exc:
         raise Invalid.field(field, "give a date and a time") from exc
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # and a night shift's end, a day later, cannot overflow
+        raise Invalid.field(field, f"give a date between the years {MIN_YEAR} and {MAX_YEAR}")
+    return moment
 
 
-def _number(form: FormData, name: str, default: int | None = None) -> int | None:
+def _number(form: FormData, name: str, default: int | None = None, high: int = 100_000) -> int | None:
     raw = _text(form, name, 10)
     if not raw:
         return default
-    if not raw.isdigit():
-        raise Invalid.field(name, "give a whole number")
-    return int(raw)
+    value = whole_number(raw, 0, high)
+    if value is None:
+        raise Invalid.field(name, f"give a whole number from 0 to {high}")
+    return value
 
 
 @organizer_page
@@ -263,7 +271,7 @@ async def schedule_create(request: Request, actor: Actor) -> Response:
             weekdays=frozenset(chosen),
             day_starts=day_starts,
             day_ends=day_ends,
-            length=timedelta(minutes=_number(form, "length") or 0),
+            length=timedelta(minutes=_number(form, "length", high=24 * 60) or 0),
             capacity=_number(form, "capacity") or 0,
             target=_number(form, "target"),
         )

@@ -24,6 +24,7 @@ from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.dashboard.turnout import csv_response
 from mobilize.web.jobs import enqueue_deliveries, quiet_hours
+from mobilize.web.text import row_id
 from mobilize.web.urls import public_url
 from mobilize.web.views import STATUS_LABELS, format_span, path, render, sentence
 
@@ -105,10 +106,14 @@ async def mark(request: Request, actor: Actor) -> Response:
     choice = str(form.get("mark") or "")
     if choice not in MARKS:
         raise Invalid.field("mark", "attended, no_show or keep")
+    shift_id = row_id(form.get("shift"))  # where to go back to when nothing changed
+    if "shift" in form and shift_id is None:
+        raise Invalid.field("shift", "give the number of the shift")
     try:
         signup = await attendance.record_attendance(actor, int(request.path_params["signup_id"]), MARKS[choice])
     except Conflict as exc:
-        shift_id = int(str(form.get("shift") or "0") or 0)
+        if shift_id is None:
+            return back(request, f"Nothing changed: {exc.message}.", "dash:home")
         return back(request, f"Nothing changed: {exc.message}.", "dash:roster", shift_id=shift_id)
     name = signup.volunteer.name or "This person"
     said = {"attended": "checked in", "no_show": "marked as a no-show", "keep": "kept as is"}[choice]

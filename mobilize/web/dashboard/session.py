@@ -17,7 +17,7 @@ from mobilize.services.access import Actor
 from mobilize.services.errors import RateLimited
 from mobilize.web.csrf import SESSION_KEY as CSRF_KEY
 from mobilize.web.csrf import csrf_protect, csrf_valid, rejected
-from mobilize.web.forms import client_ip
+from mobilize.web.forms import client_ip, form_refusal
 from mobilize.web.views import path, render
 
 ORGANIZER_KEY = "organizer"
@@ -32,7 +32,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def organizer_page(handler: Handler) -> Endpoint:
     """A dashboard endpoint: without a session, off to /login (and back after); on POST, the CSRF token
-    must match. The handler receives the acting organizer."""
+    must match and no field may hold a file or a control character. The handler receives the acting organizer."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
@@ -46,8 +46,12 @@ def organizer_page(handler: Handler) -> Endpoint:
                 return rejected(request)
             target = path(request, "pages:login") + "?next=" + request.url.path
             return RedirectResponse(target, status_code=303)
-        if request.method == "POST" and not await csrf_valid(request):
-            return rejected(request)
+        if request.method == "POST":
+            if not await csrf_valid(request):
+                return rejected(request)
+            refused = await form_refusal(request)
+            if refused is not None:
+                return refused
         if request.method == "GET":  # the nav's count of open inbox threads (pages only; a POST redirects)
             request.state.inbox_open = await inbox.open_count(actor)
         return await handler(request, actor)

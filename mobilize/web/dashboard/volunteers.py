@@ -15,6 +15,7 @@ from mobilize.services.people import directory as volunteers
 from mobilize.services.people import history as volunteer_records
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.jobs import notify_promoted
+from mobilize.web.text import row_id
 from mobilize.web.views import STATUS_LABELS, format_span
 
 
@@ -59,9 +60,10 @@ async def merge(request: Request, actor: Actor) -> Response:
     keep_id = int(request.path_params["volunteer_id"])
     raw = str((await request.form()).get("duplicate") or "").strip()
     try:
-        if not raw.isdigit() or len(raw) > 10:
+        duplicate = row_id(raw)
+        if duplicate is None:
             raise Invalid.field("duplicate", "give the number of the duplicate record")
-        merged = await volunteer_records.merge(actor, keep_id, int(raw))
+        merged = await volunteer_records.merge(actor, keep_id, duplicate)
     except (Invalid, NotFound) as exc:
         return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
     await notify_promoted(request, merged.promoted)  # seats the merge freed went to the waitlist
