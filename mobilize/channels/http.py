@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import ssl
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ class HttpClient:
         self.ssl_context = ssl_context
         self.max_answer = max_answer
         self._session: aiohttp.ClientSession | None = None
+        self._slots = asyncio.Semaphore(limit)
 
     def _open(self) -> aiohttp.ClientSession:
         # Made on first use, inside the running loop that will use it. No total timeout: a timer per request
@@ -84,7 +86,7 @@ class HttpClient:
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT),
-            skip_auto_headers=("Accept-Encoding",),
+            headers={"Accept-Encoding": "identity"},
         )
         return self._session
 
@@ -96,7 +98,7 @@ class HttpClient:
         that cannot be sent (a CR or LF in a value: nothing is written)."""
         session = self._session or self._open()
         try:
-            async with session.request(method, url, data=body, headers=headers, allow_redirects=False) as answer:
+            async with self._slots, session.request(method, url, data=body, headers=headers, allow_redirects=False) as answer:
                 if method == "HEAD":
                     return HttpAnswer(answer.status, answer.headers, b"")
                 length = answer.content_length
