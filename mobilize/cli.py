@@ -33,9 +33,9 @@ def _use_uvloop() -> None:
 def _tune_gc() -> None:
     """Fewer garbage collections for the worker. A fan-out allocates a few hundred container objects per
     text (aiohttp's request and answer, the twilio client's, the ORM rows), so at Python's default threshold
-    (700) the young generation is collected every few texts: 10,000 cut the worker's CPU per message from
-    about 0.42 to 0.31 ms in bench/reminder_fanout.py. What start-up loaded is frozen out of the collections
-    (it lives as long as the process)."""
+    (700) the young generation is collected every few texts: 10,000 cut the SMS sender's CPU per text from
+    about 0.27 to 0.20 ms against the local Twilio server (three runs each). What start-up loaded is frozen
+    out of the collections (it lives as long as the process)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)

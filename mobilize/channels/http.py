@@ -57,10 +57,10 @@ class AnswerLost(ConnectionError):
 
 
 class HttpClient:
-    """One aiohttp session: up to `limit` connections in all, kept alive `keepalive` seconds, TLS checked
-    against `ssl_context` (the system's trust store by default). No cookies, no redirects, no
-    Accept-Encoding (answers come uncompressed). aiohttp sends a GET or HEAD once more on a new connection
-    when a kept-alive one turns out closed; it never sends a POST twice (RFC 9112, 9.3.1.1)."""
+    """One aiohttp session: up to `limit` requests in flight on as many connections, kept alive `keepalive`
+    seconds, TLS checked against `ssl_context` (the system's trust store by default). No cookies, no
+    redirects, answers asked uncompressed. aiohttp sends a GET or HEAD once more on a new connection when a
+    kept-alive one turns out closed; it never sends a POST twice (RFC 9112, 9.3.1.1)."""
 
     def __init__(
         self,
@@ -74,6 +74,8 @@ class HttpClient:
         self.ssl_context = ssl_context
         self.max_answer = max_answer
         self._session: aiohttp.ClientSession | None = None
+        # The requests past the limit wait here, before aiohttp builds anything for them: a batch puts 250
+        # in flight at once, and waiting in aiohttp's connector queue cost about 0.05 ms more per request.
         self._slots = asyncio.Semaphore(limit)
 
     def _open(self) -> aiohttp.ClientSession:
@@ -98,7 +100,10 @@ class HttpClient:
         that cannot be sent (a CR or LF in a value: nothing is written)."""
         session = self._session or self._open()
         try:
-            async with self._slots, session.request(method, url, data=body, headers=headers, allow_redirects=False) as answer:
+            async with (
+                self._slots,
+                session.request(method, url, data=body, headers=headers, allow_redirects=False) as answer,
+            ):
                 if method == "HEAD":
                     return HttpAnswer(answer.status, answer.headers, b"")
                 length = answer.content_length
