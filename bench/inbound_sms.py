@@ -89,7 +89,7 @@ def phone(n: int) -> str:
 async def seed(url: str) -> None:
     """An organization, an event with 10 shifts tomorrow, VOLUNTEERS people signed up with SMS consent."""
     from mobilize import db
-    from mobilize.models import ActionGroup, Event, Organization, Relationship, Shift, Signup, Volunteer
+    from mobilize.models import ActionGroup, Event, Organization, Shift, Signup, Volunteer
     from mobilize.services.events import new_shift_code
     from mobilize.services.people import new_token
 
@@ -113,6 +113,7 @@ async def seed(url: str) -> None:
         await Volunteer.bulk_create(
             [
                 Volunteer(
+                    organization=org,
                     name=f"V{n}",
                     phone=phone(n),
                     sms_status="opted_in",
@@ -129,9 +130,6 @@ async def seed(url: str) -> None:
             for i, v in enumerate(people)
         ]
         await Signup.bulk_create(rows, batch_size=500)
-        await Relationship.bulk_create(
-            [Relationship(organization=org, volunteer_id=v, source="web") for v in people], batch_size=500
-        )
         for shift in shifts:
             await Shift.filter(id=shift.id).update(filled=await Signup.filter(shift_id=shift.id).count())
     finally:

@@ -111,6 +111,7 @@ async def seed(database_url: str, n_events: int, n_signups: int) -> str:
         await conn.copy_records_to_table(
             "volunteer",
             columns=[
+                "organization_id",
                 "name",
                 "phone",
                 "postal_code",
@@ -123,6 +124,7 @@ async def seed(database_url: str, n_events: int, n_signups: int) -> str:
             ],  # fmt: skip
             records=[
                 (
+                    org_id,
                     f"Volunteer {n}",
                     f"+1312{n:07d}",
                     "60614",
@@ -137,10 +139,6 @@ async def seed(database_url: str, n_events: int, n_signups: int) -> str:
             ],
         )
         people = [r["id"] for r in await conn.fetch("SELECT id FROM volunteer ORDER BY id")]
-        await conn.executemany(
-            "INSERT INTO relationship (organization_id, volunteer_id, source, created_at) VALUES ($1, $2, 'web', $3)",
-            [(org_id, p, stamp) for p in people],
-        )
         statuses, weights = [(s, src) for s, src, _ in MIX], [w for *_, w in MIX]
         records, used = [], set()
         while len(records) < n_signups:
