@@ -31,7 +31,10 @@ def reads_right(sentence: str) -> bool:
 
 
 async def signup_in(world: dict[str, Any], status: SignupStatus, n: int) -> Signup:
-    volunteer = await Volunteer.create(name=f"V{n}", manage_token=f"m-move-{n}", feed_token=f"f-move-{n}")
+    volunteer = await Volunteer.create(
+        organization_id=world["event"].organization_id, name=f"V{n}", manage_token=f"m-move-{n}",
+        feed_token=f"f-move-{n}",
+    )  # fmt: skip
     shift = world["shift"]
     holder = None if status == SignupStatus.CANCELLED else shift.id
     return await Signup.create(shift=shift, volunteer=volunteer, holder=holder, status=status, source=SignupSource.API)
