@@ -11,8 +11,6 @@ CHICAGO = ZoneInfo("America/Chicago")  # the factories' events are in Chicago
 
 # A Wednesday in June: outside the default quiet hours (21:00-08:00), weeks from a DST change or a month's end.
 MIDDAY = datetime(2026, 6, 10, 12, 30, tzinfo=CHICAGO)
-# The same night, inside the quiet hours.
-NIGHT = datetime(2026, 6, 10, 3, 30, tzinfo=CHICAGO)
 
 
 def at(moment: datetime) -> pytest.MarkDecorator:
