@@ -28,10 +28,13 @@ run: $(STAMP)
 	@echo "mobilize is serving on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(BIN)/mobilize serve
 
-# The whole suite, once per database backend (SQLite, then PostgreSQL).
+# The whole suite, once per database backend (SQLite, then PostgreSQL). The PostgreSQL pass runs even when
+# the SQLite pass failed, so one run shows both; the target fails if either did.
 test: $(STAMP) $(CALENDAR_STAMP)
-	MOBILIZE_TEST_DB=sqlite $(BIN)/python -m pytest
-	MOBILIZE_TEST_DB=postgres $(BIN)/python -m pytest
+	@failed=""; \
+	MOBILIZE_TEST_DB=sqlite $(BIN)/python -m pytest || failed="$$failed sqlite"; \
+	MOBILIZE_TEST_DB=postgres $(BIN)/python -m pytest || failed="$$failed postgres"; \
+	if [ -n "$$failed" ]; then echo "!!! make test: the suite failed on:$$failed"; exit 1; fi
 
 test-sqlite: $(STAMP) $(CALENDAR_STAMP)
 	MOBILIZE_TEST_DB=sqlite $(BIN)/python -m pytest

@@ -12,6 +12,7 @@ import pytest
 from mobilize.models import Message, MessageKind, MessageState, Organization, Shift, Signup, SmsStatus, Volunteer
 from mobilize.schemas import BlastIn
 from mobilize.services import blasts, delivery
+from tests.clock import daytime
 from tests.factories import make_event, make_shift, make_world, volunteer_body
 
 API = "/api/v1"
@@ -29,6 +30,7 @@ async def blast_rows() -> list[Message]:
     return await Message.filter(kind=MessageKind.BLAST).order_by("id")
 
 
+@daytime
 async def test_shift_blast_respects_consent_and_is_delivered(app: Any, client: httpx.AsyncClient) -> None:
     w = await make_world()
     shift = w["shift"]
@@ -148,6 +150,7 @@ async def test_bad_input_names_the_field(client: httpx.AsyncClient) -> None:
     assert r.status_code == 202, r.text
 
 
+@daytime
 async def test_stats_count_the_events_messages_by_kind_and_state(
     app: Any, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,7 @@ from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, Shift, Signup, Volunteer
 from mobilize.services import feeds
 from mobilize.services.people.pages import rotate_feed_token
+from tests.clock import MIDDAY, at
 from tests.conftest import unavailable
 from tests.factories import (
     auth,
@@ -214,6 +215,22 @@ async def test_several_zones_get_one_vtimezone_each(client: httpx.AsyncClient, i
     parsed = await get_feed(client, f"/feeds/groups/{w['group'].slug}.ics", ical_js)
     assert sorted(parsed.js["timezones"]) == ["America/Chicago", "America/New_York"]
     assert parsed.events[uid(far)].decoded("DTSTART") == far.starts_at
+
+
+@at(MIDDAY)  # June: the feed's first year is in daylight time, its last shift a year later
+async def test_a_feed_over_two_years_keeps_the_first_years_daylight_time(
+    client: httpx.AsyncClient, ical_js: Path
+) -> None:
+    """ical.js reads the RDATEs of a VTIMEZONE observance but not its DTSTART: each onset is its own observance,
+    or this summer's shift would be an hour off in Thunderbird (CST instead of CDT)."""
+    w = await make_world()
+    far = await make_shift(w["event"], starts_at=soon(24 * 400))
+    parsed = await get_feed(client, f"/feeds/events/{w['event'].id}.ics", ical_js)
+    summer = parsed.js_events[uid(w["shift"])]
+    assert summer["dtstart"]["local"] == f"{w['shift'].starts_at.astimezone(CHICAGO):%Y-%m-%dT%H:%M:%S}"
+    assert datetime.fromisoformat(summer["dtstart"]["utc"]) == w["shift"].starts_at  # (parse checks every shift)
+    assert parsed.events[uid(far)].decoded("DTSTART").year == MIDDAY.year + 1
+    assert b"RDATE" not in parsed.raw
 
 
 async def test_text_is_escaped_and_cannot_inject_lines(client: httpx.AsyncClient, ical_js: Path) -> None:

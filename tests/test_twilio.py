@@ -18,6 +18,7 @@ from mobilize.channels.sms import LoggingSmsSender, TwilioSmsSender, sms_sender
 from mobilize.models import ConsentRecord, Message, MessageState, SmsStatus, Volunteer
 from mobilize.services import delivery
 from mobilize.settings import ConfigurationError
+from tests.clock import daytime
 from tests.conftest import PUBLIC, make_settings
 from tests.factories import make_world, volunteer_body
 from tests.fakes.twilio_server import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, free_port, running
@@ -158,6 +159,7 @@ async def test_signup_texts_once_through_twilio(
     assert sent["Sid"].startswith("SM") and len(sent["Sid"]) == 34
 
 
+@daytime
 async def test_rate_limited_then_sent_later(
     twilio_app: Any, twilio_client: httpx.AsyncClient, twilio: FakeTwilio
 ) -> None:
@@ -328,6 +330,7 @@ async def test_an_sms_in_doubt_is_looked_up_at_twilio_not_sent_twice(
     assert done is not None and done.state == MessageState.SENT and len(twilio.messages) == 1
 
 
+@daytime
 async def test_a_send_whose_answer_never_came_is_looked_up_before_it_goes_again(
     twilio_app: Any, twilio_client: httpx.AsyncClient, twilio: FakeTwilio
 ) -> None:

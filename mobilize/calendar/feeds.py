@@ -17,10 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vText
+from icalendar import Calendar, Event, vText
+
+from mobilize.calendar.zones import vtimezone
 
 PRODID = "-//mobilize//mobilize calendar feeds//EN"
-FORMAT_VERSION = "2"  # part of every feed's ETag: bump it when the bytes for the same rows change
+FORMAT_VERSION = "3"  # part of every feed's ETag: bump it when the bytes for the same rows change
 REFRESH = timedelta(hours=1)
 CRLF = "\r\n"
 _SAFE_TZID = re.compile(r"^[A-Za-z0-9/_+\-]+$")  # IANA names; anything else would need quoting
@@ -162,8 +164,7 @@ def _calendar_head(meta: FeedMeta, single_zone: str | None) -> bytes:
 def _vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
     # Whole years, so feeds whose shifts move a little keep hitting the cache; icalendar's default range
     # (1970-2038) would add every transition of 68 years to every feed.
-    component = Timezone.from_tzid(zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
-    return component.to_ical()
+    return vtimezone(zone, date(first_year, 1, 1), date(last_year + 1, 1, 1)).to_ical()
 
 
 def _status(shift: ShiftRow) -> str:

@@ -18,9 +18,10 @@ from email.utils import parseaddr
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from mobilize.calendar.feeds import ShiftRow, location_text, shift_uid
+from mobilize.calendar.zones import vtimezone
 
 PRODID = "-//mobilize//mobilize invitations//EN"
 Method = Literal["REQUEST", "CANCEL"]
@@ -65,9 +66,7 @@ def build_invitation(invitation: Invitation, method: Method, stamp: datetime) ->
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     # The years the shift touches, not icalendar's default 1970-2038 (every transition of 68 years).
-    cal.add_component(
-        Timezone.from_tzid(event.timezone, first_date=date(start.year, 1, 1), last_date=date(end.year + 1, 1, 1))
-    )
+    cal.add_component(vtimezone(event.timezone, date(start.year, 1, 1), date(end.year + 1, 1, 1)))
 
     component = Event()
     component.add("uid", shift_uid(shift.id, invitation.uid_domain))
