@@ -80,7 +80,7 @@ async def accept_invitation(request: Request) -> Response:
         errors = {k: sentence(v) for k, v in (exc.fields or {"name": exc.message}).items()}
         context = {"invitation": invitation, "values": {"email": invitation.email, "name": name}, "errors": errors}
         return render(request, "dashboard/accept.html", context, status=422, private=True)
-    start_session(request, membership)
+    await start_session(request, membership)
     return RedirectResponse(path(request, "dash:home"), status_code=303)
 
 
