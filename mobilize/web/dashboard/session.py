@@ -32,9 +32,6 @@ from mobilize.web.views import path, render
 SESSION_KEY = "sid"  # the session's random token; the server keeps its hash (services/sessions.py)
 MEMBERSHIP_KEY = "membership"
 NOTICE_KEY = "dash_notice"  # a one-time message for the next dashboard page
-LOGIN_RATE_PAIR = (10, 300)  # password guesses per account from one address in 5 minutes
-LOGIN_RATE_IP = (100, 300)  # per address, over all accounts: an office behind one NAT logs in together
-LOGIN_RATE_ACCOUNT = (50, 3600)  # per account from browsers it never logged in from, over all addresses
 DEVICE_COOKIE = "mobilize_device"
 DEVICE_SALT = "login-device"
 DEVICE_MAX_AGE = 365 * 86400
@@ -157,13 +154,13 @@ def _account(email: str) -> str:
 
 async def _limit_login(request: Request, email: str) -> None:
     """Count this attempt; raises RateLimited (LimitsUnavailable when Redis cannot be reached)."""
-    address = client_ip(request)
+    settings, address = request.app.state.settings, client_ip(request)
     checks = [
-        (f"login:pair:{_device_mark(email)}:{address}", LOGIN_RATE_PAIR, "account and address"),
-        (f"login:ip:{address}", LOGIN_RATE_IP, "address"),
+        (f"login:pair:{_device_mark(email)}:{address}", settings.login_rate_pair, "account and address"),
+        (f"login:ip:{address}", settings.login_rate_ip, "address"),
     ]
     if not _known_device(request, email):
-        checks.append((f"login:account:{_device_mark(email)}", LOGIN_RATE_ACCOUNT, "account"))
+        checks.append((f"login:account:{_device_mark(email)}", settings.login_rate_account, "account"))
     await ratelimit.check_many(request.app.state.limiter, checks, fail_closed=True)
 
 
