@@ -80,7 +80,7 @@ class Settings:
     login_rate_pair: tuple[int, int] = (10, 300)  # password tries at one account from one address
     login_rate_ip: tuple[int, int] = (100, 300)  # from one address over all accounts (an office's NAT)
     login_rate_account: tuple[int, int] = (50, 3600)  # at one account from browsers it never logged in from
-    checkin_rate: tuple[int, int] = (30, 300)  # self check-in tries per shift and address
+    checkin_rate: tuple[int, int] = (60, 300)  # self check-in tries per shift and address
     sms_consent_text: str = (
         "I agree to receive text messages about the actions I sign up for (confirmations and reminders). "
         "Message and data rates may apply. Reply STOP to opt out, HELP for help."
@@ -132,7 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_rate_pair=_parse_rate(config("LOGIN_RATE_LIMIT", default="10/5minutes")),
         login_rate_ip=_parse_rate(config("LOGIN_RATE_LIMIT_IP", default="100/5minutes")),
         login_rate_account=_parse_rate(config("LOGIN_RATE_LIMIT_ACCOUNT", default="50/hour")),
-        checkin_rate=_parse_rate(config("CHECKIN_RATE_LIMIT", default="30/5minutes")),
+        checkin_rate=_parse_rate(config("CHECKIN_RATE_LIMIT", default="60/5minutes")),
         log_level=config("LOG_LEVEL", default="info"),
     )
 
