@@ -136,6 +136,13 @@ async def pending_invitations(actor: Actor) -> list[OrganizerInvitation]:
     ).order_by("-id")
 
 
+async def invitation_emails(actor: Actor, invitations: list[OrganizerInvitation]) -> dict[int, Message]:
+    """Invitation id -> its email in the outbox (its state shows whether it went; its link is gone once sent)."""
+    keys = {f"invitation:{i.id}": i.id for i in invitations}
+    rows = await Message.filter(organization_id=actor.organization_id, dedupe_key__in=list(keys))
+    return {keys[m.dedupe_key]: m for m in rows}
+
+
 # ---- password resets ----------------------------------------------------------------------------------
 
 

@@ -27,8 +27,10 @@ ROLE_LABELS = {
 
 
 async def _invitations_page(request: Request, actor: Actor, status: int = 200, **extra: object) -> Response:
+    invitations = await onboarding.pending_invitations(actor)
     context = {
-        "invitations": await onboarding.pending_invitations(actor),
+        "invitations": invitations,
+        "emails": await onboarding.invitation_emails(actor, invitations),
         "groups": (await groups.list_groups(actor, None, 100)).items,
         "roles": ROLE_LABELS,
         "values": {"role": "organizer"},
