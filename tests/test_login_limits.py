@@ -142,8 +142,14 @@ async def test_login_fails_closed_when_redis_is_unreachable(migrated: str, redis
         address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
         async with browser(application, address) as client:
             assert (await attempt(client, email, PASSWORD)).status_code == 303  # counted in Redis
-            await client.post("/logout", data={"csrf_token": await csrf_from(client, "/login")})
+            change = {"current_password": "a guess", "password": "a brand new password"}
+            change["csrf_token"] = await csrf_from(client, "/dashboard/account")
+            assert (await client.post("/dashboard/account/password", data=change)).status_code == 422
             await proxy.cut()
+            # a session cannot guess the current password either
+            r = await client.post("/dashboard/account/password", data=change)
+            assert r.status_code == 503 and "Password changes are paused" in r.text
+            await client.post("/logout", data={"csrf_token": change["csrf_token"]})
             for password in ("wrong guess", PASSWORD):
                 r = await attempt(client, email, password)
                 assert r.status_code == 503, r.text

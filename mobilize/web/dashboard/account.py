@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from mobilize.services import accounts, ratelimit, sessions
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, RateLimited
+from mobilize.services.ratelimit import LimitsUnavailable
 from mobilize.web.dashboard.session import SESSION_KEY, back, dash_render, organizer_page
 from mobilize.web.views import path, sentence
 
@@ -41,6 +42,9 @@ async def password_change(request: Request, actor: Actor) -> Response:
             fail_closed=True,
         )  # fmt: skip
         ended = await accounts.change_password(actor.organizer_id, current, new, request.session.get(SESSION_KEY))
+    except LimitsUnavailable as exc:
+        message = f"Password changes are paused for a moment: {exc.message}. Try again in {exc.retry_after} seconds."
+        return await _page(request, actor, 503, {"current_password": message})
     except RateLimited as exc:
         errors = {"current_password": f"Too many attempts. Try again in {exc.retry_after} seconds."}
         return await _page(request, actor, 429, errors)
