@@ -91,6 +91,14 @@ async def test_guesses_from_many_addresses_do_not_lock_the_owner_out(migrated: s
                 assert (await attempt(owner, email, PASSWORD)).status_code == 303
                 assert (await owner.get("/dashboard/")).status_code == 200
 
+        # A copy of the owner's device cookie, used from many addresses, is held to the pair's rate in all
+        # (the owner's two logins above counted already).
+        statuses = []
+        for n in range(PAIR):
+            async with browser(application, f"100.64.1.{n + 1}", owner_cookies) as thief:
+                statuses.append((await attempt(thief, email, "wrong guess")).status_code)
+        assert statuses == [422] * (PAIR - 2) + [429] * 2
+
         # A device cookie signed with another key (or for another account) counts for nothing.
         async with browser(application, "192.0.2.251") as forger:
             forger.cookies.set("mobilize_device", owner_cookies["mobilize_device"] + "x", domain="testserver")

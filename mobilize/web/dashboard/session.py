@@ -101,32 +101,26 @@ def _device_signer(request: Request) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.settings.secret, salt=DEVICE_SALT)
 
 
-def _known_device(request: Request, email: str) -> bool:
-    """Whether this browser logged in to this account before (its signed device cookie says so)."""
-    raw = request.cookies.get(DEVICE_COOKIE)
-    if not raw:
-        return False
-    try:
-        marks = _device_signer(request).loads(raw)
-    except BadSignature:
-        return False
-    return isinstance(marks, list) and _device_mark(email) in marks
-
-
-def _remember_device(request: Request, response: Response, email: str) -> None:
-    marks: list[str] = []
+def _device(request: Request) -> dict[str, Any]:
+    """This browser's signed device cookie: its random id `d` and the accounts `m` it logged in to."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if raw:
         try:
             loaded = _device_signer(request).loads(raw)
-            marks = [m for m in loaded if isinstance(m, str)] if isinstance(loaded, list) else []
         except BadSignature:
-            marks = []
+            loaded = None
+        if isinstance(loaded, dict) and isinstance(loaded.get("d"), str) and isinstance(loaded.get("m"), list):
+            return {"d": loaded["d"], "m": [m for m in loaded["m"] if isinstance(m, str)]}
+    return {"d": "", "m": []}
+
+
+def _remember_device(request: Request, response: Response, email: str) -> None:
+    device = _device(request)
     mark = _device_mark(email)
-    marks = ([mark] + [m for m in marks if m != mark])[:5]  # a shared computer: a few accounts, newest first
+    marks = ([mark] + [m for m in device["m"] if m != mark])[:5]  # a shared computer: a few accounts, newest first
     response.set_cookie(
         DEVICE_COOKIE,
-        _device_signer(request).dumps(marks),
+        _device_signer(request).dumps({"d": device["d"] or secrets.token_hex(8), "m": marks}),
         max_age=DEVICE_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -159,7 +153,12 @@ async def _limit_login(request: Request, email: str) -> None:
         (f"login:pair:{_device_mark(email)}:{address}", settings.login_rate_pair, "account and address"),
         (f"login:ip:{address}", settings.login_rate_ip, "address"),
     ]
-    if not _known_device(request, email):
+    device = _device(request)
+    if _device_mark(email) in device["m"]:
+        # A browser that logged in before skips the account's ceiling, but is held, over all addresses, to the
+        # pair's rate: a copied device cookie does not open unlimited guessing from many addresses.
+        checks.append((f"login:device:{device['d']}", settings.login_rate_pair, "browser"))
+    else:
         checks.append((f"login:account:{_device_mark(email)}", settings.login_rate_account, "account"))
     await ratelimit.check_many(request.app.state.limiter, checks, fail_closed=True)
 
