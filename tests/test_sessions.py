@@ -15,15 +15,15 @@ from typing import Any
 
 import httpx
 
-from mobilize.models import Membership, Message, MessageKind, OrganizerSession, Role
+from mobilize.models import Membership, OrganizerSession, Role
 from mobilize.services.accounts import authenticate_password
 from tests.conftest import PUBLIC
 from tests.factories import make_group, make_organizer
 from tests.test_dashboard import PASSWORD, login, post
+from tests.test_onboarding import emailed_link
 from tests.test_pages import csrf_from
 
 COOKIE = "mobilize_session"
-LINK = re.compile(r"http://testserver(/\S+)")
 
 
 @asynccontextmanager
@@ -112,10 +112,7 @@ async def test_a_password_reset_ends_every_session(client: httpx.AsyncClient, ap
     try:
         token = await csrf_from(client, "/password-reset")
         await client.post("/password-reset", data={"email": email, "csrf_token": token})
-        [mail] = await Message.filter(kind=MessageKind.PASSWORD_RESET)
-        link = LINK.search(mail.body)
-        assert link
-        page = await client.get(link.group(1))
+        page = await client.get(await emailed_link(app, email))
         reset_token = re.search(r'name="token" value="([^"]+)"', page.text)
         assert reset_token
         data = {"token": reset_token.group(1), "password": "brand new password", "csrf_token": token}
@@ -158,13 +155,11 @@ async def test_accepting_an_invitation_with_a_new_password_ends_the_old_sessions
         assert (await login(client, owner_email)).status_code == 303
         form = {"email": email, "role": "organizer"}
         assert (await post(client, "/dashboard/invitations", form, "/dashboard/invitations")).status_code == 303
-        [mail] = await Message.filter(kind=MessageKind.ORGANIZER_INVITATION)
-        link = LINK.search(mail.body)
-        assert link
+        accept_page = await emailed_link(app, email)
         await post(client, "/logout", {})
-        token = await csrf_from(client, link.group(1))
+        token = await csrf_from(client, accept_page)
         data = {"name": "Lee", "password": "a long new password", "csrf_token": token}
-        assert (await client.post(link.group(1), data=data)).status_code == 303
+        assert (await client.post(accept_page, data=data)).status_code == 303
         assert await in_dashboard(client)  # the new session
         assert not await in_dashboard(laptop)
         assert await Membership.filter(organizer__email=email).count() == 2
