@@ -22,6 +22,7 @@ from mobilize.queue import open_queue
 from mobilize.services.errors import DomainError
 from mobilize.services.ratelimit import MemoryLimiter, RedisLimiter
 from mobilize.settings import Settings, get_settings
+from mobilize.web import access_log
 from mobilize.web.api.common import HTTP_ERROR_CODES, domain_error_response, error_response
 from mobilize.web.routes import routes
 
@@ -111,4 +112,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     )
     app.state.settings = settings
     app.state.templates = TEMPLATES
+    access_log.install(routes)  # however uvicorn was started (`mobilize serve`, the factory), tokens stay out
     return app

@@ -36,13 +36,18 @@ def _parse_urgent_hours(value: str) -> float:
 
 
 def _parse_rate(value: str) -> tuple[int, int]:
-    """'30/minute' -> (30, 60)."""
+    """'30/minute' -> (30, 60); '10/5minutes' -> (10, 300)."""
     periods = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
     try:
         count, period = value.split("/")
-        return int(count), periods[period.strip().rstrip("s")]
+        period = period.strip()
+        digits = len(period) - len(period.lstrip("0123456789"))
+        times = int(period[:digits]) if digits else 1
+        if int(count) < 1 or times < 1:
+            raise ValueError(value)
+        return int(count), times * periods[period[digits:].strip().removesuffix("s")]
     except (ValueError, KeyError) as exc:
-        raise ConfigurationError(f"rate limits look like 30/minute, not {value!r}") from exc
+        raise ConfigurationError(f"rate limits look like 30/minute or 10/5minutes, not {value!r}") from exc
 
 
 def _parse_send_rate(value: str) -> int:
@@ -85,6 +90,10 @@ class Settings:
     max_body_size: int = 1_000_000
     public_signup_rate_ip: tuple[int, int] = (30, 60)
     public_signup_rate_phone: tuple[int, int] = (5, 3600)
+    login_rate_pair: tuple[int, int] = (10, 300)  # password tries at one account from one address
+    login_rate_ip: tuple[int, int] = (100, 300)  # from one address over all accounts (an office's NAT)
+    login_rate_account: tuple[int, int] = (50, 3600)  # at one account from browsers it never logged in from
+    checkin_rate: tuple[int, int] = (60, 300)  # self check-in tries per shift and address
     sms_consent_text: str = (
         "I agree to receive text messages about the actions I sign up for (confirmations and reminders). "
         "Message and data rates may apply. Reply STOP to opt out, HELP for help."
@@ -138,6 +147,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_size=config("MAX_BODY_SIZE", cast=int, default=1_000_000),
         public_signup_rate_ip=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_IP", default="30/minute")),
         public_signup_rate_phone=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_PHONE", default="5/hour")),
+        login_rate_pair=_parse_rate(config("LOGIN_RATE_LIMIT", default="10/5minutes")),
+        login_rate_ip=_parse_rate(config("LOGIN_RATE_LIMIT_IP", default="100/5minutes")),
+        login_rate_account=_parse_rate(config("LOGIN_RATE_LIMIT_ACCOUNT", default="50/hour")),
+        checkin_rate=_parse_rate(config("CHECKIN_RATE_LIMIT", default="60/5minutes")),
         log_level=config("LOG_LEVEL", default="info"),
     )
 

@@ -124,6 +124,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "organizer_session",
     "idempotent_request",
     "gap_request",
     "standby",

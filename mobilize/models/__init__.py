@@ -1,6 +1,14 @@
 """Tortoise tables, one module per domain area; this package is the Tortoise app `models`."""
 
-from mobilize.models.accounts import ApiToken, Membership, Organization, Organizer, OrganizerInvitation, Role
+from mobilize.models.accounts import (
+    ApiToken,
+    Membership,
+    Organization,
+    Organizer,
+    OrganizerInvitation,
+    OrganizerSession,
+    Role,
+)
 from mobilize.models.audit import AuditLog
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.gaps import GapAnswer, GapRequest, Standby
@@ -38,6 +46,7 @@ __all__ = [
     "GapRequest",
     "IdempotentRequest",
     "OrganizerInvitation",
+    "OrganizerSession",
     "InboundMessage",
     "InboxThread",
     "Membership",

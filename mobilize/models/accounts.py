@@ -108,3 +108,21 @@ class OrganizerInvitation(Model):
 
     class Meta:
         table = "organizer_invitation"
+
+
+class OrganizerSession(Model):
+    # One browser logged in as an organizer. The signed cookie carries a random id; only its SHA-256 is stored,
+    # so a copy of the database logs no one in. Deleting the row ends the session at its next request.
+
+    id = fields.IntField(primary_key=True)
+    organizer: fields.ForeignKeyRelation[Organizer] = fields.ForeignKeyField(
+        "models.Organizer", related_name="sessions", on_delete=fields.CASCADE
+    )
+    organizer_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user_agent = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "organizer_session"

@@ -1,4 +1,5 @@
-"""Organizer accounts: creation, passwords (argon2), API tokens (shown once, stored as SHA-256)."""
+"""Organizer accounts: creation, passwords (argon2), browser sessions, API tokens (shown once, stored as
+SHA-256)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from argon2.exceptions import VerificationError
 from tortoise.transactions import in_transaction
 
 from mobilize.models import ActionGroup, ApiToken, Membership, Organization, Organizer, Role
+from mobilize.services import sessions
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.sms_routing import forget_senders
@@ -19,6 +21,7 @@ from mobilize.services.sms_routing import forget_senders
 TOKEN_PREFIX = "mob_"
 _hasher = PasswordHasher()
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+MIN_PASSWORD = 10
 
 
 def hash_token(token: str) -> str:
@@ -36,6 +39,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except VerificationError:
         return False
+
+
+def check_password(password: str) -> None:
+    """A new password is long enough (and not absurdly long: argon2 hashes all of it)."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid.field("password", f"use at least {MIN_PASSWORD} characters")
+    if len(password) > 1000:
+        raise Invalid.field("password", "use at most 1000 characters")
 
 
 async def ensure_organization(slug: str, name: str | None = None) -> Organization:
@@ -143,12 +154,33 @@ async def authenticate_password(email: str, password: str) -> Membership | None:
     return await Membership.filter(organizer=organizer).order_by("id").first()
 
 
-async def actor_for_session(organizer_id: object, membership_id: object) -> Actor | None:
-    """The actor a browser session stands for, or None when the membership is gone (the session ends)."""
-    if not isinstance(organizer_id, int) or not isinstance(membership_id, int):
+async def actor_for_session(session_token: object, membership_id: object) -> Actor | None:
+    """The actor a browser session stands for, or None when the session was ended (logged out, password
+    changed or reset) or the membership is gone."""
+    if not isinstance(membership_id, int):
+        return None
+    organizer_id = await sessions.organizer_for(session_token)
+    if organizer_id is None:
         return None
     membership = await Membership.get_or_none(id=membership_id, organizer_id=organizer_id)
     return await actor_for_membership(membership) if membership else None
+
+
+async def change_password(organizer_id: int, current: str, new: str, keep_session: object) -> int:
+    """Replace the organizer's password, given the current one; every other session ends in the same
+    transaction (the one `keep_session` names stays). Returns how many sessions ended."""
+    organizer = await Organizer.get(id=organizer_id)
+    if not verify_password(organizer.password_hash, current):
+        raise Invalid.field("current_password", "this is not your current password")
+    check_password(new)
+    async with in_transaction():
+        await Organizer.filter(id=organizer_id).update(password_hash=hash_password(new))
+        return await sessions.end_all(organizer_id, keep=keep_session)
+
+
+async def organizer_of(actor: Actor) -> Organizer:
+    """The acting organizer's own account row."""
+    return await Organizer.get(id=actor.organizer_id)
 
 
 async def _membership(actor: Actor) -> Membership:

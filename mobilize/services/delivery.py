@@ -7,6 +7,9 @@ process registers as a DeliveryWorker and writes a heartbeat; a worker that dies
 recording leaves messages "sending", and once its heartbeat is older than OUTBOX_STALE_CLAIM_SECONDS (a live
 worker's claims are never taken, however slow the provider) they return to the queue marked in doubt. An
 SMS in doubt is first looked up at the provider, so it is recorded, not sent again.
+
+A one-time link (a password reset, an organizer invitation) is readable in the outbox only until its message
+is settled: the statement recording a final outcome also takes the link out of the body.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import contextlib
 import contextvars
 import hashlib
 import os
+import re
 import secrets
 import socket
 import time
@@ -59,6 +63,19 @@ MAX_ATTEMPTS = 8  # retryable failures (429, 5xx, unreachable): about an hour of
 STALE_CLAIM = timedelta(seconds=30)  # default OUTBOX_STALE_CLAIM_SECONDS: a worker silent this long is dead
 STUCK_CLAIM = timedelta(minutes=15)  # a claim this old is taken back even from a live worker (jobs end in 60 s)
 IN_DOUBT_LOOKBACK = timedelta(minutes=2)  # clock skew allowed when looking for an in-doubt SMS at the provider
+ONE_TIME_LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.ORGANIZER_INVITATION})
+SETTLED_STATES = frozenset(
+    {
+        MessageState.SENT,
+        MessageState.DELIVERED,
+        MessageState.FAILED,
+        MessageState.UNDELIVERED,
+        MessageState.SKIPPED,
+        MessageState.CANCELLED,
+    }
+)
+LINK_REMOVED = "[link removed after sending]"
+_LINK = re.compile(r"https?://\S+")
 
 # Paces SMS per sender: given a sender (None: the deployment's own) and how many texts a batch has due from
 # it, the seconds until each slot it may use now (as many as its time allows, maybe none), and when to come
@@ -344,10 +361,14 @@ async def _record(
                 continue
             if changes.get("state") == MessageState.PENDING and night is not None:
                 changes = _quiet_retry(message, changes, night, zones)
+            if message.kind in ONE_TIME_LINK_KINDS and changes["state"] in SETTLED_STATES:
+                # Nothing will send it again: the link (which logs someone in) goes with the same statement.
+                changes["body"] = _LINK.sub(LINK_REMOVED, message.body)
             changes["updated_at"] = now
             for key, value in changes.items():
                 setattr(message, key, value)
-            if changes["state"] == MessageState.SENT and "sent_at" in changes and db.dialect() == "postgres":
+            plain_sent = changes["state"] == MessageState.SENT and "sent_at" in changes and "body" not in changes
+            if plain_sent and db.dialect() == "postgres":
                 went.append(message)  # the common case, recorded below in one statement
                 continue
             await Message.filter(id=message.id, state=MessageState.SENDING, claim_token=token).update(**changes)

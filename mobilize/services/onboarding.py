@@ -25,15 +25,15 @@ from mobilize.models import (
     OrganizerInvitation,
     Role,
 )
+from mobilize.services import sessions
 from mobilize.services.access import Actor
-from mobilize.services.accounts import hash_password, hash_token
+from mobilize.services.accounts import check_password, hash_password, hash_token
 from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
 from mobilize.services.people import normalize_email
 
 INVITATION_DAYS = 7
 RESET_MAX_AGE = 3600  # seconds
 RESET_SALT = "password-reset"
-MIN_PASSWORD = 10
 INVITERS = frozenset({Role.OWNER, Role.ADMIN})
 
 
@@ -42,13 +42,6 @@ def _email(raw: str) -> str:
         return normalize_email(raw)
     except ValueError as exc:
         raise Invalid.field("email", str(exc)) from exc
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid.field("password", f"use at least {MIN_PASSWORD} characters")
-    if len(password) > 1000:
-        raise Invalid.field("password", "use at most 1000 characters")
 
 
 async def _outbox(organization_id: int | None, kind: MessageKind, to: str, subject: str, body: str, key: str) -> int:
@@ -118,10 +111,12 @@ async def accept(token: str, name: str, password: str) -> Membership:
         )
         if not taken:
             raise Conflict("this invitation was used a moment ago", code="used")
-        organizer, _ = await Organizer.get_or_create(email=invitation.email, defaults={"name": name})
+        organizer, new_organizer = await Organizer.get_or_create(email=invitation.email, defaults={"name": name})
         organizer.name = name
         organizer.password_hash = hash_password(password)
         await organizer.save(update_fields=["name", "password_hash"])
+        if not new_organizer:  # their password was just replaced: no session of the old one lives on
+            await sessions.end_all(organizer.id)
         membership, created = await Membership.get_or_create(
             organizer=organizer,
             organization_id=invitation.organization_id,
@@ -139,6 +134,13 @@ async def pending_invitations(actor: Actor) -> list[OrganizerInvitation]:
     return await OrganizerInvitation.filter(
         organization_id=actor.organization_id, accepted_at=None, expires_at__gt=datetime.now(UTC)
     ).order_by("-id")
+
+
+async def invitation_emails(actor: Actor, invitations: list[OrganizerInvitation]) -> dict[int, Message]:
+    """Invitation id -> its email in the outbox (its state shows whether it went; its link is gone once sent)."""
+    keys = {f"invitation:{i.id}": i.id for i in invitations}
+    rows = await Message.filter(organization_id=actor.organization_id, dedupe_key__in=list(keys))
+    return {keys[m.dedupe_key]: m for m in rows}
 
 
 # ---- password resets ----------------------------------------------------------------------------------
@@ -184,8 +186,12 @@ async def organizer_for_reset(secret: str, token: str) -> Organizer:
 
 
 async def reset_password(secret: str, token: str, password: str) -> Organizer:
+    """Set the new password and end every session of the organizer, in one transaction: whoever made the
+    reset necessary (a stolen session, a shared computer) is logged out with the old password."""
     organizer = await organizer_for_reset(secret, token)
     check_password(password)
-    organizer.password_hash = hash_password(password)
-    await organizer.save(update_fields=["password_hash"])
+    async with in_transaction():
+        organizer.password_hash = hash_password(password)
+        await organizer.save(update_fields=["password_hash"])
+        await sessions.end_all(organizer.id)
     return organizer

@@ -3,6 +3,9 @@
 Several limits can be checked at once (`check_many`): in order, each counted only while the ones before it
 allow the request, exactly as separate checks would, but in a single round trip to Redis (shared, besides,
 by every request of a surge that checks at the same moment).
+
+When Redis cannot be reached, a check lets the request through, except where it was asked to fail closed
+(logging in: an outage must not open unlimited password guessing); then it raises LimitsUnavailable.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis.exceptions import NoScriptError, RedisError
@@ -40,6 +43,12 @@ return counts
 """
 
 
+class LimitsUnavailable(RateLimited):
+    """The counters cannot be reached and the check fails closed: refused, to be tried again shortly."""
+
+    code = "rate_limits_unavailable"
+
+
 def _wait(now: int, period: int) -> int:
     """Seconds until the current window of `period` seconds ends."""
     return (now // period + 1) * period - now
@@ -48,13 +57,14 @@ def _wait(now: int, period: int) -> int:
 class MemoryLimiter:
     """One process only (the `make run` case); bounded so a flood of keys cannot eat memory."""
 
-    def __init__(self, max_keys: int = 100_000) -> None:
+    def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.time) -> None:
         self._windows: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._max_keys = max_keys
+        self._clock = clock  # the windows' clock (tests set their own)
 
     async def hit(self, key: str, limit: int, period: int) -> int | None:
         """Count one hit; None if allowed, else seconds until the window resets."""
-        now = int(time.time())
+        now = int(self._clock())
         window = now // period
         current_window, count = self._windows.get(key, (window, 0))
         if current_window != window:
@@ -83,9 +93,10 @@ class RedisLimiter:
     event loop) go to Redis in one pipeline: one round trip for all of them, whatever the surge. Each is
     one call of a script that counts its keys in order."""
 
-    def __init__(self, redis: Any, prefix: str = "mobilize:rl:") -> None:
+    def __init__(self, redis: Any, prefix: str = "mobilize:rl:", clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._clock = clock  # the windows' clock (tests set their own)
         self._sha = hashlib.sha1(_HIT_MANY_LUA.encode()).hexdigest()
         self._pending: list[tuple[list[str], list[int], asyncio.Future[list[int]]]] = []
         self._flushes: set[asyncio.Task[None]] = set()
@@ -97,7 +108,7 @@ class RedisLimiter:
 
     async def hit_many(self, hits: Sequence[Hit]) -> list[int | None]:
         """Count each key in order until one is over its limit; per key, None or the seconds to wait."""
-        now = int(time.time())
+        now = int(self._clock())
         keys = [f"{self._prefix}{key}:{now // period}" for key, (_, period) in hits]
         args = [value for _, (limit, period) in hits for value in (limit, period)]
         loop = asyncio.get_running_loop()
@@ -147,20 +158,32 @@ class RedisLimiter:
         raise RuntimeError("Redis keeps forgetting the rate-limit script")  # pragma: no cover
 
 
-async def check(limiter: Any, key: str, rate: tuple[int, int], what: str) -> None:
+UNAVAILABLE_RETRY = 30  # seconds a refusal for unreachable counters asks the client to wait
+
+
+async def check(limiter: Any, key: str, rate: tuple[int, int], what: str, *, fail_closed: bool = False) -> None:
     """Count one hit on `key`; raise RateLimited (with Retry-After) if it went over `rate`."""
-    await check_many(limiter, [(key, rate, what)])
+    await check_many(limiter, [(key, rate, what)], fail_closed=fail_closed)
 
 
-async def check_many(limiter: Any, checks: Sequence[tuple[str, tuple[int, int], str]]) -> None:
+async def check_many(
+    limiter: Any, checks: Sequence[tuple[str, tuple[int, int], str]], *, fail_closed: bool = False
+) -> None:
     """Count one hit on each (key, rate, what), in order, stopping at the first over its rate, which raises
     RateLimited (with Retry-After). Same outcome as calling `check` for each in turn, in one round trip.
 
     If the counters cannot be reached (Redis down), the request goes through: a limit protects against abuse,
-    and turning every volunteer away while Redis restarts would be the worse failure."""
+    and turning every volunteer away while Redis restarts would be the worse failure. With `fail_closed`
+    (password checks, where the limit is the protection) it raises LimitsUnavailable instead."""
     try:
         waits = await limiter.hit_many([(key, rate) for key, rate, _ in checks])
     except (RedisError, OSError) as exc:
+        if fail_closed:
+            log.error("rate limits unavailable, refusing the request: %s", exc)
+            raise LimitsUnavailable(
+                "attempts cannot be counted right now (the rate-limit store is unreachable), so none are allowed",
+                retry_after=UNAVAILABLE_RETRY,
+            ) from exc
         log.warning("rate limits unavailable, letting the request through: %s", exc)
         return
     for (_, _, what), wait in zip(checks, waits, strict=True):

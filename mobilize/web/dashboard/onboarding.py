@@ -27,8 +27,10 @@ ROLE_LABELS = {
 
 
 async def _invitations_page(request: Request, actor: Actor, status: int = 200, **extra: object) -> Response:
+    invitations = await onboarding.pending_invitations(actor)
     context = {
-        "invitations": await onboarding.pending_invitations(actor),
+        "invitations": invitations,
+        "emails": await onboarding.invitation_emails(actor, invitations),
         "groups": (await groups.list_groups(actor, None, 100)).items,
         "roles": ROLE_LABELS,
         "values": {"role": "organizer"},
@@ -80,7 +82,7 @@ async def accept_invitation(request: Request) -> Response:
         errors = {k: sentence(v) for k, v in (exc.fields or {"name": exc.message}).items()}
         context = {"invitation": invitation, "values": {"email": invitation.email, "name": name}, "errors": errors}
         return render(request, "dashboard/accept.html", context, status=422, private=True)
-    start_session(request, membership)
+    await start_session(request, membership)
     return RedirectResponse(path(request, "dash:home"), status_code=303)
 
 

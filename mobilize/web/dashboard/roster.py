@@ -15,14 +15,15 @@ from starlette.responses import Response
 
 from mobilize.models import EventStatus, GapAnswer, ShiftStatus, SignupStatus
 from mobilize.schemas import BlastIn
-from mobilize.services import attendance, blasts, exports, forecast, standby
+from mobilize.services import attendance, blasts, exports, forecast, ratelimit, standby
 from mobilize.services.access import Actor
-from mobilize.services.errors import Conflict, Invalid, NotFound
+from mobilize.services.errors import Conflict, Invalid, NotFound, RateLimited
 from mobilize.services.people import Contact, normalize_email, normalize_phone
 from mobilize.web.api.common import validation_fields
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.dashboard.turnout import csv_response
+from mobilize.web.forms import client_ip
 from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.text import row_id
 from mobilize.web.urls import public_url
@@ -202,12 +203,24 @@ async def checkin(request: Request) -> Response:
     form = await request.form()
     raw = str(form.get("contact") or "").strip()[:254]
     values = {"contact": raw}
+    shift_id = context["shift"].id  # type: ignore[attr-defined]
+    try:
+        # Each try looks a phone number or email up on the shift: counted per shift and address, so the link
+        # cannot be used to find out who signed up (a crowd arriving on one venue's Wi-Fi mostly stays under it).
+        key = f"checkin:{shift_id}:{client_ip(request)}"
+        await ratelimit.check(request.app.state.limiter, key, request.app.state.settings.checkin_rate, "address")
+    except RateLimited as exc:
+        errors = {"contact": f"Too many tries from here. Try again in {exc.retry_after} seconds, or ask an organizer."}
+        response = render(request, "checkin.html", context | {"values": values, "errors": errors, "done": None},
+                          status=429, private=True)  # fmt: skip
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     try:
         if "@" in raw:
             contact = _contact(request, "", "", raw)
         else:
             contact = _contact(request, "", raw, "")
-        done = await attendance.self_check_in(context["shift"].id, contact)  # type: ignore[attr-defined]
+        done = await attendance.self_check_in(shift_id, contact)
     except (Invalid, NotFound, Conflict) as exc:
         errors = {"contact": sentence(exc.message)}
         status = 404 if isinstance(exc, NotFound) else 422
