@@ -105,4 +105,10 @@ def test_the_filter_covers_every_token_route_and_secret_query() -> None:
     assert redactor.redact("/feeds/events/3.ics?campaign=x") == "/feeds/events/3.ics?campaign=x"
     assert redactor.redact("/feeds/volunteers/abc") == f"/feeds/volunteers/{REDACTED}"
     covered = {p.pattern.split("(?P<secret>")[0] for p in redactor.patterns}
-    assert covered == {"^/signups/", "^/invitations/", "^/checkin/", "^/feeds/volunteers/"}
+    # the unlisted events' share tokens (page, feed, public sign-up) too: the link is what keeps them unlisted
+    assert covered == {
+        "^/signups/", "^/invitations/", "^/checkin/", "^/feeds/volunteers/", "^/events/[^/]+?\\-",
+        "^/feeds/events/[^/]+?\\-", "^/api/v1/public/events/[^/]+?\\-",
+    }  # fmt: skip
+    assert redactor.redact("/events/12-SeCrEt/signup") == f"/events/12-{REDACTED}/signup"
+    assert redactor.redact("/events/12") == "/events/12"

@@ -49,6 +49,8 @@ async def snapshot() -> dict[str, int]:
 FORM_FIELDS = {
     "pages:event-signup": "name",
     "pages:event-shared-signup": "name",
+    "dash:account-password": "current_password",
+    "dash:sign-out-everywhere": "reason",
     "pages:manage-drop": "reason",
     "pages:manage-confirm": "reason",
     "pages:manage-rotate-feed": "reason",
