@@ -334,10 +334,10 @@ async def seed(url: str, shifts: int) -> tuple[int, list[int]]:
             event = await conn.fetchval(
                 """INSERT INTO event (organization_id, group_id, title, description, instructions, event_type,
                        timezone, venue, address, city, region, postal_code, country, lat, lon, virtual_url,
-                       visibility, status, sequence, created_at, updated_at)
+                       visibility, status, sequence, created_at, updated_at, share_token)
                    VALUES ($1, $2, 'Surge', '', '', 'rally', 'America/Chicago', '', '', 'Chicago', 'IL', '60614',
-                       'US', 41.92, -87.65, '', 'public', 'scheduled', 0, $3, $3) RETURNING id""",
-                org, group, now,
+                       'US', 41.92, -87.65, '', 'public', 'scheduled', 0, $3, $3, $4) RETURNING id""",
+                org, group, now, secrets.token_urlsafe(16),
             )  # fmt: skip
             starts = now + timedelta(days=7)
             ids = [

@@ -86,9 +86,12 @@ async def route(
 
 
 _ON_SHARED = "(SELECT o.id FROM organization o WHERE o.sms_messaging_service_sid IS NULL AND o.sms_from_number IS NULL)"
+# Read only when several organizations know the number (CASE is lazy): most numbers have one record, and
+# their messages need not be looked at on every inbound text.
 _LAST_TEXTED = (
-    "(SELECT max(m.sent_at) FROM message m WHERE m.volunteer_id = r.id AND m.channel = 'sms' "
-    "AND m.sent_at IS NOT NULL)"
+    "CASE WHEN EXISTS (SELECT 1 FROM volunteer r2 WHERE r2.phone = r.phone AND r2.id <> r.id) THEN "
+    "(SELECT m.sent_at FROM message m WHERE m.volunteer_id = r.id AND m.channel = 'sms' AND m.sent_at IS NOT NULL "
+    "ORDER BY m.sent_at DESC LIMIT 1) END"
 )
 
 
