@@ -63,10 +63,10 @@ async def write_reminders(url: str, count: int) -> None:
         starts = dict(await conn.fetch("SELECT id, starts_at FROM shift"))
         await conn.copy_records_to_table(
             "volunteer",
-            columns=["id", "name", "phone", "postal_code", "sms_status", "email_status", "manage_token",
-                     "feed_token", "created_at", "updated_at"],
+            columns=["id", "organization_id", "name", "phone", "postal_code", "sms_status", "email_status",
+                     "manage_token", "feed_token", "created_at", "updated_at"],
             records=[
-                (i, f"Volunteer {i}", f"+1312{2000000 + i:07d}", "60614", "opted_in", "unknown",
+                (i, org, f"Volunteer {i}", f"+1312{2000000 + i:07d}", "60614", "opted_in", "unknown",
                  secrets.token_urlsafe(24), secrets.token_urlsafe(24), now, now)
                 for i in range(1, count + 1)
             ],
