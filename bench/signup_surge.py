@@ -11,8 +11,8 @@ What it does, in one run:
 3. drives `POST /api/v1/public/shifts/{id}/signups` with distinct phone numbers from `--clients` concurrent
    keep-alive connections, spread over the shifts, from `--loaders` separate load processes (a minimal
    HTTP/1.1 client on uvloop, far cheaper than a general one), for a warm-up and then a measured `--duration`;
-4. as a baseline, issues the same transaction straight through asyncpg (volunteer upsert by phone, the
-   conditional seat UPDATE, INSERT signup, INSERT relationship ON CONFLICT DO NOTHING) from as many
+4. as a baseline, issues the same transaction straight through asyncpg (the organization's volunteer upsert
+   by phone, the conditional seat UPDATE, INSERT signup) from as many
    concurrent tasks over `--workers` processes, for the same duration, on a pool configured like the app's;
 5. prints sign-ups per second, p50/p99 latency and errors of both, and their ratio; drops the database.
 
@@ -229,10 +229,10 @@ def load_process(port: int, shift_ids: list[int], clients: int, slot: int, t0: f
 # ---- the baseline: the same transaction straight through asyncpg ---------------------------------------
 
 UPSERT_VOLUNTEER = """
-INSERT INTO volunteer (name, phone, email, postal_code, sms_status, email_status, manage_token, feed_token,
-                       created_at, updated_at)
-VALUES ($1, $2, NULL, $3, 'unknown', 'unknown', $4, $5, now(), now())
-ON CONFLICT (phone) DO UPDATE SET updated_at = now()
+INSERT INTO volunteer (organization_id, name, phone, email, postal_code, sms_status, email_status, manage_token,
+                       feed_token, source, sms_blocked, notes, created_at, updated_at)
+VALUES ($6, $1, $2, NULL, $3, 'unknown', 'unknown', $4, $5, 'web', FALSE, '', now(), now())
+ON CONFLICT (organization_id, phone) DO UPDATE SET updated_at = now()
 RETURNING id
 """
 TAKE_SEAT = "UPDATE shift SET filled = filled + 1 WHERE id = $1 AND status = 'scheduled' AND filled < capacity"
@@ -240,10 +240,6 @@ INSERT_SIGNUP = """
 INSERT INTO signup (shift_id, volunteer_id, holder, status, source, referrer, created_at, updated_at)
 VALUES ($1, $2, $1, $3, 'web', '', now(), now())
 RETURNING id, created_at
-"""
-INSERT_RELATIONSHIP = """
-INSERT INTO relationship (organization_id, volunteer_id, source, created_at) VALUES ($1, $2, 'web', now())
-ON CONFLICT DO NOTHING
 """
 
 
@@ -270,11 +266,10 @@ async def _baseline(
                 async with pool.acquire() as conn, conn.transaction():
                     volunteer_id = await conn.fetchval(
                         UPSERT_VOLUNTEER, f"Surge {slot}-{n}", next(numbers), "60614",
-                        secrets.token_urlsafe(24), secrets.token_urlsafe(24),
+                        secrets.token_urlsafe(24), secrets.token_urlsafe(24), organization_id,
                     )  # fmt: skip
                     seated = await conn.execute(TAKE_SEAT, shift_id) == "UPDATE 1"
                     await conn.fetchrow(INSERT_SIGNUP, shift_id, volunteer_id, "signed_up" if seated else "waitlisted")
-                    await conn.execute(INSERT_RELATIONSHIP, organization_id, volunteer_id)
             except (asyncpg.PostgresError, OSError) as exc:
                 tally.error(start_wall >= t0, repr(exc))
                 continue
@@ -339,10 +334,10 @@ async def seed(url: str, shifts: int) -> tuple[int, list[int]]:
             event = await conn.fetchval(
                 """INSERT INTO event (organization_id, group_id, title, description, instructions, event_type,
                        timezone, venue, address, city, region, postal_code, country, lat, lon, virtual_url,
-                       visibility, status, sequence, created_at, updated_at)
+                       visibility, status, sequence, share_token, created_at, updated_at)
                    VALUES ($1, $2, 'Surge', '', '', 'rally', 'America/Chicago', '', '', 'Chicago', 'IL', '60614',
-                       'US', 41.92, -87.65, '', 'public', 'scheduled', 0, $3, $3) RETURNING id""",
-                org, group, now,
+                       'US', 41.92, -87.65, '', 'public', 'scheduled', 0, $4, $3, $3) RETURNING id""",
+                org, group, now, secrets.token_urlsafe(16),
             )  # fmt: skip
             starts = now + timedelta(days=7)
             ids = [

@@ -90,6 +90,8 @@ class Settings:
         "Message and data rates may apply. Reply STOP to opt out, HELP for help."
     )
     log_level: str = "info"
+    # Fault tests only: a web process exits hard after a request committed outbox rows, before enqueueing them.
+    crash_after_commit: bool = False
 
     @property
     def secret(self) -> str:
@@ -139,6 +141,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_signup_rate_ip=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_IP", default="30/minute")),
         public_signup_rate_phone=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_PHONE", default="5/hour")),
         log_level=config("LOG_LEVEL", default="info"),
+        crash_after_commit=config("CRASH_AFTER_COMMIT", cast=bool, default=False),
     )
 
 

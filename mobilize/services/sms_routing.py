@@ -87,8 +87,7 @@ async def route(
 
 _ON_SHARED = "(SELECT o.id FROM organization o WHERE o.sms_messaging_service_sid IS NULL AND o.sms_from_number IS NULL)"
 _LAST_TEXTED = (
-    "(SELECT max(m.sent_at) FROM message m WHERE m.volunteer_id = r.id AND m.channel = 'sms' "
-    "AND m.sent_at IS NOT NULL)"
+    "(SELECT max(m.sent_at) FROM message m WHERE m.volunteer_id = r.id AND m.channel = 'sms' AND m.sent_at IS NOT NULL)"
 )
 
 

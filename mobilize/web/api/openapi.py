@@ -129,7 +129,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "volunteer": Operation("Get one of this organization's records of a person", "Volunteer"),
     "volunteer-update": Operation(
-        "Change the record: name, contact, notes, tags, member id", "Volunteer", body=schemas.VolunteerPatch,
+        "Change the record: name, contact, notes, tags, member id",
+        "Volunteer",
+        body=schemas.VolunteerPatch,
         errors=(409,),
     ),
     "volunteer-rotate-link": Operation("Replace the link to the volunteer's own page", "Volunteer"),
