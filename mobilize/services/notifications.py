@@ -51,7 +51,9 @@ async def after_signup(result: SignupResult) -> None:
     base_url, now, quiet, urgent = plan.base_url, plan.clock(), plan.quiet, plan.urgent
     ids: list[int] = []
     volunteer = result.volunteer
-    if result.created and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
+    # A walk-in is told nothing: they are there, and checked in at once (services.attendance).
+    told = result.signup.source != SignupSource.WALK_IN
+    if result.created and told and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
         kind = messages.signup_kind(str(result.signup.status))
         answer = result.signup.source in OWN_SOURCES
         due = None if answer else texted_when(kind, now, quiet, urgent)
