@@ -140,9 +140,12 @@ async def sign_up(
     found: list[Volunteer] = []  # the record, once known (the error path looks up their sign-up)
     try:
         async with in_transaction():
-            volunteer, new_volunteer, signup = await _settle(
-                shift, organization_id, contact, source, referrer, trusted, found
-            )
+            try:
+                volunteer, new_volunteer, signup = await _settle(
+                    shift, organization_id, contact, source, referrer, trusted, found
+                )
+            except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
+                raise _AlreadyHolding from exc
             if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
                 await grant_sms_consent(volunteer, sms_consent)
             if not new_volunteer:
@@ -150,7 +153,7 @@ async def sign_up(
             signup.volunteer = volunteer
             result = SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
             await notifications.after_signup(result)  # with the sign-up, after the consent and links it shows
-    except IntegrityError as exc:
+    except _AlreadyHolding as exc:
         known = found[0] if found else None
         if known is None:  # the one-statement path failed: the person is known by their phone
             known = await Volunteer.get_or_none(organization_id=organization_id, phone=contact.phone)
@@ -160,6 +163,10 @@ async def sign_up(
             fields={"volunteer": "already signed up", "signup": str(existing.id if existing else "")},
         ) from exc
     return result
+
+
+class _AlreadyHolding(Exception):
+    """The person already holds a live sign-up for the shift (the unique (volunteer, holder) pair)."""
 
 
 async def _settle(

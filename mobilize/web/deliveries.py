@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mobilize.services import after_commit
 
+log = logging.getLogger("mobilize.web")
+
 
 class DeliverAfterCommit:
     """Opens a delivery buffer for each HTTP request and, once the endpoint has returned (every transaction
     of the request committed), enqueues the rows the services handed to it. A request that failed with a
-    server error enqueues nothing: whatever it committed, the sweep finds."""
+    server error, or whose enqueue fails (Redis away), leaves its committed rows to the outbox sweep."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -26,4 +29,8 @@ class DeliverAfterCommit:
             await self.app(scope, receive, send)
         if pending.ids and state.settings.crash_after_commit:
             os._exit(17)  # a fault test's crash between the commit and the enqueue (CRASH_AFTER_COMMIT)
-        await after_commit.flush(pending, state.queue.enqueue)
+        count = len(pending.ids)
+        try:
+            await after_commit.flush(pending, state.queue.enqueue)
+        except Exception:  # noqa: BLE001 - the answer is sent and the rows committed: the sweep sends them
+            log.warning("could not enqueue %d committed messages; the outbox sweep will send them", count)
