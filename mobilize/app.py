@@ -24,6 +24,7 @@ from mobilize.services.ratelimit import MemoryLimiter, RedisLimiter
 from mobilize.settings import Settings, get_settings
 from mobilize.web import access_log
 from mobilize.web.api.common import HTTP_ERROR_CODES, domain_error_response, error_response
+from mobilize.web.deliveries import DeliverAfterCommit
 from mobilize.web.routes import routes
 
 log = logging.getLogger("mobilize")
@@ -104,7 +105,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 session_cookie="mobilize_session",
                 same_site="lax",
                 https_only=settings.public_base_url.startswith("https://"),
-            )
+            ),
+            Middleware(DeliverAfterCommit),
         ],
         exception_handlers={DomainError: on_domain_error, HTTPException: on_http_error, Exception: on_server_error},
         lifespan=lifespan,

@@ -3,6 +3,14 @@ tests/test_links.py checks them against `url_path_for`, so they cannot drift."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+
+def uid_domain(base_url: str) -> str:
+    """The host of PUBLIC_BASE_URL, as calendar UIDs carry it (shift-<id>@<host>)."""
+    host = urlsplit(base_url).hostname or "localhost"
+    return host.encode("idna").decode("ascii") if not host.isascii() else host
+
 
 def manage_url(base_url: str, token: str) -> str:
     return f"{base_url}/signups/{token}"

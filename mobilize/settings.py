@@ -99,6 +99,8 @@ class Settings:
         "Message and data rates may apply. Reply STOP to opt out, HELP for help."
     )
     log_level: str = "info"
+    # Fault tests only: a web process exits hard after a request committed outbox rows, before enqueueing them.
+    crash_after_commit: bool = False
 
     @property
     def secret(self) -> str:
@@ -152,6 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_rate_account=_parse_rate(config("LOGIN_RATE_LIMIT_ACCOUNT", default="50/hour")),
         checkin_rate=_parse_rate(config("CHECKIN_RATE_LIMIT", default="60/5minutes")),
         log_level=config("LOG_LEVEL", default="info"),
+        crash_after_commit=config("CRASH_AFTER_COMMIT", cast=bool, default=False),
     )
 
 

@@ -14,7 +14,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from mobilize.app import create_app
-from mobilize.models import ActionGroup, Organization, Shift, SignupSource, Volunteer
+from mobilize.models import ActionGroup, Message, Organization, Shift, SignupSource, Volunteer
 from mobilize.services import signups
 from mobilize.services.people import ConsentContext, Contact
 from tests.conftest import PUBLIC, make_settings
@@ -102,10 +102,12 @@ async def sms_app(database_url: str, fake: FakeTwilio, **env: str) -> AsyncItera
 
 
 async def volunteer_on(shift: Shift, n: int, *, name: str | None = None) -> Volunteer:
-    """Someone signed up for `shift` on the web with SMS consent (no messages planned)."""
+    """Someone signed up for `shift` on the web with SMS consent, without the confirmation and reminders the
+    sign-up planned (the SMS tests start from an empty conversation)."""
     contact = Contact(name=name or f"Volunteer {n}", phone=phone(n))
     consent = ConsentContext(source="web", words="I agree to texts")
     result = await signups.sign_up(shift.id, contact, source=SignupSource.WEB, sms_consent=consent)
+    await Message.filter(signup_id=result.signup.id).delete()
     return result.volunteer
 
 

@@ -21,7 +21,7 @@ from mobilize.models import (
     SmsStatus,
     Volunteer,
 )
-from mobilize.services import delivery, notifications
+from mobilize.services import after_commit, delivery, notifications
 from mobilize.services.quiet_hours import notice_due_at
 from mobilize.services.signups import SignupResult
 from mobilize.settings import ConfigurationError, load_settings
@@ -77,6 +77,11 @@ def test_the_setting_is_read_and_checked() -> None:
 # ---- planned with the rule -------------------------------------------------------------------------------
 
 
+def planning(now: datetime, urgent: timedelta = URGENT) -> Any:
+    """Plan on this clock, at night; yields the ids of the rows due now."""
+    return after_commit.collecting(base_url=PUBLIC, now=now, quiet=NIGHT, urgent=urgent)
+
+
 async def seat(shift: Shift, n: int, source: SignupSource = SignupSource.API, status: str = "signed_up") -> Signup:
     """Someone on `shift`, opted in to texts and with an email (written directly: the tests' clock is not the
     sign-up service's)."""
@@ -111,9 +116,8 @@ async def test_a_cancellation_at_night_reaches_the_morning_shift_now_and_the_aft
     now = local(9, 23)
     morning = await seat(await shift_at(place, local(10, 7)), 1)
     afternoon = await seat(await shift_at(place, local(10, 14)), 2)
-    due_now = await notifications.after_cancellation(
-        [morning.id, afternoon.id], PUBLIC, now=now, quiet=NIGHT, urgent=URGENT
-    )
+    with planning(now) as due_now:
+        await notifications.after_cancellation([morning.id, afternoon.id])
     early, late = await news(morning, MessageKind.CANCELLED_SIGNUP), await news(afternoon, MessageKind.CANCELLED_SIGNUP)
     assert early["sms"].due_at == now and early["sms"].state == MessageState.PENDING
     assert late["sms"].due_at == local(10, 8) and late["sms"].state == MessageState.PENDING
@@ -129,7 +133,8 @@ async def test_with_no_urgent_notice_a_text_that_could_only_arrive_after_the_sta
 ) -> None:
     place = await make_place()
     signup = await seat(await shift_at(place, local(10, 7)), 1)
-    await notifications.after_cancellation([signup.id], PUBLIC, now=local(9, 23), quiet=NIGHT, urgent=NEVER)
+    with planning(local(9, 23), urgent=NEVER):
+        await notifications.after_cancellation([signup.id])
     rows = await news(signup, MessageKind.CANCELLED_SIGNUP)
     assert rows["sms"].state == MessageState.SKIPPED and rows["sms"].skip_reason == (
         "quiet hours last until the shift starts"
@@ -142,7 +147,8 @@ async def test_a_change_at_six_in_the_morning(migrated: str) -> None:
     now = local(10, 6)
     seven = await seat(await shift_at(place, local(10, 7)), 1)
     three = await seat(await shift_at(place, local(10, 15)), 2)
-    await notifications.after_change([seven.id, three.id], "r1", PUBLIC, now=now, quiet=NIGHT, urgent=URGENT)
+    with planning(now):
+        await notifications.after_change([seven.id, three.id], "r1")
     assert (await news(seven, MessageKind.CHANGED))["sms"].due_at == now
     assert (await news(three, MessageKind.CHANGED))["sms"].due_at == local(10, 8)
 
@@ -162,14 +168,16 @@ async def test_a_confirmation_at_night_answers_the_person_at_once_and_waits_when
     ]
     for signup, expected in cases:
         result = SignupResult(signup=signup, volunteer=await signup.volunteer, created=True)
-        await notifications.after_signup(result, PUBLIC, now=now, quiet=NIGHT, urgent=URGENT)
+        with planning(now):
+            await notifications.after_signup(result)
         rows = await news(signup, MessageKind.CONFIRMATION)
         assert rows["sms"].due_at == expected, (signup.source, rows["sms"].due_at)
         assert rows["email"].due_at == now
     # A waitlist notice is not urgent: for the 7 a.m. shift it would come too late, so it is not planned.
     waiting = await seat(morning, 6, SignupSource.API, status="waitlisted")
     result = SignupResult(signup=waiting, volunteer=await waiting.volunteer, created=True)
-    await notifications.after_signup(result, PUBLIC, now=now, quiet=NIGHT, urgent=URGENT)
+    with planning(now):
+        await notifications.after_signup(result)
     assert (await news(waiting, MessageKind.WAITLISTED))["sms"].state == MessageState.SKIPPED
 
 
@@ -178,7 +186,8 @@ async def test_a_seat_freed_at_night_for_a_nine_oclock_shift_is_texted_at_once(m
     now = local(9, 23)
     promoted = await seat(await shift_at(place, local(10, 9)), 1)
     later = await seat(await shift_at(place, local(11, 9)), 2)
-    await notifications.after_promotion([promoted, later], PUBLIC, now=now, quiet=NIGHT, urgent=URGENT)
+    with planning(now):
+        await notifications.after_promotion([promoted, later])
     assert (await news(promoted, MessageKind.PROMOTED))["sms"].due_at == now
     assert (await news(later, MessageKind.PROMOTED))["sms"].due_at == local(10, 8)
 
@@ -197,12 +206,14 @@ async def test_a_retried_urgent_text_keeps_going_at_night_and_a_plain_one_waits(
     now = local(9, 23)
     morning = await seat(await shift_at(place, local(10, 7)), 1)
     afternoon = await seat(await shift_at(place, local(10, 14)), 2)
-    await notifications.after_cancellation([morning.id], PUBLIC, now=now, quiet=NIGHT, urgent=URGENT)
+    with planning(now):
+        await notifications.after_cancellation([morning.id])
     urgent = (await news(morning, MessageKind.CANCELLED_SIGNUP))["sms"]
     # An organizer's confirmation for the afternoon, texted at 20:59 and failing: its retry falls in quiet hours.
     result = SignupResult(signup=afternoon, volunteer=await afternoon.volunteer, created=True)
     evening = local(9, 20, 59)
-    await notifications.after_signup(result, PUBLIC, now=evening, quiet=NIGHT, urgent=URGENT)
+    with planning(evening):
+        await notifications.after_signup(result)
     plain = (await news(afternoon, MessageKind.CONFIRMATION))["sms"]
     assert plain.due_at == evening
 

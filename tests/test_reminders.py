@@ -293,10 +293,11 @@ async def test_moving_a_shift_replaces_its_pending_reminders(app: Any, client: h
     assert fresh[(SOON.value, "email")].due_at == later - timedelta(hours=2)
     assert all(m.expires_at == later for m in fresh.values())
     # the same change told twice (a retried request) plans nothing more
-    from mobilize.services import notifications
+    from mobilize.services import after_commit, notifications
 
     shift_row = await Shift.get(id=shift.id)
-    await notifications.after_change([signup_id], f"s{shift.id}.{shift_row.sequence}", "http://testserver")
+    with after_commit.collecting(base_url="http://testserver"):
+        await notifications.after_change([signup_id], f"s{shift.id}.{shift_row.sequence}")
     assert await reminders_of(signup_id, state=MessageState.PENDING) == fresh
     # a change of place (the event's sequence) also gets fresh reminders
     r = await client.patch(

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from mobilize.services import delivery
+from mobilize.services import after_commit
 from mobilize.services.gaps import GapRules, fill_gaps
 from mobilize.settings import get_settings
 from workers.messages import enqueue
@@ -23,9 +23,10 @@ async def ask_standby(ctx: dict[str, Any], now: datetime | None = None) -> int:
     rules = GapRules(
         hours=settings.gap_fill_hours, asks_per_week=settings.gap_asks_per_week, quiet=settings.quiet_hours
     )
-    done = await fill_gaps(now or datetime.now(UTC), rules)
-    for message_id in done.due_now:
-        await enqueue(ctx, "deliver_message", message_id, job_id=delivery.job_id(message_id, 0))
+    with after_commit.buffer(after_commit.Plan.from_settings(settings)) as pending:
+        done = await fill_gaps(now or datetime.now(UTC), rules)
+        after_commit.deliver(done.due_now)
+    await after_commit.flush(pending, lambda *args, **kw: enqueue(ctx, *args, **kw))
     if done.asked:
         log.info("asked %d standby volunteers for %d shifts below target", done.asked, done.shifts)
     return done.asked

@@ -12,6 +12,8 @@ from mobilize.models import (
     ApiToken,
     EventType,
     Membership,
+    Message,
+    MessageState,
     Organization,
     Organizer,
     Role,
@@ -177,5 +179,9 @@ async def seed(force: bool = False) -> dict[str, str]:
             await signups.set_status(result.signup.id, SignupStatus.CONFIRMED)
         rally = rallies[n % len(rallies)]
         await signups.sign_up(rally.shift_list[0].id, contact, source=SignupSource.SMS)  # type: ignore[attr-defined]
+    # Invented people: their sign-ups planned confirmations and reminders, which must never go anywhere.
+    await Message.filter(organization_id=actor.organization_id, state=MessageState.PENDING).update(
+        state=MessageState.CANCELLED, skip_reason="demo data", updated_at=datetime.now(UTC)
+    )
     token = await _fresh_token(membership)
     return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "token": token, "new": "yes"}

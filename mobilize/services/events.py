@@ -24,7 +24,7 @@ from mobilize.models import (
 )
 from mobilize.models.events import new_share_token
 from mobilize.schemas import EventIn, EventPatch, LocationIn, ShiftPatch, ShiftsCreate
-from mobilize.services import geo
+from mobilize.services import geo, notifications
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
 from mobilize.services.pagination import Page, paginate
@@ -196,7 +196,8 @@ async def _live_upcoming(**filters: Any) -> list[int]:
 
 
 async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[Event, list[int]]:
-    """Edit an event; returns it and, when its place or time zone changed, the sign-ups to tell."""
+    """Edit an event; returns it and, when its place or time zone changed, the sign-ups told (their notices
+    and new reminders commit with the change, as do reminders moved to a new timeline)."""
     event = await get_event(actor, event_id)
     actor.require_writer(event.group_id)  # type: ignore[attr-defined]
     changes = data.model_dump(exclude_unset=True)
@@ -210,9 +211,10 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[E
         event.group = group
     if "campaign" in changes:
         event.campaign = await _resolve_campaign(actor, changes.pop("campaign"))
-    if "reminders" in changes:
-        # null is allowed here: it returns the event to the default timeline. Reminders planned already
-        # keep their times; sign-ups from now on follow the new timeline.
+    retimed = "reminders" in changes
+    if retimed:
+        # null is allowed here: it returns the event to the default timeline; the reminders planned already
+        # move to it (notifications.after_timeline_change).
         event.reminders = changes.pop("reminders")
     if "location" in changes:
         before = tuple(getattr(event, k) for k in LOCATION_FIELDS)
@@ -228,8 +230,12 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[E
         setattr(event, key, value)
     if significant:
         event.sequence += 1
-    await event.save()
-    tell = await _live_upcoming(shift__event_id=event.id) if significant else []
+    async with in_transaction():  # the change and the messages it calls for commit together
+        await event.save()
+        tell = await _live_upcoming(shift__event_id=event.id) if significant else []
+        await notifications.after_change(tell, revision=f"e{event.sequence}")
+        if retimed:
+            await notifications.after_timeline_change(event.id)
     return await get_event(actor, event.id), tell
 
 
@@ -237,9 +243,9 @@ LIVE_STATUSES = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WA
 
 
 async def cancel_event(actor: Actor, event_id: int) -> tuple[Event, list[int]]:
-    """Cancel the event; returns it and the live sign-ups to tell (none when it was cancelled already:
-    idempotent). Sign-ups stay (history) but the event leaves every public list; calendars see
-    STATUS:CANCELLED."""
+    """Cancel the event; returns it and the live sign-ups told (none when it was cancelled already:
+    idempotent), whose notices commit with the cancellation. Sign-ups stay (history) but the event leaves
+    every public list; calendars see STATUS:CANCELLED."""
     event = await get_event(actor, event_id)
     actor.require_writer(event.group_id)
     affected: list[int] = []
@@ -253,6 +259,7 @@ async def cancel_event(actor: Actor, event_id: int) -> tuple[Event, list[int]]:
                 shift__event_id=event.id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES
             )
             affected = [row["id"] for row in await live.values("id")]
+            await notifications.after_cancellation(affected)
     return await get_event(actor, event.id), affected
 
 
@@ -297,7 +304,7 @@ class ShiftChange:
 
 async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> tuple[Shift, ShiftChange]:
     """Change times, capacity or target; a larger capacity promotes waitlisted people at once. Returns
-    the shift and whom to tell."""
+    the shift and whom it told (their messages commit with the change)."""
     from mobilize.services.signups import fill_from_waitlist
 
     shift = await get_shift(actor, shift_id)
@@ -332,15 +339,18 @@ async def update_shift(actor: Actor, shift_id: int, data: ShiftPatch) -> tuple[S
                     fields={"capacity": f"at least {taken}"},
                 )
             change.promoted = await fill_from_waitlist(shift.id)
-    if moved:
-        promoted = {s.id for s in change.promoted}  # their promotion notice gives the new time already
-        change.tell = [i for i in await _live_upcoming(shift_id=shift.id) if i not in promoted]
+            await notifications.after_promotion(change.promoted)
+        if moved:
+            promoted = {s.id for s in change.promoted}  # their promotion notice gives the new time already
+            change.tell = [i for i in await _live_upcoming(shift_id=shift.id) if i not in promoted]
+            await notifications.after_change(change.tell, revision=f"s{shift.id}.{shift.sequence}")
     return await get_shift(actor, shift.id), change
 
 
 async def remove_shift(actor: Actor, shift_id: int) -> tuple[Shift, list[int]]:
     """Cancel a shift and every live sign-up on it (attendance already recorded stays); returns the shift
-    and the sign-ups to tell. The row stays so calendars can show it cancelled. Idempotent."""
+    and the sign-ups told (their notices commit with it). The row stays so calendars can show it cancelled.
+    Idempotent."""
     shift = await get_shift(actor, shift_id)
     actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
     now = datetime.now(UTC)  # queryset updates leave auto_now alone; feeds read updated_at (Last-Modified)
@@ -353,6 +363,7 @@ async def remove_shift(actor: Actor, shift_id: int) -> tuple[Shift, list[int]]:
             live = Signup.filter(shift_id=shift.id, status__in=LIVE_STATUSES)
             affected = [row["id"] for row in await live.values("id")]
             await Signup.filter(id__in=affected).update(status=SignupStatus.CANCELLED, holder=None, updated_at=now)
+            await notifications.after_cancellation(affected)
     return await get_shift(actor, shift.id), affected
 
 

@@ -2,7 +2,8 @@
 
 A surge (a rally shared widely, a strike call) sends thousands of sign-ups a minute. Through the ORM a
 sign-up costs a dozen round trips and several times the CPU the database spends on it; here it is one
-statement, atomic by itself (no BEGIN and COMMIT round trips, a single commit), that
+statement, run inside the sign-up's transaction (services.signups.sign_up), which also writes its
+confirmation and reminders to the outbox, so that the sign-up and its messages commit together. It
 
 1. inserts the organization's record of the person unless their phone or email is known to it (`ON CONFLICT
    DO NOTHING` on the per-organization unique pairs), else takes its record with their phone; a new record

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Sum
 
+from mobilize import links
 from mobilize.calendar.feeds import FORMAT_VERSION, EventRow, FeedMeta, ShiftRow, build_feed
 from mobilize.models import (
     ActionGroup,
@@ -262,16 +262,10 @@ async def feed_body(version: FeedVersion, event_url: EventUrl) -> bytes:
 async def _build(version: FeedVersion, event_url: EventUrl) -> bytes:
     scope = version.scope
     rows = await (_volunteer_rows(scope.id) if scope.kind == FeedKind.VOLUNTEER else _shift_rows(scope, version))
-    meta = FeedMeta(name=scope.name, uid_domain=uid_domain(version.base_url))
+    meta = FeedMeta(name=scope.name, uid_domain=links.uid_domain(version.base_url))
     body = await asyncio.to_thread(_render, scope, rows, meta, event_url)
     CACHE.put((scope.key, version.etag), body)
     return body
-
-
-def uid_domain(base_url: str) -> str:
-    """The host of PUBLIC_BASE_URL, as UIDs carry it (shift-<id>@<host>)."""
-    host = urlsplit(base_url).hostname or "localhost"
-    return host.encode("idna").decode("ascii") if not host.isascii() else host
 
 
 _EVENT_FIELDS = tuple(
@@ -301,9 +295,7 @@ async def _volunteer_rows(volunteer_id: int) -> list[tuple[Any, ...]]:
     return list(await query.values_list(*fields))
 
 
-def _render(
-    scope: FeedScope, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, event_url: EventUrl
-) -> bytes:
+def _render(scope: FeedScope, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, event_url: EventUrl) -> bytes:
     events: dict[int, EventRow] = {}
     shifts: list[ShiftRow] = []
     n_shift = len(_SHIFT_FIELDS)

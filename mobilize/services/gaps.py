@@ -39,7 +39,7 @@ from mobilize.models import (
     Standby,
     Volunteer,
 )
-from mobilize.services import geo, notifications
+from mobilize.services import after_commit, geo
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
 from mobilize.services.messages import SMS_FOOTER, when
 from mobilize.services.people import Contact
@@ -299,7 +299,11 @@ async def answer(
     if not yes:
         return GapResponse(request, given, reply=f"{org}: thanks for letting us know. {SMS_FOOTER}")
     try:
-        result = await sign_up(shift.id, Contact(name=volunteer.name, phone=volunteer.phone), source=SignupSource.SMS)
+        # The confirmation and reminders commit with the sign-up; the caller enqueues those due now.
+        with after_commit.collecting(base_url=base_url, now=now, quiet=quiet) as due:
+            result = await sign_up(
+                shift.id, Contact(name=volunteer.name, phone=volunteer.phone), source=SignupSource.SMS
+            )
     except AlreadySignedUp:
         signup = await Signup.get_or_none(volunteer_id=volunteer.id, holder=shift.id)
         if signup is not None:
@@ -315,7 +319,6 @@ async def answer(
     await GapRequest.filter(id=request.id).update(signup_id=result.signup.id)
     request.signup = result.signup
     waitlisted = result.signup.status == SignupStatus.WAITLISTED
-    due = await notifications.after_signup(result, base_url, now=now, quiet=quiet)
     slot = when(shift.starts_at, shift.ends_at, event.timezone)
     reply = (
         f"{org}: it filled up meanwhile, so you're on the waitlist for {event.title}, {slot}."

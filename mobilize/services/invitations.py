@@ -19,7 +19,6 @@ from mobilize.models import (
     Signup,
     SignupStatus,
 )
-from mobilize.services.feeds import uid_domain
 
 
 def by_organizers(signup: Signup) -> bool:
@@ -85,7 +84,7 @@ async def invitation_for(
     )
     invitation = Invitation(
         shift=row,
-        uid_domain=uid_domain(base_url),
+        uid_domain=links.uid_domain(base_url),
         organizer_name=event.organization.name,
         organizer_email=mail_from,
         attendee_name=volunteer.name,

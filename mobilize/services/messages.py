@@ -9,7 +9,6 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from mobilize import links
 from mobilize.channels.base import SendResult
@@ -25,6 +24,7 @@ from mobilize.models import (
 )
 from mobilize.services.invitations import by_organizers
 from mobilize.services.people.consent import textable
+from mobilize.services.people.records import may_collide
 
 SMS_FOOTER = "Reply STOP to opt out."
 
@@ -179,7 +179,7 @@ async def plan_signup_messages(
             skip = _skip_at_planning(due_at, now, shift.starts_at)
             key = dedupe_key(signup.id, kind, suffix, channel)
             try:
-                async with in_transaction():
+                async with may_collide():  # a savepoint inside the change's transaction
                     row = await Message.create(
                         organization_id=shift.event.organization_id,
                         volunteer=volunteer,

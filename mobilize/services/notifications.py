@@ -1,6 +1,7 @@
-"""Which messages a change in sign-ups calls for, and when their texts may go. Returns outbox rows for the
-caller to enqueue after its transaction has committed (the sweep finds any that a crash left behind, and sends
-the later ones when due).
+"""Which messages a change in sign-ups calls for, and when their texts may go. Called by the service making
+the change, inside its transaction, so that the change and its outbox rows commit together; the rows due now
+go to the delivery buffer (services.after_commit), enqueued once the request or job has committed, and the
+sweep sends the later ones when due (and any whose enqueue a crash lost).
 
 Quiet hours bind every text (emails go at once). Reminders move to the evening before; everything else written
 in quiet hours waits until they end, with two exceptions: the confirmation (or waitlist notice) answering a
@@ -12,18 +13,15 @@ leave less than URGENT_NOTICE_HOURS before the shift starts (quiet_hours.notice_
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mobilize.models import SEAT_STATUSES, Channel, MessageKind, Signup, SignupSource
-from mobilize.services import invitations, messages, reminders
-from mobilize.services.quiet_hours import (
-    DEFAULT_QUIET_HOURS,
-    URGENT_NOTICE,
-    QuietHours,
-    notice_due_at,
-    sms_send_after,
-)
-from mobilize.services.signups import SignupResult
+from mobilize.services import after_commit, invitations, messages, reminders
+from mobilize.services.quiet_hours import QuietHours, notice_due_at, sms_send_after
+
+if TYPE_CHECKING:  # services.signups calls this module inside its transactions
+    from mobilize.services.signups import SignupResult
 
 # Sign-ups the person makes themselves (the page or the public API, a JOIN or a YES by text): its
 # confirmation is their answer.
@@ -46,20 +44,16 @@ def texted_when(kind: MessageKind, now: datetime, quiet: QuietHours, urgent: tim
     return due
 
 
-async def after_signup(
-    result: SignupResult,
-    base_url: str,
-    *,
-    now: datetime | None = None,
-    quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    urgent: timedelta = URGENT_NOTICE,
-) -> list[int]:
+async def after_signup(result: SignupResult) -> None:
     """The confirmation (or waitlist notice) of a new sign-up and its reminders, the calendar cancellation of a
     dropped seat (whose reminders are called off), and the news and reminders for anyone promoted."""
-    now = now or datetime.now(UTC)
+    plan = after_commit.plan()
+    base_url, now, quiet, urgent = plan.base_url, plan.clock(), plan.quiet, plan.urgent
     ids: list[int] = []
     volunteer = result.volunteer
-    if result.created and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
+    # A walk-in is told nothing: they are there, and checked in at once (services.attendance).
+    told = result.signup.source != SignupSource.WALK_IN
+    if result.created and told and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
         kind = messages.signup_kind(str(result.signup.status))
         answer = result.signup.source in OWN_SOURCES
         due = None if answer else texted_when(kind, now, quiet, urgent)
@@ -73,65 +67,52 @@ async def after_signup(
         ids += await messages.plan_signup_messages(
             [result.signup.id], MessageKind.CANCELLED_SIGNUP, base_url, now, channels=(Channel.EMAIL,)
         )
+    after_commit.deliver(ids)
     if result.promoted:
-        ids += await after_promotion(result.promoted, base_url, now=now, quiet=quiet, urgent=urgent)
-    return ids
+        await after_promotion(result.promoted)
 
 
-async def after_cancellation(
-    signup_ids: list[int],
-    base_url: str,
-    *,
-    now: datetime | None = None,
-    quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    urgent: timedelta = URGENT_NOTICE,
-) -> list[int]:
+async def after_cancellation(signup_ids: list[int]) -> None:
     """The organizers cancelled a shift or the whole event: call off the reminders, and tell everyone who was on
     it, by SMS and email (with a METHOD:CANCEL for the calendar invitation)."""
     if not signup_ids:
-        return []
-    now = now or datetime.now(UTC)
+        return
+    plan = after_commit.plan()
+    now = plan.clock()
     await reminders.cancel_reminders(signup_ids, now)
     kind = MessageKind.CANCELLED_SIGNUP
-    return await messages.plan_signup_messages(
-        signup_ids, kind, base_url, now, due=texted_when(kind, now, quiet, urgent)
-    )
+    due = texted_when(kind, now, plan.quiet, plan.urgent)
+    after_commit.deliver(await messages.plan_signup_messages(signup_ids, kind, plan.base_url, now, due=due))
 
 
-async def after_change(
-    signup_ids: list[int],
-    revision: str,
-    base_url: str,
-    *,
-    now: datetime | None = None,
-    quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    urgent: timedelta = URGENT_NOTICE,
-) -> list[int]:
+async def after_change(signup_ids: list[int], revision: str) -> None:
     """The organizers moved a shift or changed the place: tell the people on it, once per revision (with an
     updated calendar invitation), and replace the pending reminders of the seated ones by the new revision's."""
     if not signup_ids:
-        return []
-    now = now or datetime.now(UTC)
+        return
+    plan = after_commit.plan()
+    base_url, now = plan.base_url, plan.clock()
     kind = MessageKind.CHANGED
-    due = texted_when(kind, now, quiet, urgent)
+    due = texted_when(kind, now, plan.quiet, plan.urgent)
     ids = await messages.plan_signup_messages(signup_ids, kind, base_url, now, revision=f":{revision}", due=due)
-    return ids + await reminders.replan_reminders(signup_ids, base_url, now, quiet)
+    after_commit.deliver(ids + await reminders.replan_reminders(signup_ids, base_url, now, plan.quiet))
 
 
-async def after_promotion(
-    promoted: list[Signup],
-    base_url: str,
-    *,
-    now: datetime | None = None,
-    quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    urgent: timedelta = URGENT_NOTICE,
-) -> list[int]:
+async def after_timeline_change(event_id: int) -> None:
+    """The event's reminder timeline changed: move the reminders already planned (reminders.retime_reminders)."""
+    plan = after_commit.plan()
+    after_commit.deliver(await reminders.retime_reminders(event_id, plan.base_url, plan.clock(), plan.quiet))
+
+
+async def after_promotion(promoted: list[Signup]) -> None:
     """Waitlisted people who got a seat (someone dropped, or the organizers added capacity): the news, and
     their reminders."""
     if not promoted:
-        return []
-    now = now or datetime.now(UTC)
+        return
+    plan = after_commit.plan()
+    base_url, now = plan.base_url, plan.clock()
     ids = [s.id for s in promoted]
     kind = MessageKind.PROMOTED
-    planned = await messages.plan_signup_messages(ids, kind, base_url, now, due=texted_when(kind, now, quiet, urgent))
-    return planned + await reminders.plan_reminders(ids, base_url, now, quiet)
+    due = texted_when(kind, now, plan.quiet, plan.urgent)
+    planned = await messages.plan_signup_messages(ids, kind, base_url, now, due=due)
+    after_commit.deliver(planned + await reminders.plan_reminders(ids, base_url, now, plan.quiet))

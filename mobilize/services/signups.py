@@ -32,7 +32,7 @@ from mobilize.models import (
     SignupStatus,
     Volunteer,
 )
-from mobilize.services import fastpath
+from mobilize.services import fastpath, notifications
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, ShiftClosed
 from mobilize.services.pagination import Page, paginate
 from mobilize.services.people import pages as people_pages
@@ -127,7 +127,9 @@ async def sign_up(
     The person is the event's organization's record of them (matched or created within that organization
     only). SMS consent is recorded only when the phone typed is the phone on that record.
     The record, the seat and the sign-up are written together (on PostgreSQL in one statement, see
-    services.fastpath); then their consent, and fresh private links if theirs expired unused.
+    services.fastpath); then their consent, fresh private links if theirs expired unused, and the
+    confirmation and reminders (services.notifications), all in one transaction: no crash leaves a
+    sign-up without its messages. The confirmation is enqueued after the commit (services.after_commit).
     """
     if shift is None:
         shift, event = await open_shift(shift_id)
@@ -135,34 +137,59 @@ async def sign_up(
         event = shift.event
         check_open(shift, event)
     organization_id: int = event.organization_id  # type: ignore[attr-defined]
-    volunteer: Volunteer | None = None
+    found: list[Volunteer] = []  # the record, once known (the error path looks up their sign-up)
     try:
-        settled = None
-        if db.dialect() == "postgres":
-            settled = await fastpath.sign_up(shift.id, organization_id, contact, source, referrer, trusted)
-        if settled is None:  # the caller's copy of the shift may be a second old (services.public): re-check
-            shift, event = await open_shift(shift.id)
-        if settled is not None:
-            volunteer, new_volunteer, signup = settled
-        else:
-            volunteer, new_volunteer = await find_or_create_volunteer(
-                organization_id, contact, trusted=trusted, source=source.value
-            )
-            signup = await _record_signup(shift.id, volunteer, source, referrer)
-    except IntegrityError as exc:
-        if volunteer is None:  # the one-statement path failed: the person is known by their phone
-            volunteer = await Volunteer.get_or_none(organization_id=organization_id, phone=contact.phone)
-        existing = await Signup.get_or_none(volunteer=volunteer, holder=shift.id) if volunteer else None
+        async with in_transaction():
+            try:
+                volunteer, new_volunteer, signup = await _settle(
+                    shift, organization_id, contact, source, referrer, trusted, found
+                )
+            except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
+                raise _AlreadyHolding from exc
+            if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
+                await grant_sms_consent(volunteer, sms_consent)
+            if not new_volunteer:
+                await people_pages.refresh_expired_links(volunteer)
+            signup.volunteer = volunteer
+            result = SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
+            await notifications.after_signup(result)  # with the sign-up, after the consent and links it shows
+    except _AlreadyHolding as exc:
+        known = found[0] if found else None
+        if known is None:  # the one-statement path failed: the person is known by their phone
+            known = await Volunteer.get_or_none(organization_id=organization_id, phone=contact.phone)
+        existing = await Signup.get_or_none(volunteer=known, holder=shift.id) if known else None
         raise AlreadySignedUp(
             "this person is already signed up for this shift",
             fields={"volunteer": "already signed up", "signup": str(existing.id if existing else "")},
         ) from exc
-    if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
-        await grant_sms_consent(volunteer, sms_consent)
-    if not new_volunteer:
-        await people_pages.refresh_expired_links(volunteer)
-    signup.volunteer = volunteer
-    return SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
+    return result
+
+
+class _AlreadyHolding(Exception):
+    """The person already holds a live sign-up for the shift (the unique (volunteer, holder) pair)."""
+
+
+async def _settle(
+    shift: Shift,
+    organization_id: int,
+    contact: Contact,
+    source: SignupSource,
+    referrer: str,
+    trusted: bool,
+    found: list[Volunteer],
+) -> tuple[Volunteer, bool, Signup]:
+    """(record, whether it is new, sign-up): on PostgreSQL in one statement when it can settle who the
+    person is, else through the ORM. IntegrityError if they already hold a live sign-up for the shift."""
+    if db.dialect() == "postgres":
+        settled = await fastpath.sign_up(shift.id, organization_id, contact, source, referrer, trusted)
+        if settled is not None:
+            return settled
+    shift, _ = await open_shift(shift.id)  # the caller's copy of the shift may be a second old (services.public)
+    volunteer, new_volunteer = await find_or_create_volunteer(
+        organization_id, contact, trusted=trusted, source=source.value
+    )
+    found.append(volunteer)
+    return volunteer, new_volunteer, await _record_signup(shift.id, volunteer, source, referrer)
 
 
 async def _record_signup(shift_id: int, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
@@ -207,7 +234,8 @@ async def release_seat_and_promote(shift_id: int) -> list[Signup]:
 
 
 async def cancel_signup(signup_id: int) -> SignupResult:
-    """Cancel; a freed seat goes to the first person waiting. Idempotent."""
+    """Cancel; a freed seat goes to the first person waiting. Idempotent. The messages this calls for (the
+    calendar's cancel, the news for whoever got the seat) commit with it."""
     async with in_transaction():
         signup = await Signup.get_or_none(id=signup_id).prefetch_related("volunteer")
         if signup is None:
@@ -232,7 +260,11 @@ async def cancel_signup(signup_id: int) -> SignupResult:
             promoted = await release_seat_and_promote(signup.shift_id)  # type: ignore[attr-defined]
         signup.status = SignupStatus.CANCELLED
         signup.holder = None
-    return SignupResult(signup=signup, volunteer=signup.volunteer, created=False, promoted=promoted, cancelled=True)
+        result = SignupResult(
+            signup=signup, volunteer=signup.volunteer, created=False, promoted=promoted, cancelled=True
+        )
+        await notifications.after_signup(result)  # reminders called off, the calendar's cancel, the promoted told
+    return result
 
 
 # How each status reads in an error sentence: the sign-up it describes ("an attended sign-up"), and what a

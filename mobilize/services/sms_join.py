@@ -23,7 +23,7 @@ from mobilize.models import (
     Visibility,
     Volunteer,
 )
-from mobilize.services import notifications, signups
+from mobilize.services import signups
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
 from mobilize.services.messages import SMS_FOOTER
 from mobilize.services.people import ConsentContext, Contact
@@ -107,9 +107,10 @@ async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
     if turn.volunteer is not None and await Signup.exists(volunteer_id=turn.volunteer.id, holder=shift.id):
         return already
     try:
-        result = await savepoint(
-            lambda: signups.sign_up(shift.id, contact, source=SignupSource.SMS, sms_consent=consent)
-        )
+        with turn.planning() as due:  # the confirmation and reminders commit with the sign-up
+            result = await savepoint(
+                lambda: signups.sign_up(shift.id, contact, source=SignupSource.SMS, sms_consent=consent)
+            )
     except (AlreadySignedUp, IntegrityError, TransactionManagementError):
         # Signed up a moment ago by another request; inside our transaction, the collision may surface as the
         # savepoint's abort rather than as AlreadySignedUp. The savepoint is rolled back either way.
@@ -117,9 +118,7 @@ async def sign_up(turn: Turn, shift: Shift, name: str, words: str) -> Answer:
     except ShiftClosed:
         return Answer("join_closed", f"Sign-ups for {what} are closed.", event.organization_id)
     turn.volunteer = result.volunteer
-    turn.deliver += await notifications.after_signup(
-        result, turn.base_url, now=turn.now, quiet=turn.quiet, urgent=turn.urgent
-    )
+    turn.deliver += due
     waitlisted = result.signup.status == SignupStatus.WAITLISTED
     outcome = "joined_waitlist" if waitlisted else "joined"
     if shift.starts_at > turn.now:

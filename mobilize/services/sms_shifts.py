@@ -11,6 +11,7 @@ reads these facts in the statement that finds the sender.)
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -33,7 +34,7 @@ from mobilize.models import (
     SignupStatus,
     Volunteer,
 )
-from mobilize.services import attendance, gaps, notifications, signups
+from mobilize.services import after_commit, attendance, gaps, signups
 from mobilize.services.errors import Conflict
 from mobilize.services.messages import when
 from mobilize.services.quiet_hours import URGENT_NOTICE, QuietHours
@@ -62,6 +63,11 @@ class Turn:
     quiet: QuietHours
     deliver: list[int] = field(default_factory=list)
     urgent: timedelta = URGENT_NOTICE  # URGENT_NOTICE_HOURS, for the news of a seat a NO frees
+
+    def planning(self) -> AbstractContextManager[list[int]]:
+        """Messages the services write inside are planned on this turn's clock and settings; the ids due now
+        are handed back, for `deliver`."""
+        return after_commit.collecting(base_url=self.base_url, now=self.now, quiet=self.quiet, urgent=self.urgent)
 
 
 @dataclass(frozen=True)
@@ -304,12 +310,11 @@ async def act_on(turn: Turn, held: Held, action: str) -> Answer:
         return answer
     org_id, what, prefix = held.organization_id, held.describe(), f"{held.organization_name}: "
     try:
-        result = await savepoint(lambda: signups.cancel_signup(held.id))
+        with turn.planning() as due:  # the calendar's cancel and the promoted's news commit with the drop
+            await savepoint(lambda: signups.cancel_signup(held.id))
     except Conflict:
         return Answer("no_failed", f"{prefix}your attendance at {what} is already recorded.", org_id)
-    turn.deliver += await notifications.after_signup(
-        result, turn.base_url, now=turn.now, quiet=turn.quiet, urgent=turn.urgent
-    )
+    turn.deliver += due
     return Answer("dropped", f"{prefix}you're no longer signed up for {what}. Thanks for letting us know.", org_id)
 
 

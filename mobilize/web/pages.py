@@ -21,7 +21,6 @@ from mobilize.services.people import pages as volunteer_pages
 from mobilize.web.api.public import limit_public_signup
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
-from mobilize.web.jobs import notify
 from mobilize.web.text import row_id
 from mobilize.web.urls import event_route_for, public_url
 from mobilize.web.views import (
@@ -241,7 +240,6 @@ async def event_signup(request: Request) -> Response:
     except Invalid as exc:
         errors = {("contact" if name == "volunteer" else name): sentence(m) for name, m in exc.fields.items()}
         return event_response(request, event, values=values, errors=errors, status=422)
-    await notify(request, result)  # the confirmation (with their page's link) goes to the phone or email on file
     # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
     # What the page shows next is only what was typed now: the record may be one the organization knew before.
     request.session[DONE_KEY] = {"signup": result.signup.id, "name": contact.name[:200], "at": int(time.time())}
@@ -323,7 +321,6 @@ async def manage_drop(request: Request) -> Response:
         result = await volunteer_pages.drop_own_signup(volunteer, int(request.path_params["signup_id"]))
     except Conflict as exc:
         return _back_to_manage(request, volunteer.manage_token, f"Nothing changed: {exc.message}.")
-    await notify(request, result)  # tells whoever the freed seat went to
     shift: Shift = result.signup.shift
     when = format_span(shift.starts_at, shift.ends_at, shift.event.timezone)
     message = f"You dropped “{shift.event.title}”, {when}. Thanks for letting the organizers know."
@@ -337,7 +334,6 @@ async def manage_confirm(request: Request) -> Response:
         result = await volunteer_pages.confirm_own_signup(volunteer, int(request.path_params["signup_id"]))
     except Conflict as exc:
         return _back_to_manage(request, volunteer.manage_token, f"Nothing changed: {exc.message}.")
-    await notify(request, result)
     message = f"Thanks! You confirmed “{result.signup.shift.event.title}”. See you there."
     return _back_to_manage(request, volunteer.manage_token, message)
 

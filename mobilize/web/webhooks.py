@@ -12,9 +12,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
-from mobilize.services import delivery, inbound, sms_routing
+from mobilize.services import after_commit, delivery, inbound, sms_routing
 from mobilize.settings import Settings
-from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.text import row_id, unstorable
 
 log = logging.getLogger("mobilize.webhooks")
@@ -111,11 +110,11 @@ async def twilio_sms(request: Request) -> Response:
         sms,
         base_url=settings.public_base_url,
         shared=shared,
-        quiet=quiet_hours(request),
+        quiet=request.app.state.settings.quiet_hours,
         urgent=settings.urgent_notice,
         region=settings.phone_region,
     )
-    await enqueue_deliveries(request, received.deliver)
+    after_commit.deliver(received.deliver)
     return twiml(received.reply)
 
 

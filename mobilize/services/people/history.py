@@ -72,7 +72,7 @@ async def history(actor: Actor, volunteer_id: int) -> History:
 @dataclass
 class Merged:
     volunteer: Volunteer
-    promoted: list[Signup]  # waitlisted people who got the seats the merge freed (to be told)
+    promoted: list[Signup]  # waitlisted people who got the seats the merge freed (told, with the merge)
 
 
 async def merge(actor: Actor, keep_id: int, duplicate_id: int) -> Merged:
@@ -81,6 +81,7 @@ async def merge(actor: Actor, keep_id: int, duplicate_id: int) -> Merged:
     duplicate, an opt-out on either record wins, and the duplicate is deleted. Where both held a live sign-up
     on one shift, the duplicate's is cancelled and its seat goes to the waitlist (like every freed seat).
     Owners and admins only; both records must be this organization's (another's is NotFound). Audited."""
+    from mobilize.services.notifications import after_promotion
     from mobilize.services.signups import release_seat_and_promote
 
     if actor.role not in MERGERS:
@@ -136,6 +137,7 @@ async def merge(actor: Actor, keep_id: int, duplicate_id: int) -> Merged:
                 "updated_at",
             ]
         )
+        await after_promotion(promoted)  # whoever got a freed seat is told, with the merge
         await audit.record(
             actor,
             "volunteer.merge",

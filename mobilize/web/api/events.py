@@ -11,7 +11,6 @@ from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.idempotency import idempotent
 from mobilize.web.api.serializers import event_json, shift_json
-from mobilize.web.jobs import notify_cancelled, notify_changed, notify_promoted, retime_reminders
 
 
 @authed
@@ -42,16 +41,12 @@ async def update_event(request: Request, actor: Actor) -> JSONResponse:
     event_id = int_param(request, "event_id")
     data = await parse_body(request, EventPatch)
     event, tell = await events.update_event(actor, event_id, data)
-    await notify_changed(request, tell, revision=f"e{event.sequence}")
-    if "reminders" in data.model_fields_set:
-        await retime_reminders(request, event.id)
     return JSONResponse(event_json(request, event))
 
 
 @authed
 async def cancel_event(request: Request, actor: Actor) -> JSONResponse:
     event, affected = await events.cancel_event(actor, int_param(request, "event_id"))
-    await notify_cancelled(request, affected)
     return JSONResponse(event_json(request, event))
 
 
@@ -80,15 +75,12 @@ async def update_shift(request: Request, actor: Actor) -> JSONResponse:
     shift_id = int_param(request, "shift_id")
     data = await parse_body(request, ShiftPatch)
     shift, change = await events.update_shift(actor, shift_id, data)
-    await notify_promoted(request, change.promoted)
-    await notify_changed(request, change.tell, revision=f"s{shift.id}.{shift.sequence}")
     return JSONResponse(shift_json(shift, shift.event.timezone))
 
 
 @authed
 async def delete_shift(request: Request, actor: Actor) -> JSONResponse:
     shift, affected = await events.remove_shift(actor, int_param(request, "shift_id"))
-    await notify_cancelled(request, affected)
     return JSONResponse(shift_json(shift, shift.event.timezone))
 
 

@@ -9,10 +9,9 @@ from starlette.responses import JSONResponse
 
 from mobilize.models import InboxThread
 from mobilize.schemas import InboxReplyIn, InboxThreadPatch
-from mobilize.services import inbox
+from mobilize.services import after_commit, inbox
 from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
-from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.urls import url
 
 
@@ -81,9 +80,9 @@ async def reply(request: Request, actor: Actor) -> JSONResponse:
         thread_id,
         data.body,
         idempotency_key=request.headers.get("idempotency-key"),
-        quiet=quiet_hours(request),
+        quiet=request.app.state.settings.quiet_hours,
     )
     if inbox.due_now(message):
-        await enqueue_deliveries(request, [message.id])
+        after_commit.deliver([message.id])
     body = {"id": message.id, "state": str(message.state), "due_at": message.due_at.isoformat(), "body": message.body}
     return JSONResponse(body, status_code=202)

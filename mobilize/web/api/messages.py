@@ -8,19 +8,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mobilize.schemas import BlastIn
-from mobilize.services import blasts
+from mobilize.services import after_commit, blasts
 from mobilize.services.access import Actor
 from mobilize.web.api.common import authed, int_param, parse_body
-from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 
 
 def _options(request: Request) -> dict[str, Any]:
-    return {"idempotency_key": request.headers.get("idempotency-key"), "quiet": quiet_hours(request)}
+    return {"idempotency_key": request.headers.get("idempotency-key"), "quiet": request.app.state.settings.quiet_hours}
 
 
 async def _answer(request: Request, result: blasts.BlastResult) -> JSONResponse:
     # The rows are committed: hand those due now to the queue (the sweep sends the ones held by quiet hours).
-    await enqueue_deliveries(request, result.due_now)
+    after_commit.deliver(result.due_now)
     body = {
         "recipients": result.recipients,
         "messages": result.messages,

@@ -74,7 +74,9 @@ OPERATIONS: dict[str, Operation] = {
         idempotent=True,
     ),
     "shift": Operation("Get a shift with its counts", "Shift"),
-    "shift-update": Operation("Change a shift's times, capacity or target", "Shift", body=schemas.ShiftPatch),
+    "shift-update": Operation(
+        "Change a shift's times, capacity or target", "Shift", body=schemas.ShiftPatch, errors=(409,)
+    ),
     "shift-delete": Operation("Cancel a shift and its live sign-ups", "Shift"),
     "signups": Operation("The roster of a shift", "SignupList", query=(*PAGE, "signup_status")),
     "signups-create": Operation("Sign someone up for a shift", "Signup", 201, schemas.SignupIn, errors=(409,)),
@@ -129,7 +131,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "volunteer": Operation("Get one of this organization's records of a person", "Volunteer"),
     "volunteer-update": Operation(
-        "Change the record: name, contact, notes, tags, member id", "Volunteer", body=schemas.VolunteerPatch,
+        "Change the record: name, contact, notes, tags, member id",
+        "Volunteer",
+        body=schemas.VolunteerPatch,
         errors=(409,),
     ),
     "volunteer-rotate-link": Operation("Replace the link to the volunteer's own page", "Volunteer"),

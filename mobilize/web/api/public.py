@@ -12,7 +12,6 @@ from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
-from mobilize.web.jobs import notify
 
 
 async def list_public_events(request: Request) -> JSONResponse:
@@ -64,7 +63,6 @@ async def public_signup(request: Request) -> JSONResponse:
         )
     except AlreadySignedUp as exc:  # without the existing sign-up's id: not the typist's to know
         raise AlreadySignedUp(exc.message, fields={"volunteer": "already signed up"}) from None
-    await notify(request, result)
     # Anyone can type anyone's phone number: the answer has the same shape whether the person was known or
     # not, says nothing we knew before this request, and never holds the link to their page (it goes to the
     # phone or email on file, with the confirmation).

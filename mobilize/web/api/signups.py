@@ -14,7 +14,6 @@ from mobilize.services.people.directory import may_act_for_volunteers
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import signup_json
 from mobilize.web.forms import contact_from, sms_consent_from
-from mobilize.web.jobs import notify
 
 
 @authed
@@ -41,7 +40,6 @@ async def create_signup(request: Request, actor: Actor) -> JSONResponse:
         sms_consent=sms_consent_from(request, data.volunteer, settings, source=f"api:{actor.organizer_id}"),
         trusted=True,
     )
-    await notify(request, result)
     return JSONResponse(
         signup_json(
             request,
@@ -75,6 +73,5 @@ async def update_signup(request: Request, actor: Actor) -> JSONResponse:
     actor.require_writer(signup.shift.event.group_id)
     data = await parse_body(request, SignupPatch)
     result = await signups.set_status(signup.id, SignupStatus(data.status))
-    await notify(request, result)
     zone, link = signup.shift.event.timezone, may_act_for_volunteers(actor)
     return JSONResponse(signup_json(request, result.signup, contact_visible=True, zone=zone, manage_link=link))

@@ -19,7 +19,6 @@ from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.web.api.common import validation_fields
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
-from mobilize.web.jobs import notify_cancelled, notify_changed
 from mobilize.web.text import whole_number
 from mobilize.web.views import event_path, format_span, sentence
 
@@ -136,14 +135,12 @@ async def event_update(request: Request, actor: Actor) -> Response:
         editing = await events.get_event(actor, event_id)
         context = {"values": values, "errors": _field_errors(exc), "editing": editing, **await _choices(actor)}
         return dash_render(request, actor, "dashboard/event_form.html", context, status=422)
-    await notify_changed(request, tell, revision=f"e{event.sequence}")
     return back(request, "Saved.", "dash:event", event_id=event.id)
 
 
 @organizer_page
 async def event_cancel(request: Request, actor: Actor) -> Response:
     event, affected = await events.cancel_event(actor, int(request.path_params["event_id"]))
-    await notify_cancelled(request, affected)
     message = f"Cancelled. {len(affected)} people signed up are being told." if affected else "Cancelled."
     return back(request, message, "dash:event", event_id=event.id)
 

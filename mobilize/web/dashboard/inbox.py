@@ -12,11 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import InboxThread, MessageState, ThreadStatus
-from mobilize.services import inbox
+from mobilize.services import after_commit, inbox
 from mobilize.services.access import MANAGER_ROLES, Actor
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
-from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.views import format_moment
 
 PAGE_SIZE = 50
@@ -125,13 +124,15 @@ async def reply(request: Request, actor: Actor) -> Response:
     body = str(form.get("body") or "")[: inbox.REPLY_MAX * 2]
     key = str(form.get("key") or "").strip()[:100] or None
     try:
-        message = await inbox.reply(actor, thread_id, body, idempotency_key=key, quiet=quiet_hours(request))
+        message = await inbox.reply(
+            actor, thread_id, body, idempotency_key=key, quiet=request.app.state.settings.quiet_hours
+        )
     except (Invalid, Conflict) as exc:
         values = {"body": body, **({"key": key} if key else {})}
         status = 409 if isinstance(exc, Conflict) else 422
         return await _thread_page(request, actor, thread_id, values, _refusal(exc, body), status)
     if inbox.due_now(message):
-        await enqueue_deliveries(request, [message.id])
+        after_commit.deliver([message.id])
         notice = "Reply on its way."
     else:
         notice = "Reply queued: it goes out after quiet hours where the volunteer is."

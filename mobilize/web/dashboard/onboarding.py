@@ -7,12 +7,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mobilize.models import Role
-from mobilize.services import groups, onboarding, ratelimit
+from mobilize.services import after_commit, groups, onboarding, ratelimit
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Forbidden, Invalid, RateLimited
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page, start_session
-from mobilize.web.jobs import enqueue_deliveries
 from mobilize.web.urls import public_url
 from mobilize.web.views import path, render, sentence
 
@@ -60,7 +59,7 @@ async def invite(request: Request, actor: Actor) -> Response:
         errors = {k: sentence(v) for k, v in (exc.fields or {"role": exc.message}).items()}
         status = 403 if isinstance(exc, Forbidden) else 422
         return await _invitations_page(request, actor, status, values=values, errors=errors)
-    await enqueue_deliveries(request, [message_id])
+    after_commit.deliver([message_id])
     return back(request, f"Invitation sent to {email}.", "dash:invitations")
 
 
@@ -105,7 +104,7 @@ async def reset_request(request: Request) -> Response:
         link = public_url(request, path(request, "pages:reset-choose")) + "?token={token}"
         message_id = await onboarding.request_reset(settings.secret, email, link)
         if message_id is not None:
-            await enqueue_deliveries(request, [message_id])
+            after_commit.deliver([message_id])
     return render(request, "dashboard/reset.html", {"values": {}, "errors": {}, "sent": True}, private=True)
 
 

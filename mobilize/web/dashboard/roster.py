@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from mobilize.models import EventStatus, GapAnswer, ShiftStatus, SignupStatus
 from mobilize.schemas import BlastIn
-from mobilize.services import attendance, blasts, exports, forecast, ratelimit, standby
+from mobilize.services import after_commit, attendance, blasts, exports, forecast, ratelimit, standby
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound, RateLimited
 from mobilize.services.people import Contact, normalize_email, normalize_phone
@@ -24,7 +24,6 @@ from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.dashboard.turnout import csv_response
 from mobilize.web.forms import client_ip
-from mobilize.web.jobs import enqueue_deliveries, quiet_hours
 from mobilize.web.text import row_id
 from mobilize.web.urls import public_url
 from mobilize.web.views import STATUS_LABELS, format_span, path, render, sentence
@@ -166,8 +165,10 @@ async def message_roster(request: Request, actor: Actor) -> Response:
         problems = "; ".join(f"{k}: {v}" for k, v in validation_fields(exc).items())
         return back(request, f"Nothing was sent: {problems}.", "dash:roster", shift_id=shift_id)
     key = str(form.get("key") or "")[:100] or None
-    result = await blasts.blast_shift(actor, shift_id, data, idempotency_key=key, quiet=quiet_hours(request))
-    await enqueue_deliveries(request, result.due_now)
+    result = await blasts.blast_shift(
+        actor, shift_id, data, idempotency_key=key, quiet=request.app.state.settings.quiet_hours
+    )
+    after_commit.deliver(result.due_now)
     skipped = result.no_consent + result.opted_out
     notice = f"Message on its way to {result.recipients} people ({result.messages} messages)."
     if skipped:

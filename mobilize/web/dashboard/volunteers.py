@@ -14,7 +14,6 @@ from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.people import directory as volunteers
 from mobilize.services.people import history as volunteer_records
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
-from mobilize.web.jobs import notify_promoted
 from mobilize.web.text import row_id
 from mobilize.web.views import STATUS_LABELS, format_span
 
@@ -66,7 +65,6 @@ async def merge(request: Request, actor: Actor) -> Response:
         merged = await volunteer_records.merge(actor, keep_id, duplicate)
     except (Invalid, NotFound) as exc:
         return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
-    await notify_promoted(request, merged.promoted)  # seats the merge freed went to the waitlist
     return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=merged.volunteer.id)
 
 
