@@ -342,6 +342,57 @@ async def test_sms_turns_act_on_the_record_the_conversation_belongs_to(
         assert theirs.sms_status == SmsStatus.OPTED_IN  # B's own consent is B's; the block says the rest
 
 
+async def test_a_question_asked_at_one_sender_is_answered_there_only(
+    client: httpx.AsyncClient, app: Any, twilio: FakeTwilio
+) -> None:
+    """B has its own number, A texts from the shared one: a numbered list or a "reply with your name" asked at
+    one of them is not answered by a text to the other (that text is the other organization's conversation)."""
+    walk = await build(client, app, a_knows=False, b_own_number=True)
+    ask = reply_of(await text(client, f"JOIN {walk.a_shifts[0].code}", PHONE))
+    assert "reply with your name" in ask
+    to_b = "Hello nurses, see you Thursday"
+    assert reply_of(await text(client, to_b, PHONE, to=B_NUMBER)) == ""  # for B's inbox, not A's name question
+    assert not await Volunteer.filter(organization_id=walk.a_org.id, name=to_b).exists()
+    got = await InboundMessage.get(body=to_b)
+    assert (got.volunteer_id, got.organization_id) == (walk.b_person.id, walk.b_org.id)
+    assert reply_of(await text(client, "Rosa", PHONE)) == ""  # A's question, answered at A's sender
+    mine = await a_record(walk)
+    assert mine.name == "Rosa" and await Signup.filter(volunteer_id=mine.id).count() == 1
+    await client.post(
+        f"{API}/shifts/{walk.a_shifts[1].id}/signups",
+        json={"volunteer": {"name": "Rosa", "phone": PHONE}},
+        headers=walk.a_headers,
+    )
+    await app.state.queue.drain()
+
+    b_list = reply_of(await text(client, "YES", PHONE, to=B_NUMBER))
+    assert B_EVENT in b_list and "Teachers rally" not in b_list
+    one = reply_of(await text(client, "1", PHONE))  # to the shared sender: A's conversation
+    assert_clean(walk, one)
+    await b_untouched(walk)  # B's sign-ups are not confirmed from A's conversation
+    a_list = reply_of(await text(client, "YES", PHONE))
+    assert "Teachers rally" in a_list and MARK not in a_list
+    reply_of(await text(client, "2", PHONE, to=B_NUMBER))  # at B's number: B's conversation
+    assert {s.status for s in await Signup.filter(volunteer_id=mine.id)} == {SignupStatus.SIGNED_UP}
+    await b_untouched(walk)
+
+
+async def test_a_list_asked_in_bs_conversation_is_not_answered_in_as(
+    client: httpx.AsyncClient, app: Any, twilio: FakeTwilio
+) -> None:
+    """Both on the shared sender: B's numbered list, then A texts the number (the conversation is A's now). A
+    bare number answers nothing of B's: A's conversation acts on A's record only."""
+    walk = await build(client, app)
+    b_list = reply_of(await text(client, "YES", PHONE))  # B texted last: B's conversation, B's two shifts
+    assert B_EVENT in b_list
+    assert reply_of(await text(client, f"JOIN {walk.a_shifts[0].code}", PHONE)) == ""
+    await app.state.queue.drain()  # A's confirmation: the conversation is A's
+    assert reply_of(await text(client, "1", PHONE)) == ""  # no list of A's: a message for A's inbox
+    got = await InboundMessage.get(body="1")
+    assert (got.volunteer_id, got.organization_id) == ((await a_record(walk)).id, walk.a_org.id)
+    await b_untouched(walk)
+
+
 # ---- the volunteer's own page and feed -------------------------------------------------------------------------
 
 
