@@ -279,11 +279,18 @@ async def test_join_asks_a_number_new_to_a_for_its_name_and_never_takes_bs(
     assert reply_of(await text(client, "Rosa", PHONE)) == ""
     mine = await a_record(walk)
     assert mine.name == "Rosa" and mine.email is None and mine.postal_code in (None, "")
+    # The other way round too: the JOIN was a conversation with A, none of it is filed on B's record.
+    join = await InboundMessage.get(body=f"JOIN {walk.a_shifts[0].code}")
+    assert join.volunteer_id != walk.b_person.id and join.organization_id != walk.b_org.id
+    assert not await Message.filter(volunteer_id=walk.b_person.id, organization_id=walk.a_org.id).exists()
+    b_view = await client.get(f"{API}/inbox/{walk.b_thread.id}", headers=walk.b_headers)
+    assert b_view.status_code == 200 and B_INBOX in b_view.text
+    assert walk.a_shifts[0].code not in b_view.text and "Teachers rally" not in b_view.text
     assert [r.words for r in await ConsentRecord.filter(volunteer_id=mine.id)] == [f"JOIN {walk.a_shifts[0].code}"]
-    twilio.messages.clear()
     await app.state.queue.drain()
-    assert [m["To"] for m in twilio.messages] == [PHONE]
-    assert_clean(walk, twilio.messages[0]["Body"])
+    sent = [m for m in twilio.messages if "Teachers rally" in m["Body"]]  # A's confirmation
+    assert [m["To"] for m in sent] == [PHONE]
+    assert_clean(walk, sent[0]["Body"])
     await b_untouched(walk)
 
 
