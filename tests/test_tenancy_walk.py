@@ -347,6 +347,12 @@ async def test_sms_turns_act_on_the_record_the_conversation_belongs_to(
     else:
         assert theirs.sms_blocked and not textable(theirs)  # the shared sender is stopped for everyone on it
         assert theirs.sms_status == SmsStatus.OPTED_IN  # B's own consent is B's; the block says the rest
+    start = reply_of(await text(client, "START", PHONE))
+    assert_clean(walk, start)
+    granted = await ConsentRecord.filter(words="START")
+    assert [(r.volunteer_id, r.action) for r in granted] == [(mine.id, ConsentAction.GRANTED)]
+    assert await ConsentRecord.filter(volunteer_id=theirs.id).count() == before
+    assert not (await a_record(walk)).sms_blocked and textable(await Volunteer.get(id=theirs.id))
 
 
 async def test_a_question_asked_at_one_sender_is_answered_there_only(
@@ -426,6 +432,10 @@ async def test_a_records_page_and_feed_show_only_a(client: httpx.AsyncClient, ap
     for seat in walk.b_signups:
         drop = await client.post(f"/signups/{mine.manage_token}/drop/{seat.id}", data={"csrf_token": csrf.group(1)})
         assert drop.status_code == 404
+        confirm = await client.post(
+            f"/signups/{mine.manage_token}/confirm/{seat.id}", data={"csrf_token": csrf.group(1)}
+        )
+        assert confirm.status_code == 404
     for m in await Message.filter(volunteer_id=mine.id):
         assert_clean(walk, m.body)
     # The markers are there to be found: B's own page (for the person holding B's link) shows them.
@@ -481,6 +491,10 @@ async def test_as_dashboard_and_api_show_nothing_of_b(client: httpx.AsyncClient,
         "/dashboard/inbox?status=all",
         f"/dashboard/inbox/{a_thread.id}",
         f"/dashboard/shifts/{walk.a_shifts[0].id}",
+        f"/dashboard/shifts/{walk.a_shifts[0].id}/roster.csv",
+        "/dashboard/turnout",
+        "/dashboard/turnout/groups/hall",
+        f"/dashboard/events/{walk.a_event_id}",
     ]
     for path in pages:
         r = await client.get(path)
@@ -502,6 +516,7 @@ async def test_as_dashboard_and_api_show_nothing_of_b(client: httpx.AsyncClient,
         await client.get(f"{API}/inbox", params={"status": "all"}, headers=walk.a_headers),
         await client.get(f"{API}/inbox/{a_thread.id}", headers=walk.a_headers),
         await client.get(f"{API}/shifts/{walk.a_shifts[0].id}/signups", headers=walk.a_headers),
+        await client.get(f"{API}/turnout", params={"group": "hall"}, headers=walk.a_headers),
     ]
     for r in answers:
         assert r.status_code == 200, (r.url, r.text)
