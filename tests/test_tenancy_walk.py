@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -461,8 +462,11 @@ async def test_export_of_a_holds_nothing_of_b(
     everything = ""
     for path in sorted(out.iterdir()):
         content = path.read_text()
-        assert_clean(walk, content, f"{path.name}: " + "Zenobia")
+        assert_clean(walk, f"{path.name}: {content}", "Zenobia")
         everything += content
+    assert "Teachers rally" in everything  # A's own data is there to be found
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    assert (counts["volunteers"], counts["signups"], counts["consent_records"], counts["standby"]) == (1, 1, 1, 0)
     people = list(csv.DictReader(io.StringIO((out / "volunteers.csv").read_text())))
     assert [(p["name"], p["phone"]) for p in people] == [("R.", PHONE)]
     assert str(walk.b_person.id) not in {p.get("id") for p in people}
@@ -523,7 +527,7 @@ async def test_as_dashboard_and_api_show_nothing_of_b(client: httpx.AsyncClient,
         assert_clean(walk, r.text, "Zenobia")
     listed = answers[0].json()["data"]
     assert [v["id"] for v in listed] == [mine.id]
-    assert listed[0]["sms_status"] != SmsStatus.OPTED_OUT.value or mine.sms_blocked
+    assert listed[0]["sms_status"] == SmsStatus.OPTED_IN.value  # A's own consent: the JOIN texted to it
     for path in (f"{API}/volunteers/{walk.b_person.id}", f"{API}/inbox/{walk.b_thread.id}"):
         r = await client.get(path, headers=walk.a_headers)
         assert r.status_code == 404, path
