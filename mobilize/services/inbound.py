@@ -123,7 +123,7 @@ async def _fast(sms: InboundSms, turn: Turn, command: Command) -> Received | Non
     general path must finish; `turn.volunteer` is then set."""
     assert turn.phone is not None
     verb = command.verb
-    if verb == Verb.TEXT and await sms_shifts.pending_question(turn.phone, "name", turn.now) is not None:
+    if verb == Verb.TEXT and await sms_shifts.pending_question(turn, "name") is not None:
         turn.volunteer = await routed_record(turn.phone, turn.organization)
         return None  # the name JOIN asked for: the general path signs them up with it
     if verb == Verb.TEXT:
@@ -287,11 +287,11 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
     if verb == Verb.JOIN:
         return await sms_join.join(turn, command.code)
     # JOIN asked a number new to the event's organization for its name (it may be known to another one).
-    question = await sms_shifts.pending_question(turn.phone, "name", turn.now) if verb == Verb.TEXT else None
+    question = await sms_shifts.pending_question(turn, "name") if verb == Verb.TEXT else None
     if question is not None:
         return await sms_join.take_name(turn, question)
     if turn.volunteer is None:
-        if await sms_shifts.pending_question(turn.phone, "name", turn.now) is not None:
+        if await sms_shifts.pending_question(turn, "name") is not None:
             return Answer("asked_name", "Please reply with your name, so we can sign you up.")
         if verb == Verb.TEXT and turn.organization is not None:  # texting its number gives it the number
             turn.volunteer, _ = await find_or_create_volunteer(

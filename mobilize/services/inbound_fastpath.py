@@ -174,14 +174,16 @@ async def look_up(verb: Verb, turn: Turn) -> Sender:
 
 async def record_to_inbox(phone: str, recording: Model, preview: str, now: datetime) -> tuple[Volunteer, int] | None:
     """A message for the inbox from a known number, to the shared sender: the routed record, the message's record
-    (`recording`, whose volunteer is filled in here) and their threads, in one statement. (volunteer, how many
-    threads), or None when no volunteer has this number (nothing was written)."""
+    (`recording`, whose volunteer and organization are filled in here) and their threads, in one statement.
+    (volunteer, how many threads), or None when no volunteer has this number (nothing was written)."""
     row = db.insert_row(recording)
-    row["volunteer_id"] = None
+    # Whose message it is is known only once the statement has routed it: the record and its organization.
+    found_here = {"volunteer_id": "v.id", "organization_id": "v.organization_id"}
+    row.update(dict.fromkeys(found_here))
     columns = ", ".join(f'"{column}"' for column in row)
-    marks = ", ".join("v.id" if column == "volunteer_id" else "?" for column in row)
+    marks = ", ".join(found_here.get(column, "?") for column in row)
     insert = f"INSERT INTO {recording._meta.db_table} ({columns}) SELECT {marks} FROM v RETURNING 1"
-    values = [value for column, value in row.items() if column != "volunteer_id"]
+    values = [value for column, value in row.items() if column not in found_here]
     threads, params = inbox.open_threads_sql("(SELECT id FROM v)", preview, now, after="recorded")
     routed = sms_routing.routed_id_sql("?", None)
     sql = (

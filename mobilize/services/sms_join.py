@@ -61,15 +61,17 @@ async def join(turn: Turn, code: str) -> Answer:
     if shift is None:
         return Answer("join_unknown_code", f"We couldn't find the code {code}. Check it and text JOIN <code> again.")
     event = shift.event
+    # The event's organization's record of this number: what the number gave another organization (a name)
+    # is not this one's to use, so a number new to it is asked its name. The JOIN is a conversation with the
+    # event's organization, so it is filed on that record (none yet: on no one's), never the routed one's.
+    record = turn.volunteer
+    if record is None or record.organization_id != event.organization_id:
+        record = await Volunteer.get_or_none(organization_id=event.organization_id, phone=turn.phone)
+    turn.volunteer = record
     try:
         signups.check_open(shift, event)
     except ShiftClosed:
         return Answer("join_closed", f"Sign-ups for {describe(shift, event)} are closed.", event.organization_id)
-    # The event's organization's record of this number: what the number gave another organization (a name)
-    # is not this one's to use, so a number new to it is asked its name.
-    record = turn.volunteer
-    if record is None or record.organization_id != event.organization_id:
-        record = await Volunteer.get_or_none(organization_id=event.organization_id, phone=turn.phone)
     if record is None:
         await ask(turn, "name", "join", {"shift": shift.id, "words": turn.body}, NAME_WINDOW)
         return Answer(
@@ -78,7 +80,6 @@ async def join(turn: Turn, code: str) -> Answer:
             "Reply STOP to opt out.",
             event.organization_id,
         )
-    turn.volunteer = record
     return await sign_up(turn, shift, record.name, turn.body)
 
 

@@ -179,13 +179,19 @@ async def _last_reminder(turn: Turn) -> tuple[int, datetime] | None:
     return int(row["signup_id"]), sent_at
 
 
-async def pending_question(phone: str, kind: str, now: datetime) -> PendingQuestion | None:
-    """The question we wait on an answer to from this number (written out: it runs for every YES and NO)."""
-    row = await db.fetch_one("SELECT id, expires_at FROM pending_question WHERE phone = ? AND kind = ?", phone, kind)
-    if row is None:
+async def pending_question(turn: Turn, kind: str) -> PendingQuestion | None:
+    """The question we wait on an answer to from this number, if it was asked at the sender this message
+    reached: the same number texting another organization's sender is that organization's conversation, not
+    an answer (written out: it runs for every YES and NO)."""
+    row = await db.fetch_one(
+        "SELECT id, expires_at, organization_id FROM pending_question WHERE phone = ? AND kind = ?",
+        turn.phone or "",
+        kind,
+    )
+    if row is None or row["organization_id"] != (turn.organization.id if turn.organization else None):
         return None
     expires_at = PendingQuestion._meta.fields_map["expires_at"].to_python_value(row["expires_at"])
-    if expires_at <= now:
+    if expires_at <= turn.now:
         return None
     return await PendingQuestion.get_or_none(id=row["id"])
 
@@ -217,13 +223,13 @@ async def answer_yes_no(turn: Turn, action: str) -> Answer:
     statuses = [SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED]
     if action == "no":
         statuses.append(SignupStatus.WAITLISTED)
-    question = await pending_question(turn.phone or "", "choose", turn.now)
+    question = await pending_question(turn, "choose")
     gap = await _answer_gap_request(turn, action, question)
     if gap is not None:
         return gap
     reminder = await _last_reminder(turn)
     if question is not None and (reminder is None or question.created_at > reminder[1]):
-        choices = await _choices(question)
+        choices = await _choices(question, turn)
         if choices:
             await ask(turn, "choose", action, {"signups": [s.id for s in choices]}, ASK_WINDOW)
             return Answer("asked_which", _list_text(action, choices))
@@ -265,9 +271,13 @@ async def _answer_gap_request(turn: Turn, action: str, question: PendingQuestion
     return Answer(f"gap_{action}", "" if seated else taken.reply, int(org_id) if org_id else None)  # type: ignore[call-overload]
 
 
-async def _choices(question: PendingQuestion) -> list[Held]:
+async def _choices(question: PendingQuestion, turn: Turn) -> list[Held]:
+    """The listed sign-ups still held by the record this message belongs to: on the shared sender the
+    conversation may have moved to another organization's record since the list was sent."""
+    assert turn.volunteer is not None
     ids = [int(i) for i in question.data.get("signups", []) if isinstance(i, int)]
-    rows = {s.id: s for s in await Signup.filter(id__in=ids).select_related("shift__event__organization")}
+    held = Signup.filter(id__in=ids, volunteer_id=turn.volunteer.id).select_related("shift__event__organization")
+    rows = {s.id: s for s in await held}
     return [Held.of(rows[i]) for i in ids if i in rows]
 
 
@@ -276,10 +286,12 @@ async def answer_number(turn: Turn, number: int) -> Answer | None:
     then just a message for the inbox)."""
     if turn.volunteer is None or turn.phone is None:
         return None
-    question = await pending_question(turn.phone, "choose", turn.now)
+    question = await pending_question(turn, "choose")
     if question is None:
         return None
-    choices = await _choices(question)
+    choices = await _choices(question, turn)
+    if not choices:
+        return None  # nothing listed is still this record's (the conversation moved): a message for its inbox
     if not 1 <= number <= len(choices):
         return Answer("bad_choice", f"Please reply with a number from 1 to {len(choices)}.")
     await PendingQuestion.filter(id=question.id).delete()
