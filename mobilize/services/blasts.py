@@ -25,13 +25,13 @@ from mobilize.models import (
     Organization,
     ShiftStatus,
     Signup,
-    SmsStatus,
 )
 from mobilize.schemas import BlastIn
 from mobilize.services import events, groups
 from mobilize.services.access import Actor
 from mobilize.services.idempotency import check_idempotency_key
 from mobilize.services.messages import SMS_FOOTER, mails_to, texts_to
+from mobilize.services.people.consent import opted_out
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 
 KEY_CHUNK = 500  # dedupe keys per IN (...) query, well under SQLite's parameter limit
@@ -134,7 +134,7 @@ async def _blast(
         volunteer, event = signup.volunteer, signup.shift.event
         reached = False
         for channel in channels:
-            if channel == Channel.SMS and (volunteer.sms_status == SmsStatus.OPTED_OUT or volunteer.sms_blocked):
+            if channel == Channel.SMS and opted_out(volunteer):
                 result.opted_out += 1
                 continue
             wanted = texts_to(volunteer) if channel == Channel.SMS else mails_to(volunteer)

@@ -142,7 +142,7 @@ async def _fast(sms: InboundSms, turn: Turn, command: Command) -> Received | Non
         answer = Answer("here_nothing", sms_shifts.NOTHING_UNDER_WAY)
     elif verb == Verb.HERE:  # the check-in, without BEGIN and COMMIT as on the general path
         answer = await sms_shifts.check_in(turn, sender.under_way)
-    elif (verb == Verb.YES and _opted_out(volunteer)) or not sender.settled:
+    elif (verb == Verb.YES and consent.opted_out(volunteer)) or not sender.settled:
         return None  # YES opts them back in; or a numbered list or an ask to fill a gap waits for the answer
     elif sender.held is not None and verb == Verb.YES:
         answer, writes = sms_shifts.confirm(turn, sender.held)
@@ -183,7 +183,9 @@ def _without_transaction(turn: Turn, command: Command) -> bool:
     """HELP changes nothing; HERE and YES (from a number not opted out) set a status a retry finds set."""
     if turn.phone is None or turn.volunteer is None:
         return False
-    return command.verb in (Verb.HELP, Verb.HERE) or (command.verb == Verb.YES and not _opted_out(turn.volunteer))
+    return command.verb in (Verb.HELP, Verb.HERE) or (
+        command.verb == Verb.YES and not consent.opted_out(turn.volunteer)
+    )
 
 
 def preview_of(sms: InboundSms) -> str:
@@ -255,7 +257,7 @@ async def may_text(turn: Turn, answer: Answer) -> bool:
     if answer.opt_out_confirmation:
         return True
     if turn.volunteer is not None:
-        return not _opted_out(turn.volunteer)
+        return not consent.opted_out(turn.volunteer)
     if turn.phone is None:
         return True
     sender = await consent.sender_of(turn.organization.id if turn.organization else None)
@@ -268,7 +270,7 @@ async def _replay(earlier: InboundMessage) -> Received:
     reply = earlier.reply
     if reply and earlier.outcome != "stopped" and earlier.volunteer_id is not None:
         now = await Volunteer.get_or_none(id=earlier.volunteer_id)
-        if now is not None and _opted_out(now):
+        if now is not None and consent.opted_out(now):
             reply = ""
     return Received(earlier.outcome, reply, replayed=True)
 
@@ -280,7 +282,7 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
     verb = command.verb
     if verb == Verb.STOP:
         return await opt_out(turn, command)
-    if verb == Verb.START or (verb == Verb.YES and _opted_out(turn.volunteer)):
+    if verb == Verb.START or (verb == Verb.YES and consent.opted_out(turn.volunteer)):
         return await opt_in(turn)
     if verb == Verb.HELP:
         return Answer("help", await help_text(turn))
@@ -308,10 +310,6 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
         if answered is not None:
             return answered
     return await to_inbox(turn, sms)
-
-
-def _opted_out(volunteer: Volunteer | None) -> bool:
-    return volunteer is not None and (volunteer.sms_status == SmsStatus.OPTED_OUT or volunteer.sms_blocked)
 
 
 async def _organization_names(turn: Turn) -> list[str]:

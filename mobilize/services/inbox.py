@@ -24,7 +24,6 @@ from mobilize.models import (
     MessageState,
     Organization,
     Signup,
-    SmsStatus,
     ThreadStatus,
     Volunteer,
 )
@@ -33,7 +32,7 @@ from mobilize.services.blasts import sms_text
 from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
 from mobilize.services.idempotency import check_idempotency_key
 from mobilize.services.pagination import BadCursor, Page, paginate
-from mobilize.services.people import may_collide, textable
+from mobilize.services.people import may_collide, opted_out, textable
 from mobilize.services.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 
 PREVIEW = 160
@@ -265,7 +264,7 @@ async def reply(
     if not text or len(text) > REPLY_MAX:
         raise Invalid.field("body", f"1 to {REPLY_MAX} characters")
     volunteer: Volunteer = thread.volunteer
-    if volunteer.sms_status == SmsStatus.OPTED_OUT or volunteer.sms_blocked:
+    if opted_out(volunteer):
         raise Conflict("this volunteer has opted out of SMS", code="opted_out")
     if not textable(volunteer):
         raise Conflict("this volunteer has not agreed to texts", code="no_sms_consent")

@@ -50,6 +50,11 @@ def shown_sms_status(volunteer: Volunteer) -> SmsStatus:
     return SmsStatus.OPTED_OUT if volunteer.sms_blocked else SmsStatus(volunteer.sms_status)
 
 
+def opted_out(volunteer: Volunteer | None) -> bool:
+    """The record opted out of this organization's texts, or its number stopped the sender it texts from."""
+    return volunteer is not None and shown_sms_status(volunteer) == SmsStatus.OPTED_OUT
+
+
 def organizations_on(sender: str) -> tuple[str, list[str]]:
     """SQL for the ids of the organizations that text from `sender`, and its values."""
     if sender == SHARED:

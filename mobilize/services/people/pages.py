@@ -23,51 +23,66 @@ def expired(seen_at: datetime | None, now: datetime) -> bool:
     return seen_at is None or seen_at <= now - LINK_IDLE
 
 
+# The two private links of a record: the page (`manage`) and the calendar feed (`feed`). Each is a token column
+# and the `{link}_token_seen_at` beside it, under one rule.
+LINKS = ("manage", "feed")
+
+
+async def _live_link(link: str, token: str, now: datetime | None) -> tuple[Volunteer | None, bool]:
+    """(the record whose `link` carries `token`, whether that link expired unused); its use is noted (at most
+    every TOUCH_EVERY, not on every page view or feed poll)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None, False
+    volunteer = await Volunteer.filter(**{f"{link}_token": token}).first()
+    if volunteer is None:
+        return None, False
+    now, seen = now or datetime.now(UTC), f"{link}_token_seen_at"
+    if expired(getattr(volunteer, seen), now):
+        return volunteer, True
+    if getattr(volunteer, seen) <= now - TOUCH_EVERY:
+        await Volunteer.filter(id=volunteer.id).update(**{seen: now})
+        setattr(volunteer, seen, now)
+    return volunteer, False
+
+
+async def _rotate(volunteer: Volunteer, link: str, now: datetime | None) -> str:
+    """A new token for `link`; the old one stops working at once."""
+    token, now = new_token(), now or datetime.now(UTC)
+    fields = {f"{link}_token": token, f"{link}_token_seen_at": now}
+    await Volunteer.filter(id=volunteer.id).update(**fields)
+    for key, value in fields.items():
+        setattr(volunteer, key, value)
+    return token
+
+
 async def volunteer_by_token(token: str, now: datetime | None = None) -> Volunteer:
-    """The record whose manage link carries `token`, if the link has been used within LINK_IDLE (the use is
-    noted); NotFound otherwise."""
-    now = now or datetime.now(UTC)
-    volunteer = None
-    if token and len(token) <= MAX_TOKEN_LENGTH:
-        volunteer = await Volunteer.get_or_none(manage_token=token)
+    """The record whose manage link carries `token`, if the link has been used within LINK_IDLE; NotFound
+    otherwise."""
+    volunteer, stale = await _live_link("manage", token, now)
     if volunteer is None:
         raise NotFound("this link is unknown or no longer valid")
-    if expired(volunteer.manage_token_seen_at, now):
+    if stale:
         raise NotFound(EXPIRED, code="link_expired")
-    if volunteer.manage_token_seen_at is None or volunteer.manage_token_seen_at <= now - TOUCH_EVERY:
-        await Volunteer.filter(id=volunteer.id).update(manage_token_seen_at=now)
-        volunteer.manage_token_seen_at = now
     return volunteer
 
 
 async def feed_owner(token: str, now: datetime | None = None) -> Volunteer | None:
-    """The record whose private feed link carries `token` (its use noted), None if unknown or expired."""
-    now = now or datetime.now(UTC)
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    volunteer = await Volunteer.get_or_none(feed_token=token)
-    if volunteer is None or expired(volunteer.feed_token_seen_at, now):
-        return None
-    if volunteer.feed_token_seen_at is None or volunteer.feed_token_seen_at <= now - TOUCH_EVERY:
-        await Volunteer.filter(id=volunteer.id).update(feed_token_seen_at=now)
-    return volunteer
+    """The record whose private feed link carries `token`; None if unknown or expired unused."""
+    volunteer, stale = await _live_link("feed", token, now)
+    return None if stale else volunteer
 
 
 async def rotate_manage_token(volunteer: Volunteer, now: datetime | None = None) -> str:
     """A new link to the volunteer's page; the old one stops working at once."""
-    token, now = new_token(), now or datetime.now(UTC)
-    await Volunteer.filter(id=volunteer.id).update(manage_token=token, manage_token_seen_at=now)
-    volunteer.manage_token, volunteer.manage_token_seen_at = token, now
-    return token
+    return await _rotate(volunteer, "manage", now)
 
 
 async def refresh_expired_links(volunteer: Volunteer, now: datetime | None = None) -> None:
     """On a new sign-up: an expired page or feed link is replaced, so the confirmation carries one that works."""
     now = now or datetime.now(UTC)
-    if expired(volunteer.manage_token_seen_at, now):
-        await rotate_manage_token(volunteer, now)
-    if expired(volunteer.feed_token_seen_at, now):
-        await rotate_feed_token(volunteer, now)
+    for link in LINKS:
+        if expired(getattr(volunteer, f"{link}_token_seen_at"), now):
+            await _rotate(volunteer, link, now)
 
 
 async def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
@@ -112,10 +127,7 @@ async def confirm_own_signup(volunteer: Volunteer, signup_id: int, now: datetime
 
 async def rotate_feed_token(volunteer: Volunteer, now: datetime | None = None) -> str:
     """Give the volunteer a new private calendar token; the old feed link stops working at once."""
-    token, now = new_token(), now or datetime.now(UTC)
-    await Volunteer.filter(id=volunteer.id).update(feed_token=token, feed_token_seen_at=now)
-    volunteer.feed_token, volunteer.feed_token_seen_at = token, now
-    return token
+    return await _rotate(volunteer, "feed", now)
 
 
 async def signup_for_confirmation(signup_id: int) -> tuple[Signup, int | None]:
