@@ -242,15 +242,11 @@ async def export_organization(org: Organization, out: Path) -> dict[str, int]:
         ):
             writer = csv.DictWriter(csv_file, fieldnames=list(columns))
             writer.writeheader()
-            async for batch in _batches(model, org_filter, org.id, columns):
+            read = (*columns, "sms_blocked") if model is Volunteer else columns
+            async for batch in _batches(model, org_filter, org.id, read):
                 if model is Volunteer:  # what the organization sees: a blocked number cannot be texted, not why
-                    blocked = set(
-                        await Volunteer.filter(id__in=[r["id"] for r in batch], sms_blocked=True).values_list(
-                            "id", flat=True
-                        )
-                    )
                     for row in batch:
-                        if row["id"] in blocked:
+                        if row.pop("sms_blocked"):
                             row["sms_status"] = SmsStatus.OPTED_OUT.value
                 writer.writerows([{k: csv_cell(v) for k, v in row.items()} for row in batch])
                 for row in batch:

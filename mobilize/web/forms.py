@@ -13,22 +13,29 @@ from mobilize.settings import Settings
 from mobilize.web.text import error_page, form_text_problem, printable
 
 
-def contact_from(data: VolunteerIn, region: str, prefix: str = "volunteer.") -> Contact:
-    phone = email = None
+def normalized_contact(
+    phone: str | None, email: str | None, region: str, prefix: str = ""
+) -> tuple[str | None, str | None]:
+    """(E.164 phone, normalized email), each None when not given; Invalid naming every field that is wrong."""
     errors: dict[str, str] = {}
-    if data.phone:
+    if phone:
         try:
-            phone = normalize_phone(data.phone, region)
+            phone = normalize_phone(phone, region)
         except ValueError as exc:
             errors[prefix + "phone"] = str(exc)
-    if data.email:
+    if email:
         try:
-            email = normalize_email(data.email)
+            email = normalize_email(email)
         except ValueError as exc:
             errors[prefix + "email"] = str(exc)
     if errors:
         name, message = next(iter(errors.items()))
         raise Invalid(f"{name}: {message}", fields=errors)
+    return phone or None, email or None
+
+
+def contact_from(data: VolunteerIn, region: str, prefix: str = "volunteer.") -> Contact:
+    phone, email = normalized_contact(data.phone, data.email, region, prefix)
     return Contact(name=data.name, phone=phone, email=email, postal_code=data.postal_code)
 
 

@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from mobilize.models import EmailStatus, Volunteer, VolunteerTag
+from mobilize.models import EmailStatus, SmsStatus, Volunteer, VolunteerTag
 from mobilize.services import audit
 from mobilize.services.access import MANAGER_ROLES, WRITER_ROLES, Actor
 from mobilize.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -163,7 +163,7 @@ async def update_volunteer(actor: Actor, volunteer_id: int, changes: Changes) ->
         if getattr(volunteer, field) is not None:
             updates[field] = None
     if "phone" in updates:
-        updates["sms_status"] = "unknown"
+        updates["sms_status"] = SmsStatus.UNKNOWN
         updates["sms_blocked"] = bool(updates["phone"]) and await blocked_on_sender_of(
             actor.organization_id, updates["phone"]
         )

@@ -15,9 +15,9 @@ from mobilize.services.access import Actor
 from mobilize.services.errors import Forbidden, Invalid
 from mobilize.services.people import directory
 from mobilize.services.people import pages as volunteer_pages
-from mobilize.services.people.records import normalize_email, normalize_phone
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import manage_url, volunteer_json
+from mobilize.web.forms import normalized_contact
 
 
 async def _record_json(request: Request, actor: Actor, volunteer: Volunteer) -> dict[str, object]:
@@ -48,50 +48,11 @@ async def get_volunteer(request: Request, actor: Actor) -> JSONResponse:
     return JSONResponse(await _record_json(request, actor, volunteer))
 
 
-def _contact(phone: str | None, email: str | None, region: str) -> tuple[str | None, str | None]:
-    errors: dict[str, str] = {}
-    if phone:
-        try:
-            phone = normalize_phone(phone, region)
-        except ValueError as exc:
-            errors["phone"] = str(exc)
-    if email:
-        try:
-            email = normalize_email(email)
-        except ValueError as exc:
-            errors["email"] = str(exc)
-    if errors:
-        name, message = next(iter(errors.items()))
-        raise Invalid(f"{name}: {message}", fields=errors)
-    return phone or None, email or None
-
-
-@authed
-async def create_volunteer(request: Request, actor: Actor) -> JSONResponse:
-    data = await parse_body(request, VolunteerRecordIn)
-    phone, email = _contact(data.phone, data.email, request.app.state.settings.phone_region)
-    volunteer = await directory.create_volunteer(
-        actor,
-        directory.Changes(
-            name=data.name,
-            phone=phone,
-            email=email,
-            postal_code=data.postal_code,
-            notes=data.notes,
-            member_id=data.member_id,
-            tags=data.tags,
-        ),
-    )
-    return JSONResponse(await _record_json(request, actor, volunteer), status_code=201)
-
-
-@authed
-async def update_volunteer(request: Request, actor: Actor) -> JSONResponse:
-    data = await parse_body(request, VolunteerPatch)
-    given = data.model_fields_set
-    phone, email = _contact(data.phone, data.email, request.app.state.settings.phone_region)
-    cleared = frozenset(f for f in ("phone", "email", "member_id") if f in given and getattr(data, f) is None)
-    changes = directory.Changes(
+def _changes(request: Request, data: VolunteerRecordIn | VolunteerPatch) -> directory.Changes:
+    """The record's fields as given, contact normalized; for a PATCH, a null phone, email or member id clears it."""
+    phone, email = normalized_contact(data.phone, data.email, request.app.state.settings.phone_region)
+    given = data.model_fields_set if isinstance(data, VolunteerPatch) else set()
+    return directory.Changes(
         name=data.name,
         phone=phone,
         email=email,
@@ -99,9 +60,21 @@ async def update_volunteer(request: Request, actor: Actor) -> JSONResponse:
         notes=data.notes,
         member_id=data.member_id,
         tags=data.tags,
-        clear=cleared,
+        clear=frozenset(f for f in ("phone", "email", "member_id") if f in given and getattr(data, f) is None),
     )
-    volunteer = await directory.update_volunteer(actor, int_param(request, "volunteer_id"), changes)
+
+
+@authed
+async def create_volunteer(request: Request, actor: Actor) -> JSONResponse:
+    data = await parse_body(request, VolunteerRecordIn)
+    volunteer = await directory.create_volunteer(actor, _changes(request, data))
+    return JSONResponse(await _record_json(request, actor, volunteer), status_code=201)
+
+
+@authed
+async def update_volunteer(request: Request, actor: Actor) -> JSONResponse:
+    data = await parse_body(request, VolunteerPatch)
+    volunteer = await directory.update_volunteer(actor, int_param(request, "volunteer_id"), _changes(request, data))
     return JSONResponse(await _record_json(request, actor, volunteer))
 
 
