@@ -293,7 +293,8 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
     if question is not None:
         return await sms_join.take_name(turn, question)
     if turn.volunteer is None:
-        if await sms_shifts.pending_question(turn, "name") is not None:
+        # (a text was checked just above; another keyword while a name is awaited gets the question again)
+        if verb != Verb.TEXT and await sms_shifts.pending_question(turn, "name") is not None:
             return Answer("asked_name", "Please reply with your name, so we can sign you up.")
         if verb == Verb.TEXT and turn.organization is not None:  # texting its number gives it the number
             turn.volunteer, _ = await find_or_create_volunteer(
