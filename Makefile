@@ -43,10 +43,10 @@ test-postgres: $(STAMP) $(CALENDAR_STAMP)
 	MOBILIZE_TEST_DB=postgres $(BIN)/python -m pytest
 
 # Schemathesis over the OpenAPI document against the app under uvicorn on PostgreSQL (a few minutes). The
-# PostgreSQL pass of `make test` runs it too under CI=true (tests/test_schemathesis.py).
+# PostgreSQL pass of `make test` runs it too under CI=true (tests/web/test_schemathesis.py).
 .PHONY: schemathesis
 schemathesis: $(STAMP)
-	MOBILIZE_TEST_DB=postgres MOBILIZE_SCHEMATHESIS=1 $(BIN)/python -m pytest tests/test_schemathesis.py
+	MOBILIZE_TEST_DB=postgres MOBILIZE_SCHEMATHESIS=1 $(BIN)/python -m pytest tests/web/test_schemathesis.py
 
 # Sign-up surge on PostgreSQL (uvicorn with 2 workers, Redis db 14) against a raw asyncpg baseline.
 bench: $(STAMP)

@@ -90,7 +90,7 @@ async def seed(url: str) -> None:
     """An organization, an event with 10 shifts tomorrow, VOLUNTEERS people signed up with SMS consent."""
     from mobilize import db
     from mobilize.models import ActionGroup, Event, Organization, Shift, Signup, Volunteer
-    from mobilize.services.events import new_shift_code
+    from mobilize.services.events.shifts import new_shift_code
     from mobilize.services.people import new_token
 
     await db.init_db(url)

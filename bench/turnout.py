@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mobilize import db  # noqa: E402
 from mobilize.app import create_app  # noqa: E402
 from mobilize.models import ActionGroup, Campaign, Event, Shift  # noqa: E402
-from mobilize.services.accounts import create_organizer  # noqa: E402
+from mobilize.services.accounts.organizers import create_organizer  # noqa: E402
 from mobilize.settings import load_settings  # noqa: E402
 
 SERVER = os.environ.get("MOBILIZE_BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")

@@ -111,7 +111,7 @@ def migrate() -> None:
 def seed_demo(force: bool) -> None:
     """Load demo organizations, groups, a campaign, a picket schedule, a rally and volunteers."""
     from mobilize import db
-    from mobilize.services.demo import seed
+    from mobilize.demo import seed
 
     async def go() -> dict[str, str]:
         await db.init_db(get_settings().database_url)
@@ -141,7 +141,7 @@ def organizer() -> None:
 def organizer_create(email: str, name: str, org: str, role: str, password: str | None, groups: tuple[str, ...]) -> None:
     """Create the organization if new and the organizer; print an API token as the last line."""
     from mobilize import db
-    from mobilize.services.accounts import create_organizer
+    from mobilize.services.accounts.organizers import create_organizer
     from mobilize.services.errors import DomainError
 
     async def go() -> str:
@@ -174,7 +174,7 @@ def organization() -> None:
 def organization_sms_sender(org_slug: str, from_number: str | None, messaging_service: str | None) -> None:
     """Give the organization its own SMS sender; with neither option, it goes back to the shared one."""
     from mobilize import db
-    from mobilize.services.accounts import set_sms_sender
+    from mobilize.services.accounts.senders import set_sms_sender
     from mobilize.services.errors import DomainError
 
     async def go() -> tuple[str | None, str | None]:

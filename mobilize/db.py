@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -113,6 +116,25 @@ def _postgres_placeholders(sql: str) -> str:
 def dialect() -> str:
     """`postgres` or `sqlite`: the database behind the current connection."""
     return str(connections.get("default").capabilities.dialect)
+
+
+_orm_path: ContextVar[bool] = ContextVar("mobilize_orm_path", default=False)
+
+
+def postgres_statements() -> bool:
+    """Whether the hot paths take their hand-written PostgreSQL statements (each domain's `postgres.py`): on
+    PostgreSQL, unless `orm_path` asked for the ORM rule they mirror."""
+    return not _orm_path.get() and dialect() == "postgres"
+
+
+@contextmanager
+def orm_path() -> Iterator[None]:
+    """Inside, the hot paths take the ORM way on every database: the tests run both ways on the same cases."""
+    token = _orm_path.set(True)
+    try:
+        yield
+    finally:
+        _orm_path.reset(token)
 
 
 def _prepare(sql: str) -> tuple[Any, str]:

@@ -1,5 +1,5 @@
 """Public links that leave the web app (in SMS, email and exports). Paths mirror the routing table;
-tests/test_links.py checks them against `url_path_for`, so they cannot drift."""
+tests/web/test_links.py checks them against `url_path_for`, so they cannot drift."""
 
 from __future__ import annotations
 

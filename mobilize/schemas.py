@@ -22,8 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from mobilize.models import MAX_ID
 from mobilize.models.events import EventType, Visibility
-from mobilize.services.pagination import MAX_ID
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 URL_PATTERN = r"^(https?://\S+)?$"

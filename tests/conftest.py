@@ -19,7 +19,8 @@ from tortoise import connections
 
 from mobilize import db
 from mobilize.app import create_app
-from mobilize.services import public, sms_routing
+from mobilize.services.accounts import senders
+from mobilize.services.events import public
 from mobilize.settings import Settings, load_settings
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
@@ -169,7 +170,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     await empty_tables()
     public.forget_shifts()
-    sms_routing.forget_senders()
+    senders.forget_senders()
 
 
 @pytest.fixture

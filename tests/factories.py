@@ -23,8 +23,8 @@ from mobilize.models import (
     SmsStatus,
     Volunteer,
 )
-from mobilize.services.accounts import actor_for_membership, create_organizer
-from mobilize.services.events import new_shift_code
+from mobilize.services.accounts.organizers import actor_for_membership, create_organizer
+from mobilize.services.events.shifts import new_shift_code
 
 _counter = {"n": 0}
 
@@ -76,7 +76,7 @@ def auth(token: str) -> dict[str, str]:
 
 
 async def make_group(membership: Membership, slug: str | None = None, postal_code: str = "60614") -> ActionGroup:
-    from mobilize.services.groups import _geocode
+    from mobilize.services.events.groups import _geocode
 
     group = ActionGroup(
         organization_id=membership.organization_id,  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The periodic job that applies the no-show rule after shifts end (services.attendance)."""
+"""The periodic job that applies the no-show rule after shifts end (services.signups.attendance)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from mobilize.services.attendance import mark_no_shows
+from mobilize.services.signups.attendance import mark_no_shows
 from mobilize.settings import get_settings
 
 log = logging.getLogger("mobilize.workers.attendance")

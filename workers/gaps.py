@@ -1,4 +1,4 @@
-"""The periodic job that asks standby volunteers to fill shifts below target (services.gaps)."""
+"""The periodic job that asks standby volunteers to fill shifts below target (services.gaps.filling)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from mobilize.services import after_commit
-from mobilize.services.gaps import GapRules, fill_gaps
+from mobilize.services.gaps.filling import GapRules, fill_gaps
+from mobilize.services.outbox import after_commit
 from mobilize.settings import get_settings
 from workers.messages import enqueue
 

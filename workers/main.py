@@ -12,7 +12,7 @@ from mobilize import db
 from mobilize.channels.email import email_sender
 from mobilize.channels.sms import sms_sender
 from mobilize.queue import deserialize, redis_settings, serialize
-from mobilize.services.send_rate import send_rate
+from mobilize.services.delivery.send_rate import send_rate
 from mobilize.settings import get_settings
 from workers.attendance import sweep_no_shows
 from workers.gaps import ask_standby

@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 import logging
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq import Retry
 
 from mobilize.services import delivery
-from mobilize.services.delivery import Pace
 
 # A batch held back by the send rate comes back (arq Retry, same job id) when its next slot is near: with
 # 50,000 texts at 12/s, a batch may come back a few hundred times. Past this, the job fails and its messages
@@ -62,7 +62,7 @@ async def enqueue(ctx: dict[str, Any], function: str, *args: Any, job_id: str) -
         await ctx["redis"].enqueue_job(function, *args, _job_id=job_id)
 
 
-def _pacer(ctx: dict[str, Any]) -> Pace | None:
+def _pacer(ctx: dict[str, Any]) -> delivery.Pace | None:
     """Keeps SMS to each sender's rate (SMS_RATE_PER_SECOND, shared by every worker through Redis). Under arq
     a batch reserves the slots that fall within MAX_INLINE_WAIT, claims only that many texts and sends each
     at its slot, then comes back for the rest, so a batch never runs long however many share the rate and
@@ -85,20 +85,17 @@ def _pacer(ctx: dict[str, Any]) -> Pace | None:
 
 async def _deliver(ctx: dict[str, Any], lo: int, hi: int) -> delivery.BatchResult:
     settings = ctx.get("settings")
-    done = await delivery.deliver_batch(
-        lo,
-        hi,
-        ctx["sms"],
-        ctx["email"],
-        now=datetime.now(UTC),
-        base_url=settings.public_base_url if settings else None,
-        mail_from=settings.mail_from if settings else None,
-        pace=_pacer(ctx),
-        quiet=settings.quiet_hours if settings else None,
-        urgent=settings.urgent_notice if settings else delivery.URGENT_NOTICE,
-        retry_after=settings.outbox_retry_seconds if settings else 30.0,
-        worker_id=ctx.get("worker_id"),
-    )
+    courier = delivery.Courier(ctx["sms"], ctx["email"], pace=_pacer(ctx), worker_id=ctx.get("worker_id"))
+    if settings is not None:
+        courier = replace(
+            courier,
+            base_url=settings.public_base_url,
+            mail_from=settings.mail_from,
+            quiet=settings.quiet_hours,
+            urgent=settings.urgent_notice,
+            retry_after=settings.outbox_retry_seconds,
+        )
+    done = await delivery.deliver_batch(lo, hi, courier, now=datetime.now(UTC))
     if done.defer and "queue" not in ctx:
         raise Retry(defer=done.defer)
     return done

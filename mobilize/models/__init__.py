@@ -26,9 +26,13 @@ from mobilize.models.people import (
     VolunteerTag,
 )
 from mobilize.models.requests import IdempotentRequest
-from mobilize.models.signups import SEAT_STATUSES, Signup, SignupSource, SignupStatus
+from mobilize.models.signups import LIVE_STATUSES, SEAT_STATUSES, Signup, SignupSource, SignupStatus
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger value makes the database driver raise
 
 __all__ = [
+    "MAX_ID",
+    "LIVE_STATUSES",
     "SEAT_STATUSES",
     "ActionGroup",
     "ApiToken",

@@ -101,7 +101,7 @@ class Event(Model):
 
 
 class Shift(Model):
-    # `filled` counts seat-holding sign-ups; it only moves by conditional UPDATEs (see services.signups).
+    # `filled` counts seat-holding sign-ups; it only moves by conditional UPDATEs (see services.signups.seats).
 
     id = fields.IntField(primary_key=True)
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(

@@ -25,12 +25,12 @@ class MessageKind(StrEnum):
     CHANGED = "changed"  # the organizers moved the shift or changed the place
     REMINDER_DAY_BEFORE = "reminder_day_before"  # asks YES/NO, a day (by default) before the shift
     REMINDER_SOON = "reminder_soon"  # time, place and instructions, shortly before the shift
-    BLAST = "blast"  # written by an organizer to a roster (services/blasts.py)
-    ORGANIZER_INVITATION = "organizer_invitation"  # a link to join an organization (services/onboarding.py)
-    PASSWORD_RESET = "password_reset"  # a link to choose a new password (services/onboarding.py)
-    REPLY = "reply"  # our automatic answer to an inbound SMS, sent as the webhook's TwiML (services/inbound.py)
-    INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbox.py)
-    GAP_REQUEST = "gap_request"  # asks a standby volunteer to fill a shift below target (services/gaps.py)
+    BLAST = "blast"  # written by an organizer to a roster (services/outbox/blasts.py)
+    ORGANIZER_INVITATION = "organizer_invitation"  # a link to join an organization (services/accounts/onboarding.py)
+    PASSWORD_RESET = "password_reset"  # a link to choose a new password (services/accounts/onboarding.py)
+    REPLY = "reply"  # our automatic answer to an inbound SMS, sent as the webhook's TwiML (services/inbound/receive.py)
+    INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbound/inbox.py)
+    GAP_REQUEST = "gap_request"  # asks a standby volunteer to fill a shift below target (services/gaps/filling.py)
 
 
 class MessageState(StrEnum):

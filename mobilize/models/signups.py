@@ -27,6 +27,8 @@ class SignupSource(StrEnum):
 
 # Statuses that occupy one of the shift's seats (counted in Shift.filled).
 SEAT_STATUSES = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.NO_SHOW})
+# Sign-ups still ahead of their shift's outcome: seated or waiting (told of changes; a volunteer can drop them).
+LIVE_STATUSES = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED})
 
 
 class Signup(Model):
@@ -47,7 +49,7 @@ class Signup(Model):
     source = fields.CharEnumField(SignupSource, max_length=16)
     referrer = fields.CharField(max_length=200, default="")
     # Set when an organizer decided this person's attendance (or to leave it as it is): the no-show sweep
-    # after the shift (services.attendance) then leaves the sign-up alone.
+    # after the shift (services.signups.attendance) then leaves the sign-up alone.
     attendance_locked = fields.BooleanField(default=False, db_default=False)
     checked_in_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -8,11 +8,11 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.queryset import QuerySet
 
+from mobilize.models import MAX_ID
 from mobilize.services.errors import Invalid
 
 T = TypeVar("T")
 MAX_LIMIT = 500
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger value makes the database driver raise
 
 
 class BadCursor(Invalid):

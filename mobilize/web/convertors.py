@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.convertors import IntegerConvertor, StringConvertor, register_url_convertor
 
-from mobilize.services.pagination import MAX_ID
+from mobilize.models import MAX_ID
 
 
 class IdConvertor(IntegerConvertor):

@@ -7,7 +7,7 @@ import os
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mobilize.services import after_commit
+from mobilize.services.outbox import after_commit
 
 log = logging.getLogger("mobilize.web")
 

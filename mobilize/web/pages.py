@@ -15,9 +15,11 @@ from starlette.responses import Response
 from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, EventStatus, Shift, SignupSource, Visibility
 from mobilize.schemas import VolunteerIn
-from mobilize.services import public, signups
+from mobilize.services import signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
-from mobilize.services.people import pages as volunteer_pages
+from mobilize.services.events import public
+from mobilize.services.people import links
+from mobilize.services.signups import pages as own_pages
 from mobilize.web.api.public import limit_public_signup
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
@@ -261,7 +263,7 @@ async def signed_up(request: Request) -> Response:
         request.session.pop(DONE_KEY, None)
         return back
     try:
-        signup, position = await volunteer_pages.signup_for_confirmation(done["signup"])
+        signup, position = await own_pages.signup_for_confirmation(done["signup"])
     except NotFound:
         return back
     shift: Shift = signup.shift
@@ -287,7 +289,7 @@ async def signed_up(request: Request) -> Response:
 
 
 async def manage_page(request: Request) -> Response:
-    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    volunteer = await links.volunteer_by_token(request.path_params["token"])
     now = datetime.now(UTC)
     rows = await signups.volunteer_signups(volunteer)
     upcoming = [signup_view(request, s, now) for s in rows if s.shift.ends_at > now]
@@ -316,9 +318,9 @@ def _back_to_manage(request: Request, token: str, message: str) -> Response:
 
 @csrf_protect
 async def manage_drop(request: Request) -> Response:
-    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    volunteer = await links.volunteer_by_token(request.path_params["token"])
     try:
-        result = await volunteer_pages.drop_own_signup(volunteer, int(request.path_params["signup_id"]))
+        result = await own_pages.drop_own_signup(volunteer, int(request.path_params["signup_id"]))
     except Conflict as exc:
         return _back_to_manage(request, volunteer.manage_token, f"Nothing changed: {exc.message}.")
     shift: Shift = result.signup.shift
@@ -329,9 +331,9 @@ async def manage_drop(request: Request) -> Response:
 
 @csrf_protect
 async def manage_confirm(request: Request) -> Response:
-    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
+    volunteer = await links.volunteer_by_token(request.path_params["token"])
     try:
-        result = await volunteer_pages.confirm_own_signup(volunteer, int(request.path_params["signup_id"]))
+        result = await own_pages.confirm_own_signup(volunteer, int(request.path_params["signup_id"]))
     except Conflict as exc:
         return _back_to_manage(request, volunteer.manage_token, f"Nothing changed: {exc.message}.")
     message = f"Thanks! You confirmed “{result.signup.shift.event.title}”. See you there."
@@ -340,7 +342,7 @@ async def manage_confirm(request: Request) -> Response:
 
 @csrf_protect
 async def manage_rotate_feed(request: Request) -> Response:
-    volunteer = await volunteer_pages.volunteer_by_token(request.path_params["token"])
-    await volunteer_pages.rotate_feed_token(volunteer)
+    volunteer = await links.volunteer_by_token(request.path_params["token"])
+    await links.rotate_feed_token(volunteer)
     message = "Your calendar has a new private link. The old link no longer works: subscribe again with the new one."
     return _back_to_manage(request, volunteer.manage_token, message)

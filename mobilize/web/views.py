@@ -14,9 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
-from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Signup, SignupStatus, Visibility
-from mobilize.services import public
-from mobilize.services.people import pages as volunteer_pages
+from mobilize.models import LIVE_STATUSES, Event, EventStatus, Shift, ShiftStatus, Signup, SignupStatus, Visibility
+from mobilize.services.events import public
 from mobilize.web.csrf import csrf_token
 from mobilize.web.urls import event_route
 
@@ -178,7 +177,7 @@ def signup_view(request: Request, signup: Signup, now: datetime) -> SignupView:
     status = SignupStatus(signup.status)
     cancelled = event.status != EventStatus.SCHEDULED or shift.status != ShiftStatus.SCHEDULED
     upcoming = shift.ends_at > now
-    live = status in volunteer_pages.LIVE_STATUSES and upcoming
+    live = status in LIVE_STATUSES and upcoming
     label = STATUS_LABELS[status]
     if cancelled and status != SignupStatus.CANCELLED:
         label = "Cancelled by the organizers"

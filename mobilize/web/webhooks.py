@@ -1,5 +1,5 @@
 """Provider webhooks: Twilio's inbound messages and delivery status callbacks. Every request must carry a
-valid X-Twilio-Signature for the public URL it was sent to; the rules live in services.inbound and
+valid X-Twilio-Signature for the public URL it was sent to; the rules live in services.inbound.receive and
 services.delivery."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
-from mobilize.services import after_commit, delivery, inbound, sms_routing
+from mobilize.services import delivery, inbound
+from mobilize.services.inbound import routing
+from mobilize.services.outbox import after_commit
 from mobilize.settings import Settings
 from mobilize.web.text import row_id, unstorable
 
@@ -84,7 +86,7 @@ def inbound_sms(form: FormData) -> inbound.InboundSms:
 
 def twiml(reply: str) -> Response:
     """The TwiML answer: one <Message>, or an empty <Response /> for none. Written out (the same bytes as
-    twilio's MessagingResponse, tests/test_inbound.py compares them): it is on every inbound message's path."""
+    twilio's MessagingResponse, tests/inbound/test_inbound.py compares them): it is on every inbound message's path."""
     inner = f"<Response><Message>{escape(reply)}</Message></Response>" if reply else "<Response />"
     return Response(f'<?xml version="1.0" encoding="UTF-8"?>{inner}', media_type="application/xml")
 
@@ -105,7 +107,7 @@ async def twilio_sms(request: Request) -> Response:
         sms = inbound_sms(form)
     except BadInbound as exc:
         return PlainTextResponse(str(exc), status_code=400)
-    shared = sms_routing.SharedSender(settings.twilio_from_number, settings.twilio_messaging_service_sid)
+    shared = routing.SharedSender(settings.twilio_from_number, settings.twilio_messaging_service_sid)
     received = await inbound.receive(
         sms,
         base_url=settings.public_base_url,

@@ -1,4 +1,4 @@
-"""Run by tests/test_migrations.py in a process of its own (Tortoise is per process): migrate a database to
+"""Run by tests/migrations/test_migrations.py in a process of its own (Tortoise is per process): migrate a database to
 0015 (one volunteer row for the whole deployment, `relationship` rows saying who knows them), write a person
 known to two organizations, migrate to the head, and print what each organization's records hold, as JSON."""
 

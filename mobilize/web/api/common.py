@@ -11,11 +11,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mobilize.models import MAX_ID
 from mobilize.schemas import SLUG_PATTERN, URL_PATTERN
 from mobilize.services.access import Actor
-from mobilize.services.accounts import authenticate_token
+from mobilize.services.accounts.organizers import authenticate_token
 from mobilize.services.errors import DomainError, Invalid, NotFound
-from mobilize.services.pagination import MAX_ID, Page, parse_limit
+from mobilize.services.pagination import Page, parse_limit
 from mobilize.web.text import printable, unstorable
 
 M = TypeVar("M", bound=BaseModel)

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mobilize.schemas import StandbyIn
-from mobilize.services import standby
 from mobilize.services.access import Actor
+from mobilize.services.gaps import standby
 from mobilize.web.api.common import authed, int_param, parse_body
 from mobilize.web.api.serializers import gap_request_json, standby_json
 

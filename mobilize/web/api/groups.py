@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mobilize.schemas import CampaignIn, CampaignPatch, GroupIn, GroupPatch
-from mobilize.services import groups
 from mobilize.services.access import Actor
+from mobilize.services.events import groups
 from mobilize.web.api.common import authed, list_response, page_args, parse_body
 from mobilize.web.api.serializers import campaign_json, group_json
 

@@ -9,8 +9,9 @@ from starlette.responses import JSONResponse
 
 from mobilize.models import InboxThread
 from mobilize.schemas import InboxReplyIn, InboxThreadPatch
-from mobilize.services import after_commit, inbox
 from mobilize.services.access import Actor
+from mobilize.services.inbound import inbox
+from mobilize.services.outbox import after_commit
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.urls import url
 

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mobilize.schemas import BlastIn
-from mobilize.services import after_commit, blasts
 from mobilize.services.access import Actor
+from mobilize.services.outbox import after_commit, blasts
 from mobilize.web.api.common import authed, int_param, parse_body
 
 

@@ -10,11 +10,10 @@ from starlette.responses import JSONResponse
 
 from mobilize.models import Volunteer
 from mobilize.schemas import MAX_YEAR, MIN_YEAR, VolunteerPatch, VolunteerRecordIn
-from mobilize.services import turnout
 from mobilize.services.access import Actor
 from mobilize.services.errors import Forbidden, Invalid
-from mobilize.services.people import directory
-from mobilize.services.people import pages as volunteer_pages
+from mobilize.services.people import directory, links
+from mobilize.services.reports import turnout
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import manage_url, volunteer_json
 from mobilize.web.forms import normalized_contact
@@ -84,7 +83,7 @@ async def rotate_volunteer_link(request: Request, actor: Actor) -> JSONResponse:
     if not directory.may_act_for_volunteers(actor):
         raise Forbidden(f"the {actor.role.value} role cannot act for volunteers", code="role_not_allowed")
     volunteer = await directory.get_volunteer(actor, int_param(request, "volunteer_id"))
-    await volunteer_pages.rotate_manage_token(volunteer)
+    await links.rotate_manage_token(volunteer)
     return JSONResponse(await _record_json(request, actor, volunteer))
 
 

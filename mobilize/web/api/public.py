@@ -7,8 +7,9 @@ from starlette.responses import JSONResponse
 
 from mobilize.models import SignupSource
 from mobilize.schemas import SignupIn
-from mobilize.services import public, ratelimit, signups
+from mobilize.services import ratelimit, signups
 from mobilize.services.errors import AlreadySignedUp, Invalid
+from mobilize.services.events import public
 from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from

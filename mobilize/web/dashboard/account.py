@@ -6,8 +6,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from mobilize.services import accounts, ratelimit, sessions
+from mobilize.services import accounts, ratelimit
 from mobilize.services.access import Actor
+from mobilize.services.accounts import sessions
 from mobilize.services.errors import Invalid, RateLimited
 from mobilize.services.ratelimit import LimitsUnavailable
 from mobilize.web.dashboard.session import SESSION_KEY, back, dash_render, organizer_page

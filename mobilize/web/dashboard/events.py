@@ -14,9 +14,11 @@ from starlette.responses import Response
 
 from mobilize.models import EventType, Visibility
 from mobilize.schemas import MAX_YEAR, MIN_YEAR, EventIn, EventPatch, ShiftsCreate
-from mobilize.services import events, forecast, groups, schedules
+from mobilize.services import events
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid
+from mobilize.services.events import groups, schedules
+from mobilize.services.reports import forecast
 from mobilize.web.api.common import validation_fields
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.text import whole_number

@@ -1,5 +1,5 @@
 """The SMS inbox in the dashboard: threads with volunteers (open or handled, latest message first), one
-conversation with its reply form, and marking a thread handled or open again. services.inbox decides who
+conversation with its reply form, and marking a thread handled or open again. services.inbound.inbox decides who
 may read (not hosts) and who may answer (not viewers); a reply goes through the outbox like the API's."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import InboxThread, MessageState, ThreadStatus
-from mobilize.services import after_commit, inbox
 from mobilize.services.access import MANAGER_ROLES, Actor
 from mobilize.services.errors import Conflict, Invalid
+from mobilize.services.inbound import inbox
+from mobilize.services.outbox import after_commit
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.views import format_moment
 

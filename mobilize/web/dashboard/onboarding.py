@@ -7,9 +7,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mobilize.models import Role
-from mobilize.services import after_commit, groups, onboarding, ratelimit
+from mobilize.services import ratelimit
 from mobilize.services.access import Actor
+from mobilize.services.accounts import onboarding
 from mobilize.services.errors import Conflict, Forbidden, Invalid, RateLimited
+from mobilize.services.events import groups
+from mobilize.services.outbox import after_commit
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page, start_session
 from mobilize.web.urls import public_url

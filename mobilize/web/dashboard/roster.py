@@ -15,10 +15,14 @@ from starlette.responses import Response
 
 from mobilize.models import EventStatus, GapAnswer, ShiftStatus, SignupStatus
 from mobilize.schemas import BlastIn
-from mobilize.services import after_commit, attendance, blasts, exports, forecast, ratelimit, standby
+from mobilize.services import ratelimit
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound, RateLimited
+from mobilize.services.gaps import standby
+from mobilize.services.outbox import after_commit, blasts
 from mobilize.services.people import Contact, normalize_email, normalize_phone
+from mobilize.services.reports import exports, forecast
+from mobilize.services.signups import attendance
 from mobilize.web.api.common import validation_fields
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
@@ -153,7 +157,7 @@ async def walk_in(request: Request, actor: Actor) -> Response:
 
 @organizer_page
 async def message_roster(request: Request, actor: Actor) -> Response:
-    """An organizer's message to the people on the shift (services.blasts: consent, opt-outs and quiet hours
+    """An organizer's message to the people on the shift (services.outbox.blasts: consent, opt-outs and quiet hours
     respected). The form's one-time key makes a double submit send nothing twice."""
     shift_id = int(request.path_params["shift_id"])
     form = await request.form()

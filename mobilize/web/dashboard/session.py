@@ -19,9 +19,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mobilize.models import Membership
-from mobilize.services import accounts, inbox, ratelimit, sessions
+from mobilize.services import accounts, ratelimit
 from mobilize.services.access import Actor
+from mobilize.services.accounts import sessions
 from mobilize.services.errors import RateLimited
+from mobilize.services.inbound import inbox
 from mobilize.services.people import normalize_email
 from mobilize.services.ratelimit import LimitsUnavailable
 from mobilize.web.csrf import SESSION_KEY as CSRF_KEY
@@ -29,7 +31,7 @@ from mobilize.web.csrf import csrf_protect, csrf_valid, rejected
 from mobilize.web.forms import client_ip, form_refusal
 from mobilize.web.views import path, render
 
-SESSION_KEY = "sid"  # the session's random token; the server keeps its hash (services/sessions.py)
+SESSION_KEY = "sid"  # the session's random token; the server keeps its hash (services/accounts/sessions.py)
 MEMBERSHIP_KEY = "membership"
 NOTICE_KEY = "dash_notice"  # a one-time message for the next dashboard page
 DEVICE_COOKIE = "mobilize_device"

@@ -12,8 +12,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mobilize.services import exports, groups, reports
+from mobilize.services import reports
 from mobilize.services.access import Actor
+from mobilize.services.events import groups
+from mobilize.services.reports import exports
 from mobilize.web.charts import bar_chart
 from mobilize.web.dashboard.session import dash_render, organizer_page
 

@@ -8,11 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import SignupStatus
-from mobilize.services import standby
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
+from mobilize.services.gaps import standby
 from mobilize.services.people import directory as volunteers
 from mobilize.services.people import history as volunteer_records
+from mobilize.services.signups import merge as merging
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.text import row_id
 from mobilize.web.views import STATUS_LABELS, format_span
@@ -62,7 +63,7 @@ async def merge(request: Request, actor: Actor) -> Response:
         duplicate = row_id(raw)
         if duplicate is None:
             raise Invalid.field("duplicate", "give the number of the duplicate record")
-        merged = await volunteer_records.merge(actor, keep_id, duplicate)
+        merged = await merging.merge(actor, keep_id, duplicate)
     except (Invalid, NotFound) as exc:
         return back(request, f"Nothing was merged: {exc.message}.", "dash:volunteer", volunteer_id=keep_id)
     return back(request, f"Merged record {raw} into this one.", "dash:volunteer", volunteer_id=merged.volunteer.id)

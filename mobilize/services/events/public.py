@@ -1,0 +1,144 @@
+"""What anyone may see without an account: public upcoming events, near a place or in a campaign, and an
+event or shift at one of its public addresses (see `reachable`)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.expressions import Subquery
+
+from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Visibility
+from mobilize.services import geo
+from mobilize.services.errors import Invalid, NotFound
+from mobilize.services.events.queries import load_shifts
+from mobilize.services.signups.seats import load_shift
+
+MAX_RESULTS = 200
+
+
+@dataclass
+class Found:
+    event: Event
+    distance_km: float | None
+    next_start: datetime
+
+
+async def find_events(
+    *,
+    near: str | None = None,
+    radius_km: float = 40.0,
+    campaign: str | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[Found]:
+    """Public, scheduled events with a shift still to come; nearest first when `near` is given."""
+    now = now or datetime.now(UTC)
+    if not 0 < radius_km <= 1000:
+        raise Invalid.field("radius_km", "between 0 and 1000")
+    center = None
+    query: Any = Event.filter(visibility=Visibility.PUBLIC, status=EventStatus.SCHEDULED)
+    if near:
+        center = geo.centroid(near)
+        if center is None:
+            raise Invalid.field("near", f"unknown postal code {near!r}")
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(center, radius_km)
+        query = query.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    if campaign:
+        query = query.filter(campaign__slug=campaign)
+    upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
+    starts: dict[int, datetime] = {}
+    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(
+        "group", "campaign", "organization"
+    )
+    if candidates:
+        rows = (
+            await upcoming.filter(event_id__in=[e.id for e in candidates])
+            .order_by("starts_at")
+            .values_list("event_id", "starts_at")
+        )
+        for event_id, starts_at in rows:
+            starts.setdefault(event_id, starts_at)
+    found = []
+    for event in candidates:
+        distance = None
+        if center is not None:
+            if event.lat is None or event.lon is None:
+                continue
+            distance = geo.distance_km(center, (event.lat, event.lon))
+            if distance > radius_km:
+                continue
+        found.append(Found(event, distance, starts[event.id]))
+    found.sort(key=lambda f: (f.distance_km or 0.0, f.next_start) if center else (f.next_start, 0.0))
+    found = found[: min(limit, MAX_RESULTS)]
+    await load_shifts([f.event for f in found])
+    return found
+
+
+def address_reaches(visibility: str, share_token: str, token: str | None) -> bool:
+    """Whether a public address (carrying `token`, or none) reaches an event. Ids are guessable, so the
+    plain address serves public events only; the tokened one serves any event but a private one while the
+    token is its current share token (an unlisted link keeps working if the event becomes public, and a
+    rotated token answers nothing)."""
+    if visibility == Visibility.PRIVATE:
+        return False
+    if token is None:
+        return visibility == Visibility.PUBLIC
+    return secrets.compare_digest(token.encode(), share_token.encode())
+
+
+def reachable(event: Event, token: str | None) -> bool:
+    return address_reaches(event.visibility, event.share_token, token)
+
+
+async def get_public_event(event_id: int, token: str | None = None) -> Event:
+    """The event at its public address (see `reachable`), cancelled ones too so links keep working; else
+    NotFound, the same for an unknown id as for one the address does not reach."""
+    event = await Event.get_or_none(id=event_id).prefetch_related("group", "campaign", "organization")
+    if event is None or not reachable(event, token):
+        raise NotFound(f"event {event_id} not found")
+    await load_shifts([event])
+    return event
+
+
+# A rally shared widely sends thousands of sign-ups to the same few shifts: their rows are read once a second
+# per process, not once per sign-up. What must be current is checked again where it counts: the sign-up
+# statement itself re-checks that the shift and its event are still open (services.signups.postgres).
+SHIFT_CACHE_SECONDS = 1.0
+SHIFT_CACHE_SIZE = 4096
+_shift_cache: OrderedDict[int, tuple[float, Shift]] = OrderedDict()
+
+
+def forget_shifts() -> None:
+    """Empty the cache (tests reuse ids after emptying the tables)."""
+    _shift_cache.clear()
+
+
+async def public_shift(shift_id: int, event_id: int | None = None, token: str | None = None) -> Shift:
+    """A shift of an event at its public address (`event_id` and `token` name the event's tokened
+    address; without them, a public event's shift), with its event (`shift.event`), read at most a second
+    ago; else NotFound. For reading only: the object is shared between requests."""
+
+    def addressed(shift: Shift) -> bool:
+        return (event_id is None or shift.event.id == event_id) and reachable(shift.event, token)
+
+    now = time.monotonic()
+    cached = _shift_cache.get(shift_id)
+    # A copy that the address does not reach is read again: a token given out (or a visibility changed)
+    # a moment ago works at once; one just taken away may still work for the rest of that second.
+    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS and addressed(cached[1]):
+        return cached[1]
+    loaded = await load_shift(shift_id)
+    if loaded is None:
+        raise NotFound(f"shift {shift_id} not found")
+    _shift_cache[shift_id] = (now, loaded)
+    _shift_cache.move_to_end(shift_id)
+    while len(_shift_cache) > SHIFT_CACHE_SIZE:
+        _shift_cache.popitem(last=False)
+    if not addressed(loaded):
+        raise NotFound(f"shift {shift_id} not found")
+    return loaded

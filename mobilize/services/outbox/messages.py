@@ -1,0 +1,221 @@
+"""The outbox: composing and planning the messages of sign-ups, once each. Delivering them is
+services/delivery.py; the channels never see a model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+
+from mobilize import links
+from mobilize.channels.base import SendResult
+from mobilize.models import (
+    Channel,
+    EmailStatus,
+    Message,
+    MessageKind,
+    MessageState,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
+from mobilize.services.outbox.invitations import by_organizers
+from mobilize.services.people.consent import textable
+from mobilize.services.people.records import may_collide
+
+SMS_FOOTER = "Reply STOP to opt out."
+
+
+class Sender(Protocol):
+    async def send(self, message: Any) -> SendResult: ...
+
+
+def when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """'Sat May 1, 10:00 AM-12:00 PM CDT' in the event's zone."""
+    tz = ZoneInfo(zone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    day = start.strftime("%a %b %-d")
+    return f"{day}, {start:%-I:%M %p}-{end:%-I:%M %p %Z}"
+
+
+def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str, str]:
+    """(sms body, email subject, email text) for a sign-up message."""
+    shift = signup.shift
+    event = shift.event
+    org = event.organization.name
+    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    place = event.venue or event.city or ("online" if event.virtual_url else "")
+    where = f" at {place}" if place else ""
+    manage = links.manage_url(base_url, signup.volunteer.manage_token)
+    if kind == MessageKind.WAITLISTED:
+        lead = f"you're on the waitlist for {event.title}, {slot}. We'll tell you if a spot opens."
+        subject = f"Waitlisted: {event.title}"
+    elif kind == MessageKind.CANCELLED_SIGNUP and by_organizers(signup):
+        lead = f"the organizers cancelled {event.title}, {slot}. Please don't come; sorry for the change."
+        subject = f"Cancelled: {event.title}"
+    elif kind == MessageKind.CANCELLED_SIGNUP:
+        lead = f"you're no longer signed up for {event.title}, {slot}. Thanks for letting us know."
+        subject = f"Cancelled: {event.title}"
+    elif kind == MessageKind.CHANGED:
+        lead = f"{event.title} has changed. It is now {slot}{where}."
+        subject = f"Changed: {event.title}"
+    elif kind == MessageKind.PROMOTED:
+        lead = f"a spot opened up! You're now signed up for {event.title}, {slot}{where}."
+        subject = f"You're in: {event.title}"
+    else:
+        lead = f"you're signed up for {event.title}, {slot}{where}."
+        subject = f"Signed up: {event.title}"
+    if kind in REMINDER_KINDS:
+        return _compose_reminder(signup, kind, base_url)
+    sms = f"{org}: {lead} Your shifts: {manage} {SMS_FOOTER}"
+    text = (
+        f"Hello {signup.volunteer.name or 'there'},\n\n{lead[0].upper()}{lead[1:]}\n\n"
+        f"Event page: {links.event_url(base_url, event.id, event.address_token())}\n"
+        f"See or drop your shifts: {manage}\n\n-- {org}"
+    )
+    return sms, subject, text
+
+
+REMINDER_KINDS = frozenset({MessageKind.REMINDER_DAY_BEFORE, MessageKind.REMINDER_SOON})
+# News that changes where someone must be: texted even in quiet hours when waiting for them to end would leave
+# less than URGENT_NOTICE_HOURS before the shift (quiet_hours.notice_due_at). A waitlist notice is not urgent.
+URGENT_KINDS = frozenset(
+    {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.CHANGED, MessageKind.CANCELLED_SIGNUP}
+)
+SMS_INSTRUCTIONS_MAX = 300  # an SMS stays short; the email carries the instructions whole
+
+
+def _compose_reminder(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str, str]:
+    """(sms body, email subject, email text) of a reminder. The organization comes first (carriers filter
+    texts that do not say who sends them); people signed up see the street address and the instructions."""
+    shift = signup.shift
+    event = shift.event
+    org = event.organization.name
+    start = shift.starts_at.astimezone(ZoneInfo(event.timezone))
+    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    place = ", ".join(p for p in (event.venue, event.address, event.city) if p) or (
+        "online" if event.virtual_url else ""
+    )
+    where = f" at {place}" if place else ""
+    manage = links.manage_url(base_url, signup.volunteer.manage_token)
+    greeting = f"Hello {signup.volunteer.name or 'there'},\n\n"
+    if kind == MessageKind.REMINDER_DAY_BEFORE:
+        sms = (
+            f"{org}: reminder, {event.title} is {slot}{where}. Reply YES to confirm, NO if you can't make it. "
+            f"{SMS_FOOTER}"
+        )
+        subject = f"Reminder: {event.title}"
+        text = (
+            f"{greeting}A reminder: you're signed up for {event.title}, {slot}{where}.\n\n"
+            f"Please confirm you're coming, or drop the shift if you can't make it, on your page: {manage}\n\n"
+            f"-- {org}"
+        )
+        return sms, subject, text
+    instructions = event.instructions.strip()
+    short = instructions
+    if len(short) > SMS_INSTRUCTIONS_MAX:
+        short = short[: SMS_INSTRUCTIONS_MAX - 1].rstrip() + "\u2026"
+    sms = f"{org}: {event.title} starts at {start:%H:%M}{where}." + (f" {short}" if short else "") + f" {SMS_FOOTER}"
+    subject = f"Starting soon: {event.title}"
+    text = f"{greeting}{event.title} starts at {start:%H:%M} ({slot}){where}.\n\n"
+    if instructions:
+        text += f"Instructions from the organizers:\n{instructions}\n\n"
+    text += f"Can't make it after all? Drop the shift on your page: {manage}\n\n-- {org}"
+    return sms, subject, text
+
+
+def texts_to(volunteer: Volunteer) -> bool:
+    """Whether sign-up messages go to this volunteer by SMS."""
+    return textable(volunteer)
+
+
+def mails_to(volunteer: Volunteer) -> bool:
+    """Whether sign-up messages go to this volunteer by email."""
+    return bool(volunteer.email) and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN)
+
+
+def dedupe_key(signup_id: int, kind: MessageKind, revision: str, channel: Channel) -> str:
+    """The outbox key of a sign-up message: one row per sign-up, kind, revision and channel."""
+    return f"signup:{signup_id}:{kind.value}{revision}:{channel.value}"
+
+
+async def plan_signup_messages(
+    signup_ids: list[int],
+    kind: MessageKind,
+    base_url: str,
+    now: datetime,
+    channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
+    revision: str | Callable[[Signup], str] = "",
+    due: Callable[[Signup, Channel], datetime | None] | None = None,
+) -> list[int]:
+    """Create the outbox rows (SMS if the person opted in, and email; of `channels` only) for these sign-ups;
+    idempotent per (sign-up, kind, channel[, revision]). `revision` may depend on the sign-up (reminders
+    carry their shift's and event's sequence). `due` schedules a row later than now (None from it: no row
+    for that sign-up and channel); a row whose time had already passed, or that could only go once its shift
+    has started, is recorded as skipped. Returns the
+    ids of rows to deliver now: a future row is the sweep's to enqueue, when it falls due (an early job
+    would run, find it not due, and hold its job id)."""
+    if not signup_ids:
+        return []
+    # One query (joins), not one per relation: this runs after every sign-up.
+    signups = await Signup.filter(id__in=signup_ids).select_related("shift__event__organization", "volunteer")
+    ids: list[int] = []
+    for signup in signups:
+        shift, volunteer = signup.shift, signup.volunteer
+        sms, subject, text = _compose(signup, kind, base_url)
+        wanted: list[tuple[Channel, str, str, str]] = []
+        if Channel.SMS in channels and texts_to(volunteer):
+            wanted.append((Channel.SMS, volunteer.phone, "", sms))
+        if Channel.EMAIL in channels and mails_to(volunteer):
+            wanted.append((Channel.EMAIL, volunteer.email, subject, text))
+        suffix = revision(signup) if callable(revision) else revision
+        for channel, address, subj, body in wanted:
+            due_at = now if due is None else due(signup, channel)
+            if due_at is None:
+                continue
+            skip = _skip_at_planning(due_at, now, shift.starts_at)
+            key = dedupe_key(signup.id, kind, suffix, channel)
+            try:
+                async with may_collide():  # a savepoint inside the change's transaction
+                    row = await Message.create(
+                        organization_id=shift.event.organization_id,
+                        volunteer=volunteer,
+                        signup=signup,
+                        channel=channel,
+                        kind=kind,
+                        to_address=address,
+                        subject=subj,
+                        body=body,
+                        due_at=due_at,
+                        expires_at=shift.starts_at,
+                        timezone=shift.event.timezone,
+                        dedupe_key=key,
+                        state=MessageState.SKIPPED if skip else MessageState.PENDING,
+                        skip_reason=skip,
+                    )
+                if row.state == MessageState.PENDING and due_at <= now:
+                    ids.append(row.id)
+            except IntegrityError:
+                existing = await Message.get_or_none(dedupe_key=key, state=MessageState.PENDING, due_at__lte=now)
+                if existing:
+                    ids.append(existing.id)
+    return ids
+
+
+def _skip_at_planning(due_at: datetime, now: datetime, starts_at: datetime) -> str:
+    """Why a message is planned as skipped (delivery would skip it anyway: it stops at the shift's start),
+    or "" when it is to be sent."""
+    if due_at < now:
+        return "its time had passed when it was planned"
+    if now >= starts_at:
+        return "the shift had started when it was planned"
+    if due_at >= starts_at:
+        return "quiet hours last until the shift starts"
+    return ""
+
+
+def signup_kind(status: str) -> MessageKind:
+    return MessageKind.WAITLISTED if status == SignupStatus.WAITLISTED else MessageKind.CONFIRMATION

@@ -1,0 +1,175 @@
+"""Attendance: rosters, organizers' check-in (attended, no-show, walk-ins), volunteers' own check-in from
+a shift's QR code, and the sweep that turns sign-ups nobody checked in into no-shows after the shift."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from mobilize.models import EventStatus, Shift, ShiftStatus, Signup, SignupSource, SignupStatus, Volunteer
+from mobilize.services.access import Actor
+from mobilize.services.errors import Conflict, NotFound
+from mobilize.services.events.queries import get_shift
+from mobilize.services.people import Contact
+from mobilize.services.signups import seats
+
+ORGANIZER_STATUSES = frozenset({SignupStatus.ATTENDED, SignupStatus.NO_SHOW, SignupStatus.CONFIRMED})
+AWAITING = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED)  # seat held, attendance not known yet
+CHECKIN_OPENS = timedelta(hours=1)  # volunteers can check themselves in from an hour before the start
+CHECKIN_SALT = "shift-checkin"
+ROSTER_ORDER = {
+    s: i for i, s in enumerate(["attended", "confirmed", "signed_up", "no_show", "waitlisted", "cancelled"])
+}
+
+
+# ---- the roster ---------------------------------------------------------------------------------
+
+
+async def roster(actor: Actor, shift_id: int) -> tuple[Shift, list[Signup]]:
+    """A shift (with its event) and every sign-up on it, people who came first. A host sees only the
+    shifts of their groups: anyone else's is NotFound."""
+    shift = await get_shift(actor, shift_id)
+    rows = await Signup.filter(shift_id=shift.id).prefetch_related("volunteer").order_by("id")
+    rows.sort(key=lambda s: (ROSTER_ORDER.get(str(s.status), 9), s.id))
+    return shift, rows
+
+
+def takes_arrivals(shift: Shift, now: datetime) -> bool:
+    """Whether walk-ins and self check-ins are still taken (the roster offers them only then): the shift and
+    its event are on, and the shift has not ended. Loaded with its event."""
+    on = shift.status == ShiftStatus.SCHEDULED and shift.event.status == EventStatus.SCHEDULED
+    return on and now < shift.ends_at
+
+
+async def _organizers_signup(actor: Actor, signup_id: int) -> Signup:
+    signup = await Signup.get_or_none(id=signup_id).prefetch_related("shift__event")
+    if signup is None or signup.shift.event.organization_id != actor.organization_id:
+        raise NotFound(f"signup {signup_id} not found")
+    actor.require_writer(signup.shift.event.group_id)
+    return signup
+
+
+async def record_attendance(actor: Actor, signup_id: int, status: SignupStatus | None) -> Signup:
+    """An organizer's decision about one person: attended, no-show, or (None) keep the sign-up as it is.
+    Either way the sign-up is locked against the automatic no-show sweep."""
+    signup = await _organizers_signup(actor, signup_id)
+    if status is not None:
+        if status not in ORGANIZER_STATUSES:
+            raise Conflict(f"the roster cannot mark a sign-up {seats.AS_OUTCOME[status]}", code="bad_transition")
+        await seats.set_status(signup.id, status)
+    update: dict[str, object] = {"attendance_locked": True}
+    if status == SignupStatus.ATTENDED:
+        update["checked_in_at"] = datetime.now(UTC)
+    await Signup.filter(id=signup.id).update(**update)
+    return await Signup.get(id=signup.id).prefetch_related("volunteer", "shift__event")
+
+
+async def add_walk_in(actor: Actor, shift_id: int, contact: Contact) -> Signup:
+    """Someone who came without signing up: a sign-up from the source walk_in, marked attended. Someone
+    already on the shift is simply checked in."""
+    shift = await get_shift(actor, shift_id)
+    actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
+    try:
+        result = await seats.sign_up(shift.id, contact, source=SignupSource.WALK_IN, trusted=True)
+        signup_id = result.signup.id
+    except Conflict as exc:
+        existing = exc.fields.get("signup")
+        if not existing:
+            raise
+        signup_id = int(existing)
+    return await record_attendance(actor, signup_id, SignupStatus.ATTENDED)
+
+
+# ---- volunteers' own check-in -------------------------------------------------------------------
+
+
+def checkin_token(secret: str, shift_id: int) -> str:
+    """The secret part of a shift's check-in link (its QR code): the id and an HMAC of it, so a link
+    cannot be made for another shift. Short, to keep the QR code easy to scan."""
+    mac = hmac.new(secret.encode(), f"{CHECKIN_SALT}:{shift_id}".encode(), hashlib.sha256).digest()[:16]
+    return f"{shift_id}-{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def shift_from_token(secret: str, token: str) -> int:
+    head, _, _ = token.partition("-")
+    if not head.isdigit() or len(head) > 10 or not hmac.compare_digest(checkin_token(secret, int(head)), token):
+        raise NotFound("this check-in link is not valid")
+    return int(head)
+
+
+async def checkin_shift(shift_id: int) -> Shift:
+    shift = await Shift.get_or_none(id=shift_id).prefetch_related("event")
+    if shift is None:
+        raise NotFound("this check-in link is not valid")
+    return shift
+
+
+@dataclass(frozen=True)
+class SelfCheckIn:
+    signup: Signup
+    already: bool
+
+
+async def self_check_in(shift_id: int, contact: Contact, now: datetime | None = None) -> SelfCheckIn:
+    """A volunteer at the shift checks in on their phone with the phone number or email they signed up
+    with. Open from an hour before the start to the end of the shift."""
+    now = now or datetime.now(UTC)
+    shift = await checkin_shift(shift_id)
+    if shift.event.status != EventStatus.SCHEDULED or shift.status != ShiftStatus.SCHEDULED:
+        raise Conflict("this shift is cancelled", code="shift_cancelled")
+    if now < shift.starts_at - CHECKIN_OPENS:
+        raise Conflict("check-in opens an hour before the shift starts", code="too_early")
+    if now >= shift.ends_at:
+        raise Conflict("this shift is over; ask an organizer to check you in", code="shift_over")
+    volunteer = None
+    mine = Volunteer.filter(organization_id=shift.event.organization_id)  # the event's organization's records
+    if contact.phone:
+        volunteer = await mine.filter(phone=contact.phone).first()
+    if volunteer is None and contact.email:
+        volunteer = await mine.filter(email=contact.email).first()
+    signup = None
+    if volunteer is not None:
+        signup = await Signup.get_or_none(volunteer_id=volunteer.id, holder=shift.id)
+    if signup is None:
+        raise NotFound("we found no sign-up for this shift with that phone number or email; ask an organizer")
+    if signup.status == SignupStatus.ATTENDED:
+        return SelfCheckIn(signup=signup, already=True)
+    await check_in(signup.id, now)
+    return SelfCheckIn(signup=await Signup.get(id=signup.id), already=False)
+
+
+async def check_in(signup_id: int, now: datetime) -> None:
+    """The volunteer is here (QR self check-in, SMS HERE): attended, with the time they said so."""
+    await seats.set_status(signup_id, SignupStatus.ATTENDED)
+    await Signup.filter(id=signup_id).update(checked_in_at=now)
+
+
+# ---- the no-show rule ---------------------------------------------------------------------------
+
+
+async def mark_no_shows(grace: timedelta, now: datetime | None = None) -> int:
+    """Sign-ups still awaiting attendance on shifts that ended more than `grace` ago become no-shows,
+    except those an organizer locked. Idempotent; returns how many changed. Cancelled shifts and events
+    are left alone: nobody was expected there."""
+    cutoff = (now or datetime.now(UTC)) - grace
+    ids = await Signup.filter(
+        status__in=AWAITING,
+        attendance_locked=False,
+        shift__ends_at__lte=cutoff,
+        shift__status=ShiftStatus.SCHEDULED,
+        shift__event__status=EventStatus.SCHEDULED,
+    ).values_list("id", flat=True)
+    changed = 0
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        async with in_transaction():
+            # The status condition again: a check-in that landed meanwhile wins.
+            changed += await Signup.filter(id__in=chunk, status__in=AWAITING, attendance_locked=False).update(
+                status=SignupStatus.NO_SHOW, updated_at=datetime.now(UTC)
+            )
+    return changed
