@@ -24,6 +24,7 @@ from mobilize.services import signups
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
 from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.signups import postgres
+from mobilize.services.signups import seats as seats_rule
 from tests.conftest import BACKEND
 from tests.factories import make_shift, make_world
 
@@ -39,7 +40,7 @@ def one_statement_only(monkeypatch: pytest.MonkeyPatch) -> None:
     async def general_path(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the one-statement path should have settled this sign-up")
 
-    monkeypatch.setattr(signups, "find_or_create_volunteer", general_path)
+    monkeypatch.setattr(seats_rule, "find_or_create_volunteer", general_path)
 
 
 async def seats(shift_id: int) -> int:
