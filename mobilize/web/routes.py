@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
+from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
@@ -73,6 +74,32 @@ api_routes: list[BaseRoute] = [
         name="volunteer-rotate-link",
     ),
     Route("/turnout", people.get_turnout, methods=["GET"], name="turnout"),
+    Route("/strikes", strikes_api.list_strikes, methods=["GET"], name="strikes"),
+    Route("/strikes", strikes_api.create_strike, methods=["POST"], name="strikes-create"),
+    Route("/strikes/{strike_id:id}", strikes_api.get_strike, methods=["GET"], name="strike"),
+    Route("/strikes/{strike_id:id}", strikes_api.update_strike, methods=["PATCH"], name="strike-update"),
+    Route("/strikes/{strike_id:id}/duty", strikes_api.record_duty, methods=["POST"], name="strike-duty-create"),
+    Route(
+        "/strikes/{strike_id:id}/duty/{duty_id:id}",
+        strikes_api.correct_duty,
+        methods=["PATCH"],
+        name="strike-duty-update",
+    ),
+    Route("/strikes/{strike_id:id}/scans", strikes_api.scan, methods=["POST"], name="strike-scans-create"),
+    Route("/strikes/{strike_id:id}/disputes", strikes_api.list_disputes, methods=["GET"], name="strike-disputes"),
+    Route(
+        "/strikes/{strike_id:id}/disputes", strikes_api.raise_dispute, methods=["POST"], name="strike-disputes-create"
+    ),
+    Route(
+        "/strikes/{strike_id:id}/disputes/{dispute_id:id}",
+        strikes_api.resolve_dispute,
+        methods=["PATCH"],
+        name="strike-dispute-update",
+    ),
+    Route("/strikes/{strike_id:id}/captains", strikes_api.add_captain, methods=["POST"], name="strike-captains-create"),
+    Route("/strikes/{strike_id:id}/ledger", strikes_api.get_ledger, methods=["GET"], name="strike-ledger"),
+    Route("/strikes/{strike_id:id}/ledger.csv", strikes_api.ledger_csv, methods=["GET"], name="strike-ledger-csv"),
+    Route("/strikes/{strike_id:id}/weeks/close", strikes_api.close_week, methods=["POST"], name="strike-week-close"),
     Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
     Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
     Route(

@@ -1,0 +1,59 @@
+"""The ledger's summing in one PostgreSQL statement: each stretch of duty cut at the line's local midnights,
+hours summed per member and local day, shifts counted per member, supporters counted, all in the database.
+It mirrors services.strikes.ledger.sums_orm (the reference), and tests/strikes/test_both_paths.py runs both on
+the same cases."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from mobilize import db
+from mobilize.services.strikes.rules import Sums
+
+# $1 strike, $2 organization, $3/$4 UTC window, $5/$6 the week's first and next-week's first local day.
+WEEK_SUMS = """
+WITH d AS (
+    SELECT d.volunteer_id, d.shift_id, d.signed_in_at AS i, d.signed_out_at AS o, e.timezone AS tz,
+           COALESCE(v.member_id, '') <> '' AS member
+    FROM strike_duty d
+    JOIN shift sh ON sh.id = d.shift_id
+    JOIN event e ON e.id = sh.event_id
+    JOIN volunteer v ON v.id = d.volunteer_id AND v.organization_id = $2
+    WHERE d.strike_id = $1 AND d.signed_out_at IS NOT NULL AND d.signed_in_at < $4 AND d.signed_out_at > $3
+), cut AS (
+    SELECT d.volunteer_id, d.member, g.day::date AS day,
+           EXTRACT(EPOCH FROM LEAST(d.o, (g.day + interval '1 day') AT TIME ZONE d.tz)
+                              - GREATEST(d.i, g.day AT TIME ZONE d.tz)) / 3600.0 AS hours
+    FROM d CROSS JOIN LATERAL generate_series(
+        date_trunc('day', d.i AT TIME ZONE d.tz), date_trunc('day', d.o AT TIME ZONE d.tz), interval '1 day'
+    ) AS g(day)
+    WHERE g.day >= $5::timestamp AND g.day < $6::timestamp
+)
+SELECT 'day' AS kind, volunteer_id, day, SUM(hours)::float8 AS value FROM cut WHERE member AND hours > 0
+GROUP BY volunteer_id, day
+UNION ALL
+SELECT 'shifts', volunteer_id, NULL, COUNT(DISTINCT shift_id)::float8 FROM d
+WHERE member AND (i AT TIME ZONE tz) >= $5::timestamp AND (i AT TIME ZONE tz) < $6::timestamp
+GROUP BY volunteer_id
+UNION ALL
+SELECT 'supporters', NULL, NULL, COUNT(DISTINCT volunteer_id)::float8 FROM cut WHERE NOT member AND hours > 0
+"""
+
+
+async def week_sums(strike_id: int, organization_id: int, start: date, begin: datetime, end: datetime) -> Sums:
+    first = datetime.combine(start, datetime.min.time())
+    rows = await db.fetch_all_native(
+        WEEK_SUMS, strike_id, organization_id, begin, end, first, first + timedelta(days=7)
+    )
+    days: dict[int, dict[date, float]] = defaultdict(dict)
+    shifts: dict[int, int] = {}
+    supporters = 0
+    for r in rows:
+        if r["kind"] == "day":
+            days[r["volunteer_id"]][r["day"]] = float(r["value"])
+        elif r["kind"] == "shifts":
+            shifts[r["volunteer_id"]] = int(r["value"])
+        else:
+            supporters = int(r["value"])
+    return Sums(dict(days), shifts, supporters)
