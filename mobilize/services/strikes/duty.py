@@ -71,7 +71,7 @@ async def get_duty(actor: Actor, strike_id: int, duty_id: int) -> Duty:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return value.astimezone(UTC).isoformat() if value else None
 
 
 async def correct_duty(actor: Actor, strike_id: int, duty_id: int, data: DutyPatch) -> Duty:
@@ -110,6 +110,7 @@ async def correct_duty(actor: Actor, strike_id: int, duty_id: int, data: DutyPat
 
 async def shift_under_way(event_id: int, at: datetime) -> Shift | None:
     """The line's shift under way at `at` (from SIGN_IN_EARLY before its start to its end), latest start first."""
+    at = at.astimezone(UTC)  # SQLite compares stored times as text: query in the zone they are stored in
     return (
         await Shift.filter(
             event_id=event_id,
@@ -218,7 +219,7 @@ async def on_line(event: Event) -> list[dict[str, Any]]:
 async def close_forgotten(now: datetime | None = None) -> int:
     """Duty still open after its shift ended closes at the shift's end, flagged `auto_closed` for the captain
     to check. Idempotent; returns how many closed."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # SQLite compares stored times as text, in UTC
     rows = await Duty.filter(signed_out_at=None, shift__ends_at__lte=now).values_list(
         "id", "shift__ends_at", "signed_in_at"
     )

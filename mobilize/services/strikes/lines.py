@@ -16,7 +16,7 @@ AHEAD = timedelta(hours=48)
 
 async def upcoming(strike: Strike, now: datetime | None = None) -> list[dict[str, Any]]:
     """Shifts of the strike's lines under way or starting in the next 48 hours, with their forecast light."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # SQLite compares stored times as text, in UTC
     shifts = (
         await Shift.filter(
             event__strike_id=strike.id,
