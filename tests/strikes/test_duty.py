@@ -289,3 +289,21 @@ async def test_forgotten_sign_outs_close_at_the_shift_end_flagged(client: httpx.
     closed = await Duty.get(id=r.json()["id"])
     assert closed.auto_closed and closed.signed_out_at == shift.ends_at
     assert row(await ledger(client, world, MONDAY), "A1")["hours"] == 3
+
+
+async def test_the_worker_job_closes_forgotten_duty(client: httpx.AsyncClient) -> None:
+    from workers.main import IN_PROCESS_CRON
+    from workers.strikes import close_forgotten_duty
+
+    assert close_forgotten_duty in [job for job, _ in IN_PROCESS_CRON]
+    world = await local_100(client)
+    person = await member(world, "A1")
+    shift = await shift_at(world["line"], local(MONDAY, 6), 4)  # long over by the wall clock
+    r = await client.post(
+        f"{API}/strikes/{world['strike'].id}/duty",
+        headers=world["headers"],
+        json={"shift": shift.id, "volunteer": person.id, "signed_in_at": local(MONDAY, 7).isoformat()},
+    )
+    assert r.status_code == 201
+    assert await close_forgotten_duty({}) == 1
+    assert await close_forgotten_duty({}) == 0
