@@ -15,6 +15,7 @@ from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
+from mobilize.web.dashboard import strikes as dash_strikes
 from mobilize.web.dashboard import turnout as dash_turnout
 from mobilize.web.text import QueryGuard
 
@@ -181,6 +182,31 @@ dashboard_routes: list[BaseRoute] = [
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
     Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
     Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),
+    Route("/strikes", dash_strikes.strikes_home, methods=["GET"], name="strikes"),
+    Route("/strikes/{strike_id:id}", dash_strikes.strike_page, methods=["GET"], name="strike"),
+    Route("/strikes/{strike_id:id}/ledger.csv", dash_strikes.ledger_csv, methods=["GET"], name="strike-ledger-csv"),
+    Route("/strikes/{strike_id:id}/badges", dash_strikes.badges, methods=["GET"], name="strike-badges"),
+    Route(
+        "/strikes/{strike_id:id}/disputes/{dispute_id:id}/resolve",
+        dash_strikes.resolve_dispute,
+        methods=["POST"],
+        name="strike-dispute-resolve",
+    ),
+    Route(
+        "/strikes/{strike_id:id}/lines/{event_id:id}", dash_strikes.captain_page, methods=["GET"], name="strike-captain"
+    ),
+    Route(
+        "/strikes/{strike_id:id}/lines/{event_id:id}/scans",
+        dash_strikes.captain_scan,
+        methods=["POST"],
+        name="strike-scan",
+    ),
+    Route(
+        "/strikes/{strike_id:id}/lines/{event_id:id}/on-line",
+        dash_strikes.on_line,
+        methods=["GET"],
+        name="strike-on-line",
+    ),
     Route("/turnout", dash_turnout.turnout_home, methods=["GET"], name="turnout-home"),
     Route("/turnout/groups/{slug:slug}", dash_turnout.group_turnout, methods=["GET"], name="turnout-group"),
     Route("/turnout/groups/{slug:slug}.csv", dash_turnout.group_turnout_csv, methods=["GET"], name="turnout-group-csv"),

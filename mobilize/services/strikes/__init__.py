@@ -8,9 +8,9 @@ from mobilize.services.strikes.catalog import (
     close_week,
     create_strike,
     get_strike,
-    lines,
     list_strikes,
     require_captain,
+    strike_lines,
     update_strike,
 )
 from mobilize.services.strikes.disputes import list_disputes, raise_dispute, resolve_dispute
@@ -42,7 +42,7 @@ __all__ = [
     "hourly_presence",
     "ledger",
     "ledger_csv",
-    "lines",
+    "strike_lines",
     "list_disputes",
     "list_strikes",
     "on_line",

@@ -70,7 +70,7 @@ async def update_strike(actor: Actor, strike_id: int, data: StrikePatch) -> Stri
     return strike
 
 
-async def lines(strike: Strike) -> list[Event]:
+async def strike_lines(strike: Strike) -> list[Event]:
     """The strike's picket events (its lines), by title."""
     return await Event.filter(strike_id=strike.id, organization_id=strike.organization_id).order_by("title", "id")
 
