@@ -79,9 +79,10 @@ async def require_captain(actor: Actor, strike: Strike) -> None:
     """Duty at the line is written by the organization's managers and the strike's own picket captains."""
     if actor.role in MANAGER_ROLES:
         return
-    if actor.role == Role.CAPTAIN and await StrikeCaptain.exists(strike_id=strike.id, organizer_id=actor.organizer_id):
-        return
-    raise Forbidden("only this strike's picket captains and organizers can record duty", code="not_captain")
+    if actor.role != Role.CAPTAIN:
+        raise Forbidden(f"the {actor.role.value} role cannot record duty", code="role_not_allowed")
+    if not await StrikeCaptain.exists(strike_id=strike.id, organizer_id=actor.organizer_id):
+        raise Forbidden("only this strike's picket captains and organizers can record duty", code="not_captain")
 
 
 async def add_captain(actor: Actor, strike_id: int, email: str) -> Organizer:
