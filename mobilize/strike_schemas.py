@@ -3,6 +3,7 @@ by pydantic like mobilize.schemas (kept apart so that module stays one screenful
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
@@ -10,6 +11,7 @@ from pydantic import Field, model_validator
 from mobilize.models import MAX_ID
 from mobilize.schemas import Day, Moment, Name, Strict, Text, blame
 
+MAX_STRETCH = timedelta(hours=24)  # one entry of duty longer than a day is a typo, not a picket
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -79,6 +81,8 @@ class DutyIn(Strict):
             raise blame("volunteer", "give volunteer or member_id (one of them)")
         if self.signed_out_at is not None and self.signed_out_at <= self.signed_in_at:
             raise blame("signed_out_at", "must be after signed_in_at")
+        if self.signed_out_at is not None and self.signed_out_at - self.signed_in_at > MAX_STRETCH:
+            raise blame("signed_out_at", "at most 24 hours after signed_in_at: enter each day on its own")
         return self
 
 

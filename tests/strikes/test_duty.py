@@ -24,6 +24,7 @@ async def test_bad_entries_answer_422_naming_the_field(client: httpx.AsyncClient
     cases = [
         ({"signed_out_at": local(MONDAY, 7).isoformat()}, "signed_out_at"),  # out before in: negative hours
         ({"signed_out_at": local(MONDAY, 8).isoformat()}, "signed_out_at"),
+        ({"signed_out_at": local(MONDAY, 33).isoformat()}, "signed_out_at"),  # more than a day
         ({"volunteer": None, "member_id": None}, "volunteer"),
         ({"member_id": "A1"}, "volunteer"),  # both
         ({"volunteer": None, "member_id": "nobody"}, "member_id"),

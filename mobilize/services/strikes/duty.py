@@ -16,7 +16,7 @@ from mobilize.services import audit
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
 from mobilize.services.strikes.catalog import get_strike, require_captain
-from mobilize.strike_schemas import DutyIn, DutyPatch, ScanIn
+from mobilize.strike_schemas import MAX_STRETCH, DutyIn, DutyPatch, ScanIn
 
 SIGN_IN_EARLY = timedelta(minutes=30)  # a line's shift is "under way" from this long before its start
 SCAN_MAX_AGE = timedelta(days=7)  # an offline queue older than this is refused, not booked
@@ -97,6 +97,8 @@ async def correct_duty(actor: Actor, strike_id: int, duty_id: int, data: DutyPat
         duty.signed_out_at = changes["signed_out_at"]
     if duty.signed_out_at is not None and duty.signed_out_at <= duty.signed_in_at:
         raise Invalid.field("signed_out_at", "must be after signed_in_at")
+    if duty.signed_out_at is not None and duty.signed_out_at - duty.signed_in_at > MAX_STRETCH:
+        raise Invalid.field("signed_out_at", "at most 24 hours after signed_in_at: enter each day on its own")
     after = {"shift": duty.shift_id, "signed_in_at": _iso(duty.signed_in_at), "signed_out_at": _iso(duty.signed_out_at)}
     async with in_transaction():
         await duty.save()
