@@ -14,6 +14,7 @@ from mobilize.schemas import MAX_YEAR, MIN_YEAR
 from mobilize.services import strikes
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid
+from mobilize.services.strikes.rules import Rules
 from mobilize.strike_schemas import (
     CaptainIn,
     DisputeIn,
@@ -34,7 +35,7 @@ def strike_json(strike: Strike) -> dict[str, Any]:
         "name": strike.name,
         "starts_on": strike.starts_on.isoformat(),
         "ends_on": strike.ends_on.isoformat() if strike.ends_on else None,
-        "rules": strike.rules,
+        "rules": Rules.of(strike.rules).as_dict(),  # every rule named, unset ones null
         "created_at": iso(strike.created_at),
         "updated_at": iso(strike.updated_at),
     }
@@ -184,7 +185,7 @@ def week_json(week: StrikeWeek) -> dict[str, Any]:
     return {
         "strike": week.strike_id,
         "week_start": week.week_start.isoformat(),
-        "rules": week.rules,
+        "rules": Rules.of(week.rules).as_dict(),
         "closed_at": iso(week.closed_at),
     }
 
