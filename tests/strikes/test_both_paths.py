@@ -49,4 +49,10 @@ async def test_the_statement_and_the_orm_rule_agree(client: httpx.AsyncClient) -
             assert fast == reference, (day, starts_on)
             assert fast["supporters"] == 2 and len(fast["members"]) == 6
             verdicts |= {m["qualifies"] for m in fast["members"]}
+            for zone in ("America/Chicago", "America/Los_Angeles"):
+                now = local(MONDAY, 9)  # the open duty counts until then
+                counts = await strikes.hourly_presence(world["strike"], day, zone, now)
+                with db.orm_path():
+                    assert await strikes.hourly_presence(world["strike"], day, zone, now) == counts, (day, zone)
+                assert sum(counts[1]) > 0
     assert verdicts == {True, False}  # the cases reach both answers

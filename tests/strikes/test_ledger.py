@@ -151,3 +151,19 @@ async def test_a_rule_change_recomputes_open_weeks_not_closed_ones(client: httpx
     paid, open_week = await ledger(client, world, MONDAY), await ledger(client, world, MONDAY + timedelta(days=7))
     assert paid["closed"] is True and row(paid, "A1")["qualifies"] is True and paid["rules"]["hours_per_week"] == 4
     assert open_week["closed"] is False and row(open_week, "A1")["reasons"] == ["hours: 5 of 20 needed"]
+
+
+async def test_people_on_the_line_per_hour(client: httpx.AsyncClient) -> None:
+    from mobilize.services import strikes
+
+    world = await local_100(client)
+    a, b, c = await member(world, "A1"), await supporter(world), await member(world, "C1")
+    await duty(client, world, a, local(MONDAY, 6), 2.5)  # 06:00-08:30
+    await duty(client, world, b, local(MONDAY, 8), 1)  # 08:00-09:00
+    shift = await shift_at(world["line"], local(MONDAY, 8), 4)
+    await strikes.sign_in(
+        world["strike"].id, shift.id, c.id, local(MONDAY, 9, CHICAGO) + timedelta(minutes=30), "captain"
+    )
+    start, counts = await strikes.hourly_presence(world["strike"], MONDAY, "America/Chicago", local(MONDAY, 11))
+    assert start == MONDAY and len(counts) == 168
+    assert counts[5:12] == [0, 1, 1, 2, 1, 1, 0]  # C1 still on duty at 11:00: counted 09:00 to 11:00

@@ -1,6 +1,7 @@
 """The ledger's summing in one PostgreSQL statement: each stretch of duty cut at the line's local midnights,
-hours summed per member and local day, shifts counted per member, supporters counted, all in the database.
-It mirrors services.strikes.ledger.sums_orm (the reference), and tests/strikes/test_both_paths.py runs both on
+hours summed per member and local day, shifts counted per member, supporters counted, all in the database;
+and the people on the line per hour of a week. They mirror services.strikes.ledger.sums_orm and
+services.strikes.lines.presence_orm (the references), and tests/strikes/test_both_paths.py runs both ways on
 the same cases."""
 
 from __future__ import annotations
@@ -57,3 +58,24 @@ async def week_sums(strike_id: int, organization_id: int, start: date, begin: da
         else:
             supporters = int(r["value"])
     return Sums(dict(days), shifts, supporters)
+
+
+# $1 strike, $2/$3 the week's first and last moment (UTC), $4 now (open duty counts until then).
+PRESENCE = """
+SELECT h, COUNT(DISTINCT volunteer_id)::int AS n FROM (
+    SELECT d.volunteer_id, generate_series(
+        GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (GREATEST(d.signed_in_at, $2) - $2)) / 3600)::int),
+        LEAST(167, CEIL(EXTRACT(EPOCH FROM (LEAST(COALESCE(d.signed_out_at, $4), $3) - $2)) / 3600)::int - 1)
+    ) AS h
+    FROM strike_duty d
+    WHERE d.strike_id = $1 AND d.signed_in_at < $3 AND (d.signed_out_at IS NULL OR d.signed_out_at > $2)
+) x GROUP BY h
+"""
+
+
+async def hourly_presence(strike_id: int, begin: datetime, end: datetime, now: datetime) -> list[int]:
+    """services.strikes.lines.presence_orm in one statement: people on duty per hour of the week."""
+    counts = [0] * 168
+    for r in await db.fetch_all_native(PRESENCE, strike_id, begin, end, now):
+        counts[r["h"]] = r["n"]
+    return counts
