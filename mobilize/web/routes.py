@@ -186,6 +186,7 @@ dashboard_routes: list[BaseRoute] = [
     Route("/strikes/{strike_id:id}", dash_strikes.strike_page, methods=["GET"], name="strike"),
     Route("/strikes/{strike_id:id}/ledger.csv", dash_strikes.ledger_csv, methods=["GET"], name="strike-ledger-csv"),
     Route("/strikes/{strike_id:id}/badges", dash_strikes.badges, methods=["GET"], name="strike-badges"),
+    Route("/strikes/{strike_id:id}/disputes", dash_strikes.raise_dispute, methods=["POST"], name="strike-dispute"),
     Route(
         "/strikes/{strike_id:id}/disputes/{dispute_id:id}/resolve",
         dash_strikes.resolve_dispute,

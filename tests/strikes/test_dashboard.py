@@ -53,6 +53,23 @@ async def test_the_strike_page_shows_the_week(client: httpx.AsyncClient) -> None
     )
     assert r.status_code == 303
     assert (await StrikeDispute.get(id=dispute.id)).status == "resolved"
+    r = await client.post(
+        f"/dashboard/strikes/{strike_id}/disputes",
+        data={
+            "member_id": "A1",
+            "day": "2026-06-02",
+            "raised_by": "captain",
+            "note": "left early?",
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 303 and await StrikeDispute.filter(day="2026-06-02", raised_by="captain").count() == 1
+    r = await client.post(
+        f"/dashboard/strikes/{strike_id}/disputes",
+        data={"member_id": "nobody", "day": "2026-06-02", "raised_by": "captain", "csrf_token": token},
+    )
+    assert r.status_code == 303 and await StrikeDispute.all().count() == 2
+    assert await AuditLog.filter(action="strike.dispute_raised").count() == 1
     r = await client.get(f"/dashboard/strikes/{strike_id}/badges")
     assert r.status_code == 200 and r.text.count('class="badge-card"') == 1 and "<svg" in r.text
     assert (await client.get("/dashboard/strikes")).status_code == 200

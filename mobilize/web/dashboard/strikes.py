@@ -18,7 +18,7 @@ from mobilize.models import Event
 from mobilize.services import strikes
 from mobilize.services.access import Actor
 from mobilize.services.errors import DomainError, NotFound
-from mobilize.strike_schemas import DisputeResolve, ScanIn
+from mobilize.strike_schemas import DisputeIn, DisputeResolve, ScanIn
 from mobilize.web.api.common import domain_error_response, error_response, validation_fields
 from mobilize.web.charts import bar_chart
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
@@ -103,6 +103,29 @@ async def resolve_dispute(request: Request, actor: Actor) -> Response:
     except DomainError as exc:
         return back(request, exc.message, "dash:strike", strike_id=strike_id)
     return back(request, "Dispute resolved.", "dash:strike", strike_id=strike_id)
+
+
+@organizer_page
+async def raise_dispute(request: Request, actor: Actor) -> Response:
+    """A captain (or organizer) records a member's dispute over a day, from the strike's page."""
+    strike_id = int(request.path_params["strike_id"])
+    form = await request.form()
+    try:
+        data = DisputeIn.model_validate(
+            {
+                "member_id": str(form.get("member_id", "")).strip() or None,
+                "day": form.get("day"),
+                "raised_by": form.get("raised_by"),
+                "note": str(form.get("note", "")),
+            }
+        )
+        await strikes.raise_dispute(actor, strike_id, data)
+    except ValidationError as exc:
+        field, message = next(iter(validation_fields(exc).items()))
+        return back(request, f"Dispute not recorded: {field}: {message}", "dash:strike", strike_id=strike_id)
+    except DomainError as exc:
+        return back(request, f"Dispute not recorded: {exc.message}", "dash:strike", strike_id=strike_id)
+    return back(request, "Dispute recorded.", "dash:strike", strike_id=strike_id)
 
 
 def badge_svg(member_id: str) -> Markup:
