@@ -292,6 +292,7 @@ async def test_forgotten_sign_outs_close_at_the_shift_end_flagged(client: httpx.
     assert row(await ledger(client, world, MONDAY), "A1")["hours"] == 3
 
 
+@at(NOON)
 async def test_the_worker_job_closes_forgotten_duty(client: httpx.AsyncClient) -> None:
     from workers.main import IN_PROCESS_CRON
     from workers.strikes import close_forgotten_duty
@@ -299,7 +300,7 @@ async def test_the_worker_job_closes_forgotten_duty(client: httpx.AsyncClient) -
     assert close_forgotten_duty in [job for job, _ in IN_PROCESS_CRON]
     world = await local_100(client)
     person = await member(world, "A1")
-    shift = await shift_at(world["line"], local(MONDAY, 6), 4)  # long over by the wall clock
+    shift = await shift_at(world["line"], local(MONDAY, 6), 4)  # over by noon
     r = await client.post(
         f"{API}/strikes/{world['strike'].id}/duty",
         headers=world["headers"],
