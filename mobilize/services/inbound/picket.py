@@ -50,6 +50,6 @@ async def sign_out(turn: Turn) -> Answer:
     hours = (closed.signed_out_at - closed.signed_in_at).total_seconds() / 3600
     return Answer(
         "off_duty",
-        f"Signed out: {hours:.1f} hours on the line. Thank you, see you on the line!",
+        f"Signed out: {hours:.1f} hours on the line. Thank you!",
         turn.volunteer.organization_id,
     )
