@@ -144,11 +144,14 @@ async def sign_in(
 
 
 async def sign_out(strike_id: int, volunteer_id: int, at: datetime, scan: str | None = None) -> Duty | None:
-    """Close the person's open stretch of duty at `at` (never before it began); None when they were not on duty."""
+    """Close the person's open stretch of duty at `at` (never before it began, never more than MAX_STRETCH after);
+    None when they were not on duty."""
     current = await open_duty(strike_id, volunteer_id)
     if current is None:
         return None
-    current.signed_out_at = max(at, current.signed_in_at + timedelta(seconds=1))
+    current.signed_out_at = min(
+        max(at, current.signed_in_at + timedelta(seconds=1)), current.signed_in_at + MAX_STRETCH
+    )
     current.scan_out = scan
     await current.save(update_fields=["signed_out_at", "scan_out", "updated_at"])
     return current
@@ -227,7 +230,7 @@ async def close_forgotten(now: datetime | None = None) -> int:
     )
     closed = 0
     for duty_id, ends_at, signed_in_at in rows:
-        out = max(ends_at, signed_in_at + timedelta(seconds=1))
+        out = min(max(ends_at, signed_in_at + timedelta(seconds=1)), signed_in_at + MAX_STRETCH)
         closed += await Duty.filter(id=duty_id, signed_out_at=None).update(
             signed_out_at=out, auto_closed=True, updated_at=now
         )

@@ -20,12 +20,14 @@ from mobilize.services.audit import require_export
 from mobilize.services.strikes import postgres
 from mobilize.services.strikes.catalog import get_strike
 from mobilize.services.strikes.rules import Rules, Sums, judge, local_days, week_number, week_start
+from mobilize.strike_schemas import MAX_STRETCH
 
 ZONE_MARGIN = timedelta(hours=15)  # every zone's local day lies within this of the same UTC day
 
 
 def window(start: date) -> tuple[datetime, datetime]:
-    """UTC bounds wide enough to hold the week's local days in any zone."""
+    """UTC bounds wide enough to hold the week's local days in any zone (a stretch of duty that ends inside
+    began at most MAX_STRETCH before the first bound: the queries use that to stay on the index)."""
     begin = datetime.combine(start, time(), UTC) - ZONE_MARGIN
     return begin, begin + timedelta(days=7) + 2 * ZONE_MARGIN
 
@@ -37,6 +39,7 @@ async def sums_orm(strike: Strike, start: date) -> Sums:
     rows = await Duty.filter(
         strike_id=strike.id,
         signed_out_at__not_isnull=True,
+        signed_in_at__gte=begin - MAX_STRETCH,
         signed_in_at__lt=end,
         signed_out_at__gt=begin,
         volunteer__organization_id=strike.organization_id,
@@ -58,7 +61,19 @@ async def sums_orm(strike: Strike, start: date) -> Sums:
             days[r["volunteer_id"]][d] += h
         if start <= r["signed_in_at"].astimezone(ZoneInfo(zone)).date() < last:
             shifts[r["volunteer_id"]].add(r["shift_id"])
-    return Sums({v: dict(d) for v, d in days.items()}, {v: len(s) for v, s in shifts.items()}, len(supporters))
+    members = {
+        int(vid)  # type: ignore[call-overload]
+        for vid in await Duty.filter(
+            strike_id=strike.id,
+            signed_in_at__lt=end,
+            volunteer__member_id__not_isnull=True,
+            volunteer__organization_id=strike.organization_id,
+        )
+        .exclude(volunteer__member_id="")
+        .distinct()
+        .values_list("volunteer_id", flat=True)
+    }
+    return Sums({v: dict(d) for v, d in days.items()}, {v: len(s) for v, s in shifts.items()}, len(supporters), members)
 
 
 async def read_sums(strike: Strike, start: date) -> Sums:
@@ -84,19 +99,7 @@ async def week_ledger(strike: Strike, day: date) -> dict[str, Any]:
     sums = await read_sums(strike, start)
     last = start + timedelta(days=7)
     # Every member who did duty in the strike up to this week's end is in it: a week without duty shows why.
-    member_ids: set[int] = set(sums.days)
-    member_ids |= {
-        int(vid)  # type: ignore[call-overload]
-        for vid in await Duty.filter(
-            strike_id=strike.id,
-            signed_in_at__lt=datetime.combine(last, time(), UTC) + ZONE_MARGIN,
-            volunteer__member_id__not_isnull=True,
-            volunteer__organization_id=strike.organization_id,
-        )
-        .exclude(volunteer__member_id="")
-        .distinct()
-        .values_list("volunteer_id", flat=True)
-    }
+    member_ids = set(sums.days) | sums.members
     people = await Volunteer.filter(id__in=list(member_ids), organization_id=strike.organization_id).values(
         "id", "name", "member_id"
     )

@@ -15,6 +15,7 @@ from mobilize.models import Duty, Shift, ShiftStatus, Strike, Volunteer
 from mobilize.services.reports import forecast
 from mobilize.services.strikes import postgres
 from mobilize.services.strikes.rules import Rules, week_start
+from mobilize.strike_schemas import MAX_STRETCH
 
 AHEAD = timedelta(hours=48)
 
@@ -40,7 +41,10 @@ async def upcoming(strike: Strike, now: datetime | None = None) -> list[dict[str
 async def presence_orm(strike_id: int, begin: datetime, end: datetime, now: datetime) -> list[int]:
     """The reference: every stretch of duty in the week read, its hours marked here."""
     rows = await Duty.filter(
-        Q(signed_out_at__isnull=True) | Q(signed_out_at__gt=begin), strike_id=strike_id, signed_in_at__lt=end
+        Q(signed_out_at__isnull=True) | Q(signed_out_at__gt=begin),
+        strike_id=strike_id,
+        signed_in_at__gte=begin - MAX_STRETCH,
+        signed_in_at__lt=end,
     ).values_list("volunteer_id", "signed_in_at", "signed_out_at")
     hours: list[set[int]] = [set() for _ in range(168)]
     for volunteer_id, signed_in, signed_out in rows:

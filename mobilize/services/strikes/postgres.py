@@ -21,7 +21,8 @@ WITH d AS (
     JOIN shift sh ON sh.id = d.shift_id
     JOIN event e ON e.id = sh.event_id
     JOIN volunteer v ON v.id = d.volunteer_id AND v.organization_id = $2
-    WHERE d.strike_id = $1 AND d.signed_out_at IS NOT NULL AND d.signed_in_at < $4 AND d.signed_out_at > $3
+    WHERE d.strike_id = $1 AND d.signed_out_at IS NOT NULL
+      AND d.signed_in_at >= $3::timestamptz - interval '24 hours' AND d.signed_in_at < $4 AND d.signed_out_at > $3
 ), cut AS (
     SELECT d.volunteer_id, d.member, g.day::date AS day,
            EXTRACT(EPOCH FROM LEAST(d.o, (g.day + interval '1 day') AT TIME ZONE d.tz)
@@ -39,6 +40,10 @@ WHERE member AND (i AT TIME ZONE tz) >= $5::timestamp AND (i AT TIME ZONE tz) < 
 GROUP BY volunteer_id
 UNION ALL
 SELECT 'supporters', NULL, NULL, COUNT(DISTINCT volunteer_id)::float8 FROM cut WHERE NOT member AND hours > 0
+UNION ALL
+SELECT 'member', v.id, NULL, 0 FROM volunteer v
+WHERE v.organization_id = $2 AND COALESCE(v.member_id, '') <> ''
+  AND EXISTS (SELECT 1 FROM strike_duty x WHERE x.volunteer_id = v.id AND x.strike_id = $1 AND x.signed_in_at < $4)
 """
 
 
@@ -50,14 +55,17 @@ async def week_sums(strike_id: int, organization_id: int, start: date, begin: da
     days: dict[int, dict[date, float]] = defaultdict(dict)
     shifts: dict[int, int] = {}
     supporters = 0
+    members: set[int] = set()
     for r in rows:
         if r["kind"] == "day":
             days[r["volunteer_id"]][r["day"]] = float(r["value"])
         elif r["kind"] == "shifts":
             shifts[r["volunteer_id"]] = int(r["value"])
+        elif r["kind"] == "member":
+            members.add(r["volunteer_id"])
         else:
             supporters = int(r["value"])
-    return Sums(dict(days), shifts, supporters)
+    return Sums(dict(days), shifts, supporters, members)
 
 
 # $1 strike, $2/$3 the week's first and last moment (UTC), $4 now (open duty counts until then).
@@ -68,7 +76,8 @@ SELECT h, COUNT(DISTINCT volunteer_id)::int AS n FROM (
         LEAST(167, CEIL(EXTRACT(EPOCH FROM (LEAST(COALESCE(d.signed_out_at, $4), $3) - $2)) / 3600)::int - 1)
     ) AS h
     FROM strike_duty d
-    WHERE d.strike_id = $1 AND d.signed_in_at < $3 AND (d.signed_out_at IS NULL OR d.signed_out_at > $2)
+    WHERE d.strike_id = $1 AND d.signed_in_at >= $2::timestamptz - interval '24 hours' AND d.signed_in_at < $3
+      AND (d.signed_out_at IS NULL OR d.signed_out_at > $2)
 ) x GROUP BY h
 """
 

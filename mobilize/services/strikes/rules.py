@@ -83,6 +83,7 @@ class Sums:
     days: dict[int, dict[date, float]]
     shifts: dict[int, int]
     supporters: int
+    members: set[int] = field(default_factory=set)  # every member on duty in the strike up to the week's end
 
 
 @dataclass(frozen=True)
