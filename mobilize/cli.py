@@ -202,7 +202,8 @@ def import_() -> None:
 @click.option("--org", "org_slug", required=True, help="organization slug")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="write rejected rows here (CSV)")
 def import_volunteers(file: Path, org_slug: str, rejects: Path | None) -> None:
-    """Import volunteers from a CSV (name, phone, email, postal_code, sms_opt_in, sms_consent_words).
+    """Import volunteers from a CSV (name, phone, email, postal_code, member_id, sms_opt_in,
+    sms_consent_words).
 
     Volunteers are matched by phone or email, never duplicated; re-running a file changes nothing.
     SMS consent is recorded only for rows that carry the exact words the person agreed to.

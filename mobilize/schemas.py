@@ -214,6 +214,11 @@ Reminders = Annotated[
 ]
 
 
+StrikeRef = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_ID)] | None, Field(description="a picket event: the strike it is a line of")
+]
+
+
 class EventIn(Strict):
     title: Name
     description: Text = ""
@@ -229,6 +234,7 @@ class EventIn(Strict):
         default=False, description="show the street address only to people signed up (not on public pages and feeds)"
     )
     reminders: Reminders = None
+    strike: StrikeRef = None
     shifts: Annotated[list[ShiftIn], Field(max_length=500)] = []
 
     @field_validator("timezone")
@@ -250,6 +256,7 @@ class EventPatch(Strict):
     visibility: Visibility | None = None
     address_after_signup: bool | None = None
     reminders: Reminders = None
+    strike: StrikeRef = None
 
     @field_validator("timezone")
     @classmethod

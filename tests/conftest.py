@@ -125,6 +125,10 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "strike_duty",
+    "strike_week",
+    "strike_dispute",
+    "strike_captain",
     "organizer_session",
     "idempotent_request",
     "gap_request",
@@ -142,6 +146,7 @@ TABLES = [
     "signup",
     "shift",
     "event",
+    "strike",
     "campaign",
     "membership_group",
     "api_token",

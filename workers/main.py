@@ -25,6 +25,7 @@ from workers.messages import (
     stop_heartbeat,
     sweep_outbox,
 )
+from workers.strikes import close_forgotten_duty
 
 # (job, seconds) run by the in-process queue of `make run`; the same jobs run as arq cron under Redis.
 # OUTBOX_SWEEP_SECONDS paces the jobs named in PACED_BY_SWEEP_SETTING in-process (0 turns every sweep off).
@@ -33,6 +34,7 @@ IN_PROCESS_CRON: list[tuple[Any, float]] = [
     (sweep_no_shows, 60),
     (ask_standby, 300),
     (forget_idempotency_keys, 3600),
+    (close_forgotten_duty, 300),
 ]
 PACED_BY_SWEEP_SETTING = frozenset({"sweep_outbox"})
 
@@ -76,6 +78,7 @@ class WorkerSettings:
         sweep_no_shows,
         ask_standby,
         forget_idempotency_keys,
+        close_forgotten_duty,
     ]
     # At start-up too: a worker replacing a dead one picks up the work without waiting for the next tick.
     cron_jobs = [_every(job, every) for job, every in IN_PROCESS_CRON]

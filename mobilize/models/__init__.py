@@ -27,6 +27,7 @@ from mobilize.models.people import (
 )
 from mobilize.models.requests import IdempotentRequest
 from mobilize.models.signups import LIVE_STATUSES, SEAT_STATUSES, Signup, SignupSource, SignupStatus
+from mobilize.models.strikes import DisputeStatus, Duty, DutySource, Strike, StrikeCaptain, StrikeDispute, StrikeWeek
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger value makes the database driver raise
 
@@ -72,6 +73,13 @@ __all__ = [
     "SmsStatus",
     "ThreadStatus",
     "Standby",
+    "DisputeStatus",
+    "Duty",
+    "DutySource",
+    "Strike",
+    "StrikeCaptain",
+    "StrikeDispute",
+    "StrikeWeek",
     "Visibility",
     "Volunteer",
 ]

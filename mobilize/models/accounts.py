@@ -14,6 +14,7 @@ class Role(StrEnum):
     ORGANIZER = "organizer"
     HOST = "host"
     VIEWER = "viewer"
+    CAPTAIN = "captain"  # a picket captain: reads like a viewer, signs people in and out on their strikes' lines
 
 
 class Organization(Model):

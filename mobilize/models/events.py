@@ -61,6 +61,11 @@ class Event(Model):
         "models.Campaign", related_name="events", null=True, on_delete=fields.SET_NULL
     )
     campaign_id: int | None
+    # A picket event of a strike: its duty counts toward strike pay (models.strikes).
+    strike: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Strike", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    strike_id: int | None
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     instructions = fields.TextField(default="")  # shown to people signed up, never on public pages

@@ -11,9 +11,11 @@ from starlette.staticfiles import StaticFiles
 from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
+from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
+from mobilize.web.dashboard import strikes as dash_strikes
 from mobilize.web.dashboard import turnout as dash_turnout
 from mobilize.web.text import QueryGuard
 
@@ -73,6 +75,32 @@ api_routes: list[BaseRoute] = [
         name="volunteer-rotate-link",
     ),
     Route("/turnout", people.get_turnout, methods=["GET"], name="turnout"),
+    Route("/strikes", strikes_api.list_strikes, methods=["GET"], name="strikes"),
+    Route("/strikes", strikes_api.create_strike, methods=["POST"], name="strikes-create"),
+    Route("/strikes/{strike_id:id}", strikes_api.get_strike, methods=["GET"], name="strike"),
+    Route("/strikes/{strike_id:id}", strikes_api.update_strike, methods=["PATCH"], name="strike-update"),
+    Route("/strikes/{strike_id:id}/duty", strikes_api.record_duty, methods=["POST"], name="strike-duty-create"),
+    Route(
+        "/strikes/{strike_id:id}/duty/{duty_id:id}",
+        strikes_api.correct_duty,
+        methods=["PATCH"],
+        name="strike-duty-update",
+    ),
+    Route("/strikes/{strike_id:id}/scans", strikes_api.scan, methods=["POST"], name="strike-scans-create"),
+    Route("/strikes/{strike_id:id}/disputes", strikes_api.list_disputes, methods=["GET"], name="strike-disputes"),
+    Route(
+        "/strikes/{strike_id:id}/disputes", strikes_api.raise_dispute, methods=["POST"], name="strike-disputes-create"
+    ),
+    Route(
+        "/strikes/{strike_id:id}/disputes/{dispute_id:id}",
+        strikes_api.resolve_dispute,
+        methods=["PATCH"],
+        name="strike-dispute-update",
+    ),
+    Route("/strikes/{strike_id:id}/captains", strikes_api.add_captain, methods=["POST"], name="strike-captains-create"),
+    Route("/strikes/{strike_id:id}/ledger", strikes_api.get_ledger, methods=["GET"], name="strike-ledger"),
+    Route("/strikes/{strike_id:id}/ledger.csv", strikes_api.ledger_csv, methods=["GET"], name="strike-ledger-csv"),
+    Route("/strikes/{strike_id:id}/weeks/close", strikes_api.close_week, methods=["POST"], name="strike-week-close"),
     Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
     Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
     Route(
@@ -154,6 +182,32 @@ dashboard_routes: list[BaseRoute] = [
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
     Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
     Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),
+    Route("/strikes", dash_strikes.strikes_home, methods=["GET"], name="strikes"),
+    Route("/strikes/{strike_id:id}", dash_strikes.strike_page, methods=["GET"], name="strike"),
+    Route("/strikes/{strike_id:id}/ledger.csv", dash_strikes.ledger_csv, methods=["GET"], name="strike-ledger-csv"),
+    Route("/strikes/{strike_id:id}/badges", dash_strikes.badges, methods=["GET"], name="strike-badges"),
+    Route("/strikes/{strike_id:id}/disputes", dash_strikes.raise_dispute, methods=["POST"], name="strike-dispute"),
+    Route(
+        "/strikes/{strike_id:id}/disputes/{dispute_id:id}/resolve",
+        dash_strikes.resolve_dispute,
+        methods=["POST"],
+        name="strike-dispute-resolve",
+    ),
+    Route(
+        "/strikes/{strike_id:id}/lines/{event_id:id}", dash_strikes.captain_page, methods=["GET"], name="strike-captain"
+    ),
+    Route(
+        "/strikes/{strike_id:id}/lines/{event_id:id}/scans",
+        dash_strikes.captain_scan,
+        methods=["POST"],
+        name="strike-scan",
+    ),
+    Route(
+        "/strikes/{strike_id:id}/lines/{event_id:id}/on-line",
+        dash_strikes.on_line,
+        methods=["GET"],
+        name="strike-on-line",
+    ),
     Route("/turnout", dash_turnout.turnout_home, methods=["GET"], name="turnout-home"),
     Route("/turnout/groups/{slug:slug}", dash_turnout.group_turnout, methods=["GET"], name="turnout-group"),
     Route("/turnout/groups/{slug:slug}.csv", dash_turnout.group_turnout_csv, methods=["GET"], name="turnout-group-csv"),

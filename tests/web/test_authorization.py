@@ -30,9 +30,12 @@ from mobilize.models import (
     Shift,
     Signup,
     Standby,
+    Strike,
+    StrikeDispute,
     Volunteer,
     VolunteerTag,
 )
+from mobilize.models.strikes import Duty
 from mobilize.services.people import Contact, find_or_create_volunteer
 from mobilize.web.routes import api_routes
 from tests.factories import (
@@ -64,6 +67,9 @@ class Org:
     volunteer: dict[str, Any] = field(init=False)
     thread_id: int = 0  # the volunteer's inbox thread
     private: list[str] = field(default_factory=list)  # what only this organization's record of the person holds
+    strike_id: int = 0  # a strike whose line is `event`, with a duty entry and a dispute
+    duty_id: int = 0
+    dispute_id: int = 0
 
     def __post_init__(self) -> None:
         self.volunteer = self.signup["volunteer"]
@@ -89,6 +95,15 @@ async def make_org(client: httpx.AsyncClient, slug: str, n: int) -> Org:
         organization_id=event.organization_id, volunteer_id=org.volunteer["id"], last_message_at=datetime.now(UTC)
     )
     org.thread_id = thread.id
+    strike = await Strike.create(organization_id=event.organization_id, name=f"{slug} strike", starts_on="2027-05-01")
+    await Event.filter(id=event.id).update(strike_id=strike.id)
+    entry = await Duty.create(
+        strike=strike, shift=shift, volunteer_id=org.volunteer["id"], signed_in_at=shift.starts_at, source="captain"
+    )
+    dispute = await StrikeDispute.create(
+        strike=strike, volunteer_id=org.volunteer["id"], day="2027-05-01", raised_by="member"
+    )
+    org.strike_id, org.duty_id, org.dispute_id = strike.id, entry.id, dispute.id
     return org
 
 
@@ -152,7 +167,48 @@ CASES: dict[str, Case] = {
     "volunteer-update": Case(lambda o: {"volunteer_id": o.volunteer["id"]}, body=lambda o: {"notes": "rides a bike"}),
     "volunteer-rotate-link": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
     "turnout": Case(query=lambda o: {"group": o.group.slug}),
+    "strikes": Case(foreign=200),
+    "strikes-create": Case(body=lambda o: {"name": "Fresh strike", "starts_on": "2027-05-01"}, foreign=201),
+    "strike": Case(lambda o: {"strike_id": o.strike_id}),
+    "strike-update": Case(lambda o: {"strike_id": o.strike_id}, body=lambda o: {"name": "Renamed"}),
+    "strike-duty-create": Case(
+        lambda o: {"strike_id": o.strike_id},
+        body=lambda o: {
+            "shift": o.shift.id,
+            "volunteer": o.volunteer["id"],
+            "signed_in_at": "2027-05-01T10:00:00-05:00",
+            "signed_out_at": "2027-05-01T11:00:00-05:00",
+        },
+    ),
+    "strike-duty-update": Case(
+        lambda o: {"strike_id": o.strike_id, "duty_id": o.duty_id},
+        body=lambda o: {"signed_out_at": "2030-05-01T11:00:00-05:00", "reason": "left late"},
+    ),
+    "strike-scans-create": Case(
+        lambda o: {"strike_id": o.strike_id},
+        body=lambda o: {
+            "scan_id": "scan-0000-0001",
+            "event": o.event.id,
+            "member_id": "X1",
+            "action": "out",
+            "at": datetime.now(UTC).isoformat(),
+        },  # fmt: skip
+    ),
+    "strike-disputes": Case(lambda o: {"strike_id": o.strike_id}),
+    "strike-disputes-create": Case(
+        lambda o: {"strike_id": o.strike_id},
+        body=lambda o: {"volunteer": o.volunteer["id"], "day": "2027-05-01", "raised_by": "member"},
+    ),
+    "strike-dispute-update": Case(
+        lambda o: {"strike_id": o.strike_id, "dispute_id": o.dispute_id}, body=lambda o: {"resolution": "settled"}
+    ),
+    "strike-captains-create": Case(lambda o: {"strike_id": o.strike_id}, body=lambda o: {"email": "cap@example.org"}),
+    "strike-ledger": Case(lambda o: {"strike_id": o.strike_id}, query=lambda o: {"week": "2027-05-01"}),
+    "strike-ledger-csv": Case(lambda o: {"strike_id": o.strike_id}, query=lambda o: {"week": "2027-05-01"}),
+    "strike-week-close": Case(lambda o: {"strike_id": o.strike_id}, query=lambda o: {"week": "2027-05-01"}),
 }
+# Reads that need the export permission (audited exports of people's data): a viewer gets 403 there.
+EXPORTS = {"strike-ledger-csv"}
 
 
 def organizer_routes() -> list[Route]:
@@ -209,7 +265,13 @@ async def snapshot(org: Org) -> dict[str, Any]:
     consents = await ConsentRecord.filter(volunteer__organization_id=org_id).order_by("id").values()
     standby = await Standby.filter(group__organization_id=org_id).order_by("id").values()
     messages = await Message.filter(organization_id=org_id).order_by("id").values("id", "volunteer_id", "state", "body")
+    strikes = await Strike.filter(organization_id=org_id).order_by("id").values("id", "name", "rules")
+    duty = await Duty.filter(strike__organization_id=org_id).order_by("id").values()
+    disputes = await StrikeDispute.filter(strike__organization_id=org_id).order_by("id").values()
     return {
+        "strikes": strikes,
+        "duty": duty,
+        "disputes": disputes,
         "people": people,
         "tags": tags,
         "consents": consents,
@@ -296,7 +358,9 @@ async def test_viewers_read_everything_and_write_nothing(client: httpx.AsyncClie
         for method in sorted(route.methods or ()):
             r = await call(client, route, method, a, viewer)
             what = f"viewer {method} {route.path}"
-            if method in WRITE_METHODS:
+            if route.name in EXPORTS:
+                assert assert_error(r, 403, what).get("code", "export_not_allowed") == "export_not_allowed", what
+            elif method in WRITE_METHODS:
                 assert assert_error(r, 403, what)["code"] == "role_not_allowed", what
             else:
                 assert r.status_code == 200, f"{what}: {r.status_code} {r.text}"

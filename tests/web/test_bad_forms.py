@@ -76,6 +76,9 @@ FORM_FIELDS = {
     "dash:volunteer-standby": "group",
     "dash:token-create": "label",
     "dash:token-revoke": "reason",
+    "dash:strike-dispute": "note",
+    "dash:strike-dispute-resolve": "resolution",
+    "dash:strike-scan": "member_id",
 }
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f"]
 

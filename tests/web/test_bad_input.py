@@ -14,7 +14,18 @@ from typing import Any
 import httpx
 import pytest
 
-from mobilize.models import ActionGroup, Campaign, Event, InboxThread, Shift, Signup, Volunteer
+from mobilize.models import (
+    ActionGroup,
+    Campaign,
+    Duty,
+    Event,
+    InboxThread,
+    Shift,
+    Signup,
+    Strike,
+    StrikeDispute,
+    Volunteer,
+)
 from mobilize.settings import Settings
 from mobilize.web.api.openapi import OPERATIONS
 from tests.factories import make_event, make_shift, make_world, soon, volunteer_body
@@ -34,7 +45,26 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
     thread = await InboxThread.create(
         organization_id=w["event"].organization_id, volunteer_id=w["signup"]["volunteer"]["id"], last_message_at=soon()
     )
+    strike = await Strike.create(organization_id=w["event"].organization_id, name="Strike", starts_on="2027-05-01")
+    entry = await Duty.create(
+        strike=strike,
+        shift=w["shift"],
+        volunteer_id=w["signup"]["volunteer"]["id"],
+        signed_in_at=soon(),
+        source="captain",
+    )
+    dispute = await StrikeDispute.create(
+        strike=strike, volunteer_id=w["signup"]["volunteer"]["id"], day="2027-05-01", raised_by="member"
+    )
     w["paths"] = {
+        "strikes-create": "/strikes",
+        "strike-update": f"/strikes/{strike.id}",
+        "strike-duty-create": f"/strikes/{strike.id}/duty",
+        "strike-duty-update": f"/strikes/{strike.id}/duty/{entry.id}",
+        "strike-scans-create": f"/strikes/{strike.id}/scans",
+        "strike-disputes-create": f"/strikes/{strike.id}/disputes",
+        "strike-dispute-update": f"/strikes/{strike.id}/disputes/{dispute.id}",
+        "strike-captains-create": f"/strikes/{strike.id}/captains",
         "groups-create": "/groups",
         "group-update": f"/groups/{w['group'].slug}",
         "campaigns-create": "/campaigns",
@@ -130,6 +160,14 @@ BODY_ROUTES = [
     "inbox-thread-update",
     "inbox-replies-create",
     "group-standby-add",
+    "strikes-create",
+    "strike-update",
+    "strike-duty-create",
+    "strike-duty-update",
+    "strike-scans-create",
+    "strike-disputes-create",
+    "strike-dispute-update",
+    "strike-captains-create",
 ]
 
 

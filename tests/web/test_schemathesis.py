@@ -14,12 +14,13 @@ import os
 import re
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mobilize.models import InboxThread, Standby
+from mobilize.models import Duty, Event, InboxThread, Standby, Strike, StrikeDispute
 from mobilize.services.signups.seats import sign_up
 from tests.conftest import IN_CI
 from tests.factories import make_shift, make_world, soon
@@ -57,6 +58,16 @@ async def seed() -> dict[str, Any]:
         organization_id=world["event"].organization_id, volunteer_id=volunteer_id, last_message_at=soon(-1)
     )
     await Standby.create(group=world["group"], volunteer_id=volunteer_id)
+    strike = await Strike.create(
+        organization_id=world["event"].organization_id, name="Strike", starts_on=date(2026, 1, 1)
+    )
+    await Event.filter(id=world["event"].id).update(strike_id=strike.id)
+    entry = await Duty.create(
+        strike=strike, shift=second, volunteer_id=volunteer_id, signed_in_at=second.starts_at, source="captain"
+    )
+    dispute = await StrikeDispute.create(
+        strike=strike, volunteer_id=volunteer_id, day=date(2026, 1, 2), raised_by="member"
+    )
     return {
         "token": world["token"],
         "slug": [world["group"].slug, world["campaign"].slug],
@@ -65,6 +76,9 @@ async def seed() -> dict[str, Any]:
         "signup_id": [result.signup.id],
         "volunteer_id": [volunteer_id],
         "thread_id": [thread.id],
+        "strike_id": [strike.id],
+        "duty_id": [entry.id],
+        "dispute_id": [dispute.id],
     }
 
 

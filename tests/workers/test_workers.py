@@ -103,11 +103,13 @@ def test_in_process_sweep_interval_comes_from_settings(settings: Any) -> None:
     from workers.gaps import ask_standby
     from workers.housekeeping import forget_idempotency_keys
     from workers.messages import sweep_outbox
+    from workers.strikes import close_forgotten_duty
 
     assert InProcessQueue.from_module(settings=replace(settings, outbox_sweep_seconds=2.5)).cron == [
         (sweep_outbox, 2.5),
         (sweep_no_shows, 60),  # the no-show rule keeps its own pace
         (ask_standby, 300),  # and so does gap filling
         (forget_idempotency_keys, 3600),  # and the hourly clean-up
+        (close_forgotten_duty, 300),  # and closing picket duty nobody signed out of
     ]
     assert InProcessQueue.from_module(settings=replace(settings, outbox_sweep_seconds=0)).cron == []

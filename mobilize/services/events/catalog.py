@@ -13,8 +13,10 @@ from mobilize.models import (
     Campaign,
     Event,
     EventStatus,
+    EventType,
     ShiftStatus,
     Signup,
+    Strike,
     Visibility,
 )
 from mobilize.models.events import new_share_token
@@ -45,6 +47,18 @@ async def _resolve_campaign(actor: Actor, slug: str | None) -> Campaign | None:
     return campaign
 
 
+async def strike_for_event(organization_id: int, strike_id: int | None, event_type: str) -> int | None:
+    """The strike a picket event may join (`"strike": ID`), checked: the organization's own, and the event a
+    picket. Raises Invalid naming `strike`."""
+    if strike_id is None:
+        return None
+    if not await Strike.exists(id=strike_id, organization_id=organization_id):
+        raise Invalid.field("strike", f"no strike {strike_id} in this organization")
+    if event_type != EventType.PICKET:
+        raise Invalid.field("strike", "only a picket event can belong to a strike")
+    return strike_id
+
+
 def _apply_location(event: Event, location: LocationIn | None) -> None:
     location = location or LocationIn()
     for key in LOCATION_FIELDS:
@@ -59,11 +73,13 @@ async def create_event(actor: Actor, data: EventIn) -> Event:
     group = await _resolve_group(actor, data.group)
     actor.require_writer(group.id)
     campaign = await _resolve_campaign(actor, data.campaign)
+    strike_id = await strike_for_event(actor.organization_id, data.strike, data.event_type)
     event = Event(
         organization_id=actor.organization_id,
         group=group,
         campaign=campaign,
-        **data.model_dump(exclude={"group", "campaign", "location", "shifts"}),
+        strike_id=strike_id,
+        **data.model_dump(exclude={"group", "campaign", "location", "shifts", "strike"}),
     )
     _apply_location(event, data.location)
     async with in_transaction():
@@ -89,6 +105,12 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[E
         event.group = group
     if "campaign" in changes:
         event.campaign = await _resolve_campaign(actor, changes.pop("campaign"))
+    strike_id = changes.pop("strike", event.strike_id)
+    event_type = changes.get("event_type") or event.event_type
+    if strike_id is not None and ("strike" in data.model_fields_set or "event_type" in changes):
+        event.strike_id = await strike_for_event(actor.organization_id, strike_id, event_type)
+    else:
+        event.strike_id = strike_id
     retimed = "reminders" in changes
     if retimed:
         # null is allowed here: it returns the event to the default timeline; the reminders planned already

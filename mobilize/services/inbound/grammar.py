@@ -22,6 +22,7 @@ class Verb(StrEnum):
     NO = "no"  # drop the shift last asked about
     JOIN = "join"  # sign up for the shift (or event) with `code`
     HERE = "here"  # check in to the shift under way
+    BYE = "bye"  # sign out of picket duty (a strike's line)
     NUMBER = "number"  # a bare number: the answer to a numbered list
     TEXT = "text"  # anything else: the organizers' inbox
 
@@ -40,6 +41,7 @@ HELP_WORDS = frozenset({"help", "info"})
 YES_WORDS = frozenset({"yes", "y", "confirm"})
 NO_WORDS = frozenset({"no", "n", "cant", "drop"})
 HERE_WORDS = frozenset({"here"})
+BYE_WORDS = frozenset({"bye", "done"})
 MAX_CHOICE = 99
 KEYWORDS: dict[str, Verb] = {
     word: verb
@@ -50,6 +52,7 @@ KEYWORDS: dict[str, Verb] = {
         (YES_WORDS, Verb.YES),
         (NO_WORDS, Verb.NO),
         (HERE_WORDS, Verb.HERE),
+        (BYE_WORDS, Verb.BYE),
     )
     for word in words
 }

@@ -42,7 +42,7 @@ from mobilize.models import (
     SmsStatus,
     Volunteer,
 )
-from mobilize.services.inbound import inbox, join, postgres, shifts
+from mobilize.services.inbound import inbox, join, picket, postgres, shifts
 from mobilize.services.inbound.grammar import Command, Verb, parse
 from mobilize.services.inbound.routing import SharedSender, phone_or_none, route, routed_record
 from mobilize.services.inbound.shifts import Answer, Turn
@@ -304,8 +304,8 @@ async def _act(turn: Turn, command: Command, sms: InboundSms) -> Answer:
         return Answer("unknown_sender", shifts.not_signed_up(turn))
     if verb in (Verb.YES, Verb.NO):
         return await shifts.answer_yes_no(turn, verb.value)
-    if verb == Verb.HERE:
-        return await shifts.check_in(turn)
+    if verb in (Verb.HERE, Verb.BYE):  # BYE: off picket duty (services.inbound.picket)
+        return await (shifts.check_in(turn) if verb == Verb.HERE else picket.sign_out(turn))
     if verb == Verb.NUMBER:
         answered = await shifts.answer_number(turn, command.number)
         if answered is not None:

@@ -369,6 +369,10 @@ async def check_in(turn: Turn, under_way: int | None = None) -> Answer:
     what = describe(signup.shift, signup.shift.event)
     prefix = f"{org_name(signup.shift.event)}: "
     org_id = signup.shift.event.organization_id
+    if signup.shift.event.strike_id is not None:  # a strike's picket line: on duty too (inbound.picket)
+        from mobilize.services.inbound import picket
+
+        return await picket.sign_in(turn, signup)
     if signup.status == SignupStatus.ATTENDED:
         return Answer("here_already", f"{prefix}you're already checked in for {what}.", org_id)
     try:

@@ -35,7 +35,7 @@ from mobilize.services.people import (
     normalize_phone,
 )
 
-IMPORT_COLUMNS = ("name", "phone", "email", "postal_code", "sms_opt_in", "sms_consent_words")
+IMPORT_COLUMNS = ("name", "phone", "email", "postal_code", "member_id", "sms_opt_in", "sms_consent_words")
 TRUE = {"1", "true", "yes", "y", "x"}
 
 
@@ -102,6 +102,14 @@ async def import_volunteers(
             yield line, str(exc)
             continue
         volunteer, _ = await find_or_create_volunteer(org.id, contact, trusted=True, source="import")
+        member_id = row.get("member_id", "")[:64]  # a union's member list: the card or badge number
+        if member_id and volunteer.member_id != member_id:
+            holder = await Volunteer.get_or_none(organization_id=org.id, member_id=member_id)
+            if holder is not None:
+                yield line, f"member_id: {member_id} is another person's in this organization"
+                continue
+            volunteer.member_id = member_id
+            await volunteer.save(update_fields=["member_id", "updated_at"])
         if words and not await ConsentRecord.exists(volunteer=volunteer, source=f"import:{source_name}", words=words):
             await grant_sms_consent(volunteer, ConsentContext(source=f"import:{source_name}", words=words))
         yield line, None

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mobilize import schemas
+from mobilize import schemas, strike_schemas
 from mobilize.models import EventStatus, SignupStatus
 from mobilize.services.pagination import MAX_LIMIT
 
@@ -142,6 +142,35 @@ OPERATIONS: dict[str, Operation] = {
         errors=(409, 429),
         public=True,
     ),
+    "strikes": Operation("List strikes", "StrikeList"),
+    "strikes-create": Operation("Create a strike with its pay rules", "Strike", 201, strike_schemas.StrikeIn),
+    "strike": Operation("Get a strike and its pay rules", "Strike"),
+    "strike-update": Operation("Change a strike or its pay rules", "Strike", body=strike_schemas.StrikePatch),
+    "strike-duty-create": Operation(
+        "Record picket duty (a captain's entry)", "DutyEntry", 201, strike_schemas.DutyIn, errors=(409,)
+    ),
+    "strike-duty-update": Operation(
+        "Correct an entry of picket duty (audited, with the reason)", "DutyEntry", body=strike_schemas.DutyPatch
+    ),
+    "strike-scans-create": Operation(
+        "Sign someone in or out at a line (a scan; the same scan_id twice has one effect)",
+        "ScanAnswer",
+        body=strike_schemas.ScanIn,
+        errors=(409,),
+    ),
+    "strike-disputes": Operation("Disputes over days of the ledger", "StrikeDisputeList"),
+    "strike-disputes-create": Operation(
+        "Dispute a member's day of the ledger", "StrikeDispute", 201, strike_schemas.DisputeIn
+    ),
+    "strike-dispute-update": Operation(
+        "Resolve a dispute with a note", "StrikeDispute", body=strike_schemas.DisputeResolve, errors=(409,)
+    ),
+    "strike-captains-create": Operation(
+        "Make an organizer a picket captain of the strike", "StrikeCaptain", 201, strike_schemas.CaptainIn
+    ),
+    "strike-ledger": Operation("The strike-pay ledger of a week", "StrikeLedger", query=("week",)),
+    "strike-ledger-csv": Operation("The week's ledger as CSV, for the strike fund (audited)", None, query=("week",)),
+    "strike-week-close": Operation("Close (pay) a week: its rules are kept with it", "StrikeWeek", query=("week",)),
 }
 
 
@@ -185,6 +214,12 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "description": "shifts starting before this time (ISO 8601 with offset)",
         "schema": {"type": "string", "format": "date-time"},
     },
+    "week": {
+        "name": "week",
+        "description": "a day of the week wanted, YYYY-MM-DD",
+        "required": True,
+        "schema": {"type": "string", "format": "date"},
+    },
     "near": {"name": "near", "description": "a postal code", "schema": {"type": "string"}},
     "radius_km": {
         "name": "radius_km",
@@ -214,4 +249,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "signup_id": "a sign-up's id",
     "volunteer_id": "a volunteer's id",
     "thread_id": "an inbox thread's id",
+    "strike_id": "a strike's id",
+    "duty_id": "an entry of picket duty's id",
+    "dispute_id": "a dispute's id",
 }

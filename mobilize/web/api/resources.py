@@ -23,6 +23,7 @@ from mobilize.models import (
     SmsStatus,
     Visibility,
 )
+from mobilize.web.api import strike_resources
 
 
 class Group(BaseModel):
@@ -110,6 +111,7 @@ class Event(BaseModel):
     )
     visibility: Visibility
     status: EventStatus
+    strike: int | None = Field(default=None, description="the strike this picket event is a line of")
     shifts: list[Shift]
     url: str = Field(description="the public event page")
     ics_url: str = Field(description="the event's iCalendar feed")
@@ -369,4 +371,5 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     InboxThreadDetail,
     InboxReplyQueued,
     Error,
+    *strike_resources.ANSWERS,
 )

@@ -106,6 +106,7 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
         data["instructions"] = event.instructions
         data["address_after_signup"] = event.address_after_signup
         data["reminders"] = event.reminders
+        data["strike"] = event.strike_id
         data["created_at"] = iso(event.created_at)
         data["updated_at"] = iso(event.updated_at)
     return data
