@@ -142,6 +142,7 @@ TABLES = [
     "signup",
     "shift",
     "event",
+    "partnership",
     "campaign",
     "membership_group",
     "api_token",

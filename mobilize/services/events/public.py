@@ -12,10 +12,10 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Visibility
+from mobilize.models import Campaign, Event, EventStatus, Shift, ShiftStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
-from mobilize.services.events.queries import load_shifts
+from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
 from mobilize.services.signups.seats import load_shift
 
 MAX_RESULTS = 200
@@ -49,12 +49,13 @@ async def find_events(
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(center, radius_km)
         query = query.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
     if campaign:
-        query = query.filter(campaign__slug=campaign)
+        found_campaign = await find_campaign(campaign)
+        if found_campaign is None:
+            return []
+        query = query.filter(campaign_id=found_campaign.id)
     upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
     starts: dict[int, datetime] = {}
-    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(
-        "group", "campaign", "organization"
-    )
+    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(*EVENT_RELATIONS)
     if candidates:
         rows = (
             await upcoming.filter(event_id__in=[e.id for e in candidates])
@@ -79,6 +80,16 @@ async def find_events(
     return found
 
 
+async def find_campaign(reference: str) -> Campaign | None:
+    """A campaign by `CONVENER/SLUG`, or by a bare slug: the first campaign that took it, so that a link that
+    found a campaign keeps finding it when another organization picks the same slug."""
+    org, _, slug = reference.rpartition("/")
+    if len(slug) > 64 or len(org) > 64 or "\x00" in reference:
+        return None
+    query = Campaign.filter(slug=slug, organization__slug=org) if org else Campaign.filter(slug=slug)
+    return await query.order_by("id").prefetch_related("organization").first()
+
+
 def address_reaches(visibility: str, share_token: str, token: str | None) -> bool:
     """Whether a public address (carrying `token`, or none) reaches an event. Ids are guessable, so the
     plain address serves public events only; the tokened one serves any event but a private one while the
@@ -98,7 +109,7 @@ def reachable(event: Event, token: str | None) -> bool:
 async def get_public_event(event_id: int, token: str | None = None) -> Event:
     """The event at its public address (see `reachable`), cancelled ones too so links keep working; else
     NotFound, the same for an unknown id as for one the address does not reach."""
-    event = await Event.get_or_none(id=event_id).prefetch_related("group", "campaign", "organization")
+    event = await Event.get_or_none(id=event_id).prefetch_related(*EVENT_RELATIONS)
     if event is None or not reachable(event, token):
         raise NotFound(f"event {event_id} not found")
     await load_shifts([event])

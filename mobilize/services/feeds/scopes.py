@@ -129,11 +129,13 @@ async def _scoped(model: type[ActionGroup] | type[Campaign], kind: FeedKind, slu
     query = model.filter(slug=_lookup_text(slug, kind.value))
     if org is not None:
         query = query.filter(organization__slug=_lookup_text(org, "organization"))
-    rows = await query.values("id", "name", "created_at", "organization__slug", "organization__name")
+    rows = await query.order_by("id").values("id", "name", "created_at", "organization__slug", "organization__name")
     if not rows:
         raise NotFound(f"no {kind} {slug!r}" + (f" in {org!r}" if org else ""))
-    if len(rows) > 1:
+    if len(rows) > 1 and kind != FeedKind.CAMPAIGN:
         raise AmbiguousSlug(kind.value, slug, sorted(r["organization__slug"] for r in rows))
+    # A bare campaign slug names the first campaign that took it: the subscription it served keeps serving
+    # it when another organization picks the same slug later (that one is found under its organization's).
     row = rows[0]
     return FeedScope(kind, row["id"], f"{row['organization__name']}: {row['name']}", row["created_at"])
 
@@ -144,7 +146,8 @@ async def group_scope(slug: str, org: str | None = None) -> FeedScope:
 
 
 async def campaign_scope(slug: str, org: str | None = None) -> FeedScope:
-    """A campaign by its slug, within `org` when given; AmbiguousSlug if the bare slug is not unique."""
+    """A campaign by its slug, within `org` when given; a bare slug is the first campaign that took it. The
+    feed carries the public events of the convener and of its accepted partners (their events point at it)."""
     return await _scoped(Campaign, FeedKind.CAMPAIGN, slug, org)
 
 

@@ -40,6 +40,22 @@ OPERATIONS: dict[str, Operation] = {
     "campaigns-create": Operation("Create a campaign", "Campaign", 201, schemas.CampaignIn, errors=(409,)),
     "campaign": Operation("Get a campaign", "Campaign"),
     "campaign-update": Operation("Change a campaign", "Campaign", body=schemas.CampaignPatch),
+    "partners": Operation("The campaign's partners (invited, accepted, declined, left)", "PartnerList"),
+    "partners-create": Operation(
+        "Invite an organization into the campaign (owners and admins); its owners and admins are emailed",
+        "Partner",
+        201,
+        schemas.PartnerIn,
+    ),
+    "partner-remove": Operation(
+        "End a partnership or withdraw an invitation: the partner's events leave the campaign", "Partner"
+    ),
+    "partnerships": Operation("Campaigns this organization was invited into", "PartnershipList"),
+    "partnership-accept": Operation("Accept an invitation into a campaign", "Partnership", errors=(409,)),
+    "partnership-decline": Operation("Decline an invitation into a campaign", "Partnership", errors=(409,)),
+    "partnership-leave": Operation(
+        "Leave a campaign: this organization's events leave it (nothing is deleted)", "Partnership"
+    ),
     "events": Operation("List events", "EventList", query=(*PAGE, "group", "campaign", "event_status")),
     "events-create": Operation(
         "Create an event, with its shifts inline", "Event", 201, schemas.EventIn, errors=(409,), idempotent=True
@@ -157,7 +173,12 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
     },
     "group": {"name": "group", "description": "an action group's slug", "schema": {"type": "string"}},
-    "campaign": {"name": "campaign", "description": "a campaign's slug", "schema": {"type": "string"}},
+    "campaign": {
+        "name": "campaign",
+        "description": "a campaign: `CONVENER/SLUG`, or a bare slug (this organization's; in public lists, the "
+        "first campaign that took the slug)",
+        "schema": {"type": "string"},
+    },
     "event_status": {
         "name": "status",
         "description": "only events in this status",
@@ -214,4 +235,6 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "signup_id": "a sign-up's id",
     "volunteer_id": "a volunteer's id",
     "thread_id": "an inbox thread's id",
+    "partner_id": "a partner's id, as in the campaign's list of partners",
+    "partnership_id": "a partnership's id, as in the list of partnerships",
 }
