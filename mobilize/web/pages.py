@@ -141,11 +141,14 @@ def feed_subscriptions(request: Request, event: Event) -> list[dict[str, str]]:
     """Subscribe links (https:// for Google and Outlook, webcal:// for Apple) to the event's group and campaign
     feeds. The organization-qualified addresses: group and campaign slugs are unique per organization only."""
     org = event.organization.slug
-    feeds = [(f"{event.group.name} (all its actions)", "feeds:org-group", event.group.slug)]
-    if event.campaign is not None:
-        feeds.append((f"{event.campaign.name} (the whole campaign)", "feeds:org-campaign", event.campaign.slug))
+    feeds = [(f"{event.group.name} (all its actions)", "feeds:org-group", org, event.group.slug)]
+    if event.campaign is not None:  # a partner's event is in its convener's campaign
+        convener = event.campaign.organization.slug
+        feeds.append(
+            (f"{event.campaign.name} (the whole campaign)", "feeds:org-campaign", convener, event.campaign.slug)
+        )
     links = []
-    for label, name, slug in feeds:
+    for label, name, org, slug in feeds:
         https = public_url(request, path(request, name, org=org, slug=slug))
         links.append({"label": label, "https": https, "webcal": webcal_url(https)})
     return links

@@ -76,6 +76,9 @@ FORM_FIELDS = {
     "dash:volunteer-standby": "group",
     "dash:token-create": "label",
     "dash:token-revoke": "reason",
+    "dash:partnership-answer": "reason",
+    "dash:partner-invite": "organization",
+    "dash:partner-remove": "reason",
 }
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f"]
 
