@@ -127,6 +127,9 @@ def event_response(
         "cancelled": event.status != EventStatus.SCHEDULED,
         "ics_path": event_path(request, "feeds:event", event),
         "subscriptions": feed_subscriptions(request, event),
+        "campaign_url": path(request, "pages:campaign", org=event.campaign.organization.slug, slug=event.campaign.slug)
+        if event.campaign
+        else None,
         "consent_text": request.app.state.settings.sms_consent_text,
         "values": values,
         "errors": errors or {},

@@ -8,7 +8,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mobilize.web import convertors, feeds, health, pages, webhooks
+from mobilize.web import campaigns, convertors, feeds, health, pages, webhooks
 from mobilize.web.api import coalitions, events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
@@ -127,6 +127,8 @@ page_routes: list[BaseRoute] = [
         methods=["GET"],
         name="event-shared-signed-up",
     ),
+    Route("/campaigns/{org:slug}/{slug:slug}", campaigns.campaign_page, methods=["GET"], name="campaign"),
+    Route("/campaigns/{org:slug}/{slug:slug}/embed", campaigns.campaign_embed, methods=["GET"], name="campaign-embed"),
     Route("/signups/{token:token}", pages.manage_page, methods=["GET"], name="manage"),
     Route("/signups/{token:token}/drop/{signup_id:id}", pages.manage_drop, methods=["POST"], name="manage-drop"),
     Route(

@@ -4,6 +4,10 @@ slug keeps naming the campaign it named when another organization picks the same
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import httpx
 
 from tests.coalitions.helpers import API, coalition, partner_event
@@ -52,3 +56,42 @@ async def test_same_slug_campaigns_of_two_organizations_keep_their_links(client:
     feed = (await client.get("/feeds/campaigns/tenants/may-day.ics")).text
     assert "Tenants march" in feed and "Teachers rally" not in feed
     assert (await client.get("/feeds/campaigns/nobody/may-day.ics")).status_code == 404
+
+
+def markers_of(html: str) -> list[dict[str, Any]]:
+    found = re.search(r'<script type="application/json" id="campaign-markers">(.*?)</script>', html, re.S)
+    assert found, "no marker data in the page"
+    data: list[dict[str, Any]] = json.loads(found.group(1))
+    return data
+
+
+async def test_campaign_page_lists_and_maps_both_organizations(client: httpx.AsyncClient) -> None:
+    w = await coalition(client)
+    nurses = await partner_event(client, w)
+    page = await client.get("/campaigns/teachers/may-day")
+    assert page.status_code == 200, page.text
+    markers = {m["title"]: m for m in markers_of(page.text)}
+    assert set(markers) == {"Teachers rally", "Nurses rally"}
+    assert markers["Nurses rally"]["host"] == "Nurses" and markers["Nurses rally"]["lat"] is not None
+    assert 'Hosted by <span class="host">Nurses</span>' in page.text
+    assert "Part of Day of Action, convened by Teachers" in page.text
+    assert "/static/leaflet/leaflet.js" in page.text and 'data-tiles="https://tile.openstreetmap.org/' in page.text
+    near = await client.get("/campaigns/teachers/may-day", params={"postal_code": "60657", "radius_km": 5})
+    assert [m["title"] for m in markers_of(near.text)][0] == "Nurses rally"
+    hosted = await client.get("/campaigns/teachers/may-day", params={"host": "nurses"})
+    assert [m["title"] for m in markers_of(hosted.text)] == ["Nurses rally"]
+    typed = await client.get("/campaigns/teachers/may-day", params={"event_type": "picket"})
+    assert [m["title"] for m in markers_of(typed.text)] == ["Teachers rally"]
+    bad = await client.get("/campaigns/teachers/may-day", params={"event_type": "party", "postal_code": "00000x"})
+    assert bad.status_code == 422
+    # ?ref= is kept on the links to the events
+    ref = await client.get("/campaigns/teachers/may-day", params={"ref": "nurses"})
+    assert f'/events/{nurses["id"]}?ref=nurses' in ref.text
+    embed = await client.get("/campaigns/teachers/may-day/embed")
+    assert embed.status_code == 200 and "Nurses rally" in embed.text and "frame-ancestors" in embed.headers[
+        "content-security-policy"]  # fmt: skip
+    assert "leaflet.js" not in embed.text
+    assert (await client.get("/campaigns/teachers/nope")).status_code == 404
+    event_page = await client.get(f"/events/{nurses['id']}")
+    assert "convened by Teachers" in event_page.text and "/campaigns/teachers/may-day" in event_page.text
+    assert (await client.get("/static/leaflet/leaflet.css")).status_code == 200

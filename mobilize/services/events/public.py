@@ -12,13 +12,14 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mobilize.models import Campaign, Event, EventStatus, Shift, ShiftStatus, Visibility
+from mobilize.models import Campaign, Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
 from mobilize.services.signups.seats import load_shift
 
 MAX_RESULTS = 200
+MAX_CAMPAIGN_RESULTS = 2000  # a day of action has about 1,500 events: its page lists them all
 
 
 @dataclass
@@ -32,11 +33,15 @@ async def find_events(
     *,
     near: str | None = None,
     radius_km: float = 40.0,
-    campaign: str | None = None,
+    campaign: str | Campaign | None = None,
+    event_type: str | None = None,
+    host: str | None = None,
     limit: int = 50,
     now: datetime | None = None,
 ) -> list[Found]:
-    """Public, scheduled events with a shift still to come; nearest first when `near` is given."""
+    """Public, scheduled events with a shift still to come; nearest first when `near` is given. A campaign
+    (`CONVENER/SLUG`, a bare slug, or the row) lists its convener's and its accepted partners' events, up to
+    MAX_CAMPAIGN_RESULTS; `event_type` and `host` (an organization's slug) narrow the list."""
     now = now or datetime.now(UTC)
     if not 0 < radius_km <= 1000:
         raise Invalid.field("radius_km", "between 0 and 1000")
@@ -48,11 +53,19 @@ async def find_events(
             raise Invalid.field("near", f"unknown postal code {near!r}")
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(center, radius_km)
         query = query.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    cap = MAX_RESULTS
     if campaign:
-        found_campaign = await find_campaign(campaign)
+        found_campaign = campaign if isinstance(campaign, Campaign) else await find_campaign(campaign)
         if found_campaign is None:
             return []
         query = query.filter(campaign_id=found_campaign.id)
+        cap = MAX_CAMPAIGN_RESULTS
+    if event_type:
+        if event_type not in {t.value for t in EventType}:
+            raise Invalid.field("event_type", "one of " + ", ".join(t.value for t in EventType))
+        query = query.filter(event_type=event_type)
+    if host:
+        query = query.filter(organization__slug=host[:64])
     upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
     starts: dict[int, datetime] = {}
     candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(*EVENT_RELATIONS)
@@ -75,7 +88,7 @@ async def find_events(
                 continue
         found.append(Found(event, distance, starts[event.id]))
     found.sort(key=lambda f: (f.distance_km or 0.0, f.next_start) if center else (f.next_start, 0.0))
-    found = found[: min(limit, MAX_RESULTS)]
+    found = found[: min(limit, cap)]
     await load_shifts([f.event for f in found])
     return found
 
