@@ -36,6 +36,8 @@ async def test_public_list_and_feed_carry_both_organizations_events(client: http
     assert feed.status_code == 200
     text = feed.text.replace("\r\n ", "")
     assert "Teachers rally" in text and "Nurses rally" in text and "Nurses planning" not in text
+    assert "Hosted by Nurses · Part of Day of Action\\, convened by Teachers" in text
+    assert "Hosted by Teachers · Part of Day of Action\\, convened by Teachers" in text
     assert (await client.get("/feeds/campaigns/may-day.ics")).text == feed.text  # the old address
     assert nurses["id"] in [e["id"] for e in r.json()["data"]]
 
