@@ -294,6 +294,20 @@ class SignupIn(Strict):
     referrer: Annotated[str, Field(max_length=200)] = ""
 
 
+class PublicSignupIn(SignupIn):
+    share_with: Annotated[
+        list[Slug],
+        Field(
+            max_length=5,
+            description="organizations (slugs) the person also shares their name and contact with: only those the "
+            "event's page offers (a coalition campaign's convener, the recruiting partner); each is a consent record",
+        ),
+    ] = []
+    recruited_by: Slug | None = Field(
+        default=None, description="the organization of the event's campaign that brought the person (credited)"
+    )
+
+
 class StandbyIn(Strict):
     volunteer: Annotated[int, Field(ge=1, le=MAX_ID, description="the id of a volunteer the organization knows")]
 

@@ -26,7 +26,7 @@ DEFAULT_RADIUS_KM = 40
 DONE_KEY = "signup_done"  # session: the sign-up this browser just made, for the confirmation page
 DONE_TTL_SECONDS = 3600  # after that, a shared computer's next user cannot reopen the page (and its link)
 FLASH_KEY = "flash"  # session: a one-time message for the volunteer's own page
-FORM_FIELDS = ("shift", "name", "phone", "email", "postal_code", "referrer")
+FORM_FIELDS = ("shift", "name", "phone", "email", "postal_code", "referrer", "recruited_by")
 STATUS_LABELS = {
     SignupStatus.SIGNED_UP: "Signed up",
     SignupStatus.CONFIRMED: "Confirmed",

@@ -2,6 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from mobilize.models.coalitions import PartnershipStatus
 from mobilize.models.messages import MessageKind
+from mobilize.models.people import ConsentChannel
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -31,8 +32,18 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.AlterField(
+            model_name='ConsentRecord',
+            name='channel',
+            field=fields.CharEnumField(description='SMS: sms\nEMAIL: email\nSHARING: sharing', enum_type=ConsentChannel, max_length=8),
+        ),
+        ops.AlterField(
             model_name='Message',
             name='kind',
             field=fields.CharEnumField(description='CONFIRMATION: confirmation\nWAITLISTED: waitlisted\nPROMOTED: promoted\nCANCELLED_SIGNUP: cancelled\nCHANGED: changed\nREMINDER_DAY_BEFORE: reminder_day_before\nREMINDER_SOON: reminder_soon\nBLAST: blast\nORGANIZER_INVITATION: organizer_invitation\nPASSWORD_RESET: password_reset\nREPLY: reply\nINBOX_REPLY: inbox_reply\nGAP_REQUEST: gap_request\nPARTNER_INVITATION: partner_invitation', enum_type=MessageKind, max_length=32),
+        ),
+        ops.AddField(
+            model_name='Signup',
+            name='recruited_by',
+            field=fields.ForeignKeyField('models.Organization', source_field='recruited_by_id', null=True, db_constraint=True, to_field='id', related_name='recruited_signups', on_delete=OnDelete.SET_NULL),
         ),
     ]
