@@ -44,6 +44,7 @@ api_routes: list[BaseRoute] = [
         methods=["DELETE"],
         name="partner-remove",
     ),
+    Route("/campaigns/{slug}/turnout", coalitions.campaign_turnout, methods=["GET"], name="campaign-turnout"),
     Route("/partnerships", coalitions.list_partnerships, methods=["GET"], name="partnerships"),
     Route(
         "/partnerships/{partnership_id:id}/accept",
@@ -198,6 +199,15 @@ dashboard_routes: list[BaseRoute] = [
         dash_coalitions.partner_remove,
         methods=["POST"],
         name="partner-remove",
+    ),
+    Route(
+        "/turnout/coalitions/{slug:slug}", dash_coalitions.coalition_turnout, methods=["GET"], name="turnout-coalition"
+    ),
+    Route(
+        "/turnout/coalitions/{slug:slug}.csv",
+        dash_coalitions.coalition_turnout_csv,
+        methods=["GET"],
+        name="turnout-coalition-csv",
     ),
     Route("/turnout", dash_turnout.turnout_home, methods=["GET"], name="turnout-home"),
     Route("/turnout/groups/{slug:slug}", dash_turnout.group_turnout, methods=["GET"], name="turnout-group"),

@@ -152,6 +152,15 @@ CASES: dict[str, Case] = {
     "volunteer-update": Case(lambda o: {"volunteer_id": o.volunteer["id"]}, body=lambda o: {"notes": "rides a bike"}),
     "volunteer-rotate-link": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
     "turnout": Case(query=lambda o: {"group": o.group.slug}),
+    # coalitions: no partnership exists here, so any id is another organization's (or nobody's)
+    "partners": Case(lambda o: {"slug": o.campaign.slug}),
+    "partners-create": Case(lambda o: {"slug": o.campaign.slug}, body=lambda o: {"organization": "nobody"}),
+    "partner-remove": Case(lambda o: {"slug": o.campaign.slug, "partner_id": 1}),
+    "campaign-turnout": Case(lambda o: {"slug": o.campaign.slug}),
+    "partnerships": Case(foreign=200),
+    "partnership-accept": Case(lambda o: {"partnership_id": 1}),
+    "partnership-decline": Case(lambda o: {"partnership_id": 1}),
+    "partnership-leave": Case(lambda o: {"partnership_id": 1}),
 }
 
 

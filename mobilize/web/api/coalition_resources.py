@@ -48,5 +48,26 @@ class Partnership(BaseModel):
     ended_at: datetime | None
 
 
+class CoalitionFigures(BaseModel):
+    events: int
+    signups: int = Field(description="sign-ups holding a seat on the organization's events (then attended or not)")
+    attended: int
+    no_show: int
+    show_rate: float | None = Field(description="attended / (attended + no-show); null before any is recorded")
+    recruited: int = Field(description="sign-ups on any event of the campaign that this organization brought")
+    recruited_attended: int = Field(description="of those, the ones who came")
+
+
+class CoalitionRow(CoalitionFigures):
+    organization: OrganizationRef
+
+
+class CoalitionTurnout(BaseModel):
+    """A coalition campaign's turnout: counts only. The convener sees every organization; a partner its own."""
+
+    organizations: list[CoalitionRow]
+    total: CoalitionFigures
+
+
 LISTED: tuple[type[BaseModel], ...] = (Partner, Partnership)
-ANSWERS: tuple[type[BaseModel], ...] = (Partner, Partnership)
+ANSWERS: tuple[type[BaseModel], ...] = (Partner, Partnership, CoalitionTurnout)

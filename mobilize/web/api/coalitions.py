@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 
 from mobilize.models import Partnership
 from mobilize.schemas import PartnerIn
-from mobilize.services import coalitions
+from mobilize.services import coalitions, reports
 from mobilize.services.access import Actor
 from mobilize.services.outbox import after_commit
 from mobilize.web.api.common import authed, int_param, parse_body
@@ -83,3 +83,13 @@ def _answer(verb: str) -> Any:
 accept_partnership = _answer("accept")
 decline_partnership = _answer("decline")
 leave_partnership = _answer("leave")
+
+
+@authed
+async def campaign_turnout(request: Request, actor: Actor) -> JSONResponse:
+    """Per organization of the campaign; a partner (naming the convener with `?convener=` when several
+    campaigns it joined have this slug) sees its own row only."""
+    convener = request.query_params.get("convener") or None
+    campaign = await reports.campaign_for_turnout(actor, request.path_params["slug"], convener)
+    report = await reports.coalition_turnout(actor, campaign)
+    return JSONResponse({"organizations": report["organizations"], "total": report["total"]})

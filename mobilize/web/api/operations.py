@@ -50,6 +50,12 @@ OPERATIONS: dict[str, Operation] = {
     "partner-remove": Operation(
         "End a partnership or withdraw an invitation: the partner's events leave the campaign", "Partner"
     ),
+    "campaign-turnout": Operation(
+        "A coalition campaign's turnout per organization (a partner: its own row)",
+        "CoalitionTurnout",
+        query=("convener",),
+        errors=(404,),
+    ),
     "partnerships": Operation("Campaigns this organization was invited into", "PartnershipList"),
     "partnership-accept": Operation("Accept an invitation into a campaign", "Partnership", errors=(409,)),
     "partnership-decline": Operation("Decline an invitation into a campaign", "Partnership", errors=(409,)),
@@ -193,6 +199,11 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "name": "status",
         "description": "only threads in this status (default open)",
         "schema": {"type": "string", "enum": ["open", "handled", "all"], "default": "open"},
+    },
+    "convener": {
+        "name": "convener",
+        "description": "the convener's slug, when several campaigns this organization joined have the slug",
+        "schema": {"type": "string"},
     },
     "q": {"name": "q", "description": "part of a name, an email or a phone number", "schema": {"type": "string"}},
     "tag": {"name": "tag", "description": "only records with this tag", "schema": {"type": "string"}},
