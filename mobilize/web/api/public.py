@@ -37,6 +37,8 @@ async def coalition_choices(
 ) -> signups.CoalitionChoices | None:
     """The recruiter and the organizations ticked, checked against what the event's page names (Invalid naming
     `recruited_by` or `share_with`); each share carries the exact words shown. None outside a campaign."""
+    if not share_with and not recruited_by:
+        return None  # nothing to check: a surge of plain sign-ups pays no query for this
     if event.campaign_id is None:
         if share_with or (recruited_by and strict):
             field = "share_with" if share_with else "recruited_by"
