@@ -138,9 +138,11 @@ async def top_up(url: str, convener: int, target: int) -> None:
              f"m{n}-{secrets.token_hex(6)}", f"f{n}-{secrets.token_hex(6)}", stamp, stamp, stamp, stamp)
             for n, (_, org) in enumerate(rng.choices(shifts, k=missing))
         ]  # fmt: skip
-        await conn.copy_records_to_table("volunteer", columns=[
+        columns = [
             "organization_id", "name", "phone", "postal_code", "sms_status", "email_status", "manage_token",
-            "feed_token", "manage_token_seen_at", "feed_token_seen_at", "created_at", "updated_at"], records=people)  # fmt: skip
+            "feed_token", "manage_token_seen_at", "feed_token_seen_at", "created_at", "updated_at",
+        ]  # fmt: skip
+        await conn.copy_records_to_table("volunteer", columns=columns, records=people)
         ids = await conn.fetch("SELECT id, organization_id FROM volunteer WHERE name LIKE 'Person %' ORDER BY id")
         by_org: dict[int, list[int]] = {}
         for r in ids:
