@@ -7,16 +7,19 @@ link to an event, whose sign-up then credits that organization."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from mobilize.models import EventType
+from mobilize.services import feeds
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import public
+from mobilize.services.feeds.cache import FeedCache
 from mobilize.web.views import DEFAULT_RADIUS_KM, RADIUS_CHOICES, event_card, path, render
 
 SLUG_MAX = 64
@@ -85,14 +88,37 @@ async def _campaign_context(request: Request) -> dict[str, Any]:
     }
 
 
-async def campaign_page(request: Request) -> Response:
+# A day of action's page lists every event (1,500 of them): built once per version of the campaign's public
+# events and shifts (the campaign feed's ETag, one aggregate query) and per minute (shifts that end leave it),
+# then served from memory. Only the unfiltered page (with or without ?ref=) is kept; a search is built each time.
+PAGES = FeedCache(max_entries=512, max_bytes=128 * 1024 * 1024)
+CACHED_PARAMS = frozenset({"ref"})
+
+
+async def _cached(request: Request, template: str) -> Response:
+    org, slug = request.path_params["org"], request.path_params["slug"]
+    key: tuple[str, str] | None = None
+    if set(request.query_params) <= CACHED_PARAMS:
+        scope = await feeds.campaign_scope(slug, org)
+        version = await feeds.feed_version(scope, base_url=request.app.state.settings.public_base_url)
+        minute = int(time.time() // 60)
+        key = (f"{template}:{scope.id}:{_text(request, 'ref')}:{minute}", version.etag)
+        body = PAGES.get(key)
+        if body is not None:
+            return HTMLResponse(body)
     context = await _campaign_context(request)
-    return render(request, "campaign.html", context, status=422 if context["errors"] else 200)
+    response = render(request, template, context, status=422 if context["errors"] else 200)
+    if key is not None and response.status_code == 200:
+        PAGES.put(key, bytes(response.body))
+    return response
+
+
+async def campaign_page(request: Request) -> Response:
+    return await _cached(request, "campaign.html")
 
 
 async def campaign_embed(request: Request) -> Response:
     """The list alone, for a partner's own site: it may be framed by any site (no private data in it)."""
-    context = await _campaign_context(request)
-    response = render(request, "campaign_embed.html", context, status=422 if context["errors"] else 200)
+    response = await _cached(request, "campaign_embed.html")
     response.headers["Content-Security-Policy"] = "frame-ancestors *"
     return response

@@ -69,8 +69,11 @@ def markers_of(html: str) -> list[dict[str, Any]]:
 
 async def test_campaign_page_lists_and_maps_both_organizations(client: httpx.AsyncClient) -> None:
     w = await coalition(client)
+    before = await client.get("/campaigns/teachers/may-day")  # built, then kept for this version of the campaign
+    assert [m["title"] for m in markers_of(before.text)] == ["Teachers rally"]
+    assert (await client.get("/campaigns/teachers/may-day")).text == before.text
     nurses = await partner_event(client, w)
-    page = await client.get("/campaigns/teachers/may-day")
+    page = await client.get("/campaigns/teachers/may-day")  # a new event is a new version: built again
     assert page.status_code == 200, page.text
     markers = {m["title"]: m for m in markers_of(page.text)}
     assert set(markers) == {"Teachers rally", "Nurses rally"}
