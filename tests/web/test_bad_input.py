@@ -57,6 +57,7 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "group-standby-add": f"/groups/{w['group'].slug}/standby",
         "volunteers-create": "/volunteers",
         "volunteer-update": f"/volunteers/{w['signup']['volunteer']['id']}",
+        "partners-create": f"/campaigns/{w['campaign'].slug}/partners",
     }
     yield w
 
@@ -130,6 +131,7 @@ BODY_ROUTES = [
     "inbox-thread-update",
     "inbox-replies-create",
     "group-standby-add",
+    "partners-create",
 ]
 
 
@@ -178,6 +180,10 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
     ("group-messages-create", {"body": "x" * 1601}, "body"),
     ("group-standby-add", {"volunteer": 0}, "volunteer"),
+    ("partners-create", {"organization": "Not A Slug"}, "organization"),
+    ("partners-create", {"organization": "nobody-here"}, "organization"),
+    ("public-signup", volunteer_body(4) | {"share_with": ["nobody"]}, "share_with"),
+    ("public-signup", volunteer_body(4) | {"recruited_by": "nobody"}, "recruited_by"),
     ("volunteers-create", {"name": "Ana"}, "phone"),
     ("volunteers-create", {"name": "Ana", "phone": "12"}, "phone"),
     ("volunteers-create", {"name": "Ana", "email": "not-an-email"}, "email"),
