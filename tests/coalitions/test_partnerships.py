@@ -4,18 +4,24 @@ once accepted (and leaving it with the partner)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from mobilize.models import Event, Message, MessageKind, Partnership
+from mobilize.models import Event, Message, MessageKind, MessageState, Partnership
 from tests.coalitions.helpers import API, coalition, partner_event
 from tests.factories import make_organizer
 from tests.web.test_dashboard import login, post
 
 
-async def test_invitation_flow(client: httpx.AsyncClient) -> None:
+async def test_invitation_flow(client: httpx.AsyncClient, app: Any) -> None:
     w = await coalition(client, accepted=False)
     pid = w["partnership_id"]
+    await app.state.queue.drain()  # delivered after the commit, like every email
+    sent = {m.to for m in app.state.queue.ctx["email"].sent}
+    assert {"admin@nurses.example.org", "owner@nurses.example.org"} <= sent
     emails = await Message.filter(kind=MessageKind.PARTNER_INVITATION).order_by("to_address")
+    assert {m.state for m in emails} == {MessageState.SENT}
     # the partner's owners and admins, not its organizers; with a link into their dashboard
     assert [m.to_address for m in emails] == ["admin@nurses.example.org", "owner@nurses.example.org"]
     assert "http://testserver/dashboard/partnerships" in emails[0].body and "Day of Action" in emails[0].subject
