@@ -38,10 +38,16 @@ from tortoise import Tortoise
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilize import db  # noqa: E402
+from mobilize import (
+    db,  # noqa: E402
+    links,  # noqa: E402
+)
 from mobilize.app import create_app  # noqa: E402
+from mobilize.calendar.feeds import FeedMeta  # noqa: E402
 from mobilize.models import ActionGroup, Campaign, Event, Organization, Shift  # noqa: E402
 from mobilize.services import feeds  # noqa: E402
+from mobilize.services.feeds import rows as feed_rows  # noqa: E402
+from mobilize.services.feeds import scopes  # noqa: E402
 from mobilize.settings import load_settings  # noqa: E402
 
 SERVER = os.environ.get("MOBILIZE_BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -159,13 +165,13 @@ async def measure(database_url: str, slug: str, repeat: int) -> dict[str, Any]:
             scope = await feeds.campaign_scope(slug)
             version_time, _ = await timed(lambda: feeds.feed_version(scope, base_url=BASE_URL), repeat)
             version = await feeds.feed_version(scope, base_url=BASE_URL)
-            load_time, rows_list = await timed(lambda: feeds._shift_rows(scope, version), 3)
-            rows = await feeds._shift_rows(scope, version)
-            meta = feeds.FeedMeta(name=scope.name, uid_domain=feeds.uid_domain(BASE_URL))
+            load_time, rows_list = await timed(lambda: scopes._shift_rows(scope, version), 3)
+            rows = await scopes._shift_rows(scope, version)
+            meta = FeedMeta(name=scope.name, uid_domain=links.uid_domain(BASE_URL))
             render_times = []
             for _ in range(3):
                 start = time.perf_counter()
-                feeds._render(scope, rows, meta, lambda event_id: f"{BASE_URL}/events/{event_id}")
+                feed_rows.render(False, rows, meta, lambda event_id: f"{BASE_URL}/events/{event_id}")
                 render_times.append(time.perf_counter() - start)
 
     # Baseline: icalendar serializing the same components, already built (read back from our feed).

@@ -28,6 +28,17 @@ from mobilize.models.events import EventType, Visibility
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 URL_PATTERN = r"^(https?://\S+)?$"
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
+_SLUG = SLUG_PATTERN.strip("^$")
+CampaignRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=129,
+        pattern=f"^(?:{_SLUG}/)?{_SLUG}$",
+        description="a campaign of this organization (`SLUG`), or `CONVENER/SLUG`: a campaign whose invitation "
+        "this organization accepted",
+    ),
+]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
 # Every IANA zone the system knows, less the entries of a zoneinfo directory that name no place: `localtime`
@@ -112,6 +123,10 @@ class CampaignPatch(Strict):
     description: Text | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
+
+
+class PartnerIn(Strict):
+    organization: Slug = Field(description="the slug of the organization to invite into the campaign")
 
 
 class LocationIn(Strict):
@@ -225,7 +240,7 @@ class EventIn(Strict):
     instructions: Text = ""
     event_type: EventType = EventType.OTHER
     group: Slug
-    campaign: Slug | None = None
+    campaign: CampaignRef | None = None
     timezone: str
     location: LocationIn | None = None
     virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] = ""
@@ -249,7 +264,7 @@ class EventPatch(Strict):
     instructions: Text | None = None
     event_type: EventType | None = None
     group: Slug | None = None
-    campaign: Slug | None = None
+    campaign: CampaignRef | None = None
     timezone: str | None = None
     location: LocationIn | None = None
     virtual_url: Annotated[str, Field(max_length=500, pattern=URL_PATTERN)] | None = None
@@ -284,6 +299,20 @@ class SignupIn(Strict):
     volunteer: VolunteerIn
     source: Literal["web", "sms", "api", "import", "walk_in"] = "api"
     referrer: Annotated[str, Field(max_length=200)] = ""
+
+
+class PublicSignupIn(SignupIn):
+    share_with: Annotated[
+        list[Slug],
+        Field(
+            max_length=5,
+            description="organizations (slugs) the person also shares their name and contact with: only those the "
+            "event's page offers (a coalition campaign's convener, the recruiting partner); each is a consent record",
+        ),
+    ] = []
+    recruited_by: Slug | None = Field(
+        default=None, description="the organization of the event's campaign that brought the person (credited)"
+    )
 
 
 class StandbyIn(Strict):

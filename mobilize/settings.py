@@ -82,6 +82,10 @@ class Settings:
     gap_asks_per_week: int = 2  # gap-filling asks per volunteer in any 7 days; 0 turns gap filling off
     smtp_url: Secret | None = None
     mail_from: str = "mobilize@localhost"
+    # The map tiles of campaign pages ({z}/{x}/{y}); a deployment may use its own server. The page lists every
+    # event without them.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
     # A cancellation, change or seat for a shift starting sooner than this after quiet hours end is texted at
     # once, even at night; 0 = never (every text waits out quiet hours).
@@ -143,6 +147,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gap_asks_per_week=max(0, config("GAP_ASKS_PER_WEEK", cast=int, default=2)),
         smtp_url=config("SMTP_URL", cast=Secret, default=None),
         mail_from=config("MAIL_FROM", default="mobilize@localhost"),
+        map_tile_url=config("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        map_attribution=config("MAP_ATTRIBUTION", default="© OpenStreetMap contributors"),
         quiet_hours=_parse_quiet_hours(config("QUIET_HOURS", default="21:00-08:00")),
         urgent_notice_hours=_parse_urgent_hours(config("URGENT_NOTICE_HOURS", default="3")),
         phone_region=config("PHONE_DEFAULT_REGION", default="US").upper(),

@@ -147,6 +147,7 @@ TABLES = [
     "shift",
     "event",
     "strike",
+    "partnership",
     "campaign",
     "membership_group",
     "api_token",

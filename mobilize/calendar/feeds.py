@@ -22,7 +22,7 @@ from icalendar import Calendar, Event, vText
 from mobilize.calendar.zones import vtimezone
 
 PRODID = "-//mobilize//mobilize calendar feeds//EN"
-FORMAT_VERSION = "3"  # part of every feed's ETag: bump it when the bytes for the same rows change
+FORMAT_VERSION = "4"  # part of every feed's ETag: bump it when the bytes for the same rows change
 REFRESH = timedelta(hours=1)
 CRLF = "\r\n"
 _SAFE_TZID = re.compile(r"^[A-Za-z0-9/_+\-]+$")  # IANA names; anything else would need quoting
@@ -52,6 +52,7 @@ class EventRow:
     instructions: str = ""  # only in a volunteer's own feed
     cancelled: bool = False
     sequence: int = 0
+    host: str = ""  # who hosts it, and the campaign it is part of with its convener
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,8 @@ def _event_block(event: EventRow, status: str) -> str:
         notes.append(event.instructions)
     if event.virtual_url:
         notes.append(f"Online: {event.virtual_url}")
+    if event.host:
+        notes.append(event.host)
     notes.append(f"Event page: {event.url}")
     component = Event()
     component.add("summary", summary)

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_organizer_sessions')]
+    dependencies = [('models', '0019_coalitions')]
 
     initial = False
 

@@ -10,6 +10,7 @@ from mobilize.models.accounts import (
     Role,
 )
 from mobilize.models.audit import AuditLog
+from mobilize.models.coalitions import Partnership, PartnershipStatus
 from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.gaps import GapAnswer, GapRequest, Standby
 from mobilize.models.groups import ActionGroup, Campaign
@@ -52,6 +53,8 @@ __all__ = [
     "IdempotentRequest",
     "OrganizerInvitation",
     "OrganizerSession",
+    "Partnership",
+    "PartnershipStatus",
     "InboundMessage",
     "InboxThread",
     "Membership",

@@ -25,6 +25,7 @@ class EmailStatus(StrEnum):
 class ConsentChannel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
+    SHARING = "sharing"  # the person chose to give their name and contact to this organization (a coalition's)
 
 
 class ConsentAction(StrEnum):

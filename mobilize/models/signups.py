@@ -48,6 +48,12 @@ class Signup(Model):
     status = fields.CharEnumField(SignupStatus, max_length=16)
     source = fields.CharEnumField(SignupSource, max_length=16)
     referrer = fields.CharField(max_length=200, default="")
+    # The coalition partner (or convener) that brought the person (`recruited_by`, `?ref=`): credited in the
+    # campaign's turnout. Never gives that organization the person's details (sharing does, when chosen).
+    recruited_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Organization", related_name="recruited_signups", null=True, on_delete=fields.SET_NULL
+    )
+    recruited_by_id: int | None
     # Set when an organizer decided this person's attendance (or to leave it as it is): the no-show sweep
     # after the shift (services.signups.attendance) then leaves the sign-up alone.
     attendance_locked = fields.BooleanField(default=False, db_default=False)

@@ -46,11 +46,7 @@ async def group_feed(request: Request) -> Response:
 
 async def campaign_feed(request: Request) -> Response:
     org, slug = request.path_params.get("org"), request.path_params["slug"]
-    try:
-        scope = await feeds.campaign_scope(slug, org)
-    except feeds.AmbiguousSlug as exc:
-        raise _ambiguous(request, exc, "feeds:org-campaign") from exc
-    return await _answer(request, scope)
+    return await _answer(request, await feeds.campaign_scope(slug, org))
 
 
 async def organization_feed(request: Request) -> Response:

@@ -15,12 +15,12 @@ from starlette.responses import Response
 from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, EventStatus, Shift, SignupSource, Visibility
 from mobilize.schemas import VolunteerIn
-from mobilize.services import signups
+from mobilize.services import coalitions, people, signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
 from mobilize.services.events import public
 from mobilize.services.people import links
 from mobilize.services.signups import pages as own_pages
-from mobilize.web.api.public import limit_public_signup
+from mobilize.web.api.public import coalition_choices, limit_public_signup
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
 from mobilize.web.text import row_id
@@ -127,6 +127,10 @@ def event_response(
         "cancelled": event.status != EventStatus.SCHEDULED,
         "ics_path": event_path(request, "feeds:event", event),
         "subscriptions": feed_subscriptions(request, event),
+        "share_choices": getattr(event, "share_choices", []),
+        "campaign_url": path(request, "pages:campaign", org=event.campaign.organization.slug, slug=event.campaign.slug)
+        if event.campaign
+        else None,
         "consent_text": request.app.state.settings.sms_consent_text,
         "values": values,
         "errors": errors or {},
@@ -141,11 +145,14 @@ def feed_subscriptions(request: Request, event: Event) -> list[dict[str, str]]:
     """Subscribe links (https:// for Google and Outlook, webcal:// for Apple) to the event's group and campaign
     feeds. The organization-qualified addresses: group and campaign slugs are unique per organization only."""
     org = event.organization.slug
-    feeds = [(f"{event.group.name} (all its actions)", "feeds:org-group", event.group.slug)]
-    if event.campaign is not None:
-        feeds.append((f"{event.campaign.name} (the whole campaign)", "feeds:org-campaign", event.campaign.slug))
+    feeds = [(f"{event.group.name} (all its actions)", "feeds:org-group", org, event.group.slug)]
+    if event.campaign is not None:  # a partner's event is in its convener's campaign
+        convener = event.campaign.organization.slug
+        feeds.append(
+            (f"{event.campaign.name} (the whole campaign)", "feeds:org-campaign", convener, event.campaign.slug)
+        )
     links = []
-    for label, name, slug in feeds:
+    for label, name, org, slug in feeds:
         https = public_url(request, path(request, name, org=org, slug=slug))
         links.append({"label": label, "https": https, "webcal": webcal_url(https)})
     return links
@@ -157,10 +164,21 @@ async def _addressed_event(request: Request) -> Event:
     return await public.get_public_event(int(request.path_params["event_id"]), request.path_params.get("token"))
 
 
+async def _coalition_view(event: Event, ref: str) -> str:
+    """For an event in a coalition campaign: attach the boxes its form offers (`event.share_choices`, each
+    (slug, the exact words)) and answer the slug of the campaign's organization that `ref` names, if any."""
+    recruiter = await coalitions.recruiter(event, ref[:64]) if event.campaign_id else None
+    choices = await coalitions.sharing_choices(event, recruiter)
+    event.share_choices = [(o.slug, people.share_words(o.name)) for o in choices]  # type: ignore[attr-defined]
+    return recruiter.slug if recruiter else ""
+
+
 async def event_page(request: Request) -> Response:
     event = await _addressed_event(request)
-    # ?ref=... lets an organizer see which link or partner brought the sign-up.
-    return event_response(request, event, values={"referrer": (request.query_params.get("ref") or "")[:200]})
+    # ?ref=... lets an organizer see which link or partner brought the sign-up (and credits a campaign's partner).
+    ref = (request.query_params.get("ref") or "")[:200]
+    recruited_by = await _coalition_view(event, ref)
+    return event_response(request, event, values={"referrer": ref, "recruited_by": recruited_by})
 
 
 def _form_values(form: FormData) -> dict[str, Any]:
@@ -190,7 +208,10 @@ def _volunteer_errors(exc: ValidationError) -> dict[str, str]:
 async def event_signup(request: Request) -> Response:
     settings = request.app.state.settings
     event = await _addressed_event(request)
-    values = _form_values(await request.form())
+    form = await request.form()
+    values = _form_values(form)
+    values["recruited_by"] = await _coalition_view(event, values["recruited_by"])
+    values["share_with"] = [v for v in form.getlist("share_with") if isinstance(v, str)][:5]
     if event.status != EventStatus.SCHEDULED:
         return event_response(request, event, notice="This action is cancelled; nobody can sign up.", status=409)
     now = datetime.now(UTC)
@@ -218,6 +239,13 @@ async def event_signup(request: Request) -> Response:
     except Invalid as exc:
         for name, message in exc.fields.items():
             errors.setdefault(name, sentence(message))
+    coalition = None
+    try:
+        coalition = await coalition_choices(
+            request, event, values["recruited_by"], values["share_with"], "web_form", strict=False
+        )
+    except Invalid as exc:
+        errors.update({k: sentence(v) for k, v in exc.fields.items()})
     if errors or data is None or contact is None or shift_id is None:
         return event_response(request, event, values=values, errors=errors, status=422)
     try:
@@ -228,6 +256,7 @@ async def event_signup(request: Request) -> Response:
             source=SignupSource.WEB,
             referrer=values["referrer"],
             sms_consent=sms_consent_from(request, data, settings, source="web_form"),
+            coalition=coalition,
         )
     except RateLimited as exc:
         notice = f"Too many sign-ups from here just now. Please try again in {exc.retry_after} seconds."

@@ -8,11 +8,12 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mobilize.web import convertors, feeds, health, pages, webhooks
-from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
+from mobilize.web import campaigns, convertors, feeds, health, pages, webhooks
+from mobilize.web.api import coalitions, events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
+from mobilize.web.dashboard import coalitions as dash_coalitions
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import strikes as dash_strikes
@@ -37,6 +38,34 @@ api_routes: list[BaseRoute] = [
     Route("/campaigns", groups.create_campaign, methods=["POST"], name="campaigns-create"),
     Route("/campaigns/{slug}", groups.get_campaign, methods=["GET"], name="campaign"),
     Route("/campaigns/{slug}", groups.update_campaign, methods=["PATCH"], name="campaign-update"),
+    Route("/campaigns/{slug}/partners", coalitions.list_partners, methods=["GET"], name="partners"),
+    Route("/campaigns/{slug}/partners", coalitions.invite_partner, methods=["POST"], name="partners-create"),
+    Route(
+        "/campaigns/{slug}/partners/{partner_id:id}",
+        coalitions.remove_partner,
+        methods=["DELETE"],
+        name="partner-remove",
+    ),
+    Route("/campaigns/{slug}/turnout", coalitions.campaign_turnout, methods=["GET"], name="campaign-turnout"),
+    Route("/partnerships", coalitions.list_partnerships, methods=["GET"], name="partnerships"),
+    Route(
+        "/partnerships/{partnership_id:id}/accept",
+        coalitions.accept_partnership,
+        methods=["POST"],
+        name="partnership-accept",
+    ),
+    Route(
+        "/partnerships/{partnership_id:id}/decline",
+        coalitions.decline_partnership,
+        methods=["POST"],
+        name="partnership-decline",
+    ),
+    Route(
+        "/partnerships/{partnership_id:id}/leave",
+        coalitions.leave_partnership,
+        methods=["POST"],
+        name="partnership-leave",
+    ),
     Route("/events", events.list_events, methods=["GET"], name="events"),
     Route("/events", events.create_event, methods=["POST"], name="events-create"),
     Route("/events/{event_id:id}", events.get_event, methods=["GET"], name="event"),
@@ -127,6 +156,8 @@ page_routes: list[BaseRoute] = [
         methods=["GET"],
         name="event-shared-signed-up",
     ),
+    Route("/campaigns/{org:slug}/{slug:slug}", campaigns.campaign_page, methods=["GET"], name="campaign"),
+    Route("/campaigns/{org:slug}/{slug:slug}/embed", campaigns.campaign_embed, methods=["GET"], name="campaign-embed"),
     Route("/signups/{token:token}", pages.manage_page, methods=["GET"], name="manage"),
     Route("/signups/{token:token}/drop/{signup_id:id}", pages.manage_drop, methods=["POST"], name="manage-drop"),
     Route(
@@ -208,6 +239,30 @@ dashboard_routes: list[BaseRoute] = [
         methods=["GET"],
         name="strike-on-line",
     ),
+    Route("/partnerships", dash_coalitions.partnerships_page, methods=["GET"], name="partnerships"),
+    Route(
+        "/partnerships/{partnership_id:id}/{verb:slug}",
+        dash_coalitions.partnership_answer,
+        methods=["POST"],
+        name="partnership-answer",
+    ),
+    Route("/campaigns/{slug:slug}/partners", dash_coalitions.partners_page, methods=["GET"], name="partners"),
+    Route("/campaigns/{slug:slug}/partners", dash_coalitions.partner_invite, methods=["POST"], name="partner-invite"),
+    Route(
+        "/campaigns/{slug:slug}/partners/{partner_id:id}/remove",
+        dash_coalitions.partner_remove,
+        methods=["POST"],
+        name="partner-remove",
+    ),
+    Route(
+        "/turnout/coalitions/{slug:slug}", dash_coalitions.coalition_turnout, methods=["GET"], name="turnout-coalition"
+    ),
+    Route(
+        "/turnout/coalitions/{slug:slug}.csv",
+        dash_coalitions.coalition_turnout_csv,
+        methods=["GET"],
+        name="turnout-coalition-csv",
+    ),
     Route("/turnout", dash_turnout.turnout_home, methods=["GET"], name="turnout-home"),
     Route("/turnout/groups/{slug:slug}", dash_turnout.group_turnout, methods=["GET"], name="turnout-group"),
     Route("/turnout/groups/{slug:slug}.csv", dash_turnout.group_turnout_csv, methods=["GET"], name="turnout-group-csv"),
@@ -229,6 +284,9 @@ feed_routes: list[BaseRoute] = [
     Route("/events/{event_id:id}-{token:token}.ics", feeds.event_feed, methods=["GET", "HEAD"], name="event-shared"),
     Route("/groups/{slug:slug}.ics", feeds.group_feed, methods=["GET", "HEAD"], name="group"),
     Route("/campaigns/{slug:slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="campaign"),
+    Route(
+        "/campaigns/{org:slug}/{slug:slug}.ics", feeds.campaign_feed, methods=["GET", "HEAD"], name="convener-campaign"
+    ),
     Route("/organizations/{slug:slug}.ics", feeds.organization_feed, methods=["GET", "HEAD"], name="organization"),
     # Group and campaign slugs are unique per organization only: these always find one.
     Route(

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from mobilize.models import LIVE_STATUSES, Event, EventStatus, Shift, ShiftStatus, Signup, SignupStatus, Visibility
+from mobilize.services import geo
 from mobilize.services.events import public
 from mobilize.web.csrf import csrf_token
 from mobilize.web.urls import event_route
@@ -25,7 +26,7 @@ DEFAULT_RADIUS_KM = 40
 DONE_KEY = "signup_done"  # session: the sign-up this browser just made, for the confirmation page
 DONE_TTL_SECONDS = 3600  # after that, a shared computer's next user cannot reopen the page (and its link)
 FLASH_KEY = "flash"  # session: a one-time message for the volunteer's own page
-FORM_FIELDS = ("shift", "name", "phone", "email", "postal_code", "referrer")
+FORM_FIELDS = ("shift", "name", "phone", "email", "postal_code", "referrer", "recruited_by")
 STATUS_LABELS = {
     SignupStatus.SIGNED_UP: "Signed up",
     SignupStatus.CONFIRMED: "Confirmed",
@@ -131,6 +132,13 @@ class EventCard:
     group: str
     distance: str | None
     more_shifts: int
+    host: str = ""  # the organization whose event it is
+    host_slug: str = ""
+    event_type: str = ""
+    campaign: str = ""  # the campaign it is part of, and its convener
+    convener: str = ""
+    lat: float | None = None  # where its marker goes: the postal code's centre when the address is kept back
+    lon: float | None = None
 
 
 def event_card(found: public.Found, now: datetime) -> EventCard:
@@ -138,6 +146,9 @@ def event_card(found: public.Found, now: datetime) -> EventCard:
     upcoming = [s for s in getattr(event, "shift_list", []) if s.status == ShiftStatus.SCHEDULED and s.ends_at > now]
     nxt = next((s for s in upcoming if s.starts_at == found.next_start), upcoming[0] if upcoming else None)
     when = format_span(nxt.starts_at, nxt.ends_at, event.timezone, now) if nxt else ""
+    point = (event.lat, event.lon) if event.lat is not None and event.lon is not None else None
+    if event.address_after_signup:  # the exact point is for people signed up
+        point = geo.centroid(event.postal_code, event.country) if event.postal_code else None
     distance = None
     if found.distance_km is not None:
         distance = "less than 1 km away" if found.distance_km < 1 else f"{found.distance_km:.1f} km away"
@@ -151,6 +162,13 @@ def event_card(found: public.Found, now: datetime) -> EventCard:
         group=event.group.name,
         distance=distance,
         more_shifts=max(0, len(upcoming) - 1),
+        host=event.organization.name,
+        host_slug=event.organization.slug,
+        event_type=str(event.event_type),
+        campaign=event.campaign.name if event.campaign else "",
+        convener=event.campaign.organization.name if event.campaign else "",
+        lat=point[0] if point else None,
+        lon=point[1] if point else None,
     )
 
 

@@ -500,7 +500,7 @@ async def test_unknown_and_odd_addresses_are_404(client: httpx.AsyncClient) -> N
 # ---- addresses ---------------------------------------------------------------------------------
 
 
-async def test_ambiguous_slugs_need_the_organization(client: httpx.AsyncClient, ical_js: Path) -> None:
+async def test_same_slugs_of_two_organizations(client: httpx.AsyncClient, ical_js: Path) -> None:
     worlds = {}
     for org in ("org-a", "org-b"):
         membership, _ = await make_organizer(org)
@@ -508,11 +508,19 @@ async def test_ambiguous_slugs_need_the_organization(client: httpx.AsyncClient, 
         campaign = await make_campaign(membership, slug="may-day")
         event = await make_event(group, campaign=campaign, title=f"Rally of {org}")
         worlds[org] = await make_shift(event)
+    # a bare campaign slug keeps naming the first campaign that took it (its subscriptions keep working)
+    parsed = await get_feed(client, "/feeds/campaigns/may-day.ics", ical_js)
+    assert set(parsed.events) == {uid(worlds["org-a"])}
+    for org in ("org-a", "org-b"):
+        parsed = await get_feed(client, f"/feeds/campaigns/{org}/may-day.ics", ical_js)
+        assert set(parsed.events) == {uid(worlds[org])}
     for kind, slug in (("groups", "west-side"), ("campaigns", "may-day")):
         r = await client.get(f"/feeds/{kind}/{slug}.ics")
-        assert r.status_code == 404
+        if kind == "groups":
+            assert r.status_code == 404
         for org in ("org-a", "org-b"):
-            assert f"http://testserver/feeds/organizations/{org}/{kind}/{slug}.ics" in r.text
+            if kind == "groups":
+                assert f"http://testserver/feeds/organizations/{org}/{kind}/{slug}.ics" in r.text
             route = "feeds:org-group" if kind == "groups" else "feeds:org-campaign"
             assert client._transport.app.url_path_for(route, org=org, slug=slug) == (  # type: ignore[attr-defined]
                 f"/feeds/organizations/{org}/{kind}/{slug}.ics"

@@ -40,7 +40,8 @@ async def test_create_group_campaign_event_with_shifts(client: httpx.AsyncClient
     r = await client.post("/api/v1/events", json=body, headers=h)
     assert r.status_code == 201, r.text
     event = r.json()
-    assert event["group"] == "west-side" and event["campaign"] == "may-day"
+    assert event["group"] == "west-side" and event["campaign"]["slug"] == "may-day"
+    assert event["campaign"]["organization"]["slug"] == event["organization"]["slug"] == "uaw-local"
     assert event["location"]["lat"] is not None  # geocoded from the postal code, offline
     assert event["shifts"][0]["starts_at"] == "2027-05-01T10:00:00-05:00"
     assert event["shifts"][0]["counts"]["signed_up"] == 0

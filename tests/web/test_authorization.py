@@ -206,6 +206,15 @@ CASES: dict[str, Case] = {
     "strike-ledger": Case(lambda o: {"strike_id": o.strike_id}, query=lambda o: {"week": "2027-05-01"}),
     "strike-ledger-csv": Case(lambda o: {"strike_id": o.strike_id}, query=lambda o: {"week": "2027-05-01"}),
     "strike-week-close": Case(lambda o: {"strike_id": o.strike_id}, query=lambda o: {"week": "2027-05-01"}),
+    # coalitions: no partnership exists here, so any id is another organization's (or nobody's)
+    "partners": Case(lambda o: {"slug": o.campaign.slug}),
+    "partners-create": Case(lambda o: {"slug": o.campaign.slug}, body=lambda o: {"organization": "nobody"}),
+    "partner-remove": Case(lambda o: {"slug": o.campaign.slug, "partner_id": 1}),
+    "campaign-turnout": Case(lambda o: {"slug": o.campaign.slug}),
+    "partnerships": Case(foreign=200),
+    "partnership-accept": Case(lambda o: {"partnership_id": 1}),
+    "partnership-decline": Case(lambda o: {"partnership_id": 1}),
+    "partnership-leave": Case(lambda o: {"partnership_id": 1}),
 }
 # Reads that need the export permission (audited exports of people's data): a viewer gets 403 there.
 EXPORTS = {"strike-ledger-csv"}

@@ -79,6 +79,9 @@ FORM_FIELDS = {
     "dash:strike-dispute": "note",
     "dash:strike-dispute-resolve": "resolution",
     "dash:strike-scan": "member_id",
+    "dash:partnership-answer": "reason",
+    "dash:partner-invite": "organization",
+    "dash:partner-remove": "reason",
 }
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f"]
 

@@ -87,6 +87,7 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "group-standby-add": f"/groups/{w['group'].slug}/standby",
         "volunteers-create": "/volunteers",
         "volunteer-update": f"/volunteers/{w['signup']['volunteer']['id']}",
+        "partners-create": f"/campaigns/{w['campaign'].slug}/partners",
     }
     yield w
 
@@ -168,6 +169,7 @@ BODY_ROUTES = [
     "strike-disputes-create",
     "strike-dispute-update",
     "strike-captains-create",
+    "partners-create",
 ]
 
 
@@ -216,6 +218,10 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("event-messages-create", {"body": "Hi", "channels": ["fax"]}, "channels.0"),
     ("group-messages-create", {"body": "x" * 1601}, "body"),
     ("group-standby-add", {"volunteer": 0}, "volunteer"),
+    ("partners-create", {"organization": "Not A Slug"}, "organization"),
+    ("partners-create", {"organization": "nobody-here"}, "organization"),
+    ("public-signup", volunteer_body(4) | {"share_with": ["nobody"]}, "share_with"),
+    ("public-signup", volunteer_body(4) | {"recruited_by": "nobody"}, "recruited_by"),
     ("volunteers-create", {"name": "Ana"}, "phone"),
     ("volunteers-create", {"name": "Ana", "phone": "12"}, "phone"),
     ("volunteers-create", {"name": "Ana", "email": "not-an-email"}, "email"),

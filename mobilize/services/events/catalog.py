@@ -21,7 +21,7 @@ from mobilize.models import (
 )
 from mobilize.models.events import new_share_token
 from mobilize.schemas import EventIn, EventPatch, LocationIn
-from mobilize.services import geo
+from mobilize.services import coalitions, geo
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid
 from mobilize.services.events.queries import get_event, live_upcoming
@@ -38,13 +38,11 @@ async def _resolve_group(actor: Actor, slug: str) -> ActionGroup:
     return group
 
 
-async def _resolve_campaign(actor: Actor, slug: str | None) -> Campaign | None:
-    if slug is None:
+async def _resolve_campaign(actor: Actor, reference: str | None) -> Campaign | None:
+    """`SLUG` (the organization's own) or `CONVENER/SLUG` (a campaign it is an accepted partner of)."""
+    if reference is None:
         return None
-    campaign = await Campaign.get_or_none(organization_id=actor.organization_id, slug=slug)
-    if campaign is None:
-        raise Invalid.field("campaign", f"no campaign {slug!r} in this organization")
-    return campaign
+    return await coalitions.campaign_for_event(actor, reference)
 
 
 async def strike_for_event(organization_id: int, strike_id: int | None, event_type: str) -> int | None:

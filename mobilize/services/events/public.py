@@ -12,13 +12,14 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mobilize.models import Event, EventStatus, Shift, ShiftStatus, Visibility
+from mobilize.models import Campaign, Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
-from mobilize.services.events.queries import load_shifts
+from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
 from mobilize.services.signups.seats import load_shift
 
 MAX_RESULTS = 200
+MAX_CAMPAIGN_RESULTS = 2000  # a day of action has about 1,500 events: its page lists them all
 
 
 @dataclass
@@ -32,11 +33,15 @@ async def find_events(
     *,
     near: str | None = None,
     radius_km: float = 40.0,
-    campaign: str | None = None,
+    campaign: str | Campaign | None = None,
+    event_type: str | None = None,
+    host: str | None = None,
     limit: int = 50,
     now: datetime | None = None,
 ) -> list[Found]:
-    """Public, scheduled events with a shift still to come; nearest first when `near` is given."""
+    """Public, scheduled events with a shift still to come; nearest first when `near` is given. A campaign
+    (`CONVENER/SLUG`, a bare slug, or the row) lists its convener's and its accepted partners' events, up to
+    MAX_CAMPAIGN_RESULTS; `event_type` and `host` (an organization's slug) narrow the list."""
     now = now or datetime.now(UTC)
     if not 0 < radius_km <= 1000:
         raise Invalid.field("radius_km", "between 0 and 1000")
@@ -48,13 +53,22 @@ async def find_events(
             raise Invalid.field("near", f"unknown postal code {near!r}")
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(center, radius_km)
         query = query.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    cap = MAX_RESULTS
     if campaign:
-        query = query.filter(campaign__slug=campaign)
+        found_campaign = campaign if isinstance(campaign, Campaign) else await find_campaign(campaign)
+        if found_campaign is None:
+            return []
+        query = query.filter(campaign_id=found_campaign.id)
+        cap = MAX_CAMPAIGN_RESULTS
+    if event_type:
+        if event_type not in {t.value for t in EventType}:
+            raise Invalid.field("event_type", "one of " + ", ".join(t.value for t in EventType))
+        query = query.filter(event_type=event_type)
+    if host:
+        query = query.filter(organization__slug=host[:64])
     upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
     starts: dict[int, datetime] = {}
-    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(
-        "group", "campaign", "organization"
-    )
+    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(*EVENT_RELATIONS)
     if candidates:
         rows = (
             await upcoming.filter(event_id__in=[e.id for e in candidates])
@@ -74,9 +88,19 @@ async def find_events(
                 continue
         found.append(Found(event, distance, starts[event.id]))
     found.sort(key=lambda f: (f.distance_km or 0.0, f.next_start) if center else (f.next_start, 0.0))
-    found = found[: min(limit, MAX_RESULTS)]
+    found = found[: min(limit, cap)]
     await load_shifts([f.event for f in found])
     return found
+
+
+async def find_campaign(reference: str) -> Campaign | None:
+    """A campaign by `CONVENER/SLUG`, or by a bare slug: the first campaign that took it, so that a link that
+    found a campaign keeps finding it when another organization picks the same slug."""
+    org, _, slug = reference.rpartition("/")
+    if len(slug) > 64 or len(org) > 64 or "\x00" in reference:
+        return None
+    query = Campaign.filter(slug=slug, organization__slug=org) if org else Campaign.filter(slug=slug)
+    return await query.order_by("id").prefetch_related("organization").first()
 
 
 def address_reaches(visibility: str, share_token: str, token: str | None) -> bool:
@@ -98,7 +122,7 @@ def reachable(event: Event, token: str | None) -> bool:
 async def get_public_event(event_id: int, token: str | None = None) -> Event:
     """The event at its public address (see `reachable`), cancelled ones too so links keep working; else
     NotFound, the same for an unknown id as for one the address does not reach."""
-    event = await Event.get_or_none(id=event_id).prefetch_related("group", "campaign", "organization")
+    event = await Event.get_or_none(id=event_id).prefetch_related(*EVENT_RELATIONS)
     if event is None or not reachable(event, token):
         raise NotFound(f"event {event_id} not found")
     await load_shifts([event])

@@ -22,6 +22,14 @@ from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.pagination import Page, paginate
 
 COUNT_KEYS = tuple(s.value for s in SignupStatus)
+# What an event's answer names: its group, its host organization, its campaign and that campaign's convener.
+EVENT_RELATIONS = ("group", "organization", "campaign__organization")
+
+
+def campaign_filter(reference: str) -> dict[str, str]:
+    """Event filter kwargs for `SLUG` or `CONVENER/SLUG` (campaign slugs are unique per organization only)."""
+    org, _, slug = reference.rpartition("/")
+    return {"campaign__slug": slug, "campaign__organization__slug": org} if org else {"campaign__slug": slug}
 
 
 def event_query(actor: Actor) -> Any:
@@ -67,11 +75,11 @@ async def list_events(
     campaign: str | None = None,
     status: str | None = None,
 ) -> Page[Event]:
-    query = event_query(actor).prefetch_related("group", "campaign")
+    query = event_query(actor).prefetch_related(*EVENT_RELATIONS)
     if group:
         query = query.filter(group__slug=group)
     if campaign:
-        query = query.filter(campaign__slug=campaign)
+        query = query.filter(**campaign_filter(campaign))
     if status:
         if status not in {s.value for s in EventStatus}:
             raise Invalid.field("status", "scheduled or cancelled")
@@ -82,7 +90,7 @@ async def list_events(
 
 
 async def get_event(actor: Actor, event_id: int) -> Event:
-    event = await event_query(actor).get_or_none(id=event_id).prefetch_related("group", "campaign")
+    event = await event_query(actor).get_or_none(id=event_id).prefetch_related(*EVENT_RELATIONS)
     if event is None:
         raise NotFound(f"event {event_id} not found")
     await load_shifts([event])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -27,7 +26,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Sum
 
 from mobilize import links
-from mobilize.calendar.feeds import FORMAT_VERSION, EventRow, FeedMeta, ShiftRow, build_feed
+from mobilize.calendar.feeds import FORMAT_VERSION, FeedMeta
 from mobilize.models import (
     ActionGroup,
     Campaign,
@@ -40,14 +39,12 @@ from mobilize.models import (
     SignupStatus,
     Visibility,
 )
-from mobilize.models.events import address_token
 from mobilize.services.errors import NotFound
 from mobilize.services.events.public import address_reaches
 from mobilize.services.feeds.cache import FeedCache
+from mobilize.services.feeds.rows import EVENT_FIELDS, SHIFT_FIELDS, EventUrl, render
 from mobilize.services.people import links as private_links
 
-# An event's page address from its id and address token (models.events.address_token): the web layer's routes.
-EventUrl = Callable[[int, str | None], str]
 WINDOW = timedelta(days=90)  # cancelled shifts must stay visible 30 days after they end: this keeps them 90
 
 
@@ -129,11 +126,13 @@ async def _scoped(model: type[ActionGroup] | type[Campaign], kind: FeedKind, slu
     query = model.filter(slug=_lookup_text(slug, kind.value))
     if org is not None:
         query = query.filter(organization__slug=_lookup_text(org, "organization"))
-    rows = await query.values("id", "name", "created_at", "organization__slug", "organization__name")
+    rows = await query.order_by("id").values("id", "name", "created_at", "organization__slug", "organization__name")
     if not rows:
         raise NotFound(f"no {kind} {slug!r}" + (f" in {org!r}" if org else ""))
-    if len(rows) > 1:
+    if len(rows) > 1 and kind != FeedKind.CAMPAIGN:
         raise AmbiguousSlug(kind.value, slug, sorted(r["organization__slug"] for r in rows))
+    # A bare campaign slug names the first campaign that took it: the subscription it served keeps serving
+    # it when another organization picks the same slug later (that one is found under its organization's).
     row = rows[0]
     return FeedScope(kind, row["id"], f"{row['organization__name']}: {row['name']}", row["created_at"])
 
@@ -144,7 +143,8 @@ async def group_scope(slug: str, org: str | None = None) -> FeedScope:
 
 
 async def campaign_scope(slug: str, org: str | None = None) -> FeedScope:
-    """A campaign by its slug, within `org` when given; AmbiguousSlug if the bare slug is not unique."""
+    """A campaign by its slug, within `org` when given; a bare slug is the first campaign that took it. The
+    feed carries the public events of the convener and of its accepted partners (their events point at it)."""
     return await _scoped(Campaign, FeedKind.CAMPAIGN, slug, org)
 
 
@@ -263,132 +263,24 @@ async def _build(version: FeedVersion, event_url: EventUrl) -> bytes:
     scope = version.scope
     rows = await (_volunteer_rows(scope.id) if scope.kind == FeedKind.VOLUNTEER else _shift_rows(scope, version))
     meta = FeedMeta(name=scope.name, uid_domain=links.uid_domain(version.base_url))
-    body = await asyncio.to_thread(_render, scope, rows, meta, event_url)
+    body = await asyncio.to_thread(render, scope.kind == FeedKind.VOLUNTEER, rows, meta, event_url)
     CACHE.put((scope.key, version.etag), body)
     return body
 
 
-_EVENT_FIELDS = tuple(
-    "id title description event_type timezone venue address city region postal_code country lat lon virtual_url "
-    "status sequence updated_at address_after_signup visibility share_token".split()
-)
-_SHIFT_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
-_EVENT_STATUS = _EVENT_FIELDS.index("status")
-_SHIFT_STATUS = _SHIFT_FIELDS.index("status")
-
-
 async def _shift_rows(scope: FeedScope, version: FeedVersion) -> list[tuple[Any, ...]]:
     # One query for the whole feed: the event's columns ride along with each of its shifts.
-    fields = [*_SHIFT_FIELDS, *(f"event__{f}" for f in _EVENT_FIELDS)]
+    fields = [*SHIFT_FIELDS, *(f"event__{f}" for f in EVENT_FIELDS)]
     return list(await _shift_query(scope, version.cutoff).order_by("starts_at", "id").values_list(*fields))
 
 
 async def _volunteer_rows(volunteer_id: int) -> list[tuple[Any, ...]]:
     fields = [
         "status",
-        *(f"shift__{f}" for f in _SHIFT_FIELDS),
-        *(f"shift__event__{f}" for f in _EVENT_FIELDS),
+        *(f"shift__{f}" for f in SHIFT_FIELDS),
+        *(f"shift__event__{f}" for f in EVENT_FIELDS),
         "shift__event__instructions",
     ]
     # Newest sign-up first within a shift: after a drop and a new sign-up, the live one decides.
     query = Signup.filter(volunteer_id=volunteer_id).order_by("shift__starts_at", "shift_id", "-id")
     return list(await query.values_list(*fields))
-
-
-def _render(scope: FeedScope, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, event_url: EventUrl) -> bytes:
-    events: dict[int, EventRow] = {}
-    shifts: list[ShiftRow] = []
-    n_shift = len(_SHIFT_FIELDS)
-    if scope.kind == FeedKind.VOLUNTEER:
-        seen: set[int] = set()
-        for row in rows:
-            signup_status, shift_values, event_values = row[0], row[1 : 1 + n_shift], row[1 + n_shift :]
-            if shift_values[0] in seen:
-                continue
-            seen.add(shift_values[0])
-            cancelled_by_us = (
-                shift_values[_SHIFT_STATUS] == ShiftStatus.CANCELLED
-                or event_values[_EVENT_STATUS] == EventStatus.CANCELLED
-            )
-            if signup_status == SignupStatus.CANCELLED and not cancelled_by_us:
-                continue  # they dropped it: it leaves their calendar
-            event = _event_row(events, event_values[:-1], event_url, public=False, instructions=event_values[-1])
-            shifts.append(_shift_row(shift_values, event, waitlisted=signup_status == SignupStatus.WAITLISTED))
-    else:
-        for row in rows:
-            event = _event_row(events, row[n_shift:], event_url, public=True)
-            shifts.append(_shift_row(row[:n_shift], event))
-    return build_feed(meta, shifts)
-
-
-def _event_row(
-    events: dict[int, EventRow],
-    values: Sequence[Any],
-    event_url: EventUrl,
-    *,
-    public: bool,
-    instructions: str = "",
-) -> EventRow:
-    event = events.get(values[0])
-    if event is not None:
-        return event
-    (
-        event_id,
-        title,
-        description,
-        event_type,
-        timezone,
-        venue,
-        address,
-        city,
-        region,
-        postal_code,
-        country,
-        lat,
-        lon,
-        virtual_url,
-        status,
-        sequence,
-        updated_at,
-        address_after_signup,
-        visibility,
-        share_token,
-    ) = values
-    if public and address_after_signup:
-        address, lat, lon = "", None, None  # the organizer shows these to people signed up only
-    event = events[event_id] = EventRow(
-        id=event_id,
-        title=title,
-        timezone=timezone,
-        url=event_url(event_id, address_token(visibility, share_token)),
-        updated_at=updated_at,
-        description=description,
-        event_type=str(event_type),
-        venue=venue,
-        address=address,
-        city=city,
-        region=region,
-        postal_code=postal_code,
-        country=country,
-        lat=lat,
-        lon=lon,
-        virtual_url=virtual_url,
-        instructions=instructions or "",
-        cancelled=status == EventStatus.CANCELLED,
-        sequence=sequence,
-    )
-    return event
-
-
-def _shift_row(values: Sequence[Any], event: EventRow, *, waitlisted: bool = False) -> ShiftRow:
-    shift_id, starts_at, ends_at, status, sequence, updated_at = values
-    return ShiftRow(
-        id=shift_id,
-        event=event,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        updated_at=updated_at,
-        cancelled=status == ShiftStatus.CANCELLED,
-        waitlisted=waitlisted,
-        sequence=sequence,
-    )

@@ -25,6 +25,7 @@ from mobilize.services.people.records import (
     normalize_email,
     normalize_phone,
 )
+from mobilize.services.people.sharing import share_contact, share_words
 
 __all__ = [
     "SHARED",
@@ -43,6 +44,8 @@ __all__ = [
     "record_consent",
     "refresh_blocks",
     "sender_of",
+    "share_contact",
+    "share_words",
     "shown_sms_status",
     "textable",
     "unblock",

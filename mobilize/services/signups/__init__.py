@@ -6,6 +6,7 @@ merging two records of one person (`merge`)."""
 from mobilize.services.signups.queries import list_signups, signup_with_shift, volunteer_signups
 from mobilize.services.signups.seats import (
     ALLOWED_MOVES,
+    CoalitionChoices,
     SignupResult,
     cancel_signup,
     check_open,
@@ -21,6 +22,7 @@ from mobilize.services.signups.seats import (
 
 __all__ = [
     "ALLOWED_MOVES",
+    "CoalitionChoices",
     "SignupResult",
     "cancel_signup",
     "check_open",

@@ -37,6 +37,7 @@ from mobilize.services.outbox import notifications
 from mobilize.services.people import links
 from mobilize.services.people.consent import ConsentContext, grant_sms_consent
 from mobilize.services.people.records import Contact, find_or_create_volunteer
+from mobilize.services.people.sharing import share_contact
 from mobilize.services.signups import postgres
 
 
@@ -118,6 +119,7 @@ async def sign_up(
     sms_consent: ConsentContext | None = None,
     shift: Shift | None = None,
     trusted: bool = False,
+    coalition: CoalitionChoices | None = None,
 ) -> SignupResult:
     """Sign a person up (matching or creating the volunteer). Gets a seat if one is free, else the
     waitlist. A second live sign-up for the same person and shift raises AlreadySignedUp.
@@ -148,6 +150,8 @@ async def sign_up(
                 raise _AlreadyHolding from exc
             if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
                 await grant_sms_consent(volunteer, sms_consent)
+            if coalition is not None:
+                await _coalition_choices(signup, contact, coalition)
             if not new_volunteer:
                 await links.refresh_expired_links(volunteer)
             signup.volunteer = volunteer
@@ -163,6 +167,23 @@ async def sign_up(
             fields={"volunteer": "already signed up", "signup": str(existing.id if existing else "")},
         ) from exc
     return result
+
+
+@dataclass(frozen=True)
+class CoalitionChoices:
+    """A sign-up for a coalition campaign's event: the organization that recruited the person, and those the
+    person chose to share their details with (each with the consent context of the words they ticked)."""
+
+    recruited_by_id: int | None = None
+    shares: tuple[tuple[int, ConsentContext], ...] = ()
+
+
+async def _coalition_choices(signup: Signup, contact: Contact, choices: CoalitionChoices) -> None:
+    if choices.recruited_by_id is not None:
+        await Signup.filter(id=signup.id).update(recruited_by_id=choices.recruited_by_id)
+        signup.recruited_by_id = choices.recruited_by_id
+    for organization_id, context in choices.shares:
+        await share_contact(organization_id, contact, context)
 
 
 class _AlreadyHolding(Exception):

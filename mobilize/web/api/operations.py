@@ -40,6 +40,28 @@ OPERATIONS: dict[str, Operation] = {
     "campaigns-create": Operation("Create a campaign", "Campaign", 201, schemas.CampaignIn, errors=(409,)),
     "campaign": Operation("Get a campaign", "Campaign"),
     "campaign-update": Operation("Change a campaign", "Campaign", body=schemas.CampaignPatch),
+    "partners": Operation("The campaign's partners (invited, accepted, declined, left)", "PartnerList"),
+    "partners-create": Operation(
+        "Invite an organization into the campaign (owners and admins); its owners and admins are emailed",
+        "Partner",
+        201,
+        schemas.PartnerIn,
+    ),
+    "partner-remove": Operation(
+        "End a partnership or withdraw an invitation: the partner's events leave the campaign", "Partner"
+    ),
+    "campaign-turnout": Operation(
+        "A coalition campaign's turnout per organization (a partner: its own row)",
+        "CoalitionTurnout",
+        query=("convener",),
+        errors=(404,),
+    ),
+    "partnerships": Operation("Campaigns this organization was invited into", "PartnershipList"),
+    "partnership-accept": Operation("Accept an invitation into a campaign", "Partnership", errors=(409,)),
+    "partnership-decline": Operation("Decline an invitation into a campaign", "Partnership", errors=(409,)),
+    "partnership-leave": Operation(
+        "Leave a campaign: this organization's events leave it (nothing is deleted)", "Partnership"
+    ),
     "events": Operation("List events", "EventList", query=(*PAGE, "group", "campaign", "event_status")),
     "events-create": Operation(
         "Create an event, with its shifts inline", "Event", 201, schemas.EventIn, errors=(409,), idempotent=True
@@ -130,7 +152,7 @@ OPERATIONS: dict[str, Operation] = {
         "Sign up for a public event's shift",
         "PublicSignup",
         201,
-        schemas.SignupIn,
+        schemas.PublicSignupIn,
         errors=(409, 429),
         public=True,
     ),
@@ -138,7 +160,7 @@ OPERATIONS: dict[str, Operation] = {
         "Sign up for a shift of an event at its tokened address (how an unlisted event's shifts are found)",
         "PublicSignup",
         201,
-        schemas.SignupIn,
+        schemas.PublicSignupIn,
         errors=(409, 429),
         public=True,
     ),
@@ -186,7 +208,12 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
     },
     "group": {"name": "group", "description": "an action group's slug", "schema": {"type": "string"}},
-    "campaign": {"name": "campaign", "description": "a campaign's slug", "schema": {"type": "string"}},
+    "campaign": {
+        "name": "campaign",
+        "description": "a campaign: `CONVENER/SLUG`, or a bare slug (this organization's; in public lists, the "
+        "first campaign that took the slug)",
+        "schema": {"type": "string"},
+    },
     "event_status": {
         "name": "status",
         "description": "only events in this status",
@@ -201,6 +228,11 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
         "name": "status",
         "description": "only threads in this status (default open)",
         "schema": {"type": "string", "enum": ["open", "handled", "all"], "default": "open"},
+    },
+    "convener": {
+        "name": "convener",
+        "description": "the convener's slug, when several campaigns this organization joined have the slug",
+        "schema": {"type": "string"},
     },
     "q": {"name": "q", "description": "part of a name, an email or a phone number", "schema": {"type": "string"}},
     "tag": {"name": "tag", "description": "only records with this tag", "schema": {"type": "string"}},
@@ -252,4 +284,6 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "strike_id": "a strike's id",
     "duty_id": "an entry of picket duty's id",
     "dispute_id": "a dispute's id",
+    "partner_id": "a partner's id, as in the campaign's list of partners",
+    "partnership_id": "a partnership's id, as in the list of partnerships",
 }

@@ -5,11 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mobilize.models import SignupSource
-from mobilize.schemas import SignupIn
-from mobilize.services import ratelimit, signups
+from mobilize.models import Event, SignupSource
+from mobilize.schemas import PublicSignupIn
+from mobilize.services import coalitions, people, ratelimit, signups
 from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.services.events import public
+from mobilize.services.people import ConsentContext
 from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
@@ -31,6 +32,25 @@ async def list_public_events(request: Request) -> JSONResponse:
     return JSONResponse({"data": data, "next": None})
 
 
+async def coalition_choices(
+    request: Request, event: Event, recruited_by: str | None, share_with: list[str], source: str, *, strict: bool
+) -> signups.CoalitionChoices | None:
+    """The recruiter and the organizations ticked, checked against what the event's page names (Invalid naming
+    `recruited_by` or `share_with`); each share carries the exact words shown. None outside a campaign."""
+    if not share_with and not recruited_by:
+        return None  # nothing to check: a surge of plain sign-ups pays no query for this
+    if event.campaign_id is None:
+        if share_with or (recruited_by and strict):
+            field = "share_with" if share_with else "recruited_by"
+            raise Invalid.field(field, "this event is in no coalition campaign")
+        return None
+    recruiter = await coalitions.recruiter(event, recruited_by, strict=strict)
+    ticked = coalitions.chosen(await coalitions.sharing_choices(event, recruiter), share_with)
+    ip, agent = client_ip(request), request.headers.get("user-agent", "")
+    shares = tuple((o.id, ConsentContext(source, people.share_words(o.name), ip, agent)) for o in ticked)
+    return signups.CoalitionChoices(recruited_by_id=recruiter.id if recruiter else None, shares=shares)
+
+
 async def limit_public_signup(request: Request, phone: str | None) -> None:
     """Per client address and per phone number; raises RateLimited (429 with Retry-After)."""
     settings = request.app.state.settings
@@ -50,8 +70,9 @@ async def public_signup(request: Request) -> JSONResponse:
     # With its event: sign_up needs no second look.
     shift = await public.public_shift(shift_id, event_id, request.path_params.get("token"))
     event = shift.event
-    data = await parse_body(request, SignupIn)
+    data = await parse_body(request, PublicSignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)
+    coalition = await coalition_choices(request, event, data.recruited_by, data.share_with, "web_api", strict=True)
     await limit_public_signup(request, contact.phone)
     try:
         result = await signups.sign_up(
@@ -61,6 +82,7 @@ async def public_signup(request: Request) -> JSONResponse:
             referrer=data.referrer,
             sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
             shift=shift,
+            coalition=coalition,
         )
     except AlreadySignedUp as exc:  # without the existing sign-up's id: not the typist's to know
         raise AlreadySignedUp(exc.message, fields={"volunteer": "already signed up"}) from None

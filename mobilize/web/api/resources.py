@@ -24,6 +24,8 @@ from mobilize.models import (
     Visibility,
 )
 from mobilize.web.api import strike_resources
+from mobilize.web.api import coalition_resources
+from mobilize.web.api.coalition_resources import CampaignRef, OrganizationRef
 
 
 class Group(BaseModel):
@@ -101,7 +103,8 @@ class Event(BaseModel):
     instructions: str = Field(description="shown to people signed up, never on public pages")
     event_type: EventType
     group: str = Field(description="the group's slug")
-    campaign: str | None = Field(description="the campaign's slug")
+    organization: OrganizationRef = Field(description="the host: the organization whose event this is")
+    campaign: CampaignRef | None
     timezone: str = Field(description="IANA time zone; every time of the event is given in it")
     location: Location
     virtual_url: str
@@ -140,8 +143,8 @@ class PublicEvent(BaseModel):
     description: str
     event_type: EventType
     group: str
-    campaign: str | None
-    organization: str | None = Field(description="the organization's name")
+    organization: OrganizationRef = Field(description="the host organization")
+    campaign: CampaignRef | None
     timezone: str
     location: Location
     virtual_url: str
@@ -351,7 +354,16 @@ class Error(BaseModel):
 
 
 # The resources that also come as a list page ({"data": [...], "next": url or null}).
-LISTED: tuple[type[BaseModel], ...] = (Group, Campaign, Event, PublicEvent, Shift, Signup, Volunteer, InboxThread)
+LISTED: tuple[type[BaseModel], ...] = (
+    Group,
+    Campaign,
+    Event,
+    PublicEvent,
+    Shift,
+    Signup,
+    Volunteer,
+    InboxThread,
+) + coalition_resources.LISTED
 ANSWERS: tuple[type[BaseModel], ...] = (
     Group,
     Campaign,
@@ -372,4 +384,5 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     InboxReplyQueued,
     Error,
     *strike_resources.ANSWERS,
+    *coalition_resources.ANSWERS,
 )

@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
-from mobilize.models import ActionGroup, Campaign, Event, GapRequest, Shift, Signup, Standby, Volunteer
+from mobilize.models import (
+    ActionGroup,
+    Campaign,
+    Event,
+    GapRequest,
+    Organization,
+    Shift,
+    Signup,
+    Standby,
+    Volunteer,
+)
 from mobilize.services.people import shown_sms_status
 from mobilize.web.urls import event_url, url
 
@@ -75,6 +85,17 @@ def location_json(event: Event) -> dict[str, Any]:
     }
 
 
+def organization_ref(organization: Organization) -> dict[str, str]:
+    return {"slug": organization.slug, "name": organization.name}
+
+
+def campaign_ref(campaign: Campaign | None) -> dict[str, Any] | None:
+    """The campaign an event is in, with its convener (a partner's event is in another organization's)."""
+    if campaign is None:
+        return None
+    return {"slug": campaign.slug, "name": campaign.name, "organization": organization_ref(campaign.organization)}
+
+
 def event_json(request: Request, event: Event, *, public: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": event.id,
@@ -82,7 +103,8 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
         "description": event.description,
         "event_type": str(event.event_type),
         "group": event.group.slug,
-        "campaign": event.campaign.slug if event.campaign else None,
+        "organization": organization_ref(event.organization),
+        "campaign": campaign_ref(event.campaign),
         "timezone": event.timezone,
         "location": location_json(event),
         "virtual_url": event.virtual_url,
@@ -94,7 +116,6 @@ def event_json(request: Request, event: Event, *, public: bool = False) -> dict[
         "ics_url": event_url(request, "feeds:event", event),
     }
     if public:
-        data["organization"] = event.organization.name if hasattr(event.organization, "name") else None
         for shift in data["shifts"]:
             counts = shift.pop("counts") or {}
             taken = counts.get("signed_up", 0) + counts.get("confirmed", 0)

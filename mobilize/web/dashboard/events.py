@@ -12,9 +12,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mobilize.models import EventType, Visibility
+from mobilize.models import Event, EventType, PartnershipStatus, Visibility
 from mobilize.schemas import MAX_YEAR, MIN_YEAR, EventIn, EventPatch, ShiftsCreate
-from mobilize.services import events
+from mobilize.services import coalitions, events
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.services.events import groups, schedules
@@ -52,12 +52,26 @@ def _field_errors(exc: ValidationError | Invalid) -> dict[str, str]:
 async def _choices(actor: Actor) -> dict[str, Any]:
     page = await groups.list_groups(actor, None, 100)
     campaigns = await groups.list_campaigns(actor, None, 100) if not actor.is_host else None
+    options = [(c.slug, c.name) for c in campaigns.items] if campaigns else []
+    if not actor.is_host:  # the campaigns of other organizations this one accepted to join
+        for p in await coalitions.partnerships(actor):
+            if p.status == PartnershipStatus.ACCEPTED:
+                convener = p.campaign.organization
+                options.append((f"{convener.slug}/{p.campaign.slug}", f"{p.campaign.name} ({convener.name})"))
     return {
         "group_options": [(g.slug, g.name) for g in page.items],
-        "campaign_options": [(c.slug, c.name) for c in campaigns.items] if campaigns else [],
+        "campaign_options": options,
         "type_options": [(t.value, t.value.replace("_", " ").capitalize()) for t in EventType],
         "visibility_options": [(v.value, VISIBILITY_LABELS[v.value]) for v in Visibility],
     }
+
+
+def campaign_value(actor: Actor, event: Event) -> str:
+    """The form's value for the event's campaign: its slug, or CONVENER/SLUG for another organization's."""
+    if event.campaign is None:
+        return ""
+    convener = event.campaign.organization
+    return event.campaign.slug if convener.id == actor.organization_id else f"{convener.slug}/{event.campaign.slug}"
 
 
 def _event_body(values: dict[str, str]) -> dict[str, Any]:
@@ -121,7 +135,7 @@ async def event_edit(request: Request, actor: Actor) -> Response:
     event = await events.get_event(actor, int(request.path_params["event_id"]))
     values = {k: str(getattr(event, k, "") or "") for k in EVENT_FIELDS if k not in ("group", "campaign")}
     values["group"] = event.group.slug
-    values["campaign"] = event.campaign.slug if event.campaign else ""
+    values["campaign"] = campaign_value(actor, event)
     context = {"values": values, "errors": {}, "editing": event, **await _choices(actor)}
     return dash_render(request, actor, "dashboard/event_form.html", context)
 
