@@ -23,8 +23,7 @@ from mobilize.models import (
     SmsStatus,
     Visibility,
 )
-from mobilize.web.api import strike_resources
-from mobilize.web.api import coalition_resources
+from mobilize.web.api import coalition_resources, strike_resources
 from mobilize.web.api.coalition_resources import CampaignRef, OrganizationRef
 
 
