@@ -253,15 +253,19 @@ def import_volunteers(file: Path, org_slug: str, rejects: Path | None) -> None:
 @click.option("--org", "org_slug", required=True, help="organization slug")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export(org_slug: str, out: Path) -> None:
-    """Write everything the organization owns as CSV and JSON Lines files, with a manifest."""
+    """Write everything the organization owns: JSON Lines and CSV per kind, and manifest.json."""
     from mobilize import db
     from mobilize.services import transfer
     from mobilize.services.errors import DomainError
+    from mobilize.services.transfer import archive
 
     async def go() -> dict[str, int]:
         await db.init_db(get_settings().database_url)
         try:
-            return await transfer.export_organization(await transfer.organization(org_slug), out)
+            org = await transfer.organization(org_slug)
+            total = await archive.count_rows(org)
+            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+                return await archive.export_archive(org, out, progress=bar.update)
         finally:
             await db.close_db()
 
@@ -270,6 +274,42 @@ def export(org_slug: str, out: Path) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"exported to {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@import_.command("archive")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--org", "org_slug", default=None, help="load it under this slug (default: the archive's)")
+def import_archive(directory: Path, org_slug: str | None) -> None:
+    """Load an archive written by `mobilize export`: checked whole before anything is written, then one
+    transaction; running it again changes nothing. New organizer accounts get a "set your password" email."""
+    from mobilize import db
+    from mobilize.services.errors import DomainError
+    from mobilize.services.transfer import restore
+
+    settings = get_settings()
+    link = settings.public_base_url.rstrip("/") + "/password-reset/choose?token={token}"
+
+    async def go() -> restore.Restored:
+        await db.init_db(settings.database_url)
+        try:
+            return await restore.restore_archive(
+                directory, org_slug, secret=settings.secret, reset_link=link,
+                progress=lambda kind: click.echo(f"loading {kind}", err=True) if sys.stderr.isatty() else None,
+            )  # fmt: skip
+        finally:
+            await db.close_db()
+
+    try:
+        done = _run(go())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    written = sum(done.created.values())
+    click.echo(
+        f"loaded {done.organization.slug}: {written} rows written"
+        + (" (" + ", ".join(f"{n} {k}" for k, n in done.created.items() if n) + ")" if written else "")
+    )
+    if done.new_organizers:
+        click.echo(f"asked {len(done.new_organizers)} organizers by email to set their password")
 
 
 if __name__ == "__main__":  # pragma: no cover

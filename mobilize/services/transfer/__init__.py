@@ -1,9 +1,9 @@
-"""Moving an organization's data in and out: volunteer CSV imports and the full export."""
+"""Moving an organization's data in and out: the full archive (kinds: what it holds; archive: the export;
+restore: the import) and volunteer CSV imports."""
 
 from mobilize.services.transfer.volunteers import (
     ImportReport,
     csv_cell,
-    export_organization,
     import_volunteers,
     organization,
     parse_row,
@@ -13,7 +13,6 @@ from mobilize.services.transfer.volunteers import (
 __all__ = [
     "ImportReport",
     "csv_cell",
-    "export_organization",
     "import_volunteers",
     "organization",
     "parse_row",

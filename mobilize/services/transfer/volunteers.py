@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from mobilize.models import (
-    ActionGroup,
-    Campaign,
     ConsentRecord,
-    Event,
-    GapRequest,
     Organization,
-    Shift,
-    Signup,
-    SmsStatus,
-    Standby,
-    Volunteer,
 )
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.people import (
@@ -117,145 +105,3 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-EXPORT_TABLES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
-    # name: (model, filter on organization, columns)
-    "groups": (
-        ActionGroup,
-        "organization_id",
-        ("id", "slug", "name", "description", "postal_code", "lat", "lon", "created_at"),
-    ),
-    "campaigns": (
-        Campaign,
-        "organization_id",
-        ("id", "slug", "name", "description", "starts_on", "ends_on", "created_at"),
-    ),
-    "events": (
-        Event,
-        "organization_id",
-        (
-            "id",
-            "group_id",
-            "campaign_id",
-            "title",
-            "description",
-            "instructions",
-            "event_type",
-            "timezone",
-            "venue",
-            "address",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "lat",
-            "lon",
-            "virtual_url",
-            "visibility",
-            "status",
-            "sequence",
-            "created_at",
-            "updated_at",
-        ),
-    ),
-    "shifts": (
-        Shift,
-        "event__organization_id",
-        ("id", "event_id", "starts_at", "ends_at", "capacity", "target", "code", "status", "created_at"),
-    ),
-    "signups": (
-        Signup,
-        "shift__event__organization_id",
-        ("id", "shift_id", "volunteer_id", "status", "source", "referrer", "created_at", "updated_at"),
-    ),
-    "volunteers": (
-        Volunteer,
-        "organization_id",
-        (
-            "id",
-            "name",
-            "phone",
-            "email",
-            "postal_code",
-            "notes",
-            "member_id",
-            "sms_status",
-            "email_status",
-            "created_at",
-        ),
-    ),
-    "consent_records": (
-        ConsentRecord,
-        "volunteer__organization_id",
-        (
-            "id",
-            "volunteer_id",
-            "organization_id",
-            "channel",
-            "action",
-            "source",
-            "words",
-            "ip",
-            "user_agent",
-            "created_at",
-        ),
-    ),
-    "standby": (Standby, "group__organization_id", ("id", "group_id", "volunteer_id", "added_by_id", "created_at")),
-    "gap_requests": (
-        GapRequest,
-        "shift__event__organization_id",
-        ("id", "shift_id", "volunteer_id", "message_id", "asked_at", "answer", "answered_at", "signup_id"),
-    ),
-}
-
-
-async def _batches(
-    model: Any, org_filter: str, org_id: int, columns: tuple[str, ...], size: int = 2000
-) -> AsyncIterator[list[dict[str, Any]]]:
-    last = 0
-    while True:
-        rows = await model.filter(**{org_filter: org_id, "id__gt": last}).order_by("id").limit(size).values(*columns)
-        if not rows:
-            return
-        last = rows[-1]["id"]
-        yield [{k: _plain(v) for k, v in row.items()} for row in rows]
-
-
-async def export_organization(org: Organization, out: Path) -> dict[str, int]:
-    """Write everything the organization owns: one CSV per table and one JSON Lines file per table."""
-    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a CLI writing local files; nothing else runs
-    counts: dict[str, int] = {}
-    for name, (model, org_filter, columns) in EXPORT_TABLES.items():
-        counts[name] = 0
-        with (
-            (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as csv_file,
-            (out / f"{name}.jsonl").open("w", encoding="utf-8") as json_file,
-        ):
-            writer = csv.DictWriter(csv_file, fieldnames=list(columns))
-            writer.writeheader()
-            read = (*columns, "sms_blocked") if model is Volunteer else columns
-            async for batch in _batches(model, org_filter, org.id, read):
-                if model is Volunteer:  # what the organization sees: a blocked number cannot be texted, not why
-                    for row in batch:
-                        if row.pop("sms_blocked"):
-                            row["sms_status"] = SmsStatus.OPTED_OUT.value
-                writer.writerows([{k: csv_cell(v) for k, v in row.items()} for row in batch])
-                for row in batch:
-                    json_file.write(json.dumps(row, ensure_ascii=False) + "\n")
-                counts[name] += len(batch)
-    manifest = {
-        "organization": {"slug": org.slug, "name": org.name},
-        "exported_at": datetime.now().astimezone().isoformat(),
-        "counts": counts,
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return counts
