@@ -12,6 +12,7 @@ from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
+from mobilize.web.dashboard import archive as dash_archive
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import turnout as dash_turnout
@@ -149,6 +150,7 @@ dashboard_routes: list[BaseRoute] = [
         "/volunteers/{volunteer_id:id}/standby", volunteers.standby_change, methods=["POST"], name="volunteer-standby"
     ),
     Route("/account", account.account_page, methods=["GET"], name="account"),
+    Route("/archive.zip", dash_archive.download, methods=["GET"], name="archive"),
     Route("/account/password", account.password_change, methods=["POST"], name="account-password"),
     Route("/account/sign-out-everywhere", account.sign_out_everywhere, methods=["POST"], name="sign-out-everywhere"),
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),

@@ -3,17 +3,20 @@ archive`) on a fresh database, identical when exported again; idempotent; damage
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
 import shutil
 import tempfile
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from mobilize.models import Message, Organization, Volunteer
+from mobilize.models import AuditLog, Message, Organization, Role, Volunteer
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.services.transfer import archive, restore
 from mobilize.services.transfer.kinds import KINDS
@@ -21,6 +24,7 @@ from tests.clock import daytime
 from tests.conftest import BACKEND, empty_tables, pg_admin, pg_server_url
 from tests.test_cli import run_cli
 from tests.transfer.seed import PHONE, seed_organization
+from tests.web.test_dashboard import logged_in
 
 pytestmark = daytime
 LINK = "http://testserver/password-reset/choose?token={token}"
@@ -158,3 +162,26 @@ async def test_import_is_idempotent_and_never_merges_into_another_organization(
     with pytest.raises(Conflict, match="loaded here already, as 'local-1-moved'"):
         await restore.restore_archive(out, "local-1-copy", secret="s", reset_link=LINK)
     assert await Volunteer.filter(organization__slug="local-1").count() == 0
+
+
+async def test_an_owner_downloads_the_archive_from_the_dashboard(client: httpx.AsyncClient, migrated: str) -> None:
+    world = await logged_in(client)
+    page = await client.get("/dashboard/account")
+    assert "/dashboard/archive.zip" in page.text
+    r = await client.get("/dashboard/archive.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zipped:
+        names = zipped.namelist()
+        assert names[0] == "manifest.json" and "people.jsonl" in names and "audit_log.csv" in names
+        audit = [json.loads(line) for line in zipped.read("audit_log.jsonl").decode().splitlines()]
+    assert [a["action"] for a in audit] == ["organization.archive"]
+    assert await AuditLog.filter(organization_id=world["membership"].organization_id).count() == 1
+
+
+async def test_only_an_owner_downloads_the_archive(client: httpx.AsyncClient, migrated: str) -> None:
+    await logged_in(client, role=Role.ADMIN, org="local-100")
+    r = await client.get("/dashboard/archive.zip")
+    assert r.status_code == 403
+    assert await AuditLog.all().count() == 0
+    page = await client.get("/dashboard/account")
+    assert "/dashboard/archive.zip" not in page.text

@@ -210,3 +210,21 @@ def zip_archive(directory: Path) -> bytes:
             for suffix in ("jsonl", "csv"):
                 archive.write(directory / f"{kind.name}.{suffix}", f"{kind.name}.{suffix}")
     return buffer.getvalue()
+
+
+async def download_archive(actor: Any, directory: Path) -> Path:
+    """The archive an owner downloads from the dashboard, as a zip file in `directory`: only an owner may take
+    everything at once, and the download is in the audit log (the entry is in the archive too)."""
+    from mobilize.models import Role
+    from mobilize.services import audit
+    from mobilize.services.errors import Forbidden
+
+    if actor.role != Role.OWNER:
+        raise Forbidden("only an owner can download everything the organization holds", code="owner_only")
+    org = await Organization.get(id=actor.organization_id)
+    await audit.record(actor, "organization.archive", {"via": "dashboard"})
+    files = directory / "files"
+    await export_archive(org, files)
+    target = directory / f"{org.slug}-archive.zip"
+    target.write_bytes(zip_archive(files))  # noqa: ASYNC240 - a temporary file the response streams
+    return target
