@@ -200,12 +200,24 @@ def import_() -> None:
 @import_.command("volunteers")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_slug", required=True, help="organization slug")
+@click.option(
+    "--format", "format_name", type=click.Choice(["auto", "mobilize", "actionnetwork", "plain"]), default="auto",
+    show_default=True, help="whose column names the file has",
+)  # fmt: skip
+@click.option(
+    "--sms-consent-words", default=None,
+    help="for Mobilize and Action Network files: the words people agreed to when they opted in to texts there "
+    "(without them, their opt-in is not recorded: consent needs its exact words)",
+)  # fmt: skip
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="write rejected rows here (CSV)")
-def import_volunteers(file: Path, org_slug: str, rejects: Path | None) -> None:
-    """Import volunteers from a CSV (name, phone, email, postal_code, sms_opt_in, sms_consent_words).
+def import_volunteers(
+    file: Path, org_slug: str, format_name: str, sms_consent_words: str | None, rejects: Path | None
+) -> None:
+    """Import volunteers from a CSV: our columns (name, phone, email, postal_code, sms_opt_in,
+    sms_consent_words, tags) or a Mobilize or Action Network export (see the README for the mappings).
 
-    Volunteers are matched by phone or email, never duplicated; re-running a file changes nothing.
-    SMS consent is recorded only for rows that carry the exact words the person agreed to.
+    Volunteers are matched by phone or email, never duplicated; re-running a file changes nothing. A row is
+    imported whole or rejected with its reason; every column not used is listed.
     """
     from mobilize import db
     from mobilize.services import transfer
@@ -214,27 +226,33 @@ def import_volunteers(file: Path, org_slug: str, rejects: Path | None) -> None:
     settings = get_settings()
     total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
 
-    async def go() -> tuple[int, list[tuple[int, str]]]:
+    async def go() -> tuple[transfer.ImportPlan, int, list[tuple[int, str]]]:
         await db.init_db(settings.database_url)
         try:
             org = await transfer.organization(org_slug)
+            headers, rows = transfer.read_csv(file)
+            plan = transfer.plan_columns(headers, format_name)
             done, rejected = 0, []
             with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
-                rows = transfer.read_rows(file)
-                async for line, error in transfer.import_volunteers(org, rows, settings.phone_region, file.name):
+                found = transfer.import_volunteers(
+                    org, rows, plan, settings.phone_region, file.name, tool_words=sms_consent_words
+                )
+                async for line, error in found:
                     if error:
                         rejected.append((line, error))
                     else:
                         done += 1
                     bar.update(1)
-            return done, rejected
+            return plan, done, rejected
         finally:
             await db.close_db()
 
     try:
-        done, rejected = _run(go())
+        plan, done, rejected = _run(go())
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
+    click.echo(f"read as {plan.format.title} columns: " + ", ".join(f"{c} -> {f}" for f, c in plan.used.items()))
+    click.echo("columns not used: " + (", ".join(plan.unused) if plan.unused else "none"))
     click.echo(f"imported {done} volunteers; rejected {len(rejected)} rows")
     for line, reason in rejected[:50]:
         click.echo(f"  line {line}: {reason}")
