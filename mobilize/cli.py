@@ -267,6 +267,46 @@ def import_volunteers(
             writer.writerows(rejected)
 
 
+@import_.command("attendance")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", required=True, help="organization slug")
+@click.option("--shift", "shift_id", required=True, type=click.IntRange(1, 2**31 - 1), help="the shift's id")
+def import_attendance(file: Path, org_slug: str, shift_id: int) -> None:
+    """Enter a paper sign-in sheet after the shift: a CSV with name, phone and/or email, and a status column
+    (attended or no_show; empty means they came). Entered as the organization's first owner."""
+    from mobilize import db
+    from mobilize.services import transfer
+    from mobilize.services.errors import DomainError
+    from mobilize.services.transfer import sheets
+
+    settings = get_settings()
+
+    async def go() -> tuple[int, list[tuple[int, str]]]:
+        await db.init_db(settings.database_url)
+        try:
+            org = await transfer.organization(org_slug)
+            actor = await sheets.owner_actor(org)
+            headers, rows = transfer.read_csv(file)
+            plan = transfer.plan_columns(headers, "plain", extra=sheets.STATUS_COLUMNS)
+            done, rejected = 0, []
+            async for line, error in sheets.enter_sheet(actor, shift_id, headers, rows, plan, settings.phone_region):
+                if error:
+                    rejected.append((line, error))
+                else:
+                    done += 1
+            return done, rejected
+        finally:
+            await db.close_db()
+
+    try:
+        done, rejected = _run(go())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"entered {done} people on shift {shift_id}; rejected {len(rejected)} lines")
+    for line, reason in rejected:
+        click.echo(f"  line {line}: {reason}")
+
+
 @main.command("export")
 @click.option("--org", "org_slug", required=True, help="organization slug")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
