@@ -8,7 +8,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mobilize.web import convertors, feeds, health, pages, webhooks
+from mobilize.web import convertors, feeds, health, own_data, pages, webhooks
 from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
@@ -108,6 +108,8 @@ page_routes: list[BaseRoute] = [
     Route(
         "/signups/{token:token}/calendar/rotate", pages.manage_rotate_feed, methods=["POST"], name="manage-rotate-feed"
     ),
+    Route("/signups/{token:token}/my-data.json", own_data.my_data, methods=["GET"], name="manage-my-data"),
+    Route("/signups/{token:token}/forget", own_data.forget_me, methods=["POST"], name="manage-forget"),
     Route("/login", session.login_page, methods=["GET"], name="login"),
     Route("/login", session.login, methods=["POST"], name="login-post"),
     Route("/logout", session.logout, methods=["POST"], name="logout"),
@@ -142,6 +144,7 @@ dashboard_routes: list[BaseRoute] = [
     Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),
     Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
     Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
+    Route("/volunteers/{volunteer_id:id}/erase", own_data.erase_person, methods=["POST"], name="volunteer-erase"),
     Route("/inbox", dash_inbox.inbox_page, methods=["GET"], name="inbox"),
     Route("/inbox/{thread_id:id}", dash_inbox.thread_page, methods=["GET"], name="inbox-thread"),
     Route("/inbox/{thread_id:id}/replies", dash_inbox.reply, methods=["POST"], name="inbox-reply"),
