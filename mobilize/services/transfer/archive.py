@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from tortoise import connections
+from tortoise import connections, fields
 
 from mobilize.models import Organization
 from mobilize.services.transfer.kinds import FORMAT_VERSION, KINDS, Col, Kind, Ref
@@ -93,6 +93,59 @@ def _read_columns(kind: Kind) -> list[str]:
     return read
 
 
+def _utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat()
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _converter(kind: Kind, name: str) -> Callable[[Any], Any] | None:
+    """How a column's values are written, chosen once per kind: most need nothing (an enum is a str)."""
+    column: Any = kind.model._meta.fields_map[name]
+    if isinstance(column, fields.DatetimeField):
+        return _utc
+    if isinstance(column, fields.DateField):
+        return _iso
+    if isinstance(column, fields.JSONField):
+        return plain
+    return None
+
+
+def _csv_converter(kind: Kind, name: str) -> Callable[[Any], Any]:
+    """How a value goes into the spreadsheet copy: text escaped against formulas, the rest as is."""
+    if name == "uuid" or any(isinstance(f, Ref) and f.name == name for f in kind.fields):
+        return _blank_or
+    column: Any = kind.model._meta.fields_map.get(name)
+    if isinstance(column, fields.CharField | fields.TextField) and getattr(column, "enum_type", None) is None:
+        return _safe_text
+    return spreadsheet_cell
+
+
+def _blank_or(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _safe_text(value: str | None) -> str:
+    if not value:
+        return ""
+    if value[0] in FORMULA_FIRST:
+        return str(csv_cell(value))
+    return value
+
+
+FORMULA_FIRST = frozenset("=+-@\t\r")
+
+
 async def _many(kind: Kind, ids: list[int]) -> dict[str, dict[int, list[str]]]:
     """For each many-to-many relation of `kind`: row id -> the related rows' UUIDs, in their creation order."""
     found: dict[str, dict[int, list[str]]] = {}
@@ -117,6 +170,14 @@ async def rows_of(kind: Kind, org_id: int, known: dict[str, dict[int, str]]) -> 
     """The organization's rows of `kind` as the archive writes them, page by page in creation order.
     `known` holds, for the kinds in OUTSIDE, id -> UUID of the rows already exported."""
     read = _read_columns(kind)
+    plan: list[tuple[str, str, Any]] = []  # (archive column, read column, converter or a known map)
+    for f in kind.fields:
+        if isinstance(f, Col):
+            plan.append((f.name, f.name, _converter(kind, f.name)))
+        elif f.kind in OUTSIDE:
+            plan.append((f.name, f.column, known.setdefault(f.kind, {})))
+        else:
+            plan.append((f.name, f"{f.name}__uuid", _text))
     last = 0
     while True:
         page = await (
@@ -129,14 +190,14 @@ async def rows_of(kind: Kind, org_id: int, known: dict[str, dict[int, str]]) -> 
         out = []
         for raw in page:
             row: dict[str, Any] = {"uuid": str(raw["uuid"])}
-            for f in kind.fields:
-                if isinstance(f, Col):
-                    row[f.name] = plain(raw[f.name])
-                elif f.kind in OUTSIDE:
-                    row[f.name] = known[f.kind].get(raw[f.column]) if raw[f.column] is not None else None
+            for name, source, convert in plan:
+                value = raw[source]
+                if convert is None:
+                    row[name] = value
+                elif isinstance(convert, dict):
+                    row[name] = convert.get(value) if value is not None else None
                 else:
-                    value = raw[f"{f.name}__uuid"]
-                    row[f.name] = None if value is None else str(value)
+                    row[name] = convert(value)
             for name, _ in kind.many:
                 row[name] = many[name].get(raw["id"], [])
             if kind.name in OUTSIDE:
@@ -181,9 +242,10 @@ async def export_archive(
         ):
             writer = csv.writer(table)
             writer.writerow(columns)
+            cells = [(c, _csv_converter(kind, c)) for c in columns]
             async for page in rows_of(kind, org.id, known):
-                lines.write("".join(json_line(row) for row in page))
-                writer.writerows([[spreadsheet_cell(row[c]) for c in columns] for row in page])
+                lines.write("".join([json_line(row) for row in page]))
+                writer.writerows([[convert(row[c]) for c, convert in cells] for row in page])
                 counts[kind.name] += len(page)
                 if progress:
                     progress(len(page))

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -66,13 +67,14 @@ def _lines(directory: Path, kind: Kind) -> Iterator[tuple[int, dict[str, Any]]]:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
         raise Damaged.field(path.name, "is missing") from exc
+    columns = kind.columns()
     with handle:
         for number, text in enumerate(handle, start=1):
             try:
                 row = json.loads(text)
             except ValueError as exc:
                 raise Damaged.field(f"{path.name} line {number}", "is not JSON") from exc
-            if not isinstance(row, dict) or list(row) != kind.columns():
+            if not isinstance(row, dict) or list(row) != columns:
                 raise Damaged.field(f"{path.name} line {number}", f"needs the columns {', '.join(kind.columns())}")
             yield number, row
 
@@ -90,39 +92,59 @@ def _pages(directory: Path, kind: Kind) -> Iterator[list[dict[str, Any]]]:
 
 def _value(model: type[Model], name: str, value: Any) -> Any:
     """The Python value of one archived column, or ValueError saying why it cannot be one."""
-    column: Any = model._meta.fields_map[name]
     if value is None:
-        if not column.null:
+        if not model._meta.fields_map[name].null:
             raise ValueError("may not be empty")
         return None
+    return _parser(model, name)(value)
+
+
+def _moment(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("needs a time zone")
+    return moment
+
+
+def _kind_of(expected: type | tuple[type, ...], what: str, boolean: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, expected) or (isinstance(value, bool) and not boolean):
+            raise ValueError(f"must be {what}")
+        return value
+
+    return check
+
+
+@cache
+def _parser(model: type[Model], name: str) -> Callable[[Any], Any]:
+    """The check and conversion of one column's values, chosen once per column (imports run it per cell)."""
+    column: Any = model._meta.fields_map[name]
     if isinstance(column, f.DatetimeField):
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError("needs a time zone")
-        return moment
+        return _moment
     if isinstance(column, f.DateField):
-        return date.fromisoformat(value)
+        return date.fromisoformat
     enum = getattr(column, "enum_type", None)
     if enum is not None:
-        return enum(value)
+        return enum  # type: ignore[no-any-return]
     if isinstance(column, f.BooleanField):
-        if not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        return value
+        return _kind_of(bool, "true or false", boolean=True)
     if isinstance(column, f.IntField):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError("must be a whole number")
-        return value
+        return _kind_of(int, "a whole number")
     if isinstance(column, f.FloatField):
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ValueError("must be a number")
-        return float(value)
+        number = _kind_of((int, float), "a number")
+        return lambda value: float(number(value))
     if isinstance(column, f.CharField | f.TextField):
-        if not isinstance(value, str):
-            raise ValueError("must be text")
-        if isinstance(column, f.CharField) and len(value) > column.max_length:
-            raise ValueError(f"is longer than {column.max_length} characters")
-    return value
+        limit = column.max_length if isinstance(column, f.CharField) else None
+
+        def text(value: Any) -> str:
+            if not isinstance(value, str):
+                raise ValueError("must be text")
+            if limit is not None and len(value) > limit:
+                raise ValueError(f"is longer than {limit} characters")
+            return value
+
+        return text
+    return lambda value: value
 
 
 def check_archive(directory: Path) -> dict[str, Any]:
