@@ -206,6 +206,19 @@ async def _ids(model: type[Model], uuids: set[str]) -> dict[str, int]:
     return {str(u): i for u, i in rows}
 
 
+@cache
+def _to_db(model: type[Model], name: str) -> Callable[[Any], Any]:
+    """How a checked value is written: text, numbers and booleans as they are, enums as their value, the rest
+    (times, JSON) as the field writes it. The model class, not an instance: `auto_now` columns keep the
+    archived times."""
+    column: Any = model._meta.fields_map[name]
+    if getattr(column, "enum_type", None) is not None:
+        return lambda value: None if value is None else value.value
+    if isinstance(column, f.CharField | f.TextField | f.IntField | f.BooleanField | f.FloatField):
+        return lambda value: value
+    return lambda value: column.to_db_value(value, model)
+
+
 async def _insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
     conn = connections.get("default")
     names = list(rows[0])
@@ -213,9 +226,8 @@ async def _insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
     marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(names) + 1))
     columns = ", ".join(f'"{model._meta.fields_db_projection[n]}"' for n in names)
     sql = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})'
-    fields_map = model._meta.fields_map
-    # The model class, not an instance: `auto_now` columns then keep the archived times.
-    values = [[fields_map[n].to_db_value(row[n], model) for n in names] for row in rows]
+    convert = [_to_db(model, n) for n in names]
+    values = [[to(row[n]) for n, to in zip(names, convert, strict=True)] for row in rows]
     await conn.execute_many(sql, values)
 
 
