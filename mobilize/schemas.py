@@ -299,6 +299,10 @@ class SignupIn(Strict):
     volunteer: VolunteerIn
     source: Literal["web", "sms", "api", "import", "walk_in"] = "api"
     referrer: Annotated[str, Field(max_length=200)] = ""
+    status: Annotated[
+        Literal["attended", "no_show"] | None,
+        Field(description="for a shift that has started or ended: add the person with their attendance (no messages)"),
+    ] = None
 
 
 class PublicSignupIn(SignupIn):

@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -19,6 +21,7 @@ class Role(StrEnum):
 
 class Organization(Model):
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     slug = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
     # The organization's own SMS sender, if it has one (else the deployment's TWILIO_* sender): its texts go
@@ -33,6 +36,7 @@ class Organization(Model):
 
 class Organizer(Model):
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     email = fields.CharField(max_length=254, unique=True)
     name = fields.CharField(max_length=200)
     password_hash = fields.CharField(max_length=200, null=True)
@@ -46,6 +50,7 @@ class Membership(Model):
     # The role of an organizer in one organization; hosts are scoped to `groups`.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organizer: fields.ForeignKeyRelation[Organizer] = fields.ForeignKeyField(
         "models.Organizer", related_name="memberships", on_delete=fields.CASCADE
     )

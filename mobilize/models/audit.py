@@ -7,11 +7,14 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class AuditLog(Model):
     # One row per sensitive action; never updated. `organizer` survives the account's deletion as NULL.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="audit_entries", on_delete=fields.CASCADE
     )

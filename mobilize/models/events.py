@@ -9,6 +9,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class EventType(StrEnum):
     RALLY = "rally"
@@ -49,6 +51,7 @@ class ShiftStatus(StrEnum):
 
 class Event(Model):
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="events", on_delete=fields.CASCADE
     )
@@ -109,6 +112,7 @@ class Shift(Model):
     # `filled` counts seat-holding sign-ups; it only moves by conditional UPDATEs (see services.signups.seats).
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
         "models.Event", related_name="shifts", on_delete=fields.CASCADE
     )

@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class GapAnswer(StrEnum):
     PENDING = "pending"
@@ -20,6 +22,7 @@ class Standby(Model):
     # people (and only while their SMS status is opted in).
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     group: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.ActionGroup", related_name="standby", on_delete=fields.CASCADE
     )
@@ -45,6 +48,7 @@ class GapRequest(Model):
     # twice asks once. The weekly cap counts these rows by `asked_at`.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     shift: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Shift", related_name="gap_requests", on_delete=fields.CASCADE
     )

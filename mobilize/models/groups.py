@@ -5,9 +5,12 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class ActionGroup(Model):
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="groups", on_delete=fields.CASCADE
     )
@@ -27,6 +30,7 @@ class ActionGroup(Model):
 
 class Campaign(Model):
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="campaigns", on_delete=fields.CASCADE
     )

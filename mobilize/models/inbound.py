@@ -9,6 +9,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class ThreadStatus(StrEnum):
     OPEN = "open"
@@ -21,6 +23,7 @@ class InboundMessage(Model):
     # the text answered in the TwiML, replayed as is when Twilio retries.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     message_sid = fields.CharField(max_length=64, unique=True)
     from_number = fields.CharField(max_length=64)
     to_number = fields.CharField(max_length=64, default="")
@@ -71,6 +74,7 @@ class InboxThread(Model):
     # not a keyword, marked handled by an organizer.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="inbox_threads", on_delete=fields.CASCADE
     )

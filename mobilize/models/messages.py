@@ -11,6 +11,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class Channel(StrEnum):
     SMS = "sms"
@@ -47,6 +49,7 @@ class MessageState(StrEnum):
 
 class Message(Model):
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Organization", related_name="messages", null=True, on_delete=fields.SET_NULL
     )

@@ -8,6 +8,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class SmsStatus(StrEnum):
     OPTED_IN = "opted_in"
@@ -40,6 +42,7 @@ class Volunteer(Model):
     # the sender this organization texts from (services.people.consent), whoever it was talking to.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="volunteers", on_delete=fields.CASCADE
     )
@@ -72,6 +75,7 @@ class VolunteerTag(Model):
     # A label an organization puts on its own record of a person ("steward", "spanish", "has-car").
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "models.Volunteer", related_name="tags", on_delete=fields.CASCADE
     )
@@ -106,6 +110,7 @@ class ConsentRecord(Model):
     # Every grant and revocation, with the exact words shown; kept for at least four years.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "models.Volunteer", related_name="consents", on_delete=fields.CASCADE
     )

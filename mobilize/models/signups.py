@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class SignupStatus(StrEnum):
     SIGNED_UP = "signed_up"
@@ -36,6 +38,7 @@ class Signup(Model):
     # (volunteer, holder) lets one volunteer hold one live sign-up per shift, on any database.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     shift: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Shift", related_name="signups", on_delete=fields.CASCADE
     )

@@ -8,12 +8,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mobilize.web import campaigns, convertors, feeds, health, pages, webhooks
+from mobilize.web import campaigns, convertors, feeds, health, own_data, pages, webhooks
 from mobilize.web.api import coalitions, events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import coalitions as dash_coalitions
+from mobilize.web.dashboard import archive as dash_archive
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import strikes as dash_strikes
@@ -166,6 +167,8 @@ page_routes: list[BaseRoute] = [
     Route(
         "/signups/{token:token}/calendar/rotate", pages.manage_rotate_feed, methods=["POST"], name="manage-rotate-feed"
     ),
+    Route("/signups/{token:token}/my-data.json", own_data.my_data, methods=["GET"], name="manage-my-data"),
+    Route("/signups/{token:token}/forget", own_data.forget_me, methods=["POST"], name="manage-forget"),
     Route("/login", session.login_page, methods=["GET"], name="login"),
     Route("/login", session.login, methods=["POST"], name="login-post"),
     Route("/logout", session.logout, methods=["POST"], name="logout"),
@@ -200,6 +203,7 @@ dashboard_routes: list[BaseRoute] = [
     Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),
     Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
     Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
+    Route("/volunteers/{volunteer_id:id}/erase", own_data.erase_person, methods=["POST"], name="volunteer-erase"),
     Route("/inbox", dash_inbox.inbox_page, methods=["GET"], name="inbox"),
     Route("/inbox/{thread_id:id}", dash_inbox.thread_page, methods=["GET"], name="inbox-thread"),
     Route("/inbox/{thread_id:id}/replies", dash_inbox.reply, methods=["POST"], name="inbox-reply"),
@@ -208,6 +212,7 @@ dashboard_routes: list[BaseRoute] = [
         "/volunteers/{volunteer_id:id}/standby", volunteers.standby_change, methods=["POST"], name="volunteer-standby"
     ),
     Route("/account", account.account_page, methods=["GET"], name="account"),
+    Route("/archive.zip", dash_archive.download, methods=["GET"], name="archive"),
     Route("/account/password", account.password_change, methods=["POST"], name="account-password"),
     Route("/account/sign-out-everywhere", account.sign_out_everywhere, methods=["POST"], name="sign-out-everywhere"),
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),

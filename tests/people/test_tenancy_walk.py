@@ -466,8 +466,8 @@ async def test_export_of_a_holds_nothing_of_b(
         everything += content
     assert "Teachers rally" in everything  # A's own data is there to be found
     counts = json.loads((out / "manifest.json").read_text())["counts"]
-    assert (counts["volunteers"], counts["signups"], counts["consent_records"], counts["standby"]) == (1, 1, 1, 0)
-    people = list(csv.DictReader(io.StringIO((out / "volunteers.csv").read_text())))
+    assert (counts["people"], counts["signups"], counts["consent_records"], counts["standby"]) == (1, 1, 1, 0)
+    people = list(csv.DictReader(io.StringIO((out / "people.csv").read_text())))
     assert [(p["name"], p["phone"]) for p in people] == [("R.", PHONE)]
     assert str(walk.b_person.id) not in {p.get("id") for p in people}
 

@@ -208,7 +208,7 @@ async def test_a_past_or_cancelled_shifts_roster_offers_no_walk_in_form_and_no_q
     await Shift.filter(id=shift.id).update(starts_at=ended - timedelta(hours=3), ends_at=ended)
     page = (await client.get(roster)).text
     assert "Add a walk-in" not in page and "<svg" not in page and "/checkin/" not in page
-    assert "This shift is over: it takes no more walk-ins or self check-ins; mark who came above." in page
+    assert "This shift is over: it takes no more walk-ins or self check-ins; mark who came above, or add" in page
     assert f"/dashboard/signups/{signup.id}/attendance" in page
     # What the form would have done, and the QR link too: refused.
     r = await post(client, f"{roster}/walk-ins", {"name": "Late Comer", "phone": "312 555 0198"}, roster)

@@ -195,3 +195,19 @@ async def reset_password(secret: str, token: str, password: str) -> Organizer:
         await organizer.save(update_fields=["password_hash"])
         await sessions.end_all(organizer.id)
     return organizer
+
+
+async def set_password_email(secret: str, organizer: Organizer, organization: Organization, link: str) -> int:
+    """Plan the email asking an account that has no password yet (made by loading an archive) to choose one:
+    the reset link, as `request_reset` signs it. Once per account and organization (its outbox key)."""
+    token = _serializer(secret).dumps({"o": organizer.id, "f": _fingerprint(organizer)})
+    body = (
+        f"{organization.name} now runs on this mobilize, and you have an organizer account here.\n\n"
+        f"Choose your password within an hour: {link.format(token=token)}\n\n"
+        "If the link has expired, ask for a new one from the login page (\"forgot your password\")."
+    )
+    key = f"set_password:{organizer.id}:{organization.id}"
+    existing = await Message.get_or_none(dedupe_key=key)
+    if existing is not None:
+        return existing.id
+    return await _outbox(None, MessageKind.PASSWORD_RESET, organizer.email, "Set your mobilize password", body, key)

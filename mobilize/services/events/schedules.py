@@ -116,7 +116,7 @@ async def duplicate_event(actor: Actor, event_id: int, days_later: int) -> Event
         raise Invalid.field("days", "move the copy by at most ten years")
     original = await get_event(actor, event_id)
     actor.require_writer(original.group_id)  # type: ignore[attr-defined]
-    skip = {"id", "created_at", "updated_at", "status", "sequence", "share_token"}  # the copy gets its own token
+    skip = {"id", "uuid", "created_at", "updated_at", "status", "sequence", "share_token"}  # the copy: its own ids
     values = {f: getattr(original, f) for f in Event._meta.db_fields if f not in skip}
     tz = ZoneInfo(original.timezone)
     shift = timedelta(days=days_later)

@@ -43,8 +43,8 @@ FALLBACK_ZONE = "UTC"
 
 
 _OPEN_THREADS = (
-    "INSERT INTO inbox_thread (organization_id, volunteer_id, status, last_message_at, last_preview, created_at) "
-    "SELECT v.organization_id, v.id, ?, ?, ?, ? FROM volunteer v{also} WHERE v.id = {who}{only} "
+    "INSERT INTO inbox_thread (organization_id, volunteer_id, status, last_message_at, last_preview, created_at, uuid) "
+    "SELECT v.organization_id, v.id, ?, ?, ?, ?, ? FROM volunteer v{also} WHERE v.id = {who}{only} "
     "ON CONFLICT (organization_id, volunteer_id) DO UPDATE SET status = excluded.status, "
     "last_message_at = excluded.last_message_at, last_preview = excluded.last_preview, handled_at = NULL, "
     "handled_by_id = NULL RETURNING id"
@@ -58,7 +58,7 @@ def open_threads_sql(
     gives one (from a CTE of a larger statement); `after` names a CTE whose rows the threads need (the
     message's record: then both happen or neither)."""
     at = InboxThread._meta.fields_map["last_message_at"].to_db_value(now, InboxThread)
-    params: list[Any] = [ThreadStatus.OPEN.value, at, preview[:PREVIEW], at]
+    params: list[Any] = [ThreadStatus.OPEN.value, at, preview[:PREVIEW], at, str(uuid.uuid4())]
     if isinstance(volunteer, int):
         params.append(volunteer)
     if organization_id is not None:

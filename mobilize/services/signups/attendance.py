@@ -9,15 +9,18 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from mobilize.models import EventStatus, Shift, ShiftStatus, Signup, SignupSource, SignupStatus, Volunteer
+from mobilize.services import audit
 from mobilize.services.access import Actor
-from mobilize.services.errors import Conflict, NotFound
+from mobilize.services.errors import Conflict, Invalid, NotFound
 from mobilize.services.events.queries import get_shift
-from mobilize.services.people import Contact
+from mobilize.services.people import Contact, find_or_create_volunteer
 from mobilize.services.signups import seats
 
+OUTCOMES = frozenset({SignupStatus.ATTENDED, SignupStatus.NO_SHOW})  # what an organizer records afterwards
 ORGANIZER_STATUSES = frozenset({SignupStatus.ATTENDED, SignupStatus.NO_SHOW, SignupStatus.CONFIRMED})
 AWAITING = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED)  # seat held, attendance not known yet
 CHECKIN_OPENS = timedelta(hours=1)  # volunteers can check themselves in from an hour before the start
@@ -56,17 +59,32 @@ async def _organizers_signup(actor: Actor, signup_id: int) -> Signup:
 
 async def record_attendance(actor: Actor, signup_id: int, status: SignupStatus | None) -> Signup:
     """An organizer's decision about one person: attended, no-show, or (None) keep the sign-up as it is.
-    Either way the sign-up is locked against the automatic no-show sweep."""
+    Either way the sign-up is locked against the automatic no-show sweep. Changing a recorded attendance
+    (attended to no-show, or back) is a correction: it goes in the audit log."""
     signup = await _organizers_signup(actor, signup_id)
     if status is not None:
         if status not in ORGANIZER_STATUSES:
             raise Conflict(f"the roster cannot mark a sign-up {seats.AS_OUTCOME[status]}", code="bad_transition")
-        await seats.set_status(signup.id, status)
+        await set_status_audited(actor, signup, status)
     update: dict[str, object] = {"attendance_locked": True}
     if status == SignupStatus.ATTENDED:
         update["checked_in_at"] = datetime.now(UTC)
     await Signup.filter(id=signup.id).update(**update)
     return await Signup.get(id=signup.id).prefetch_related("volunteer", "shift__event")
+
+
+async def set_status_audited(actor: Actor, signup: Signup, status: SignupStatus) -> seats.SignupResult:
+    """Set a sign-up's status as an organizer (roster, API); a recorded attendance changed is a correction,
+    written to the audit log in the same transaction."""
+    before = SignupStatus(signup.status)
+    if before not in OUTCOMES or status in (before, SignupStatus.CANCELLED):
+        return await seats.set_status(signup.id, status)
+    async with in_transaction():
+        result = await seats.set_status(signup.id, status)
+        shift_id: int = signup.shift_id  # type: ignore[attr-defined]
+        detail = {"signup": signup.id, "shift": shift_id, "from": before.value, "to": status.value}
+        await audit.record(actor, "signup.attendance_corrected", detail)
+    return result
 
 
 async def add_walk_in(actor: Actor, shift_id: int, contact: Contact) -> Signup:
@@ -83,6 +101,39 @@ async def add_walk_in(actor: Actor, shift_id: int, contact: Contact) -> Signup:
             raise
         signup_id = int(existing)
     return await record_attendance(actor, signup_id, SignupStatus.ATTENDED)
+
+
+async def add_with_attendance(
+    actor: Actor, shift_id: int, contact: Contact, status: SignupStatus, source: SignupSource = SignupSource.WALK_IN,
+    now: datetime | None = None,
+) -> tuple[Signup, bool]:
+    """An organizer adds a person to a shift that has started or ended, with whether they came (a paper
+    sign-in sheet, a walk-in entered afterwards). No confirmation or reminder goes out: the shift is past.
+    Someone on the shift already gets the mark on their sign-up. Refused before the shift starts (nobody
+    has come or failed to come yet). Returns (sign-up, whether it is new); a second run changes nothing."""
+    now = now or datetime.now(UTC)
+    if status not in OUTCOMES:
+        raise Invalid.field("status", "must be attended or no_show")
+    shift = await get_shift(actor, shift_id)
+    actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
+    if shift.status != ShiftStatus.SCHEDULED or shift.event.status != EventStatus.SCHEDULED:  # type: ignore[attr-defined]
+        raise Conflict("this shift was cancelled: nobody was expected", code="shift_cancelled")
+    if now < shift.starts_at:
+        raise Conflict("attendance is marked once the shift has started", code="too_early")
+    organization_id: int = shift.event.organization_id  # type: ignore[attr-defined]
+    async with in_transaction():
+        volunteer, _ = await find_or_create_volunteer(organization_id, contact, trusted=True, source=source.value)
+        existing = await Signup.get_or_none(volunteer_id=volunteer.id, holder=shift.id)
+        if existing is None:
+            signup = await Signup.create(
+                shift_id=shift.id, volunteer=volunteer, holder=shift.id, status=status, source=source,
+                attendance_locked=True,
+            )  # fmt: skip
+            # The seat is counted (attended and no-show hold one) even past the cap: the sheet says who was there.
+            await Shift.filter(id=shift.id).update(filled=F("filled") + 1)
+    if existing is not None:
+        return await record_attendance(actor, existing.id, status), False
+    return await Signup.get(id=signup.id).prefetch_related("volunteer", "shift__event"), True
 
 
 # ---- volunteers' own check-in -------------------------------------------------------------------

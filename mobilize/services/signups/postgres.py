@@ -65,10 +65,11 @@ VOLUNTEER_COLUMNS = (
     "member_id",
     "created_at",
     "updated_at",
+    "uuid",
 )
 SIGNUP_COLUMNS = (
     "shift_id", "volunteer_id", "holder", "status", "source", "referrer", "attendance_locked", "checked_in_at",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "uuid",
 )  # fmt: skip
 
 # The shift is still open to sign-ups, checked in the statement itself: the caller's copy of the shift may
@@ -90,7 +91,7 @@ seat AS (
     INSERT INTO signup ({", ".join(SIGNUP_COLUMNS)})
     SELECT :shift, person.id, :shift,
            CASE WHEN EXISTS (SELECT 1 FROM seat) THEN :signed_up ELSE :waitlisted END,
-           :source, :referrer, FALSE, NULL, :now, :now
+           :source, :referrer, FALSE, NULL, :now, :now, gen_random_uuid()
     FROM person
     WHERE EXISTS (SELECT 1 FROM open_shift)
     RETURNING *
@@ -102,7 +103,7 @@ WITH {_OPEN_SHIFT}, inserted AS (
     SELECT :organization, :name, CAST(:phone AS varchar), :email, :postal_code, :sms_status, :email_status,
            :manage_token, :feed_token, :now, :now, :source, EXISTS (
                SELECT 1 FROM sms_block b WHERE b.phone = :phone AND b.sender = {SENDER_OF_ORGANIZATION}
-           ), '', NULL, :now, :now
+           ), '', NULL, :now, :now, gen_random_uuid()
     WHERE EXISTS (SELECT 1 FROM open_shift)
     ON CONFLICT DO NOTHING
     RETURNING *

@@ -84,7 +84,10 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "shift-delete": Operation("Cancel a shift and its live sign-ups", "Shift"),
     "signups": Operation("The roster of a shift", "SignupList", query=(*PAGE, "signup_status")),
-    "signups-create": Operation("Sign someone up for a shift", "Signup", 201, schemas.SignupIn, errors=(409,)),
+    "signups-create": Operation(
+        "Sign someone up for a shift, or (with a status) add them to a past one as they came or not",
+        "Signup", 201, schemas.SignupIn, errors=(409,),
+    ),
     "signup": Operation("Get a sign-up", "Signup"),
     "signup-update": Operation(
         "Confirm, cancel, or record attendance", "Signup", body=schemas.SignupPatch, errors=(409,)

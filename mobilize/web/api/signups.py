@@ -11,6 +11,7 @@ from mobilize.services import events, signups
 from mobilize.services.access import Actor
 from mobilize.services.errors import NotFound
 from mobilize.services.people.directory import may_act_for_volunteers
+from mobilize.services.signups import attendance
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import signup_json
 from mobilize.web.forms import contact_from, sms_consent_from
@@ -32,6 +33,14 @@ async def create_signup(request: Request, actor: Actor) -> JSONResponse:
     actor.require_writer(shift.event.group_id)
     data = await parse_body(request, SignupIn)
     settings = request.app.state.settings
+    if data.status is not None:  # attendance entered afterwards (a paper sheet): no seat check, no messages
+        contact = contact_from(data.volunteer, settings.phone_region)
+        signup, created = await attendance.add_with_attendance(
+            actor, shift.id, contact, SignupStatus(data.status), source=SignupSource(data.source)
+        )
+        body = signup_json(request, signup, contact_visible=True, zone=shift.event.timezone,
+                           manage_link=may_act_for_volunteers(actor))  # fmt: skip
+        return JSONResponse(body, status_code=201 if created else 200)
     result = await signups.sign_up(
         shift.id,
         contact_from(data.volunteer, settings.phone_region),
@@ -72,6 +81,6 @@ async def update_signup(request: Request, actor: Actor) -> JSONResponse:
     signup = await _own_signup(actor, int_param(request, "signup_id"))
     actor.require_writer(signup.shift.event.group_id)
     data = await parse_body(request, SignupPatch)
-    result = await signups.set_status(signup.id, SignupStatus(data.status))
+    result = await attendance.set_status_audited(actor, signup, SignupStatus(data.status))
     zone, link = signup.shift.event.timezone, may_act_for_volunteers(actor)
     return JSONResponse(signup_json(request, result.signup, contact_visible=True, zone=zone, manage_link=link))

@@ -148,8 +148,17 @@ async def walk_in(request: Request, actor: Actor) -> Response:
     shift_id = int(request.path_params["shift_id"])
     form = await request.form()
     name, phone, email = (str(form.get(k) or "").strip()[:200] for k in ("name", "phone", "email"))
+    status = str(form.get("status") or "")
     try:
-        signup = await attendance.add_walk_in(actor, shift_id, _contact(request, name, phone, email))
+        contact = _contact(request, name, phone, email)
+        if status:  # after the shift: from the sign-in sheet, with whether they came
+            if status not in ("attended", "no_show"):
+                raise Invalid.field("status", "must be attended or no_show")
+            signup, _ = await attendance.add_with_attendance(actor, shift_id, contact, SignupStatus(status))
+            said = "came" if status == "attended" else "did not come"
+            who = signup.volunteer.name or "The person"
+            return back(request, f"{who} is on the roster: {said}.", "dash:roster", shift_id=shift_id)
+        signup = await attendance.add_walk_in(actor, shift_id, contact)
     except (Invalid, Conflict) as exc:
         return back(request, f"The walk-in was not added: {exc.message}.", "dash:roster", shift_id=shift_id)
     return back(request, f"{signup.volunteer.name or 'The walk-in'} is checked in.", "dash:roster", shift_id=shift_id)
