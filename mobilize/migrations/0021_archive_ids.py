@@ -71,7 +71,7 @@ class MakeUnique(ops.AlterField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_organizer_sessions')]
+    dependencies = [('models', '0020_strikes')]
 
     initial = False
 

@@ -13,8 +13,8 @@ from mobilize.web.api import coalitions, events, gaps, groups, inbox, messages, 
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
-from mobilize.web.dashboard import coalitions as dash_coalitions
 from mobilize.web.dashboard import archive as dash_archive
+from mobilize.web.dashboard import coalitions as dash_coalitions
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import strikes as dash_strikes
