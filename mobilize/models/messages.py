@@ -31,6 +31,7 @@ class MessageKind(StrEnum):
     REPLY = "reply"  # our automatic answer to an inbound SMS, sent as the webhook's TwiML (services/inbound/receive.py)
     INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbound/inbox.py)
     GAP_REQUEST = "gap_request"  # asks a standby volunteer to fill a shift below target (services/gaps/filling.py)
+    HOSTING = "hosting"  # to a volunteer host or the moderators about a hosted event (services/hosting/mail.py)
 
 
 class MessageState(StrEnum):

@@ -25,6 +25,8 @@ class EmailStatus(StrEnum):
 class ConsentChannel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
+    HOST_TERMS = "host"  # a volunteer host agreed to a campaign's host terms (services.hosting)
+    SHARE_WITH_HOST = "share"  # a person let the host of one event see their phone or email
 
 
 class ConsentAction(StrEnum):

@@ -29,6 +29,7 @@ from tortoise.functions import Count, Max, Sum
 from mobilize import links
 from mobilize.calendar.feeds import FORMAT_VERSION, EventRow, FeedMeta, ShiftRow, build_feed
 from mobilize.models import (
+    PUBLIC_STATUSES,
     ActionGroup,
     Campaign,
     Event,
@@ -119,7 +120,9 @@ async def event_scope(event_id: int, token: str | None = None) -> FeedScope:
     share token any event but a private one (as services.public.reachable); else NotFound."""
     if not 0 < event_id < 2**31:  # past the integer column, PostgreSQL would fail rather than find nothing
         raise NotFound(f"event {event_id} not found")
-    rows = await Event.filter(id=event_id).values("id", "title", "visibility", "share_token", "updated_at")
+    rows = await Event.filter(id=event_id, status__in=PUBLIC_STATUSES).values(
+        "id", "title", "visibility", "share_token", "updated_at"
+    )
     if not rows or not address_reaches(rows[0]["visibility"], rows[0]["share_token"], token):
         raise NotFound(f"event {event_id} not found")
     return FeedScope(FeedKind.EVENT, event_id, rows[0]["title"], rows[0]["updated_at"])
@@ -179,7 +182,10 @@ def _shift_query(scope: FeedScope, cutoff: datetime | None) -> Any:
     if scope.kind == FeedKind.EVENT:
         query = Shift.filter(event_id=scope.id)
     else:
-        query = Shift.filter(**{_GROUP_BY[scope.kind]: scope.id, "event__visibility": Visibility.PUBLIC})
+        query = Shift.filter(
+            **{_GROUP_BY[scope.kind]: scope.id, "event__visibility": Visibility.PUBLIC},
+            event__status__in=PUBLIC_STATUSES,  # never a hosted proposal not yet approved
+        )
     if cutoff is not None:
         query = query.filter(ends_at__gte=cutoff)
     return query
@@ -308,7 +314,7 @@ def _render(scope: FeedScope, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, e
             seen.add(shift_values[0])
             cancelled_by_us = (
                 shift_values[_SHIFT_STATUS] == ShiftStatus.CANCELLED
-                or event_values[_EVENT_STATUS] == EventStatus.CANCELLED
+                or event_values[_EVENT_STATUS] != EventStatus.SCHEDULED  # cancelled, or unpublished
             )
             if signup_status == SignupStatus.CANCELLED and not cancelled_by_us:
                 continue  # they dropped it: it leaves their calendar
@@ -374,7 +380,7 @@ def _event_row(
         lon=lon,
         virtual_url=virtual_url,
         instructions=instructions or "",
-        cancelled=status == EventStatus.CANCELLED,
+        cancelled=status != EventStatus.SCHEDULED,  # an unpublished hosted event too
         sequence=sequence,
     )
     return event
