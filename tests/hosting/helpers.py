@@ -28,7 +28,9 @@ def proposal(title: str = "House meeting on Elm St", email: str = "host@example.
         "description": "Talk with the neighbours about the contract fight.",
         "timezone": "America/Chicago",
         "location": {"venue": "My living room", "city": "Chicago", "postal_code": "60614"},
-        "shifts": [{"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 12}],
+        "shifts": [
+            {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 12}
+        ],
         "host": {"name": "Ana Host", "email": email, "phone": "+13125550100"},
         "agree_to_terms": True,
     }

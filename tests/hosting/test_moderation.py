@@ -86,8 +86,12 @@ async def test_unpublish_under_open_tells_the_people_signed_up(client: httpx.Asy
     event_id = await propose_and_confirm(client, world)
     event = await Event.get(id=event_id).prefetch_related("shifts")
     shift = event.shifts[0]  # type: ignore[index]
-    result = await signups.sign_up(shift.id, Contact(name="Rosa Luxe", email="rosa@example.org"), source=SignupSource.WEB)
-    r = await client.post(f"/api/v1/events/{event_id}/unpublish", json={"reason": "Off-message."}, headers=world["headers"])
+    result = await signups.sign_up(
+        shift.id, Contact(name="Rosa Luxe", email="rosa@example.org"), source=SignupSource.WEB
+    )
+    r = await client.post(
+        f"/api/v1/events/{event_id}/unpublish", json={"reason": "Off-message."}, headers=world["headers"]
+    )
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     cancelled = await Message.filter(signup_id=result.signup.id, kind=MessageKind.CANCELLED_SIGNUP)
     assert cancelled, "the person signed up is told, as for a cancellation"

@@ -77,7 +77,9 @@ async def _public_answers(client: httpx.AsyncClient, world: dict[str, Any]) -> d
 
 
 @pytest.mark.parametrize("status", HIDDEN, ids=lambda s: str(s))
-async def test_an_unapproved_event_is_on_no_public_route_or_feed(client: httpx.AsyncClient, status: EventStatus) -> None:
+async def test_an_unapproved_event_is_on_no_public_route_or_feed(
+    client: httpx.AsyncClient, status: EventStatus
+) -> None:
     world = await _world(status)
     seen = await _public_answers(client, world)
     assert not any(seen.values()), {k: v for k, v in seen.items() if v}

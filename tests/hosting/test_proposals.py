@@ -150,7 +150,9 @@ async def test_proposals_are_rate_limited_per_email_and_per_address(client: http
     limiter, app.state.limiter = app.state.limiter, MemoryLimiter()
     try:
         answers = [
-            (await client.post(world["propose"], json=proposal(title=f"M{i}", email=f"h{i // 4}@example.org"))).status_code
+            (
+                await client.post(world["propose"], json=proposal(title=f"M{i}", email=f"h{i // 4}@example.org"))
+            ).status_code
             for i in range(7)
         ]
     finally:
@@ -163,7 +165,9 @@ async def test_only_managers_set_the_policy_and_it_names_a_group_of_the_organiza
     world = await make_world()
     _, viewer = await make_organizer(role=Role.VIEWER)
     url = f"/api/v1/campaigns/{world['campaign'].slug}/hosting"
-    r = await client.put(url, json={"mode": "open", "group": world["group"].slug}, headers={"Authorization": f"Bearer {viewer}"})
+    r = await client.put(
+        url, json={"mode": "open", "group": world["group"].slug}, headers={"Authorization": f"Bearer {viewer}"}
+    )
     assert r.status_code == 403
     r = await client.put(url, json={"mode": "open", "group": "no-such-group"}, headers=world["headers"])
     assert r.status_code == 422 and "group" in r.json()["error"]["fields"]

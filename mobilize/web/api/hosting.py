@@ -20,7 +20,6 @@ from mobilize.web.urls import public_url
 from mobilize.web.views import path
 
 
-
 def host_links(request: Request) -> hosting.HostLinks:
     """The addresses the hosting emails carry, from the routing table (with placeholders the mail fills)."""
 

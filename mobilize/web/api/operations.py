@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from mobilize import schemas
 from mobilize.models import EventStatus, SignupStatus
+from mobilize.services.hosting.schemas import ApproveIn, PolicyIn, ProposalIn, ReasonIn
 from mobilize.services.pagination import MAX_LIMIT
 
 
@@ -142,6 +143,34 @@ OPERATIONS: dict[str, Operation] = {
         errors=(409, 429),
         public=True,
     ),
+    # Volunteers host events (services.hosting).
+    "campaign-hosting": Operation("Whether and how the campaign takes events from volunteer hosts", "HostingPolicy"),
+    "campaign-hosting-update": Operation(
+        "Set the campaign's hosting policy (owners, admins, organizers)", "HostingPolicy", body=PolicyIn
+    ),
+    "event-approve": Operation(
+        "Approve a hosted event's proposal (trust_host: publish the host's next ones at once)",
+        "Event",
+        body=ApproveIn,
+        errors=(409,),
+    ),
+    "event-reject": Operation(
+        "Reject a proposal; the host is emailed the reason", "Event", body=ReasonIn, errors=(409,)
+    ),
+    "event-request-changes": Operation(
+        "Ask the host for changes; the proposal stays pending", "Event", body=ReasonIn, errors=(409,)
+    ),
+    "event-unpublish": Operation(
+        "Take a published hosted event off the public pages; its sign-ups are told", "Event", body=ReasonIn
+    ),
+    "public-host-events": Operation(
+        "Propose an event as a volunteer host; it waits for the host to confirm their email",
+        "ProposalAccepted",
+        202,
+        ProposalIn,
+        errors=(403, 404, 429),
+        public=True,
+    ),
 }
 
 
@@ -214,4 +243,5 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "signup_id": "a sign-up's id",
     "volunteer_id": "a volunteer's id",
     "thread_id": "an inbox thread's id",
+    "org": "the organization's slug",
 }

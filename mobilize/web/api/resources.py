@@ -23,6 +23,7 @@ from mobilize.models import (
     SmsStatus,
     Visibility,
 )
+from mobilize.web.api import hosting_resources
 
 
 class Group(BaseModel):
@@ -368,5 +369,6 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     InboxThread,
     InboxThreadDetail,
     InboxReplyQueued,
+    *hosting_resources.ANSWERS,
     Error,
 )
