@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.factories import make_world
-from tests.hosting.helpers import hosting_world, propose_and_confirm, proposal
+from tests.hosting.helpers import hosting_world, proposal, propose_and_confirm
 from tests.web.test_openapi import API, check_answer, fetch_document
 
 
