@@ -18,7 +18,7 @@ from mobilize.services import hosting
 from mobilize.services.errors import Invalid, RateLimited
 from mobilize.services.hosting.schemas import PlaceTimeIn, ProposalIn
 from mobilize.web.api.common import validation_fields
-from mobilize.web.api.hosting import host_links, propose
+from mobilize.web.api.hosting import host_links, limit_proposals, propose
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.dashboard.roster import checkin_url, qr_svg
 from mobilize.web.views import format_span, redirect, render, sentence
@@ -115,6 +115,24 @@ async def host_submit(request: Request) -> Response:
         return render(request, "host_form.html", context | {"values": values, "errors": errors}, status=429)
     return render(request, "host_sent.html", context | {"event": proposed.event, "email": proposed.hosted.host_email},
                   status=202, private=True)  # fmt: skip
+
+
+@csrf_protect
+async def host_links_request(request: Request) -> Response:
+    """Email a host fresh links to their pages in this campaign (rate-limited as proposals are)."""
+    context = await _form_context(request)
+    email = _text(await request.form(), "email")
+    try:
+        await limit_proposals(request, email.lower())
+        await hosting.resend_page_links(request.path_params["org"], request.path_params["slug"], email,
+                                        host_links(request))  # fmt: skip
+    except Invalid as exc:
+        errors = {"links_email": sentence(next(iter(exc.fields.values()), exc.message))}
+        return render(request, "host_form.html", context | {"values": _blank(), "errors": errors}, status=422)
+    except RateLimited as exc:
+        errors = {"links_email": f"Too many requests from here just now. Try again in {exc.retry_after} seconds."}
+        return render(request, "host_form.html", context | {"values": _blank(), "errors": errors}, status=429)
+    return render(request, "host_renewed.html", {"event": None, "email": email}, private=True)
 
 
 async def confirm_page(request: Request) -> Response:

@@ -123,6 +123,12 @@ page_routes: list[BaseRoute] = [
     ),
     Route("/campaigns/{org:slug}/{slug:slug}/host", host_pages.host_form, methods=["GET"], name="host-form"),
     Route("/campaigns/{org:slug}/{slug:slug}/host", host_pages.host_submit, methods=["POST"], name="host-submit"),
+    Route(
+        "/campaigns/{org:slug}/{slug:slug}/host/links",
+        host_pages.host_links_request,
+        methods=["POST"],
+        name="host-links",
+    ),
     Route("/host/confirm/{token:token}", host_pages.confirm_page, methods=["GET"], name="host-confirm"),
     Route("/host/confirm/{token:token}", host_pages.confirm, methods=["POST"], name="host-confirm-post"),
     Route("/host/events/{token:token}", host_pages.host_page_get, methods=["GET"], name="host-page"),

@@ -158,3 +158,18 @@ async def test_the_link_renews_and_expires_unused(client: httpx.AsyncClient) -> 
     )
     expired = await client.get(new)
     assert expired.status_code == 404 and "expired" in expired.text
+
+
+async def test_a_host_who_lost_their_link_gets_new_ones_by_email(client: httpx.AsyncClient) -> None:
+    world = await _published(client)
+    old = world["page"]
+    token = await csrf_of(client, world["host_form"])
+    r = await client.post(world["host_form"] + "/links", data={"email": "Host@Example.org", "csrf_token": token})
+    assert r.status_code == 200 and "on its way" in r.text
+    assert (await client.get(old)).status_code == 404
+    new = await link_in_email("host@example.org", "events")
+    assert new != old and (await client.get(new)).status_code == 200
+    # An email that hosts nothing gets the same answer, and nothing is sent.
+    count = await Message.all().count()
+    r = await client.post(world["host_form"] + "/links", data={"email": "nobody@example.org", "csrf_token": token})
+    assert r.status_code == 200 and "on its way" in r.text and await Message.all().count() == count

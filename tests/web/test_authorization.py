@@ -152,6 +152,15 @@ CASES: dict[str, Case] = {
     "volunteer-update": Case(lambda o: {"volunteer_id": o.volunteer["id"]}, body=lambda o: {"notes": "rides a bike"}),
     "volunteer-rotate-link": Case(lambda o: {"volunteer_id": o.volunteer["id"]}),
     "turnout": Case(query=lambda o: {"group": o.group.slug}),
+    # Volunteers host events (tests/hosting has the hosted events themselves; these events are not hosted).
+    "campaign-hosting": Case(lambda o: {"slug": o.campaign.slug}),
+    "campaign-hosting-update": Case(
+        lambda o: {"slug": o.campaign.slug}, body=lambda o: {"mode": "review", "group": o.group.slug}
+    ),
+    "event-approve": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"trust_host": True}),
+    "event-reject": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"reason": "no"}),
+    "event-request-changes": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"reason": "no"}),
+    "event-unpublish": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"reason": "no"}),
 }
 
 

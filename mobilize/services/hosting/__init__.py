@@ -15,6 +15,7 @@ from mobilize.services.hosting.hostpage import (
     message_signups,
     record_share_consent,
     renew_page_link,
+    resend_page_links,
     short_name,
 )
 from mobilize.services.hosting.links import HostLinks, hosted_by_page_token, rotate_page_token
@@ -52,6 +53,7 @@ __all__ = [
     "record_share_consent",
     "reject",
     "renew_page_link",
+    "resend_page_links",
     "request_changes",
     "require_moderator",
     "rotate_page_token",

@@ -35,9 +35,10 @@ from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.hosting import mail
 from mobilize.services.hosting.links import HostLinks, rotate_page_token
+from mobilize.services.hosting.policy import open_campaign
 from mobilize.services.hosting.schemas import PlaceTimeIn
 from mobilize.services.outbox import blasts
-from mobilize.services.people import ConsentContext, record_consent
+from mobilize.services.people import ConsentContext, normalize_email, record_consent
 from mobilize.services.signups import attendance
 
 SHARE_WORDS = "Share my phone number and email with the host of this event, so they can reach me about it."
@@ -205,3 +206,20 @@ async def renew_page_link(hosted: HostedEvent, links: HostLinks) -> None:
 async def is_hosted(event_id: int) -> bool:
     """Whether a volunteer hosts this event (its sign-up form offers to share one's contact with the host)."""
     return await HostedEvent.exists(event_id=event_id)
+
+
+async def resend_page_links(org_slug: str, campaign_slug: str, email: str, links: HostLinks) -> int:
+    """A host lost (or let expire) their page link: each event they host in this campaign, under the email
+    they proved, gets a new link emailed to that address. Returns how many (the caller says the same either
+    way: a typed email proves nothing until the link is opened)."""
+    campaign, _ = await open_campaign(org_slug, campaign_slug)
+    try:
+        address = normalize_email(email)
+    except ValueError as exc:
+        raise Invalid.field("email", str(exc)) from exc
+    hosted = await HostedEvent.filter(
+        campaign_id=campaign.id, host_email=address, verified_at__not_isnull=True
+    ).prefetch_related("event__organization")
+    for one in hosted:
+        await renew_page_link(one, links)
+    return len(hosted)

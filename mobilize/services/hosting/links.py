@@ -13,7 +13,7 @@ from mobilize.services.errors import NotFound
 from mobilize.services.people.links import LINK_IDLE, TOUCH_EVERY
 
 MAX_TOKEN_LENGTH = 64
-EXPIRED = "this host page link has expired; ask for a new one on the campaign's host page"
+EXPIRED = "this host page link has expired; ask for a new one on the campaign's Host an event page"
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from mobilize.services.outbox import notifications
 
 
 async def hosted_event(actor: Actor, event_id: int) -> tuple[Event, HostedEvent]:
-    """An event of the actor's organization that a volunteer hosts, and its host; NotFound otherwise (an
-    event of another organization included)."""
+    """An event of the actor's organization that a volunteer hosts, and its host, if the actor moderates it;
+    NotFound otherwise (an event of another organization included)."""
     event = await get_event(actor, event_id)
+    require_moderator(actor, event)  # a viewer is refused whatever the event
     hosted = await HostedEvent.get_or_none(event_id=event.id, organization_id=actor.organization_id)
     if hosted is None:
         raise NotFound(f"event {event_id} is not a hosted event")
@@ -51,7 +52,6 @@ async def _decide(
 async def approve(actor: Actor, event_id: int, *, trust_host: bool = False) -> Event:
     """Publish a pending proposal (idempotent: approving a published one changes nothing)."""
     event, hosted = await hosted_event(actor, event_id)
-    require_moderator(actor, event)
     if event.status not in (EventStatus.PENDING, EventStatus.SCHEDULED):
         raise Conflict(f"a {event.status} event cannot be approved", code="not_pending")
     async with in_transaction():
@@ -67,7 +67,6 @@ async def approve(actor: Actor, event_id: int, *, trust_host: bool = False) -> E
 async def reject(actor: Actor, event_id: int, reason: str) -> Event:
     """Turn down a proposal (unverified or pending), with the reason the host is told."""
     event, hosted = await hosted_event(actor, event_id)
-    require_moderator(actor, event)
     if event.status == EventStatus.SCHEDULED:
         raise Conflict("this event is published: unpublish it instead", code="published")
     if event.status not in (EventStatus.PENDING, EventStatus.UNVERIFIED, EventStatus.REJECTED):
@@ -83,7 +82,6 @@ async def reject(actor: Actor, event_id: int, reason: str) -> Event:
 async def request_changes(actor: Actor, event_id: int, reason: str) -> Event:
     """Keep a pending proposal pending and tell the host what to change (they edit it on their page)."""
     event, hosted = await hosted_event(actor, event_id)
-    require_moderator(actor, event)
     if event.status != EventStatus.PENDING:
         raise Conflict("changes can be asked for on a pending proposal only", code="not_pending")
     now = datetime.now(UTC)
@@ -99,7 +97,6 @@ async def unpublish(actor: Actor, event_id: int, reason: str) -> tuple[Event, li
     """Take a published hosted event off every public page and feed; the people signed up are told as for a
     cancellation (their notices commit with it). Idempotent."""
     event, hosted = await hosted_event(actor, event_id)
-    require_moderator(actor, event)
     affected: list[int] = []
     async with in_transaction():
         changed = await _decide(
