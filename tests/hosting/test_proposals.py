@@ -23,7 +23,7 @@ from mobilize.models import (
 from mobilize.services.hosting import DEFAULT_TERMS
 from mobilize.services.ratelimit import MemoryLimiter
 from tests.factories import make_organizer, make_world
-from tests.hosting.helpers import PROPOSE, confirm_email, emails_to, hosting_world, in_days, proposal
+from tests.hosting.helpers import PROPOSE, confirm_email, csrf_of, emails_to, hosting_world, in_days, proposal
 
 
 async def test_a_campaign_is_closed_by_default_and_refuses_proposals(client: httpx.AsyncClient) -> None:
@@ -173,3 +173,24 @@ async def test_only_managers_set_the_policy_and_it_names_a_group_of_the_organiza
     assert r.status_code == 422 and "group" in r.json()["error"]["fields"]
     r = await client.put(url, json={"mode": "sometimes"}, headers=world["headers"])
     assert r.status_code == 422 and "mode" in r.json()["error"]["fields"]
+
+
+async def test_the_host_form_names_what_is_wrong_and_sends_a_good_proposal(client: httpx.AsyncClient) -> None:
+    world = await hosting_world(client, "review")
+    token = await csrf_of(client, world["host_form"])
+    start = in_days(4).strftime("%Y-%m-%dT%H:%M")
+    end = in_days(4, hour=19).strftime("%Y-%m-%dT%H:%M")
+    form = {
+        "csrf_token": token, "title": "Block party", "event_type": "meeting", "timezone": "America/Chicago",
+        "city": "Chicago", "postal_code": "60614", "shift_0_start": start, "shift_0_end": end,
+        "shift_0_capacity": "15", "host_name": "Ana Host", "host_email": "not-an-email",
+    }  # fmt: skip
+    r = await client.post(world["host_form"], data=form)
+    assert r.status_code == 422 and 'data-field="host.email"' in r.text
+    r = await client.post(world["host_form"], data=form | {"host_email": "ana@example.org"})
+    assert r.status_code == 422 and 'data-field="agree_to_terms"' in r.text
+    assert await HostedEvent.all().count() == 0
+    r = await client.post(world["host_form"], data=form | {"host_email": "ana@example.org", "agree": "yes"})
+    assert r.status_code == 202 and "Check your email" in r.text
+    event = await Event.get(title="Block party").prefetch_related("shifts")
+    assert event.status == EventStatus.UNVERIFIED and event.shifts[0].capacity == 15  # type: ignore[index]

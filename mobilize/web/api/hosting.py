@@ -19,6 +19,8 @@ from mobilize.web.forms import client_ip
 from mobilize.web.urls import public_url
 from mobilize.web.views import path
 
+PLACEHOLDER_ID = 2_147_000_123  # stands for the event's id in the moderators' link until the mail fills it in
+
 
 def host_links(request: Request) -> hosting.HostLinks:
     """The addresses the hosting emails carry, from the routing table (with placeholders the mail fills)."""
@@ -29,7 +31,7 @@ def host_links(request: Request) -> hosting.HostLinks:
     return hosting.HostLinks(
         confirm=absolute("pages:host-confirm", token="TOKEN").replace("TOKEN", "{token}"),
         page=absolute("pages:host-page", token="TOKEN").replace("TOKEN", "{token}"),
-        moderate=absolute("dash:event", event_id=0).replace("/0", "/{event_id}"),
+        moderate=absolute("dash:event", event_id=PLACEHOLDER_ID).replace(str(PLACEHOLDER_ID), "{event_id}"),
     )
 
 
