@@ -173,3 +173,32 @@ async def test_a_host_who_lost_their_link_gets_new_ones_by_email(client: httpx.A
     count = await Message.all().count()
     r = await client.post(world["host_form"] + "/links", data={"email": "nobody@example.org", "csrf_token": token})
     assert r.status_code == 200 and "on its way" in r.text and await Message.all().count() == count
+
+
+async def test_a_host_answers_a_request_for_changes_on_their_page(client: httpx.AsyncClient) -> None:
+    world = await hosting_world(client, "review")
+    event_id = await propose_and_confirm(client, world)
+    page = await link_in_email("host@example.org", "events")
+    r = await client.post(
+        f"/api/v1/events/{event_id}/request-changes", json={"reason": "Which entrance?"}, headers=world["headers"]
+    )
+    assert r.status_code == 200
+    view = await client.get(page)
+    assert "changes asked for: Which entrance?" in view.text and "Who signed up" in view.text
+    shift = await Shift.get(event_id=event_id)
+    form = {"venue": "Side entrance", "city": "Chicago", "postal_code": "60614", "shift_ids": str(shift.id)}
+    zone = "America/Chicago"
+    from zoneinfo import ZoneInfo
+
+    local = shift.starts_at.astimezone(ZoneInfo(zone))
+    form |= {f"start_{shift.id}": local.strftime("%Y-%m-%dT%H:%M"),
+             f"end_{shift.id}": (local + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
+    r = await _post(client, page, "/edit", form)
+    assert r.status_code == 303, r.text
+    assert (await HostedEvent.get(event_id=event_id)).decision == "changed"
+    await world["membership"].fetch_related("organizer")
+    told = await Message.filter(to_address=world["membership"].organizer.email, subject__startswith="Proposal changed")
+    assert len(told) == 1
+    # Nobody is checked in on an event not yet approved.
+    r = await _post(client, page, "/attendance/1", {"mark": "attended"})
+    assert r.status_code == 422

@@ -191,6 +191,8 @@ async def message_signups(hosted: HostedEvent, data: BlastIn, idempotency_key: s
 async def mark_attendance(hosted: HostedEvent, signup_id: int, status: SignupStatus | None) -> Signup:
     """Attended or no-show for someone on the host's own event; any other sign-up is NotFound."""
     event: Event = hosted.event
+    if event.status != EventStatus.SCHEDULED:
+        raise Invalid.field("event", "only an approved event's people can be checked in")
     if not await Signup.exists(id=signup_id, shift__event_id=event.id):
         raise NotFound(f"signup {signup_id} not found")
     return await attendance.record_attendance(host_actor(event), signup_id, status)
