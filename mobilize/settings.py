@@ -94,6 +94,8 @@ class Settings:
     max_body_size: int = 1_000_000
     public_signup_rate_ip: tuple[int, int] = (30, 60)
     public_signup_rate_phone: tuple[int, int] = (5, 3600)
+    host_proposal_rate_ip: tuple[int, int] = (10, 3600)  # volunteers' event proposals from one address
+    host_proposal_rate_email: tuple[int, int] = (3, 3600)  # and naming one host email
     login_rate_pair: tuple[int, int] = (10, 300)  # password tries at one account from one address
     login_rate_ip: tuple[int, int] = (100, 300)  # from one address over all accounts (an office's NAT)
     login_rate_account: tuple[int, int] = (50, 3600)  # at one account from browsers it never logged in from
@@ -155,6 +157,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_size=config("MAX_BODY_SIZE", cast=int, default=1_000_000),
         public_signup_rate_ip=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_IP", default="30/minute")),
         public_signup_rate_phone=_parse_rate(config("PUBLIC_SIGNUP_RATE_LIMIT_PHONE", default="5/hour")),
+        host_proposal_rate_ip=_parse_rate(config("HOST_PROPOSAL_RATE_LIMIT_IP", default="10/hour")),
+        host_proposal_rate_email=_parse_rate(config("HOST_PROPOSAL_RATE_LIMIT_EMAIL", default="3/hour")),
         login_rate_pair=_parse_rate(config("LOGIN_RATE_LIMIT", default="10/5minutes")),
         login_rate_ip=_parse_rate(config("LOGIN_RATE_LIMIT_IP", default="100/5minutes")),
         login_rate_account=_parse_rate(config("LOGIN_RATE_LIMIT_ACCOUNT", default="50/hour")),

@@ -96,6 +96,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "SECRET_KEY": "test-secret",
         "PUBLIC_SIGNUP_RATE_LIMIT_IP": "100000/minute",
         "PUBLIC_SIGNUP_RATE_LIMIT_PHONE": "100000/hour",
+        "HOST_PROPOSAL_RATE_LIMIT_IP": "100000/hour",
+        "HOST_PROPOSAL_RATE_LIMIT_EMAIL": "100000/hour",
         "SMS_RATE_PER_SECOND": "0",  # pacing has its own tests; elsewhere it would only slow the suite
         # Tests drive the sweep themselves: a periodic one in the session app would deliver other apps'
         # messages (they share the database) through its own senders, at random moments.
@@ -129,6 +131,9 @@ TABLES = [
     "strike_week",
     "strike_dispute",
     "strike_captain",
+    "hosted_event",
+    "trusted_host",
+    "hosting_policy",
     "organizer_session",
     "idempotent_request",
     "gap_request",

@@ -11,9 +11,10 @@ from mobilize.models.accounts import (
 )
 from mobilize.models.audit import AuditLog
 from mobilize.models.coalitions import Partnership, PartnershipStatus
-from mobilize.models.events import Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
+from mobilize.models.events import PUBLIC_STATUSES, Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.models.gaps import GapAnswer, GapRequest, Standby
 from mobilize.models.groups import ActionGroup, Campaign
+from mobilize.models.hosting import HostedEvent, HostingMode, HostingPolicy, TrustedHost
 from mobilize.models.inbound import InboundMessage, InboxThread, PendingQuestion, ThreadStatus
 from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
 from mobilize.models.people import (
@@ -50,6 +51,11 @@ __all__ = [
     "EventType",
     "GapAnswer",
     "GapRequest",
+    "HostedEvent",
+    "HostingMode",
+    "HostingPolicy",
+    "PUBLIC_STATUSES",
+    "TrustedHost",
     "IdempotentRequest",
     "OrganizerInvitation",
     "OrganizerSession",

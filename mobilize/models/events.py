@@ -42,6 +42,15 @@ def address_token(visibility: str, share_token: str) -> str | None:
 class EventStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+    # A volunteer-hosted proposal (services.hosting): its host has not confirmed their email yet, it waits
+    # for a moderator, or a moderator turned it down (or unpublished it). None of these is ever public.
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+# The statuses an event may be seen in at a public address, in public lists and in feeds.
+PUBLIC_STATUSES = (EventStatus.SCHEDULED, EventStatus.CANCELLED)
 
 
 class ShiftStatus(StrEnum):

@@ -34,6 +34,7 @@ class MessageKind(StrEnum):
     INBOX_REPLY = "inbox_reply"  # an organizer's answer in an inbox thread (services/inbound/inbox.py)
     GAP_REQUEST = "gap_request"  # asks a standby volunteer to fill a shift below target (services/gaps/filling.py)
     PARTNER_INVITATION = "partner_invitation"  # a campaign invites an organization (services/coalitions/)
+    HOSTING = "hosting"  # to a volunteer host or the moderators about a hosted event (services/hosting/mail.py)
 
 
 class MessageState(StrEnum):

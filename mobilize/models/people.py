@@ -28,6 +28,8 @@ class ConsentChannel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     SHARING = "sharing"  # the person chose to give their name and contact to this organization (a coalition's)
+    HOST_TERMS = "host"  # a volunteer host agreed to a campaign's host terms (services.hosting)
+    SHARE_WITH_HOST = "share"  # a person let the host of one event see their phone or email
 
 
 class ConsentAction(StrEnum):

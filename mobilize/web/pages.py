@@ -15,14 +15,14 @@ from starlette.responses import Response
 from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, EventStatus, Shift, SignupSource, Visibility
 from mobilize.schemas import VolunteerIn
-from mobilize.services import coalitions, people, signups
+from mobilize.services import coalitions, hosting, people, signups
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
 from mobilize.services.events import public
 from mobilize.services.people import links
 from mobilize.services.signups import pages as own_pages
 from mobilize.web.api.public import coalition_choices, limit_public_signup
 from mobilize.web.csrf import csrf_protect
-from mobilize.web.forms import contact_from, sms_consent_from
+from mobilize.web.forms import client_ip, contact_from, sms_consent_from
 from mobilize.web.text import row_id
 from mobilize.web.urls import event_route_for, public_url
 from mobilize.web.views import (
@@ -132,6 +132,7 @@ def event_response(
         if event.campaign
         else None,
         "consent_text": request.app.state.settings.sms_consent_text,
+        "share_text": hosting.SHARE_WORDS if getattr(event, "volunteer_hosted", False) else "",
         "values": values,
         "errors": errors or {},
         "notice": notice,
@@ -161,7 +162,9 @@ def feed_subscriptions(request: Request, event: Event) -> list[dict[str, str]]:
 async def _addressed_event(request: Request) -> Event:
     """The event at the address of this request: `/events/{id}` for a public one, `/events/{id}-{token}`
     for any that is not private (services.public.reachable); else NotFound."""
-    return await public.get_public_event(int(request.path_params["event_id"]), request.path_params.get("token"))
+    event = await public.get_public_event(int(request.path_params["event_id"]), request.path_params.get("token"))
+    event.volunteer_hosted = await hosting.is_hosted(event.id)  # type: ignore[attr-defined]
+    return event
 
 
 async def _coalition_view(event: Event, ref: str) -> str:
@@ -273,6 +276,10 @@ async def event_signup(request: Request) -> Response:
         return event_response(request, event, values=values, errors=errors, status=422)
     # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
     # What the page shows next is only what was typed now: the record may be one the organization knew before.
+    if getattr(event, "volunteer_hosted", False) and (await request.form()).get("share_with_host") is not None:
+        await hosting.record_share_consent(
+            result.volunteer, event.id, client_ip(request), request.headers.get("user-agent", "")
+        )
     request.session[DONE_KEY] = {"signup": result.signup.id, "name": contact.name[:200], "at": int(time.time())}
     return redirect_to_event(request, "pages:event-signed-up", event)
 

@@ -9,13 +9,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mobilize.web import campaigns, convertors, feeds, health, own_data, pages, webhooks
-from mobilize.web.api import coalitions, events, gaps, groups, inbox, messages, people, public, signups
+from mobilize.web import hosting as host_pages
+from mobilize.web.api import coalitions, events, gaps, groups, hosting, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.api import strikes as strikes_api
 from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
 from mobilize.web.dashboard import archive as dash_archive
 from mobilize.web.dashboard import coalitions as dash_coalitions
 from mobilize.web.dashboard import events as dash_events
+from mobilize.web.dashboard import hosting as dash_hosting
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import strikes as dash_strikes
 from mobilize.web.dashboard import turnout as dash_turnout
@@ -131,6 +133,18 @@ api_routes: list[BaseRoute] = [
     Route("/strikes/{strike_id:id}/ledger", strikes_api.get_ledger, methods=["GET"], name="strike-ledger"),
     Route("/strikes/{strike_id:id}/ledger.csv", strikes_api.ledger_csv, methods=["GET"], name="strike-ledger-csv"),
     Route("/strikes/{strike_id:id}/weeks/close", strikes_api.close_week, methods=["POST"], name="strike-week-close"),
+    # Volunteers host events (services.hosting).
+    Route("/campaigns/{slug}/hosting", hosting.get_policy, methods=["GET"], name="campaign-hosting"),
+    Route("/campaigns/{slug}/hosting", hosting.put_policy, methods=["PUT"], name="campaign-hosting-update"),
+    Route("/events/{event_id:id}/approve", hosting.approve, methods=["POST"], name="event-approve"),
+    Route("/events/{event_id:id}/reject", hosting.reject, methods=["POST"], name="event-reject"),
+    Route(
+        "/events/{event_id:id}/request-changes", hosting.request_changes, methods=["POST"], name="event-request-changes"
+    ),
+    Route("/events/{event_id:id}/unpublish", hosting.unpublish, methods=["POST"], name="event-unpublish"),
+    Route(
+        "/public/campaigns/{org}/{slug}/events", hosting.public_propose, methods=["POST"], name="public-host-events"
+    ),
     Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
     Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
     Route(
@@ -169,6 +183,23 @@ page_routes: list[BaseRoute] = [
     ),
     Route("/signups/{token:token}/my-data.json", own_data.my_data, methods=["GET"], name="manage-my-data"),
     Route("/signups/{token:token}/forget", own_data.forget_me, methods=["POST"], name="manage-forget"),
+    Route("/campaigns/{org:slug}/{slug:slug}/host", host_pages.host_form, methods=["GET"], name="host-form"),
+    Route("/campaigns/{org:slug}/{slug:slug}/host", host_pages.host_submit, methods=["POST"], name="host-submit"),
+    Route(
+        "/campaigns/{org:slug}/{slug:slug}/host/links",
+        host_pages.host_links_request,
+        methods=["POST"],
+        name="host-links",
+    ),
+    Route("/host/confirm/{token:token}", host_pages.confirm_page, methods=["GET"], name="host-confirm"),
+    Route("/host/confirm/{token:token}", host_pages.confirm, methods=["POST"], name="host-confirm-post"),
+    Route("/host/events/{token:token}", host_pages.host_page_get, methods=["GET"], name="host-page"),
+    Route("/host/events/{token:token}/edit", host_pages.host_edit, methods=["POST"], name="host-edit"),
+    Route("/host/events/{token:token}/messages", host_pages.host_message, methods=["POST"], name="host-message"),
+    Route(
+        "/host/events/{token:token}/attendance/{signup_id:id}", host_pages.host_mark, methods=["POST"], name="host-mark"
+    ),
+    Route("/host/events/{token:token}/renew", host_pages.host_renew, methods=["POST"], name="host-renew"),
     Route("/login", session.login_page, methods=["GET"], name="login"),
     Route("/login", session.login, methods=["POST"], name="login-post"),
     Route("/logout", session.logout, methods=["POST"], name="logout"),
@@ -198,6 +229,11 @@ dashboard_routes: list[BaseRoute] = [
     Route("/shifts/{shift_id:id}/walk-ins", roster.walk_in, methods=["POST"], name="walk-in"),
     Route("/shifts/{shift_id:id}/messages", roster.message_roster, methods=["POST"], name="roster-message"),
     Route("/signups/{signup_id:id}/attendance", roster.mark, methods=["POST"], name="mark"),
+    Route("/hosting", dash_hosting.queue, methods=["GET"], name="hosting"),
+    Route("/events/{event_id:id}/approve", dash_hosting.approve, methods=["POST"], name="hosting-approve"),
+    Route("/events/{event_id:id}/reject", dash_hosting.reject, methods=["POST"], name="hosting-reject"),
+    Route("/events/{event_id:id}/request-changes", dash_hosting.changes, methods=["POST"], name="hosting-changes"),
+    Route("/events/{event_id:id}/unpublish", dash_hosting.unpublish, methods=["POST"], name="hosting-unpublish"),
     Route("/invitations", onboarding.invitations_page, methods=["GET"], name="invitations"),
     Route("/invitations", onboarding.invite, methods=["POST"], name="invite"),
     Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),

@@ -109,6 +109,7 @@ def test_the_filter_covers_every_token_route_and_secret_query() -> None:
     assert covered == {
         "^/signups/", "^/invitations/", "^/checkin/", "^/feeds/volunteers/", "^/events/[^/]+?\\-",
         "^/feeds/events/[^/]+?\\-", "^/api/v1/public/events/[^/]+?\\-",
+        "^/host/confirm/", "^/host/events/",  # a volunteer host's confirmation link and private page
     }  # fmt: skip
     assert redactor.redact("/events/12-SeCrEt/signup") == f"/events/12-{REDACTED}/signup"
     assert redactor.redact("/events/12") == "/events/12"

@@ -215,6 +215,15 @@ CASES: dict[str, Case] = {
     "partnership-accept": Case(lambda o: {"partnership_id": 1}),
     "partnership-decline": Case(lambda o: {"partnership_id": 1}),
     "partnership-leave": Case(lambda o: {"partnership_id": 1}),
+    # Volunteers host events (tests/hosting has the hosted events themselves; these events are not hosted).
+    "campaign-hosting": Case(lambda o: {"slug": o.campaign.slug}),
+    "campaign-hosting-update": Case(
+        lambda o: {"slug": o.campaign.slug}, body=lambda o: {"mode": "review", "group": o.group.slug}
+    ),
+    "event-approve": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"trust_host": True}),
+    "event-reject": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"reason": "no"}),
+    "event-request-changes": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"reason": "no"}),
+    "event-unpublish": Case(lambda o: {"event_id": o.event.id}, body=lambda o: {"reason": "no"}),
 }
 # Reads that need the export permission (audited exports of people's data): a viewer gets 403 there.
 EXPORTS = {"strike-ledger-csv"}

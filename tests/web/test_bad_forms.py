@@ -84,6 +84,17 @@ FORM_FIELDS = {
     "dash:partnership-answer": "reason",
     "dash:partner-invite": "organization",
     "dash:partner-remove": "reason",
+    "pages:host-submit": "title",
+    "pages:host-links": "email",
+    "pages:host-confirm-post": "reason",
+    "pages:host-edit": "city",
+    "pages:host-message": "body",
+    "pages:host-mark": "mark",
+    "pages:host-renew": "reason",
+    "dash:hosting-approve": "trust_host",
+    "dash:hosting-reject": "reason",
+    "dash:hosting-changes": "reason",
+    "dash:hosting-unpublish": "reason",
 }
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f"]
 

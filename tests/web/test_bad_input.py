@@ -88,11 +88,19 @@ async def world(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
         "volunteers-create": "/volunteers",
         "volunteer-update": f"/volunteers/{w['signup']['volunteer']['id']}",
         "partners-create": f"/campaigns/{w['campaign'].slug}/partners",
+        "campaign-hosting-update": f"/campaigns/{w['campaign'].slug}/hosting",
+        "event-approve": f"/events/{w['event'].id}/approve",
+        "event-reject": f"/events/{w['event'].id}/reject",
+        "event-request-changes": f"/events/{w['event'].id}/request-changes",
+        "event-unpublish": f"/events/{w['event'].id}/unpublish",
+        "public-host-events": f"/public/campaigns/local-100/{w['campaign'].slug}/events",
     }
     yield w
 
 
 def method_of(route_name: str) -> str:
+    if route_name == "campaign-hosting-update":
+        return "PUT"
     return "PATCH" if route_name.endswith("-update") else "POST"
 
 
@@ -170,6 +178,12 @@ BODY_ROUTES = [
     "strike-dispute-update",
     "strike-captains-create",
     "partners-create",
+    "campaign-hosting-update",
+    "event-approve",
+    "event-reject",
+    "event-request-changes",
+    "event-unpublish",
+    "public-host-events",
 ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
-from mobilize.models import Campaign, Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
+from mobilize.models import PUBLIC_STATUSES, Campaign, Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
@@ -116,7 +116,8 @@ def address_reaches(visibility: str, share_token: str, token: str | None) -> boo
 
 
 def reachable(event: Event, token: str | None) -> bool:
-    return address_reaches(event.visibility, event.share_token, token)
+    """A hosted proposal not yet approved (or turned down) answers at no public address at all."""
+    return event.status in PUBLIC_STATUSES and address_reaches(event.visibility, event.share_token, token)
 
 
 async def get_public_event(event_id: int, token: str | None = None) -> Event:

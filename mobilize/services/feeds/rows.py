@@ -37,7 +37,7 @@ def render(volunteer: bool, rows: Sequence[tuple[Any, ...]], meta: FeedMeta, eve
             seen.add(shift_values[0])
             cancelled_by_us = (
                 shift_values[_SHIFT_STATUS] == ShiftStatus.CANCELLED
-                or event_values[_EVENT_STATUS] == EventStatus.CANCELLED
+                or event_values[_EVENT_STATUS] != EventStatus.SCHEDULED  # cancelled, or unpublished
             )
             if signup_status == SignupStatus.CANCELLED and not cancelled_by_us:
                 continue  # they dropped it: it leaves their calendar
@@ -106,7 +106,7 @@ def _event_row(
         lon=lon,
         virtual_url=virtual_url,
         instructions=instructions or "",
-        cancelled=status == EventStatus.CANCELLED,
+        cancelled=status != EventStatus.SCHEDULED,  # an unpublished hosted event too
         sequence=sequence,
         host=f"Hosted by {host}" + (f" · Part of {campaign}, convened by {convener}" if campaign else ""),
     )

@@ -28,6 +28,7 @@ from tortoise.functions import Count, Max, Sum
 from mobilize import links
 from mobilize.calendar.feeds import FORMAT_VERSION, FeedMeta
 from mobilize.models import (
+    PUBLIC_STATUSES,
     ActionGroup,
     Campaign,
     Event,
@@ -116,7 +117,9 @@ async def event_scope(event_id: int, token: str | None = None) -> FeedScope:
     share token any event but a private one (as services.public.reachable); else NotFound."""
     if not 0 < event_id < 2**31:  # past the integer column, PostgreSQL would fail rather than find nothing
         raise NotFound(f"event {event_id} not found")
-    rows = await Event.filter(id=event_id).values("id", "title", "visibility", "share_token", "updated_at")
+    rows = await Event.filter(id=event_id, status__in=PUBLIC_STATUSES).values(
+        "id", "title", "visibility", "share_token", "updated_at"
+    )
     if not rows or not address_reaches(rows[0]["visibility"], rows[0]["share_token"], token):
         raise NotFound(f"event {event_id} not found")
     return FeedScope(FeedKind.EVENT, event_id, rows[0]["title"], rows[0]["updated_at"])
@@ -179,7 +182,10 @@ def _shift_query(scope: FeedScope, cutoff: datetime | None) -> Any:
     if scope.kind == FeedKind.EVENT:
         query = Shift.filter(event_id=scope.id)
     else:
-        query = Shift.filter(**{_GROUP_BY[scope.kind]: scope.id, "event__visibility": Visibility.PUBLIC})
+        query = Shift.filter(
+            **{_GROUP_BY[scope.kind]: scope.id, "event__visibility": Visibility.PUBLIC},
+            event__status__in=PUBLIC_STATUSES,  # never a hosted proposal not yet approved
+        )
     if cutoff is not None:
         query = query.filter(ends_at__gte=cutoff)
     return query

@@ -149,7 +149,7 @@ async def _blast(
                     organization_id=actor.organization_id,
                     volunteer_id=volunteer_id,
                     signup_id=signup.id,  # the per-event figures find a blast through its sign-up
-                    sent_by_id=actor.organizer_id,
+                    sent_by_id=actor.organizer_id or None,  # a volunteer host has no account (0)
                     channel=channel,
                     kind=MessageKind.BLAST,
                     to_address=volunteer.phone if sms else volunteer.email,

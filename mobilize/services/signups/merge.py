@@ -13,6 +13,7 @@ from mobilize.models import (
     SEAT_STATUSES,
     ConsentRecord,
     GapRequest,
+    HostedEvent,
     Message,
     Role,
     Signup,
@@ -61,6 +62,7 @@ async def merge(actor: Actor, keep_id: int, duplicate_id: int) -> Merged:
         moved = await Signup.filter(volunteer_id=duplicate.id).update(volunteer_id=keep.id)
         await ConsentRecord.filter(volunteer_id=duplicate.id).update(volunteer_id=keep.id)
         await Message.filter(volunteer_id=duplicate.id).update(volunteer_id=keep.id)
+        await HostedEvent.filter(volunteer_id=duplicate.id).update(volunteer_id=keep.id)  # their host history
         # Standby lists, gap asks and tags move too (what both had goes with the duplicate), so the weekly cap
         # and "asked once per shift" still hold for the merged person.
         for model, key in ((Standby, "group_id"), (GapRequest, "shift_id"), (VolunteerTag, "name")):

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from mobilize import schemas, strike_schemas
 from mobilize.models import EventStatus, SignupStatus
+from mobilize.services.hosting.schemas import ApproveIn, PolicyIn, ProposalIn, ReasonIn
 from mobilize.services.pagination import MAX_LIMIT
 
 
@@ -196,6 +197,34 @@ OPERATIONS: dict[str, Operation] = {
     "strike-ledger": Operation("The strike-pay ledger of a week", "StrikeLedger", query=("week",)),
     "strike-ledger-csv": Operation("The week's ledger as CSV, for the strike fund (audited)", None, query=("week",)),
     "strike-week-close": Operation("Close (pay) a week: its rules are kept with it", "StrikeWeek", query=("week",)),
+    # Volunteers host events (services.hosting).
+    "campaign-hosting": Operation("Whether and how the campaign takes events from volunteer hosts", "HostingPolicy"),
+    "campaign-hosting-update": Operation(
+        "Set the campaign's hosting policy (owners, admins, organizers)", "HostingPolicy", body=PolicyIn
+    ),
+    "event-approve": Operation(
+        "Approve a hosted event's proposal (trust_host: publish the host's next ones at once)",
+        "Event",
+        body=ApproveIn,
+        errors=(409,),
+    ),
+    "event-reject": Operation(
+        "Reject a proposal; the host is emailed the reason", "Event", body=ReasonIn, errors=(409,)
+    ),
+    "event-request-changes": Operation(
+        "Ask the host for changes; the proposal stays pending", "Event", body=ReasonIn, errors=(409,)
+    ),
+    "event-unpublish": Operation(
+        "Take a published hosted event off the public pages; its sign-ups are told", "Event", body=ReasonIn
+    ),
+    "public-host-events": Operation(
+        "Propose an event as a volunteer host; it waits for the host to confirm their email",
+        "ProposalAccepted",
+        202,
+        ProposalIn,
+        errors=(403, 404, 429),
+        public=True,
+    ),
 }
 
 
@@ -289,4 +318,5 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "dispute_id": "a dispute's id",
     "partner_id": "a partner's id, as in the campaign's list of partners",
     "partnership_id": "a partnership's id, as in the list of partnerships",
+    "org": "the organization's slug",
 }

@@ -23,7 +23,7 @@ from mobilize.models import (
     SmsStatus,
     Visibility,
 )
-from mobilize.web.api import coalition_resources, strike_resources
+from mobilize.web.api import coalition_resources, hosting_resources, strike_resources
 from mobilize.web.api.coalition_resources import CampaignRef, OrganizationRef
 
 
@@ -381,6 +381,7 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     InboxThread,
     InboxThreadDetail,
     InboxReplyQueued,
+    *hosting_resources.ANSWERS,
     Error,
     *strike_resources.ANSWERS,
     *coalition_resources.ANSWERS,

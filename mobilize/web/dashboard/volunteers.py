@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import SignupStatus
+from mobilize.services import hosting
 from mobilize.services.access import Actor
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.gaps import standby
@@ -51,6 +52,7 @@ async def record(request: Request, actor: Actor) -> Response:
         "standby_on": [g for g, on in choices if on],
         "standby_off": [g for g, on in choices if not on],
         "errors": {},
+        "hosted": await hosting.host_history(actor, found.volunteer.id),
     }
     return dash_render(request, actor, "dashboard/volunteer.html", context)
 
