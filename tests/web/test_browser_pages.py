@@ -1,0 +1,158 @@
+"""Every public and dashboard page in a real browser at phone (390 px) and desktop (1,280 px) widths, on the demo
+data: nothing overflows the screen sideways, no table cell is squeezed into a tall sliver, and axe-core (from
+npm, tests/web/axe) finds no serious or critical accessibility problem. Screenshots of the main pages at both
+widths go to docs/screenshots/ under CI=true or MOBILIZE_SCREENSHOTS=1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mobilize import demo
+from mobilize.models import Organization, Shift, Volunteer
+from mobilize.services.people import links
+from mobilize.services.signups.attendance import checkin_token
+from tests.conftest import unavailable
+from tests.web.test_browser import chromium, server, shots  # noqa: F401  (the fixtures, shared)
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SECRET = "browser-test-secret"  # the server fixture's SECRET_KEY
+WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
+
+# A cell is squeezed when a short text (under 60 characters) wraps onto more than three lines.
+LAYOUT_CHECK = """() => {
+  const squeezed = [];
+  for (const cell of document.querySelectorAll("td, th")) {
+    const text = cell.innerText.trim();
+    if (!text || text.length >= 60 || cell.offsetParent === null) continue;
+    const line = parseFloat(getComputedStyle(cell).lineHeight) || 20;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    if (range.getBoundingClientRect().height > line * 3.5) {
+      squeezed.push(text.slice(0, 40) + " (" + Math.round(cell.clientWidth) + "px)");
+    }
+  }
+  const wider = [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))
+    .slice(-3).map(e => e.tagName.toLowerCase() + "." + e.className + " in " + e.parentElement.outerHTML.slice(0, 120));
+  return {width: document.scrollingElement.scrollWidth, viewport: window.innerWidth, squeezed, wider};
+}"""
+
+
+@pytest.fixture
+def axe_script() -> Path:
+    """axe-core's browser build, installed by `make test` (tests/web/axe). Missing: skipped, or failed in CI."""
+    if not AXE.is_file():
+        unavailable("axe-core", f"{AXE} is missing (cd tests/web/axe && npm install)")
+    return AXE
+
+
+async def check_page(page: Any, axe: Path, what: str) -> list[str]:
+    """The three checks on the page as it is now: what failed, if anything."""
+    problems = []
+    layout = await page.evaluate(LAYOUT_CHECK)
+    if layout["width"] > layout["viewport"]:
+        problems.append(f"{what}: {layout['width']} px wide on {layout['viewport']} ({layout['wider']})")
+    if layout["squeezed"]:
+        problems.append(f"{what}: squeezed table cells {layout['squeezed']}")
+    await page.add_script_tag(path=str(axe))
+    found = await page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ["violations"]});
+          return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => v.id + ": " + v.help + " @ " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+        }"""
+    )
+    if found:
+        problems.append(f"{what}: axe-core found {found}")
+    return problems
+
+
+async def _demo_paths() -> dict[str, list[str]]:
+    """The pages to visit, by audience, built from the demo's own rows."""
+    await demo.seed()
+    org = await Organization.get(slug=demo.DEMO_ORG)
+    picket_shift = await Shift.filter(event__title__startswith="Strike picket").order_by("starts_at").first()
+    assert picket_shift is not None
+    picket = picket_shift.event_id  # type: ignore[attr-defined]
+    rally_shift = await Shift.filter(event__title="Rally at Union Park").order_by("starts_at").first()
+    assert rally_shift is not None
+    volunteer = await Volunteer.filter(organization=org, name="Rosa Delgado").first()
+    assert volunteer is not None
+    manage = await links.rotate_manage_token(volunteer)
+    checkin = checkin_token(SECRET, picket_shift.id)
+    public = [
+        "/", f"/events/{picket}", f"/events/{rally_shift.event_id}", f"/signups/{manage}", f"/checkin/{checkin}",
+        "/login", "/password-reset",
+    ]  # type: ignore[attr-defined]  # fmt: skip
+    dashboard = [
+        "/dashboard/",
+        f"/dashboard/events/{picket}",
+        f"/dashboard/events/{picket}/edit",
+        "/dashboard/events/new",
+        f"/dashboard/shifts/{picket_shift.id}",
+        "/dashboard/volunteers",
+        f"/dashboard/volunteers/{volunteer.id}",
+        "/dashboard/inbox",
+        "/dashboard/invitations",
+        "/dashboard/account",
+        "/dashboard/tokens",
+        "/dashboard/turnout",
+        "/dashboard/turnout/groups/nurses-local",
+        "/dashboard/turnout/campaigns/day-of-action",
+        f"/dashboard/turnout/events/{picket}",
+    ]
+    return {"public": public, "dashboard": dashboard}
+
+
+SHOTS = {
+    "/dashboard/": "dashboard-home",
+    "/dashboard/turnout": "turnout-home",
+}
+
+
+async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
+    chromium: str,  # noqa: F811
+    server: str,  # noqa: F811
+    shots: Path,  # noqa: F811
+    axe_script: Path,
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    paths = await _demo_paths()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page(viewport=DESKTOP)
+            await page.goto(server + "/login")
+            await page.get_by_label("Email").fill(demo.DEMO_EMAIL)
+            await page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+            await page.get_by_role("button", name="Log in").click()
+            await expect(page.get_by_role("heading", level=1)).to_be_visible()
+            visitor = await browser.new_page(viewport=DESKTOP)
+            problems: list[str] = []
+            for width_name, size in WIDTHS.items():
+                await page.set_viewport_size(size)
+                await visitor.set_viewport_size(size)
+                for audience, tab in (("public", visitor), ("dashboard", page)):
+                    for target in paths[audience]:
+                        response = await tab.goto(server + target)
+                        assert response is not None and response.status == 200, target
+                        found = await check_page(tab, axe_script, f"{target} at {width_name}")
+                        if found and os.environ.get("MOBILIZE_DEBUG_SHOTS"):
+                            await tab.screenshot(path=f"/tmp/dbg-{len(problems)}.png", full_page=True)
+                        problems += found
+                        name = SHOTS.get(target)
+                        if name:
+                            await tab.screenshot(path=str(shots / f"{name}-{width_name}.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert not problems, "\n".join(problems)
+    for name in SHOTS.values():
+        for width_name in WIDTHS:
+            assert (shots / f"{name}-{width_name}.png").stat().st_size > 10_000
