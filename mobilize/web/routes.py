@@ -11,7 +11,7 @@ from starlette.staticfiles import StaticFiles
 from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
-from mobilize.web.dashboard import account, onboarding, roster, session, tokens, volunteers
+from mobilize.web.dashboard import account, frames, onboarding, people_edit, roster, session, team, tokens, volunteers
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import turnout as dash_turnout
@@ -136,11 +136,18 @@ dashboard_routes: list[BaseRoute] = [
     Route("/shifts/{shift_id:id}/walk-ins", roster.walk_in, methods=["POST"], name="walk-in"),
     Route("/shifts/{shift_id:id}/messages", roster.message_roster, methods=["POST"], name="roster-message"),
     Route("/signups/{signup_id:id}/attendance", roster.mark, methods=["POST"], name="mark"),
+    Route("/team", team.team_page, methods=["GET"], name="team"),
+    Route("/team/{membership_id:id}/role", team.change_role, methods=["POST"], name="team-role"),
+    Route("/team/{membership_id:id}/remove", team.remove_member, methods=["POST"], name="team-remove"),
+    Route("/invitations/{invitation_id:id}/resend", team.resend, methods=["POST"], name="invitation-resend"),
+    Route("/audit", team.audit_page, methods=["GET"], name="audit"),
     Route("/invitations", onboarding.invitations_page, methods=["GET"], name="invitations"),
     Route("/invitations", onboarding.invite, methods=["POST"], name="invite"),
     Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),
     Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
     Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
+    Route("/volunteers/{volunteer_id:id}/edit", people_edit.edit_page, methods=["GET"], name="volunteer-edit"),
+    Route("/volunteers/{volunteer_id:id}/edit", people_edit.update, methods=["POST"], name="volunteer-update"),
     Route("/inbox", dash_inbox.inbox_page, methods=["GET"], name="inbox"),
     Route("/inbox/{thread_id:id}", dash_inbox.thread_page, methods=["GET"], name="inbox-thread"),
     Route("/inbox/{thread_id:id}/replies", dash_inbox.reply, methods=["POST"], name="inbox-reply"),
@@ -154,6 +161,17 @@ dashboard_routes: list[BaseRoute] = [
     Route("/tokens", tokens.tokens_page, methods=["GET"], name="tokens"),
     Route("/tokens", tokens.token_create, methods=["POST"], name="token-create"),
     Route("/tokens/{token_id:id}/revoke", tokens.token_revoke, methods=["POST"], name="token-revoke"),
+    Route("/groups", frames.frames_page, methods=["GET"], name="frames"),
+    Route("/groups/new", frames.new_page, methods=["GET"], name="group-new"),
+    Route("/groups/new", frames.create, methods=["POST"], name="group-create"),
+    Route("/groups/{slug:slug}/edit", frames.edit_page, methods=["GET"], name="group-edit"),
+    Route("/groups/{slug:slug}/edit", frames.update, methods=["POST"], name="group-update"),
+    Route("/groups/{slug:slug}/message", frames.message_page, methods=["GET"], name="group-message"),
+    Route("/groups/{slug:slug}/message", frames.message, methods=["POST"], name="group-message-post"),
+    Route("/campaigns/new", frames.new_page, methods=["GET"], name="campaign-new"),
+    Route("/campaigns/new", frames.create, methods=["POST"], name="campaign-create"),
+    Route("/campaigns/{slug:slug}/edit", frames.edit_page, methods=["GET"], name="campaign-edit"),
+    Route("/campaigns/{slug:slug}/edit", frames.update, methods=["POST"], name="campaign-update"),
     Route("/turnout", dash_turnout.turnout_home, methods=["GET"], name="turnout-home"),
     Route("/turnout/groups/{slug:slug}", dash_turnout.group_turnout, methods=["GET"], name="turnout-group"),
     Route("/turnout/groups/{slug:slug}.csv", dash_turnout.group_turnout_csv, methods=["GET"], name="turnout-group-csv"),
