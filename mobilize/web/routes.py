@@ -11,7 +11,18 @@ from starlette.staticfiles import StaticFiles
 from mobilize.web import convertors, feeds, health, pages, webhooks
 from mobilize.web.api import events, gaps, groups, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
-from mobilize.web.dashboard import account, frames, onboarding, people_edit, roster, session, team, tokens, volunteers
+from mobilize.web.dashboard import (
+    account,
+    frames,
+    onboarding,
+    people_edit,
+    roster,
+    session,
+    shift_edit,
+    team,
+    tokens,
+    volunteers,
+)
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import inbox as dash_inbox
 from mobilize.web.dashboard import turnout as dash_turnout
@@ -132,6 +143,9 @@ dashboard_routes: list[BaseRoute] = [
     Route("/events/{event_id:id}/shifts", dash_events.shift_create, methods=["POST"], name="shift-create"),
     Route("/events/{event_id:id}/schedule", dash_events.schedule_create, methods=["POST"], name="schedule-create"),
     Route("/shifts/{shift_id:id}", roster.roster_page, methods=["GET"], name="roster"),
+    Route("/shifts/{shift_id:id}/edit", shift_edit.edit_page, methods=["GET"], name="shift-edit"),
+    Route("/shifts/{shift_id:id}/edit", shift_edit.update, methods=["POST"], name="shift-update"),
+    Route("/shifts/{shift_id:id}/cancel", shift_edit.cancel, methods=["POST"], name="shift-cancel"),
     Route("/shifts/{shift_id:id}/roster.csv", roster.roster_csv, methods=["GET"], name="roster-csv"),
     Route("/shifts/{shift_id:id}/walk-ins", roster.walk_in, methods=["POST"], name="walk-in"),
     Route("/shifts/{shift_id:id}/messages", roster.message_roster, methods=["POST"], name="roster-message"),

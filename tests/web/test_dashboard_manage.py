@@ -18,12 +18,15 @@ from mobilize.models import (
     MessageKind,
     OrganizerInvitation,
     Role,
+    Shift,
+    ShiftStatus,
     Volunteer,
     VolunteerTag,
 )
 from mobilize.services.accounts import onboarding
 from mobilize.services.accounts.organizers import actor_for_membership
 from mobilize.services.people import ConsentContext
+from tests.clock import CHICAGO
 from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
 from tests.web.test_dashboard import a_signup, login, post
 
@@ -190,3 +193,31 @@ async def test_the_audit_log_is_for_owners_and_admins(client: httpx.AsyncClient,
     assert r.status_code == _expect(role, TEAM)
     if role in TEAM:
         assert "export.roster" in r.text and "export.secret" not in r.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_shifts_edit_and_cancel(client: httpx.AsyncClient, role: Role) -> None:
+    w = await _as(client, role)
+    shift = w["shift"]
+    edit = f"/dashboard/shifts/{shift.id}/edit"
+    assert (await client.get(edit)).status_code == _expect(role, WRITERS)
+    form = {"date": "2031-03-04", "starts": "07:00", "ends": "11:00", "one_capacity": "20", "one_target": "9"}
+    r = await post(client, edit, form)
+    assert r.status_code == _expect(role, WRITERS, 303)
+    fresh = await Shift.get(id=shift.id)
+    if role in WRITERS:
+        assert (fresh.capacity, fresh.target) == (20, 9)
+        assert fresh.starts_at.astimezone(CHICAGO).isoformat() == "2031-03-04T07:00:00-06:00"
+        bad = await post(client, edit, form | {"one_capacity": "lots"})
+        assert bad.status_code == 422 and "whole number" in bad.text
+    else:
+        assert fresh.capacity == shift.capacity
+    r = await post(client, f"/dashboard/shifts/{shift.id}/cancel", {})
+    assert r.status_code == _expect(role, WRITERS, 303)
+    assert ((await Shift.get(id=shift.id)).status == ShiftStatus.CANCELLED) == (role in WRITERS)
+    their = await Shift.filter(event__group_id=w["their_group"].id).first()
+    assert their is not None
+    assert (await client.get(f"/dashboard/shifts/{their.id}/edit")).status_code == 404
+    assert (await post(client, f"/dashboard/shifts/{their.id}/edit", form)).status_code == 404
+    assert (await post(client, f"/dashboard/shifts/{their.id}/cancel", {})).status_code == 404
+    assert (await Shift.get(id=their.id)).status == ShiftStatus.SCHEDULED
