@@ -6,16 +6,18 @@ widths go to docs/screenshots/ under CI=true or MOBILIZE_SCREENSHOTS=1."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mobilize import demo
-from mobilize.models import Organization, Shift, Volunteer
+from mobilize.models import Message, MessageKind, Organization, Role, Shift, Volunteer
 from mobilize.services.people import links
 from mobilize.services.signups.attendance import checkin_token
 from tests.conftest import unavailable
+from tests.factories import make_organizer
 from tests.web.test_browser import chromium, server, shots  # noqa: F401  (the fixtures, shared)
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -106,13 +108,24 @@ async def _demo_paths() -> dict[str, list[str]]:
         "/dashboard/turnout/groups/nurses-local",
         "/dashboard/turnout/campaigns/day-of-action",
         f"/dashboard/turnout/events/{picket}",
+        f"/dashboard/volunteers/{volunteer.id}/edit",
+        f"/dashboard/shifts/{picket_shift.id}/edit",
+        "/dashboard/groups",
+        "/dashboard/groups/new",
+        "/dashboard/groups/nurses-local/edit",
+        "/dashboard/groups/nurses-local/message",
+        "/dashboard/campaigns/new",
+        "/dashboard/campaigns/day-of-action/edit",
+        "/dashboard/team",
+        "/dashboard/audit",
     ]
-    return {"public": public, "dashboard": dashboard}
+    return {"public": public, "dashboard": dashboard, "picket": [str(picket)]}
 
 
 SHOTS = {
     "/dashboard/": "dashboard-home",
     "/dashboard/turnout": "turnout-home",
+    "/dashboard/groups": "groups",
 }
 
 
@@ -125,6 +138,7 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
     from playwright.async_api import async_playwright, expect
 
     paths = await _demo_paths()
+    picket = paths["picket"][0]
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
@@ -147,12 +161,79 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
                         if found and os.environ.get("MOBILIZE_DEBUG_SHOTS"):
                             await tab.screenshot(path=f"/tmp/dbg-{len(problems)}.png", full_page=True)
                         problems += found
-                        name = SHOTS.get(target)
+                        name = SHOTS.get(target) or (
+                            "dashboard-event" if target == f"/dashboard/events/{picket}" else None
+                        ) or ("public-event" if target == f"/events/{picket}" else None)
                         if name:
                             await tab.screenshot(path=str(shots / f"{name}-{width_name}.png"), full_page=True)
         finally:
             await browser.close()
     assert not problems, "\n".join(problems)
-    for name in SHOTS.values():
+    for name in [*SHOTS.values(), "dashboard-event", "public-event"]:
         for width_name in WIDTHS:
             assert (shots / f"{name}-{width_name}.png").stat().st_size > 10_000
+
+
+async def test_edit_and_tag_a_volunteer_message_a_group_and_remove_a_team_member(
+    chromium: str,  # noqa: F811
+    server: str,  # noqa: F811
+    shots: Path,  # noqa: F811
+    axe_script: Path,
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    await demo.seed()
+    await make_organizer(demo.DEMO_ORG, role=Role.ORGANIZER, email="colleague@example.org")
+    org = await Organization.get(slug=demo.DEMO_ORG)
+    volunteer = await Volunteer.filter(organization=org, name="Rosa Delgado").first()
+    assert volunteer is not None
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page(viewport=PHONE)
+            await page.goto(server + "/login")
+            await page.get_by_label("Email").fill(demo.DEMO_EMAIL)
+            await page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+            await page.get_by_role("button", name="Log in").click()
+            await expect(page.get_by_role("heading", name="Events", exact=True)).to_be_visible()
+
+            # on a phone the nav folds behind "Menu"
+            await expect(page.get_by_role("link", name="Volunteers")).to_be_hidden()
+            await page.get_by_text("Menu", exact=True).click()
+            await page.get_by_role("link", name="Volunteers").click()
+            await page.get_by_role("link", name="Rosa Delgado").click()
+            await page.get_by_role("link", name=re.compile(r"^Edit the record")).click()
+            await page.get_by_label("Member id").fill("L100-7")
+            await page.get_by_label("Tags").fill("steward, spanish")
+            await page.get_by_label("Notes").fill("Nights only")
+            await page.get_by_role("button", name="Save the record").click()
+            await expect(page.get_by_role("status")).to_contain_text("Saved the record")
+            await expect(page.locator("[data-tags]")).to_contain_text("steward")
+            await page.get_by_role("link", name="steward").click()
+            await expect(page.get_by_role("link", name="Rosa Delgado")).to_be_visible()
+            assert not await check_page(page, axe_script, "volunteers by tag")
+
+            # message a group: counted first, then sent
+            await page.set_viewport_size(DESKTOP)
+            await page.goto(server + "/dashboard/groups")
+            await page.get_by_role("link", name="Message Nurses Worksite Committee").click()
+            await page.get_by_label("Email", exact=True).uncheck()
+            await page.get_by_label("Message").fill("Picket moves to the north gate tomorrow.")
+            await page.get_by_role("button", name="Count who will receive it").click()
+            preview = page.locator("#preview")
+            await expect(preview).to_contain_text("will receive it")
+            assert not await check_page(page, axe_script, "group message preview")
+            await page.get_by_role("button", name=re.compile(r"^Send to \d+")).click()
+            await expect(page.get_by_role("status")).to_contain_text("Message on its way")
+            assert await Message.filter(organization_id=org.id, kind=MessageKind.BLAST).exists()
+
+            # remove a team member
+            await page.goto(server + "/dashboard/team")
+            await page.screenshot(path=str(shots / "team-desktop.png"), full_page=True)
+            await page.get_by_role("button", name=re.compile(r"^Remove.*Test Organizer")).click()
+            await expect(page.get_by_role("status")).to_contain_text("is no longer on the team")
+            await expect(page.locator('[data-member="colleague@example.org"]')).to_have_count(0)
+        finally:
+            await browser.close()
+    fresh = await Volunteer.get(id=volunteer.id)
+    assert (fresh.member_id, fresh.notes) == ("L100-7", "Nights only")
