@@ -1,5 +1,5 @@
 """The team page (who organizes here, with which role; owners and admins change roles, remove people and
-send a pending invitation again) and the audit log (exports, merges, erasures, corrections, team changes)."""
+send a pending invitation again) and the audit log (exports, merges, edits of records, team changes)."""
 
 from __future__ import annotations
 
