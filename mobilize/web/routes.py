@@ -155,6 +155,8 @@ dashboard_routes: list[BaseRoute] = [
     Route("/team/{membership_id:id}/remove", team.remove_member, methods=["POST"], name="team-remove"),
     Route("/invitations/{invitation_id:id}/resend", team.resend, methods=["POST"], name="invitation-resend"),
     Route("/audit", team.audit_page, methods=["GET"], name="audit"),
+    Route("/settings", team.settings_page, methods=["GET"], name="settings"),
+    Route("/settings", team.settings_update, methods=["POST"], name="settings-post"),
     Route("/invitations", onboarding.invitations_page, methods=["GET"], name="invitations"),
     Route("/invitations", onboarding.invite, methods=["POST"], name="invite"),
     Route("/volunteers", volunteers.search, methods=["GET"], name="volunteers"),

@@ -118,6 +118,7 @@ async def _demo_paths() -> dict[str, list[str]]:
         "/dashboard/campaigns/day-of-action/edit",
         "/dashboard/team",
         "/dashboard/audit",
+        "/dashboard/settings",
     ]
     return {"public": public, "dashboard": dashboard, "picket": [str(picket)]}
 
@@ -161,9 +162,11 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
                         if found and os.environ.get("MOBILIZE_DEBUG_SHOTS"):
                             await tab.screenshot(path=f"/tmp/dbg-{len(problems)}.png", full_page=True)
                         problems += found
-                        name = SHOTS.get(target) or (
-                            "dashboard-event" if target == f"/dashboard/events/{picket}" else None
-                        ) or ("public-event" if target == f"/events/{picket}" else None)
+                        name = (
+                            SHOTS.get(target)
+                            or ("dashboard-event" if target == f"/dashboard/events/{picket}" else None)
+                            or ("public-event" if target == f"/events/{picket}" else None)
+                        )
                         if name:
                             await tab.screenshot(path=str(shots / f"{name}-{width_name}.png"), full_page=True)
         finally:

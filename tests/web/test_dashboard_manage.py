@@ -16,6 +16,7 @@ from mobilize.models import (
     Membership,
     Message,
     MessageKind,
+    Organization,
     OrganizerInvitation,
     Role,
     Shift,
@@ -221,3 +222,18 @@ async def test_a_shifts_edit_and_cancel(client: httpx.AsyncClient, role: Role) -
     assert (await post(client, f"/dashboard/shifts/{their.id}/edit", form)).status_code == 404
     assert (await post(client, f"/dashboard/shifts/{their.id}/cancel", {})).status_code == 404
     assert (await Shift.get(id=their.id)).status == ShiftStatus.SCHEDULED
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_organizations_display_name(client: httpx.AsyncClient, role: Role) -> None:
+    w = await _as(client, role)
+    assert (await client.get("/dashboard/settings")).status_code == _expect(role, TEAM)
+    r = await post(client, "/dashboard/settings", {"name": "  Nurses   Local 100 "})
+    assert r.status_code == _expect(role, TEAM, 303)
+    org = await Organization.get(id=w["group"].organization_id)
+    assert (org.name == "Nurses Local 100") == (role in TEAM)
+    other = await Organization.get(id=w["other"].organization_id)
+    assert other.name != "Nurses Local 100"
+    if role in TEAM:
+        assert (await post(client, "/dashboard/settings", {"name": "x"})).status_code == 422
+        assert await AuditLog.filter(action="organization.rename").count() == 1

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from mobilize.models import ActionGroup, Membership, OrganizerInvitation, Role
+from mobilize.models import ActionGroup, Membership, Organization, OrganizerInvitation, Role
 from mobilize.services import audit
 from mobilize.services.access import Actor
 from mobilize.services.accounts.onboarding import INVITERS, invite
@@ -95,3 +95,22 @@ async def resend_invitation(actor: Actor, invitation_id: int, link: str) -> tupl
         )
         await audit.record(actor, "team.reinvite", {"invitation": fresh.id, "replaces": old.id})
     return fresh, message_id
+
+
+async def organization(actor: Actor) -> Organization:
+    return await Organization.get(id=actor.organization_id)
+
+
+async def rename(actor: Actor, name: str) -> Organization:
+    """The organization's display name: what texts start with and emails are signed with. Owners and admins."""
+    require_manager(actor)
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 200:
+        raise Invalid.field("name", "give a name of 2 to 200 characters")
+    org = await organization(actor)
+    if name != org.name:
+        async with in_transaction():
+            await audit.record(actor, "organization.rename", {"from": org.name, "to": name})
+            org.name = name
+            await org.save(update_fields=["name"])
+    return org

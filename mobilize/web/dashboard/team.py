@@ -89,3 +89,25 @@ async def audit_page(request: Request, actor: Actor) -> Response:
         "limit": AUDIT_LIMIT,
     }
     return dash_render(request, actor, "dashboard/audit.html", context)
+
+
+@organizer_page
+async def settings_page(request: Request, actor: Actor) -> Response:
+    team.require_manager(actor)
+    org = await team.organization(actor)
+    context = {"org": org, "values": {"name": org.name}, "errors": {}}
+    return dash_render(request, actor, "dashboard/settings.html", context)
+
+
+@organizer_page
+async def settings_update(request: Request, actor: Actor) -> Response:
+    team.require_manager(actor)
+    name = str((await request.form()).get("name") or "")[:300]
+    try:
+        await team.rename(actor, name)
+    except Invalid as exc:
+        org = await team.organization(actor)
+        errors = {k: sentence(v) for k, v in (exc.fields or {"name": exc.message}).items()}
+        context = {"org": org, "values": {"name": name}, "errors": errors}
+        return dash_render(request, actor, "dashboard/settings.html", context, status=422)
+    return back(request, "Saved. Texts and emails from now on use this name.", "dash:settings")
