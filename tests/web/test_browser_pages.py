@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from mobilize import demo
-from mobilize.models import Message, MessageKind, Organization, Role, Shift, Volunteer
+from mobilize.models import Membership, Message, MessageKind, Organization, Role, Shift, Volunteer
+from mobilize.services.accounts import onboarding
+from mobilize.services.accounts.organizers import actor_for_membership
 from mobilize.services.people import links
 from mobilize.services.signups.attendance import checkin_token
 from tests.conftest import unavailable
@@ -87,10 +89,16 @@ async def _demo_paths() -> dict[str, list[str]]:
     volunteer = await Volunteer.filter(organization=org, name="Rosa Delgado").first()
     assert volunteer is not None
     manage = await links.rotate_manage_token(volunteer)
+    owner = await Membership.filter(organization=org).first()
+    assert owner is not None
+    _, message_id = await onboarding.invite(
+        await actor_for_membership(owner), "new@example.org", Role.VIEWER, [], False, "/invitations/{token} "
+    )
+    invitation = (await Message.get(id=message_id)).body.split("/invitations/")[1].split(" ")[0]
     checkin = checkin_token(SECRET, picket_shift.id)
     public = [
         "/", f"/events/{picket}", f"/events/{rally_shift.event_id}", f"/signups/{manage}", f"/checkin/{checkin}",
-        "/login", "/password-reset",
+        "/login", "/password-reset", f"/invitations/{invitation}",
     ]  # type: ignore[attr-defined]  # fmt: skip
     dashboard = [
         "/dashboard/",
@@ -169,6 +177,15 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
                         )
                         if name:
                             await tab.screenshot(path=str(shots / f"{name}-{width_name}.png"), full_page=True)
+            # the page a volunteer sees once signed up, on a phone
+            await visitor.set_viewport_size(PHONE)
+            await visitor.goto(server + paths["public"][2])
+            await visitor.get_by_label("Your name").fill("Ana Lima")
+            await visitor.get_by_label("Email").fill("ana@example.org")
+            await visitor.locator("fieldset#f-shift input[type=radio]").first.check()
+            await visitor.get_by_role("button", name="Sign up").click()
+            await expect(visitor.get_by_role("heading", level=1)).to_contain_text("signed up")
+            problems += await check_page(visitor, axe_script, "signed-up page at phone")
         finally:
             await browser.close()
     assert not problems, "\n".join(problems)
