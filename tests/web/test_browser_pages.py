@@ -249,7 +249,6 @@ async def test_edit_and_tag_a_volunteer_message_a_group_and_remove_a_team_member
 
             # remove a team member
             await page.goto(server + "/dashboard/team")
-            await page.screenshot(path=str(shots / "team-desktop.png"), full_page=True)
             await page.get_by_role("button", name=re.compile(r"^Remove.*Test Organizer")).click()
             await expect(page.get_by_role("status")).to_contain_text("is no longer on the team")
             await expect(page.locator('[data-member="colleague@example.org"]')).to_have_count(0)
