@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # ical.js (Thunderbird's parser) checks the calendar feeds in the tests; installed once, when missing.
 CALENDAR_STAMP := tests/calendar/node_modules/.installed
+# axe-core checks every page for accessibility problems in the browser tests; installed the same way.
+AXE_STAMP := tests/web/axe/node_modules/.installed
 
 .PHONY: run test test-sqlite test-postgres lint bench clean
 
@@ -22,6 +24,14 @@ $(CALENDAR_STAMP): tests/calendar/package.json tests/calendar/package-lock.json
 		echo "!!! npm not found: the calendar feed checks with ical.js will be skipped"; \
 	fi
 
+# Without npm the browser tests say axe-core is missing and are skipped (they fail under CI=true).
+$(AXE_STAMP): tests/web/axe/package.json tests/web/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/web/axe && npm install --no-audit --no-fund && touch node_modules/.installed; \
+	else \
+		echo "!!! npm not found: the accessibility checks with axe-core will be skipped"; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/mobilize migrate
 	$(BIN)/mobilize seed-demo
@@ -30,16 +40,16 @@ run: $(STAMP)
 
 # The whole suite, once per database backend (SQLite, then PostgreSQL). The PostgreSQL pass runs even when
 # the SQLite pass failed, so one run shows both; the target fails if either did.
-test: $(STAMP) $(CALENDAR_STAMP)
+test: $(STAMP) $(CALENDAR_STAMP) $(AXE_STAMP)
 	@failed=""; \
 	MOBILIZE_TEST_DB=sqlite $(BIN)/python -m pytest || failed="$$failed sqlite"; \
 	MOBILIZE_TEST_DB=postgres $(BIN)/python -m pytest || failed="$$failed postgres"; \
 	if [ -n "$$failed" ]; then echo "!!! make test: the suite failed on:$$failed"; exit 1; fi
 
-test-sqlite: $(STAMP) $(CALENDAR_STAMP)
+test-sqlite: $(STAMP) $(CALENDAR_STAMP) $(AXE_STAMP)
 	MOBILIZE_TEST_DB=sqlite $(BIN)/python -m pytest
 
-test-postgres: $(STAMP) $(CALENDAR_STAMP)
+test-postgres: $(STAMP) $(CALENDAR_STAMP) $(AXE_STAMP)
 	MOBILIZE_TEST_DB=postgres $(BIN)/python -m pytest
 
 # Schemathesis over the OpenAPI document against the app under uvicorn on PostgreSQL (a few minutes). The
@@ -57,4 +67,4 @@ lint: $(STAMP)
 	$(BIN)/mypy mobilize workers
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache tests/calendar/node_modules
+	rm -rf $(VENV) *.egg-info .pytest_cache tests/calendar/node_modules tests/web/axe/node_modules

@@ -22,4 +22,9 @@ async def record(actor: Actor, action: str, detail: dict[str, Any]) -> AuditLog:
 
 
 async def entries(actor: Actor, limit: int = 100) -> list[AuditLog]:
-    return await AuditLog.filter(organization_id=actor.organization_id).order_by("-id").limit(limit)
+    return (
+        await AuditLog.filter(organization_id=actor.organization_id)
+        .order_by("-id")
+        .limit(limit)
+        .prefetch_related("organizer")
+    )

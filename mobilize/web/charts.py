@@ -13,11 +13,25 @@ PAD_LEFT, PAD_BOTTOM, PAD_TOP = 40, 48, 16
 COLORS = ("#0b4f8a", "#a3161b", "#5c5c5c")  # blue, red, grey: distinct for common colour blindness too
 
 
+def nice_step(top: int, steps: int = 4) -> int:
+    """A whole tick step of 1, 2 or 5 times a power of ten with `steps` ticks reaching `top`: even ticks
+    (0, 5, 10, 15, 20), never 0, 2, 4, 7, 9."""
+    rough = max(1, -(-top // steps))
+    power = 1
+    while True:
+        for mult in (1, 2, 5):
+            if mult * power >= rough:
+                return mult * power
+        power *= 10
+
+
 def bar_chart(
     title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, chart_id: str = "chart"
 ) -> Markup:
     """Grouped bars: one group per label, one bar per series (name, values), with a legend."""
-    top = max([1, *(v for _, values in series for v in values)])
+    highest = max([1, *(v for _, values in series for v in values)])
+    step_size = nice_step(highest)
+    top = -(-highest // step_size) * step_size  # the scale ends on the first tick at or above the highest bar
     plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
     group_w = plot_w / max(1, len(labels))
     bar_w = max(2.0, min(28.0, group_w * 0.8 / max(1, len(series))))
@@ -31,8 +45,8 @@ def bar_chart(
         + "</desc>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]  # fmt: skip
-    for step in range(5):  # gridlines and the scale
-        value = round(top * step / 4)
+    for step in range(top // step_size + 1):  # gridlines and the scale
+        value = step_size * step
         y = PAD_TOP + plot_h - plot_h * value / top
         parts.append(f'<line x1="{PAD_LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0"/>')
         parts.append(

@@ -95,6 +95,18 @@ FORM_FIELDS = {
     "dash:hosting-reject": "reason",
     "dash:hosting-changes": "reason",
     "dash:hosting-unpublish": "reason",
+    "dash:volunteer-update": "notes",
+    "dash:shift-update": "date",
+    "dash:shift-cancel": "reason",
+    "dash:group-create": "name",
+    "dash:group-update": "description",
+    "dash:group-message-post": "body",
+    "dash:campaign-create": "name",
+    "dash:campaign-update": "description",
+    "dash:team-role": "role",
+    "dash:team-remove": "reason",
+    "dash:invitation-resend": "reason",
+    "dash:settings-post": "name",
 }
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f"]
 

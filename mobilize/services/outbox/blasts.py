@@ -113,8 +113,10 @@ async def _blast(
     *,
     now: datetime | None = None,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    preview: bool = False,
 ) -> BlastResult:
-    """One outbox row per person and channel; idempotent per (organizer, key, person, channel)."""
+    """One outbox row per person and channel; idempotent per (organizer, key, person, channel). With
+    `preview`, only the counts: who would receive it and who would not, and nothing is written."""
     # In UTC: SQLite compares stored times as text, so a filter value in another zone would miss rows.
     now = (now or datetime.now(UTC)).astimezone(UTC)
     key = check_idempotency_key(idempotency_key) or uuid.uuid4().hex
@@ -162,7 +164,7 @@ async def _blast(
             )
         result.recipients += reached
     result.messages = len(rows)
-    if rows:
+    if rows and not preview:
         # A retry with the same key finds its rows there: ignoring the conflicts creates nothing new.
         async with in_transaction():
             await Message.bulk_create(rows, ignore_conflicts=True)

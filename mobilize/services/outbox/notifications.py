@@ -30,6 +30,7 @@ class SignupChange(Protocol):
     cancelled: bool  # this change cancelled it
     promoted: list[Signup]  # waitlisted people given the seat it freed
 
+
 # Sign-ups the person makes themselves (the page or the public API, a JOIN or a YES by text): its
 # confirmation is their answer.
 OWN_SOURCES = frozenset({SignupSource.WEB, SignupSource.SMS})

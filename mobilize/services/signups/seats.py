@@ -376,5 +376,3 @@ async def set_status(signup_id: int, status: SignupStatus) -> SignupResult:
             raise Conflict("the sign-up changed meanwhile; reload and retry", code="stale")
         signup.status = status
     return SignupResult(signup=signup, volunteer=signup.volunteer, created=False)
-
-

@@ -18,7 +18,7 @@ from mobilize.services import coalitions, events
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.services.events import groups, schedules
-from mobilize.services.reports import forecast
+from mobilize.services.reports import board, forecast
 from mobilize.web.api.common import validation_fields
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.text import whole_number
@@ -86,22 +86,47 @@ def _event_body(values: dict[str, str]) -> dict[str, Any]:
 
 @organizer_page
 async def home(request: Request, actor: Actor) -> Response:
-    cursor = request.query_params.get("cursor") or None
-    page = await events.list_events(actor, cursor, 50)
+    """The day-of-action board: coming events soonest first with their staffing, past ones with turnout."""
+    q = request.query_params
+    values = {k: (q.get(k) or "").strip()[:200] for k in ("group", "campaign", "type", "from", "to", "q", "needs")}
+    errors: dict[str, str] = {}
+    days: dict[str, date | None] = {}
+    for key in ("from", "to"):
+        try:
+            days[key] = date.fromisoformat(values[key]) if values[key] else None
+        except ValueError:
+            days[key], errors[key] = None, "give a date"
+    filters = board.BoardFilters(
+        group=values["group"] or None,
+        campaign=values["campaign"] or None,
+        event_type=values["type"] or None,
+        starts_on=days["from"],
+        ends_on=days["to"],
+        needs_people=values["needs"] == "1",
+        search=values["q"],
+        zone=DEFAULT_ZONE,
+    )
     now = datetime.now(UTC)
-    rows = []
-    for event in page.items:
-        upcoming = [s for s in event.shift_list if s.ends_at > now and s.status == "scheduled"]  # type: ignore[attr-defined]
-        nxt = upcoming[0] if upcoming else None
-        rows.append(
-            {
-                "event": event,
-                "next": format_span(nxt.starts_at, nxt.ends_at, event.timezone, now) if nxt else "",
-                "upcoming": len(upcoming),
-            }
-        )
-    context = {"rows": rows, "next_cursor": page.next_cursor, "can_write": actor.role.value != "viewer"}
-    return dash_render(request, actor, "dashboard/home.html", context)
+    try:
+        found = await board.day_board(actor, filters, now)
+    except Invalid as exc:
+        errors |= {k: sentence(v) for k, v in (exc.fields or {"form": exc.message}).items()}
+        found = await board.day_board(actor, board.BoardFilters(zone=DEFAULT_ZONE), now)
+
+    def when(row: board.BoardRow) -> str:
+        s = row.first
+        return format_span(s.starts_at, s.ends_at, row.event.timezone, now) if s else ""
+
+    context = {
+        "board": found,
+        "when": when,
+        "values": values,
+        "errors": errors,
+        "filtered": any(values.values()),
+        "can_write": actor.role.value != "viewer",
+        **await _choices(actor),
+    }
+    return dash_render(request, actor, "dashboard/home.html", context, status=422 if errors else 200)
 
 
 # ---- create and edit -----------------------------------------------------------------------------

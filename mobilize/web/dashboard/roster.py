@@ -120,7 +120,11 @@ async def mark(request: Request, actor: Actor) -> Response:
             return back(request, f"Nothing changed: {exc.message}.", "dash:home")
         return back(request, f"Nothing changed: {exc.message}.", "dash:roster", shift_id=shift_id)
     name = signup.volunteer.name or "This person"
-    said = {"attended": "checked in", "no_show": "marked as a no-show", "keep": "kept as is"}[choice]
+    said = {
+        "attended": "checked in",
+        "no_show": "marked as a no-show",
+        "keep": "excused (never marked a no-show automatically)",
+    }[choice]
     return back(request, f"{name}: {said}.", "dash:roster", shift_id=signup.shift_id)  # type: ignore[attr-defined]
 
 

@@ -14,8 +14,7 @@ from starlette.responses import Response
 
 from mobilize.services import reports
 from mobilize.services.access import Actor
-from mobilize.services.events import groups
-from mobilize.services.reports import exports
+from mobilize.services.reports import board, exports
 from mobilize.web.charts import bar_chart
 from mobilize.web.dashboard.session import dash_render, organizer_page
 
@@ -53,9 +52,8 @@ def percent(rate: float | None) -> str:
 
 @organizer_page
 async def turnout_home(request: Request, actor: Actor) -> Response:
-    group_page = await groups.list_groups(actor, None, 100)
-    campaigns = (await groups.list_campaigns(actor, None, 100)).items if not actor.is_host else []
-    context = {"groups": group_page.items, "campaigns": campaigns}
+    by_group, by_campaign = await board.headlines(actor)
+    context = {"groups": by_group, "campaigns": by_campaign}
     return dash_render(request, actor, "dashboard/turnout_home.html", context)
 
 

@@ -23,9 +23,11 @@ from mobilize.web.views import STATUS_LABELS, format_span
 @organizer_page
 async def search(request: Request, actor: Actor) -> Response:
     q = (request.query_params.get("q") or "").strip()[:100]
+    tag = (request.query_params.get("tag") or "").strip()[:64]
     cursor = request.query_params.get("cursor") or None
-    page = await volunteers.list_volunteers(actor, cursor, 50, search=q or None)
-    context = {"q": q, "people": page.items, "next_cursor": page.next_cursor}
+    page = await volunteers.list_volunteers(actor, cursor, 50, search=q or None, tag=tag or None)
+    tags = await volunteers.tags_of([v.id for v in page.items])
+    context = {"q": q, "tag": tag, "people": page.items, "tags": tags, "next_cursor": page.next_cursor}
     return dash_render(request, actor, "dashboard/volunteers.html", context)
 
 
@@ -53,6 +55,7 @@ async def record(request: Request, actor: Actor) -> Response:
         "standby_off": [g for g, on in choices if not on],
         "errors": {},
         "hosted": await hosting.host_history(actor, found.volunteer.id),
+        "tags": (await volunteers.tags_of([found.volunteer.id]))[found.volunteer.id],
     }
     return dash_render(request, actor, "dashboard/volunteer.html", context)
 
