@@ -69,7 +69,7 @@ VOLUNTEER_COLUMNS = (
 )
 SIGNUP_COLUMNS = (
     "shift_id", "volunteer_id", "holder", "status", "source", "referrer", "attendance_locked", "checked_in_at",
-    "created_at", "updated_at", "uuid",
+    "created_at", "updated_at", "uuid", "recruited_by_id",
 )  # fmt: skip
 
 # The shift is still open to sign-ups, checked in the statement itself: the caller's copy of the shift may
@@ -91,7 +91,7 @@ seat AS (
     INSERT INTO signup ({", ".join(SIGNUP_COLUMNS)})
     SELECT :shift, person.id, :shift,
            CASE WHEN EXISTS (SELECT 1 FROM seat) THEN :signed_up ELSE :waitlisted END,
-           :source, :referrer, FALSE, NULL, :now, :now, gen_random_uuid()
+           :source, :referrer, FALSE, NULL, :now, :now, gen_random_uuid(), NULL
     FROM person
     WHERE EXISTS (SELECT 1 FROM open_shift)
     RETURNING *
