@@ -4,6 +4,7 @@ organization, a seat or the waitlist, consent, and nothing at all when they are 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from mobilize import db, links
 from mobilize.models import (
@@ -33,6 +35,7 @@ from mobilize.services.people import ConsentContext, Contact
 from tests.clock import CHICAGO, MIDDAY
 from tests.conftest import BACKEND, PUBLIC
 from tests.factories import make_person, make_shift, make_world
+from tests.test_delivery_faults import wait_until
 
 pytestmark = pytest.mark.usefixtures("migrated")
 
@@ -158,8 +161,6 @@ async def test_insert_row_is_what_the_orm_would_write() -> None:
 
 async def test_a_collision_inside_a_transaction_is_a_savepoint() -> None:
     from contextlib import nullcontext
-
-    from tortoise.transactions import in_transaction
 
     from mobilize.services.people import may_collide
 
@@ -366,3 +367,33 @@ async def test_both_paths_write_the_same_rows(case: Case, monkeypatch: pytest.Mo
     orm = await run_case(case, "orm", monkeypatch, time_machine)
     assert statements == orm
     assert statements["signups"], "the case signs someone up"
+
+
+@pytest.mark.postgres
+async def test_a_sign_up_waiting_for_someones_record_does_not_hold_the_shift() -> None:
+    """Every path writes the person's record before it locks the shift: one waiting at the record (someone
+    else is inserting the same phone) holds no lock on the shift, and two such sign-ups cannot deadlock."""
+    w = await make_world()
+    inserted, go_on = asyncio.Event(), asyncio.Event()
+
+    async def someone_inserting_ana() -> Volunteer:
+        async with in_transaction():
+            ana = await known_ana(w)
+            inserted.set()
+            await go_on.wait()
+        return ana
+
+    async def blocked() -> bool:
+        return bool(await db.fetch_all("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+
+    holder = asyncio.create_task(someone_inserting_ana())
+    await inserted.wait()
+    waiting = asyncio.create_task(sign_up_ana(w, sms_consent=None))
+    try:
+        await wait_until(blocked, 10, lambda: "the sign-up never waited for the record")
+        async with in_transaction():  # the shift is free to lock meanwhile
+            await db.fetch_all("SELECT id FROM shift WHERE id = ? FOR UPDATE NOWAIT", w["shift"].id)
+    finally:
+        go_on.set()
+    ana, result = await holder, await waiting
+    assert result.volunteer.id == ana.id and result.signup.status == SignupStatus.SIGNED_UP

@@ -59,9 +59,9 @@ from mobilize.models import (
 from mobilize.services import after_commit, notifications
 from mobilize.services.errors import ShiftClosed
 from mobilize.services.messages import SIGNUP_KEY, Planned
+from mobilize.services.people import pages as people_pages
 from mobilize.services.people.consent import SENDER_OF_ORGANIZATION as _SENDER
 from mobilize.services.people.consent import ConsentContext, grant_sms_consent
-from mobilize.services.people import pages as people_pages
 from mobilize.services.people.records import Contact, complete_volunteer, new_volunteer
 
 SENDER_OF_ORGANIZATION = _SENDER.format(org=":organization")
@@ -126,23 +126,24 @@ class AlreadyHolding(Exception):
     """The person already holds a live sign-up for the shift (the unique (volunteer, holder) pair)."""
 
 
-# The shift row, locked, if it still takes sign-ups (checked here: the caller's copy may be a second old, and a
-# cancellation in between must not gain a sign-up): whether a seat is free, and whether the shift, event and
-# organization are still those the messages were composed from.
-_SHIFT_NOW = f"""
-shift_now AS (
+# The shift, if it still takes sign-ups (checked here: the caller's copy may be a second old, and a cancellation
+# in between must not gain a sign-up): whether a seat is free, and whether the shift, event and organization
+# are still those the messages were composed from.
+_SHIFT = f"""
     SELECT s.filled < s.capacity AS free,
            COALESCE({SHIFT_PRINT} = :shift_print AND {EVENT_PRINT} = :event_print, FALSE) AS same
     FROM shift s JOIN event e ON e.id = s.event_id JOIN organization o ON o.id = e.organization_id
-    WHERE s.id = :shift AND s.status = :scheduled AND e.status = :event_scheduled AND s.ends_at > :now
-    FOR UPDATE OF s
-)"""
+    WHERE s.id = :shift AND s.status = :scheduled AND e.status = :event_scheduled AND s.ends_at > :now"""
 
-# Seat, sign-up and outbox rows for the volunteer in the CTE `person` (none if it is empty); the rows only when
-# the shift is as they were composed from it.
+# Seat, sign-up and outbox rows for the volunteer in the CTE `person` (none if it is empty). The shift's row is
+# locked first, once the person is known (every path writes a record before it locks a shift: no deadlock),
+# and read as the last change left it. The rows are written only if it is still as they were composed from
+# it; with :whole, nothing is written otherwise.
 _SEAT_SIGNUP_OUTBOX = f"""
-go AS (
-    SELECT free, same FROM shift_now WHERE EXISTS (SELECT 1 FROM person)
+shift_now AS ({_SHIFT} AND EXISTS (SELECT 1 FROM person)
+    FOR UPDATE OF s
+), go AS (
+    SELECT free, same FROM shift_now WHERE same OR NOT CAST(:whole AS boolean)
 ), seat AS (
     UPDATE shift SET filled = filled + 1
     WHERE id = :shift AND status = :scheduled AND filled < capacity AND EXISTS (SELECT 1 FROM go WHERE free)
@@ -165,12 +166,8 @@ go AS (
     RETURNING id, state, due_at
 )"""
 
-# Whether the shift takes sign-ups, whether it is as the rows were composed from it, and the ids of those due now
-# (as messages.write_planned says which).
-_OUTCOME = (
-    'EXISTS (SELECT 1 FROM shift_now) AS "open?", COALESCE((SELECT same FROM shift_now), FALSE) AS "same?", '
-    'ARRAY(SELECT id FROM outbox WHERE state = :pending AND due_at <= :plan_now ORDER BY id) AS "due"'
-)
+# The ids of the rows due now (as messages.write_planned says which).
+_DUE = 'ARRAY(SELECT id FROM outbox WHERE state = :pending AND due_at <= :plan_now ORDER BY id) AS "due"'
 
 _PERSON_VALUES = {"phone": "CAST(:v_phone AS varchar)", "sms_blocked": "blocked.sms_blocked"}
 # A new record of the person, unless the organization knows their phone or email (then nothing).
@@ -181,18 +178,20 @@ FROM (SELECT EXISTS (
     SELECT 1 FROM sms_block b WHERE b.phone = :v_phone AND b.sender = {SENDER_OF_ORGANIZATION}
 ) AS sms_blocked) AS blocked"""
 
-# Someone new, in one statement: their record, seat, sign-up and messages, or (their phone known) their record.
+# Someone new, in one statement: their record (if the shift is open and as the rows were composed from it when
+# the statement starts), seat, sign-up and messages; or, their phone known, their record.
 _SIGN_UP_NEW = f"""
-WITH {_SHIFT_NOW}, inserted AS (
+WITH shift_then AS ({_SHIFT}), inserted AS (
     {_INSERT_PERSON}
-    WHERE EXISTS (SELECT 1 FROM shift_now WHERE same)
+    WHERE EXISTS (SELECT 1 FROM shift_then WHERE same)
     ON CONFLICT DO NOTHING
     RETURNING *
 ), person AS (SELECT * FROM inserted), {_SEAT_SIGNUP_OUTBOX}, known AS (
     SELECT * FROM volunteer
     WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELECT 1 FROM inserted)
 )
-SELECT {{who}}, who."created?", {{new_signup}}, {_OUTCOME}
+SELECT {{who}}, who."created?", {{new_signup}}, {_DUE},
+       EXISTS (SELECT 1 FROM shift_then) AS "open?", COALESCE((SELECT same FROM shift_then), FALSE) AS "same?"
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT *, TRUE AS "created?" FROM inserted UNION ALL SELECT *, FALSE FROM known) AS who ON TRUE
 LEFT JOIN new_signup ON TRUE
@@ -208,8 +207,8 @@ WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELEC
 """
 
 _RECORD = f"""
-WITH {_SHIFT_NOW}, person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP_OUTBOX}
-SELECT {{new_signup}}, {_OUTCOME}
+WITH person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP_OUTBOX}
+SELECT {{new_signup}}, {_DUE}, COALESCE((SELECT same FROM shift_now), FALSE) AS "same?"
 FROM (SELECT 1) AS one LEFT JOIN new_signup ON TRUE
 """
 
@@ -242,9 +241,14 @@ def _person_values(person: Volunteer) -> dict[str, Any]:
 
 
 def _signup_values(
-    shift: Shift, source: SignupSource, referrer: str, rows: list[tuple[str, Planned]], plan_now: datetime
+    shift: Shift,
+    source: SignupSource,
+    referrer: str,
+    rows: list[tuple[str, Planned]],
+    plan_now: datetime,
+    whole: bool = False,
 ) -> dict[str, Any]:
-    """The values of the seat, sign-up and outbox part."""
+    """The values of the seat, sign-up and outbox part (`whole`: nothing unless the rows are written too)."""
     prints = fingerprint(shift) or (None, None)
     values: dict[str, Any] = {
         "shift": shift.id,
@@ -261,6 +265,7 @@ def _signup_values(
         "key_prefix": SIGNUP_KEY,
         "now": datetime.now(UTC),
         "plan_now": plan_now,
+        "whole": whole,
         "m_outcome": [outcome for outcome, _ in rows],
     }
     for name, _ in PLANNED_ARRAYS[1:]:
@@ -306,27 +311,26 @@ async def sign_up(
     now = plan.clock()
     organization_id = shift.event.organization_id
     volunteer: Volunteer | None = None
+    created = False
     if sms_consent is None:
         newcomer = new_volunteer(contact, organization_id, source=source.value)
         rows = _both_outcomes(shift, newcomer, source, referrer, plan, now)
-        values = _signup_values(shift, source, referrer, rows, now) | _person_values(newcomer)
+        values = _signup_values(shift, source, referrer, rows, now, whole=True) | _person_values(newcomer)
         row = (await db.fetch_all_named(_sql("new"), **values))[0]
         if not row["open?"]:
             return None
-        volunteer = _model(Volunteer, "who", row)
+        volunteer, created = _model(Volunteer, "who", row), bool(row["created?"])
         signup: Signup | None = _model(Signup, "new_signup", row)
         if signup is not None:
             return Settled(volunteer, True, signup, list(row["due"]))
         if volunteer is None and row["same?"]:
             return None  # neither inserted nor known by their phone
+        # Known by their phone, or the copy of the shift is not the shift (composed again below), or (rarely)
+        # the shift changed while the statement waited for its lock: their record is new then.
     async with in_transaction():
-        created = False
         if volunteer is None:
-            settled = await db.fetch_all_named(
-                _SETTLE,
-                organization=organization_id,
-                **_person_values(new_volunteer(contact, organization_id, source=source.value)),
-            )
+            newcomer = new_volunteer(contact, organization_id, source=source.value)
+            settled = await db.fetch_all_named(_SETTLE, organization=organization_id, **_person_values(newcomer))
             if not settled:
                 return None
             volunteer, created = Volunteer._init_from_db(**settled[0]), bool(settled[0]["created?"])
