@@ -56,7 +56,7 @@ from mobilize.models import (
     SignupStatus,
     Volunteer,
 )
-from mobilize.services import after_commit, notifications
+from mobilize.services import after_commit, messages, notifications
 from mobilize.services.errors import ShiftClosed
 from mobilize.services.messages import SIGNUP_KEY, Planned
 from mobilize.services.people import pages as people_pages
@@ -277,6 +277,8 @@ def _both_outcomes(
     shift: Shift, volunteer: Volunteer, source: SignupSource, referrer: str, plan: after_commit.Plan, now: datetime
 ) -> list[tuple[str, Planned]]:
     """The outbox rows of this sign-up if it gets a seat, and if it is waitlisted, each with that outcome."""
+    if not (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
+        return []  # nobody to tell it to (as notifications.new_signup_messages says)
     signup = Signup.construct(shift=shift, volunteer=volunteer, source=source, referrer=referrer, holder=shift.id)
     return [
         (status.value, row)
