@@ -93,10 +93,11 @@ PLANNED_ARRAYS = (
     ("expires_at", "timestamptz"), ("timezone", "text"), ("state", "text"), ("skip_reason", "text"), ("key", "text"),
 )  # fmt: skip
 
-# What the messages are composed from, as a digest of the rows (`s` shift, `e` event, `o` organization):
-# everything but the seat count, which every sign-up moves and no message reads.
+# What the messages are composed from (`s` shift, `e` event, `o` organization), as read: the shift's columns
+# but the seat count (which every sign-up moves and no message reads), and the versions of the event's and the
+# organization's rows (`xmin`: every change writes a new version).
 SHIFT_PRINT = "md5((to_jsonb(s) - 'filled')::text)"
-EVENT_PRINT = "md5(to_jsonb(e)::text || to_jsonb(o)::text)"
+EVENT_PRINT = "e.xmin::text || '.' || o.xmin::text"
 
 _general_only: ContextVar[bool] = ContextVar("mobilize_general_path_only", default=False)
 
@@ -165,6 +166,8 @@ shift_now AS ({_SHIFT} AND EXISTS (SELECT 1 FROM person)
     ORDER BY m.n
     RETURNING id, state, due_at
 )"""
+# Without rows to write (the person may get no message) the statement leaves the outbox alone.
+_NO_OUTBOX = _SEAT_SIGNUP_OUTBOX[: _SEAT_SIGNUP_OUTBOX.index(", outbox AS (")]
 
 # The ids of the rows due now (as messages.write_planned says which).
 _DUE = 'ARRAY(SELECT id FROM outbox WHERE state = :pending AND due_at <= :plan_now ORDER BY id) AS "due"'
@@ -186,11 +189,11 @@ WITH shift_then AS ({_SHIFT}), inserted AS (
     WHERE EXISTS (SELECT 1 FROM shift_then WHERE same)
     ON CONFLICT DO NOTHING
     RETURNING *
-), person AS (SELECT * FROM inserted), {_SEAT_SIGNUP_OUTBOX}, known AS (
+), person AS (SELECT * FROM inserted), {{seat_signup}}, known AS (
     SELECT * FROM volunteer
     WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELECT 1 FROM inserted)
 )
-SELECT {{who}}, who."created?", {{new_signup}}, {_DUE},
+SELECT {{who}}, who."created?", {{new_signup}}, {{due}},
        EXISTS (SELECT 1 FROM shift_then) AS "open?", COALESCE((SELECT same FROM shift_then), FALSE) AS "same?"
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT *, TRUE AS "created?" FROM inserted UNION ALL SELECT *, FALSE FROM known) AS who ON TRUE
@@ -206,9 +209,9 @@ SELECT *, FALSE FROM volunteer
 WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELECT 1 FROM inserted)
 """
 
-_RECORD = f"""
-WITH person AS (SELECT CAST(:volunteer AS integer) AS id), {_SEAT_SIGNUP_OUTBOX}
-SELECT {{new_signup}}, {_DUE}, COALESCE((SELECT same FROM shift_now), FALSE) AS "same?"
+_RECORD = """
+WITH person AS (SELECT CAST(:volunteer AS integer) AS id), {seat_signup}
+SELECT {new_signup}, {due}, COALESCE((SELECT same FROM shift_now), FALSE) AS "same?"
 FROM (SELECT 1) AS one LEFT JOIN new_signup ON TRUE
 """
 
@@ -229,10 +232,15 @@ def _model(model: type[Model], alias: str, row: dict[str, Any]) -> Any:
 
 
 @cache
-def _sql(name: str) -> str:
-    """A statement with the columns of the models it returns."""
+def _sql(name: str, outbox: bool) -> str:
+    """A statement with the columns of the models it returns, with or without the outbox rows."""
     template = {"new": _SIGN_UP_NEW, "record": _RECORD}[name]
-    return template.format(who=_columns("who", Volunteer), new_signup=_columns("new_signup", Signup))
+    return template.format(
+        who=_columns("who", Volunteer),
+        new_signup=_columns("new_signup", Signup),
+        seat_signup=_SEAT_SIGNUP_OUTBOX if outbox else _NO_OUTBOX,
+        due=_DUE if outbox else "CAST('{}' AS integer[]) AS \"due\"",
+    )
 
 
 def _person_values(person: Volunteer) -> dict[str, Any]:
@@ -318,7 +326,7 @@ async def sign_up(
         newcomer = new_volunteer(contact, organization_id, source=source.value)
         rows = _both_outcomes(shift, newcomer, source, referrer, plan, now)
         values = _signup_values(shift, source, referrer, rows, now, whole=True) | _person_values(newcomer)
-        row = (await db.fetch_all_named(_sql("new"), **values))[0]
+        row = (await db.fetch_all_named(_sql("new", bool(rows)), **values))[0]
         if not row["open?"]:
             return None
         volunteer, created = _model(Volunteer, "who", row), bool(row["created?"])
@@ -361,7 +369,7 @@ async def _record(
     """(sign-up, whether its rows were written, ids due now): seat if one is free, sign-up and outbox rows."""
     values = _signup_values(shift, source, referrer, rows, plan_now)
     try:
-        found = await db.fetch_all_named(_sql("record"), volunteer=volunteer.id, **values)
+        found = await db.fetch_all_named(_sql("record", bool(rows)), volunteer=volunteer.id, **values)
     except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
         raise AlreadyHolding from exc
     signup: Signup | None = _model(Signup, "new_signup", found[0])
