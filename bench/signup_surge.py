@@ -1,6 +1,6 @@
 """Sign-up surge: how many public sign-ups per second the app takes on PostgreSQL, against a baseline.
 
-    .venv/bin/python bench/signup_surge.py [--duration 12] [--clients 64] [--workers 2]
+    .venv/bin/python bench/signup_surge.py [--duration 12] [--clients 64] [--workers 2] [--email]
 
 What it does, in one run:
 
@@ -15,6 +15,10 @@ What it does, in one run:
    the organization's record of the person, the conditional seat UPDATE, INSERT signup) from as many
    concurrent tasks over `--workers` processes, for the same duration, on a pool configured like the app's;
 5. prints sign-ups per second, p50/p99 latency and errors of both, and their ratio; drops the database.
+
+The people give a phone and no SMS consent: their sign-ups call for no message. With `--email` each also
+gives an email address, so that every sign-up writes its confirmation and two reminders to the outbox in
+its transaction; the baseline then writes the same three rows in its transaction too (one more INSERT).
 
 The numbers include the load generator's own CPU use: on a small machine it shares the cores with the app,
 PostgreSQL and Redis, exactly as the baseline's processes do.
@@ -172,7 +176,9 @@ class HttpConnection(asyncio.Protocol):
         return await self.waiter
 
 
-async def _load(port: int, shift_ids: list[int], clients: int, slot: int, t0: float, t1: float) -> Tally:
+async def _load(
+    port: int, shift_ids: list[int], clients: int, slot: int, t0: float, t1: float, email: bool = False
+) -> Tally:
     """`clients` connections signing up new people until t1; what happened between t0 and t1."""
     tally = Tally()
     numbers = phones(slot)
@@ -189,9 +195,10 @@ async def _load(port: int, shift_ids: list[int], clients: int, slot: int, t0: fl
                 break
             n = next(counter)
             shift_id = shift_ids[(n * 7 + slot) % len(shift_ids)]
-            body = json.dumps(
-                {"volunteer": {"name": f"Surge {slot}-{n}", "phone": next(numbers), "postal_code": "60614"}}
-            ).encode()
+            person = {"name": f"Surge {slot}-{n}", "phone": next(numbers), "postal_code": "60614"}
+            if email:
+                person["email"] = f"surge-{slot}-{n}@example.org"
+            body = json.dumps({"volunteer": person}).encode()
             started = time.perf_counter()
             try:
                 if connection is None or connection.lost is not None:
@@ -219,11 +226,13 @@ async def _load(port: int, shift_ids: list[int], clients: int, slot: int, t0: fl
     return tally
 
 
-def load_process(port: int, shift_ids: list[int], clients: int, slot: int, t0: float, t1: float) -> Tally:
+def load_process(
+    port: int, shift_ids: list[int], clients: int, slot: int, t0: float, t1: float, email: bool = False
+) -> Tally:
     """Entry point of one load process."""
     import uvloop
 
-    return uvloop.run(_load(port, shift_ids, clients, slot, t0, t1))
+    return uvloop.run(_load(port, shift_ids, clients, slot, t0, t1, email))
 
 
 # ---- the baseline: the same transaction straight through asyncpg ---------------------------------------
@@ -241,10 +250,35 @@ INSERT INTO signup (shift_id, volunteer_id, holder, status, source, referrer, cr
 VALUES ($1, $2, $1, $3, 'web', '', now(), now())
 RETURNING id, created_at
 """
+# With --email: the person's email too, and the confirmation and two reminders, as the app plans them.
+UPSERT_VOLUNTEER_EMAIL = UPSERT_VOLUNTEER.replace("NULL, $3, 'unknown', 'unknown'", "$7, $3, 'unknown', 'ok'")
+INSERT_MESSAGES = """
+INSERT INTO message (organization_id, volunteer_id, signup_id, channel, kind, to_address, subject, body, due_at,
+                     expires_at, timezone, state, skip_reason, attempts, last_error, dedupe_key, in_doubt,
+                     created_at, updated_at)
+SELECT $1, $2, $3, 'email', m.kind, $4, m.subject, m.body, m.due_at, $5, 'America/Chicago', 'pending', '', 0, '',
+       'signup:' || $3 || ':' || m.kind || ':email', FALSE, now(), now()
+FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[]) AS m(kind, subject, body, due_at)
+RETURNING id
+"""
+EMAIL_KINDS = ["confirmation", "reminder_day_before", "reminder_soon"]
+EMAIL_TEXT = (
+    "Hello {name},\n\n{lead} Surge, Sat Dec 12, 10:00 AM-1:00 PM CST at Chicago.\n\n"
+    "Event page: http://127.0.0.1:8000/events/1\nSee or drop your shifts: http://127.0.0.1:8000/signups/{token}\n\n"
+    "-- Bench"
+)
 
 
 async def _baseline(
-    dsn: str, organization_id: int, shift_ids: list[int], tasks: int, pool_size: int, slot: int, t0: float, t1: float
+    dsn: str,
+    organization_id: int,
+    shift_ids: list[int],
+    tasks: int,
+    pool_size: int,
+    slot: int,
+    t0: float,
+    t1: float,
+    email: bool = False,
 ) -> Tally:
     """`tasks` concurrent sign-up transactions straight through asyncpg until t1; what happened in [t0, t1]."""
     tally = Tally()
@@ -252,6 +286,7 @@ async def _baseline(
     counter = iter(range(10**9))
     # The app's own connection class (no reset query on release), so that both sides pay the same.
     pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size, connection_class=PooledConnection)
+    starts = dict(await pool.fetch("SELECT id, starts_at FROM shift"))
 
     async def task() -> None:
         """One connection's worth of transactions, one after the other."""
@@ -263,13 +298,27 @@ async def _baseline(
             shift_id = shift_ids[(n * 7 + slot) % len(shift_ids)]
             started = time.perf_counter()
             try:
+                name, token = f"Surge {slot}-{n}", secrets.token_urlsafe(24)
+                address = f"surge-{slot}-{n}@example.org"
+                person = (name, next(numbers), "60614", token, secrets.token_urlsafe(24), organization_id)
                 async with pool.acquire() as conn, conn.transaction():
-                    volunteer_id = await conn.fetchval(
-                        UPSERT_VOLUNTEER, f"Surge {slot}-{n}", next(numbers), "60614",
-                        secrets.token_urlsafe(24), secrets.token_urlsafe(24), organization_id,
-                    )  # fmt: skip
+                    if email:
+                        volunteer_id = await conn.fetchval(UPSERT_VOLUNTEER_EMAIL, *person, address)
+                    else:
+                        volunteer_id = await conn.fetchval(UPSERT_VOLUNTEER, *person)
                     seated = await conn.execute(TAKE_SEAT, shift_id) == "UPDATE 1"
-                    await conn.fetchrow(INSERT_SIGNUP, shift_id, volunteer_id, "signed_up" if seated else "waitlisted")
+                    signup = await conn.fetchrow(
+                        INSERT_SIGNUP, shift_id, volunteer_id, "signed_up" if seated else "waitlisted"
+                    )
+                    if email:
+                        start = starts[shift_id]
+                        await conn.fetch(
+                            INSERT_MESSAGES, organization_id, volunteer_id, signup["id"], address, start, EMAIL_KINDS,
+                            ["Signed up: Surge", "Reminder: Surge", "Starting soon: Surge"],
+                            [EMAIL_TEXT.format(name=name, lead=lead, token=token) for lead in ("You're signed up for",
+                             "A reminder: you're signed up for", "Starting at 10:00:")],
+                            [datetime.now(UTC), start - timedelta(days=1), start - timedelta(hours=2)],
+                        )  # fmt: skip
             except (asyncpg.PostgresError, OSError) as exc:
                 tally.error(start_wall >= t0, repr(exc))
                 continue
@@ -285,12 +334,20 @@ async def _baseline(
 
 
 def baseline_process(
-    dsn: str, organization_id: int, shift_ids: list[int], tasks: int, pool_size: int, slot: int, t0: float, t1: float
+    dsn: str,
+    organization_id: int,
+    shift_ids: list[int],
+    tasks: int,
+    pool_size: int,
+    slot: int,
+    t0: float,
+    t1: float,
+    email: bool = False,
 ) -> Tally:
     """Entry point of one baseline process."""
     import uvloop
 
-    return uvloop.run(_baseline(dsn, organization_id, shift_ids, tasks, pool_size, slot, t0, t1))
+    return uvloop.run(_baseline(dsn, organization_id, shift_ids, tasks, pool_size, slot, t0, t1, email))
 
 
 # ---- set-up --------------------------------------------------------------------------------------------
@@ -457,6 +514,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="shared rate limiter and queue (a db it may flush)")
     parser.add_argument("--no-redis", action="store_true", help="in-memory rate limiter, in-process jobs")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--email", action="store_true", help="people give an email: three outbox rows per sign-up, on both sides"
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args()
     redis_url = None if args.no_redis else args.redis_url
@@ -475,7 +535,8 @@ def main() -> None:
         print(
             f"signup surge: {args.clients} clients from {args.loaders} load processes -> uvicorn x{args.workers} "
             f"on PostgreSQL, {len(shift_ids)} shifts, {'Redis ' + redis_url if redis_url else 'no Redis'}, "
-            f"pool {args.pool or 'default'}; {args.warmup:.0f} s warm-up + {args.duration:.0f} s measured",
+            f"pool {args.pool or 'default'}; {args.warmup:.0f} s warm-up + {args.duration:.0f} s measured"
+            + ("; with email (3 outbox rows per sign-up)" if args.email else ""),
             flush=True,
         )
 
@@ -483,7 +544,10 @@ def main() -> None:
         t1 = t0 + args.duration
         app = run_processes(
             load_process,
-            [(port, shift_ids, n, slot, t0, t1) for slot, n in enumerate(split(args.clients, args.loaders))],
+            [
+                (port, shift_ids, n, slot, t0, t1, args.email)
+                for slot, n in enumerate(split(args.clients, args.loaders))
+            ],
         )
         stop_server(server)
         server = None
@@ -497,7 +561,17 @@ def main() -> None:
             base = run_processes(
                 baseline_process,
                 [
-                    (url, organization_id, shift_ids, n, args.baseline_pool or n, args.loaders + slot, t0, t1)
+                    (
+                        url,
+                        organization_id,
+                        shift_ids,
+                        n,
+                        args.baseline_pool or n,
+                        args.loaders + slot,
+                        t0,
+                        t1,
+                        args.email,
+                    )
                     for slot, n in enumerate(tasks)
                 ],
             )

@@ -1,16 +1,25 @@
-"""What a sign-up records, on each path: PostgreSQL's one statement (services.signups.postgres) and its fallback,
+"""What a sign-up records, on each path: PostgreSQL's one statement (services.fastpath) and its fallback,
 and SQLite's transaction. Same outcomes everywhere: one volunteer per person, their relationship with the
 organization, a seat or the waitlist, consent, and nothing at all when they are already signed up."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
-from mobilize import db
+from mobilize import db, links
 from mobilize.models import (
     ConsentRecord,
+    Event,
+    Message,
+    Organization,
     Shift,
     ShiftStatus,
     Signup,
@@ -22,11 +31,14 @@ from mobilize.models import (
 )
 from mobilize.services import signups
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
+from mobilize.services.outbox import after_commit, notifications
 from mobilize.services.people import ConsentContext, Contact
-from mobilize.services.signups import postgres
+from mobilize.services.signups import postgres as fastpath
 from mobilize.services.signups import seats as seats_rule
-from tests.conftest import BACKEND
-from tests.factories import make_shift, make_world
+from tests.clock import CHICAGO, MIDDAY
+from tests.conftest import BACKEND, PUBLIC
+from tests.delivery.test_delivery_faults import wait_until
+from tests.factories import make_person, make_shift, make_world
 
 pytestmark = pytest.mark.usefixtures("migrated")
 
@@ -135,8 +147,9 @@ async def test_sms_consent_is_recorded_with_the_signup() -> None:
 def test_hand_written_inserts_name_every_column() -> None:
     """The one-statement path writes its INSERTs by hand: a column added to a model must be added there."""
     for model, columns in [
-        (Volunteer, postgres.VOLUNTEER_COLUMNS),
-        (Signup, postgres.SIGNUP_COLUMNS),
+        (Volunteer, fastpath.VOLUNTEER_COLUMNS),
+        (Signup, fastpath.SIGNUP_COLUMNS),
+        (Message, tuple(fastpath.MESSAGE_VALUES)),
     ]:
         assert sorted(columns) == sorted(set(model._meta.db_fields) - {"id"}), model.__name__
     sql, names = db.numbered("SELECT :a, CAST(:b AS integer), :a, x::text")
@@ -152,10 +165,240 @@ async def test_insert_row_is_what_the_orm_would_write() -> None:
 async def test_a_collision_inside_a_transaction_is_a_savepoint() -> None:
     from contextlib import nullcontext
 
-    from tortoise.transactions import in_transaction
-
     from mobilize.services.people import may_collide
 
     assert isinstance(may_collide(), nullcontext)  # a lone statement needs no BEGIN and COMMIT
     async with in_transaction():
         assert not isinstance(may_collide(), nullcontext)
+
+
+# ---- both paths, the same cases --------------------------------------------------------------------------
+# On PostgreSQL each case runs twice, in two organizations alike: through the statements (services.fastpath)
+# and through the ORM, as SQLite signs up (fastpath.general_path_only). Both must leave the same people, seats,
+# sign-ups, consent and outbox rows, every column of them alike but the ids and the private links' tokens.
+
+ANA = Contact(name="Ana", phone="+13125550101", email="ana@example.org")
+CONSENT = ConsentContext(source="web", words="Texts about this shift. Reply STOP to opt out.", ip="203.0.113.9")
+NIGHT = datetime(2026, 6, 10, 23, 30, tzinfo=CHICAGO)  # in the default quiet hours (21:00-08:00)
+SHIFT_STARTS = datetime(2026, 6, 12, 10, 0, tzinfo=CHICAGO)  # both reminders to come, from MIDDAY
+NEXT_AFTERNOON = datetime(2026, 6, 11, 14, 0, tzinfo=CHICAGO)  # from NIGHT: the morning leaves time to tell
+WITHIN_THE_HOUR = datetime(2026, 6, 11, 0, 15, tzinfo=CHICAGO)  # from NIGHT: urgent, and both reminders late
+
+
+async def sign_up_ana(w: dict[str, Any], contact: Contact = ANA, **options: Any) -> signups.SignupResult:
+    options = {"source": SignupSource.WEB, "sms_consent": CONSENT} | options
+    return await signups.sign_up(w["shift"].id, contact, **options)
+
+
+async def known_ana(w: dict[str, Any], **fields: Any) -> Volunteer:
+    """The organization's record of Ana (her phone), made before the case signs her up."""
+    values = {"name": "Ana", "phone": ANA.phone, "manage_token_seen_at": MIDDAY, "feed_token_seen_at": MIDDAY}
+    return await make_person(w["event"].organization_id, **(values | fields))
+
+
+async def new_person_seated(w: dict[str, Any]) -> None:
+    await sign_up_ana(w, referrer="flyer")
+
+
+async def new_person_without_consent(w: dict[str, Any]) -> None:
+    await sign_up_ana(w, sms_consent=None)  # email only; the one-statement sign-up
+
+
+async def known_person_seated_with_consent(w: dict[str, Any]) -> None:
+    await known_ana(w, manage_token_seen_at=MIDDAY - timedelta(days=400))  # her page link expired: a fresh one
+    await sign_up_ana(w, Contact(name="Someone", phone=ANA.phone, postal_code="60614"), source=SignupSource.API)
+
+
+async def known_person_without_consent(w: dict[str, Any]) -> None:
+    await known_ana(w, sms_status=SmsStatus.OPTED_IN, email=ANA.email)
+    await sign_up_ana(w, sms_consent=None, source=SignupSource.SMS)
+
+
+async def waitlisted(w: dict[str, Any]) -> None:
+    await Shift.filter(id=w["shift"].id).update(filled=w["shift"].capacity)
+    await sign_up_ana(w)
+
+
+async def opted_out(w: dict[str, Any]) -> None:
+    await known_ana(w, sms_status=SmsStatus.OPTED_OUT, email=ANA.email)
+    await sign_up_ana(w)  # consent on the form does not undo a STOP: email only
+
+
+async def number_blocked_on_the_sender(w: dict[str, Any]) -> None:
+    await SmsBlock.get_or_create(sender="shared", phone=ANA.phone, defaults={"words": "STOP"})
+    await sign_up_ana(w)
+
+
+async def email_only(w: dict[str, Any]) -> None:
+    await sign_up_ana(w, Contact(name="Ana", email=ANA.email), sms_consent=None)
+
+
+async def by_an_organizer_at_night(w: dict[str, Any]) -> None:
+    await sign_up_ana(w, source=SignupSource.API)  # texts wait for the morning; the passed reminder is skipped
+
+
+async def by_themselves_at_night(w: dict[str, Any]) -> None:
+    await sign_up_ana(w)  # their own sign-up is answered at once
+
+
+async def at_night_for_a_shift_within_the_hour(w: dict[str, Any]) -> None:
+    await sign_up_ana(w, source=SignupSource.API)
+
+
+async def already_signed_up(w: dict[str, Any]) -> None:
+    await sign_up_ana(w)
+    before = await outcome(w)
+    with pytest.raises(AlreadySignedUp):
+        await sign_up_ana(w, Contact(name="Ana", phone=ANA.phone, postal_code="60614"))
+    assert await outcome(w) == before  # nothing written: no consent, no postal code, no rows
+
+
+async def event_changed_after_the_copy_was_read(w: dict[str, Any]) -> None:
+    copy = await signups.load_shift(w["shift"].id)  # as services.public caches it
+    await Event.filter(id=w["event"].id).update(title="Picket at the north gate")
+    await sign_up_ana(w, shift=copy)
+
+
+@dataclass
+class Case:
+    run: Callable[[dict[str, Any]], Awaitable[None]]
+    moment: datetime = MIDDAY
+    starts_at: datetime = SHIFT_STARTS
+    capacity: int = 5
+    general: bool = False  # no phone: the statements cannot settle who this is, both take the general path
+    stale: bool = False  # the copy of the shift is not the shift: the statements write the sign-up, the ORM its rows
+
+
+CASES = [
+    Case(new_person_seated),
+    Case(new_person_without_consent),
+    Case(known_person_seated_with_consent),
+    Case(known_person_without_consent),
+    Case(waitlisted, capacity=1),
+    Case(opted_out),
+    Case(number_blocked_on_the_sender),
+    Case(email_only, general=True),
+    Case(by_an_organizer_at_night, moment=NIGHT, starts_at=NEXT_AFTERNOON),
+    Case(by_themselves_at_night, moment=NIGHT, starts_at=NEXT_AFTERNOON),
+    Case(at_night_for_a_shift_within_the_hour, moment=NIGHT, starts_at=WITHIN_THE_HOUR),
+    Case(already_signed_up),
+    Case(event_changed_after_the_copy_was_read, stale=True),
+]
+
+
+async def outcome(w: dict[str, Any], due: list[int] | None = None) -> dict[str, Any]:
+    """What the case left in its organization, ids and private-link tokens replaced by stable names."""
+    organization_id, event = w["event"].organization_id, w["event"]
+    people = await Volunteer.filter(organization_id=organization_id).order_by("id")
+    rows = await Signup.filter(shift__event_id=event.id).order_by("id")
+    person = {p.id: f"person {n}" for n, p in enumerate(people)}
+    signup = {s.id: f"signup {n}" for n, s in enumerate(rows)}
+    names = {p.manage_token: f"<page of {person[p.id]}>" for p in people}
+    names[links.event_url(PUBLIC, event.id, event.address_token())] = "<event page>"
+
+    def text(value: str) -> str:
+        for raw, name in names.items():
+            value = value.replace(raw, name)
+        return value
+
+    messages = []
+    for m in await Message.filter(organization_id=organization_id).order_by("id"):
+        key = m.dedupe_key.replace(f"signup:{m.signup_id}:", f"signup:<{signup[m.signup_id]}>:")
+        values = {
+            k: getattr(m, k) for k in Message._meta.db_fields if k not in {"id", "created_at", "updated_at", "uuid"}
+        }
+        assert values.pop("organization_id") == organization_id  # the event's organization's
+        values |= {"volunteer_id": person[m.volunteer_id], "signup_id": signup[m.signup_id], "dedupe_key": key}
+        values |= {"body": text(m.body), "subject": text(m.subject), "due now": m.id in (due or [])}
+        messages.append(values)
+    return {
+        "people": [
+            (p.name, p.phone, p.email, p.postal_code, p.source, p.sms_status, p.sms_blocked, p.email_status)
+            for p in people
+        ],
+        "consent": await ConsentRecord.filter(organization_id=organization_id).values_list("words", "ip"),
+        "signups": [(signup[s.id], person[s.volunteer_id], s.status, s.source, s.referrer, s.holder) for s in rows],
+        "filled": (await Shift.get(id=w["shift"].id)).filled,
+        "messages": sorted(messages, key=lambda m: m["dedupe_key"]),
+    }
+
+
+async def run_case(case: Case, path: str, monkeypatch: pytest.MonkeyPatch, clock: Any) -> dict[str, Any]:
+    clock.move_to(case.moment, tick=True)
+    w = await make_world(org=f"paths-{path}")
+    await Organization.filter(id=w["event"].organization_id).update(name="Local 100")
+    w["shift"] = await make_shift(w["event"], capacity=case.capacity, starts_at=case.starts_at)
+    w["shift"] = await Shift.get(id=w["shift"].id)  # holder is the shift's id: the same name in both worlds
+    plan = after_commit.Plan(base_url=PUBLIC, now=case.moment)
+    with ExitStack() as stack:
+        pending = stack.enter_context(after_commit.buffer(plan))
+        if path == "orm":
+            stack.enter_context(fastpath.general_path_only())
+        elif not case.general:
+            monkeypatch.setattr(seats_rule, "find_or_create_volunteer", _must_not_run)
+        planned_by_the_orm = _count(monkeypatch, notifications, "new_signup_messages")
+        await case.run(w)
+        monkeypatch.undo()
+    if path == "statements":  # the statements wrote the rows themselves, unless the case says why not
+        assert bool(planned_by_the_orm) == (case.general or case.stale), planned_by_the_orm
+    found = await outcome(w, pending.ids)
+    for row in found["signups"]:
+        assert row[5] in (w["shift"].id, None)
+    found["signups"] = [row[:5] for row in found["signups"]]
+    return found
+
+
+def _count(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """Count the calls of `module.name` (one item per call)."""
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+async def _must_not_run(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the statements should have settled this sign-up")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", CASES, ids=[case.run.__name__ for case in CASES])
+async def test_both_paths_write_the_same_rows(case: Case, monkeypatch: pytest.MonkeyPatch, time_machine: Any) -> None:
+    statements = await run_case(case, "statements", monkeypatch, time_machine)
+    orm = await run_case(case, "orm", monkeypatch, time_machine)
+    assert statements == orm
+    assert statements["signups"], "the case signs someone up"
+
+
+@pytest.mark.postgres
+async def test_a_sign_up_waiting_for_someones_record_does_not_hold_the_shift() -> None:
+    """Every path writes the person's record before it locks the shift: one waiting at the record (someone
+    else is inserting the same phone) holds no lock on the shift, and two such sign-ups cannot deadlock."""
+    w = await make_world()
+    inserted, go_on = asyncio.Event(), asyncio.Event()
+
+    async def someone_inserting_ana() -> Volunteer:
+        async with in_transaction():
+            ana = await known_ana(w)
+            inserted.set()
+            await go_on.wait()
+        return ana
+
+    async def blocked() -> bool:
+        return bool(await db.fetch_all("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+
+    holder = asyncio.create_task(someone_inserting_ana())
+    await inserted.wait()
+    waiting = asyncio.create_task(sign_up_ana(w, sms_consent=None))
+    try:
+        await wait_until(blocked, 10, lambda: "the sign-up never waited for the record")
+        async with in_transaction():  # the shift is free to lock meanwhile
+            await db.fetch_all("SELECT id FROM shift WHERE id = ? FOR UPDATE NOWAIT", w["shift"].id)
+    finally:
+        go_on.set()
+    ana, result = await holder, await waiting
+    assert result.volunteer.id == ana.id and result.signup.status == SignupStatus.SIGNED_UP

@@ -4,6 +4,7 @@ services/delivery.py; the channels never see a model."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -137,9 +138,133 @@ def mails_to(volunteer: Volunteer) -> bool:
     return bool(volunteer.email) and volunteer.email_status in (EmailStatus.OK, EmailStatus.UNKNOWN)
 
 
+SIGNUP_KEY = "signup:"  # a sign-up message's dedupe key: this, the sign-up's id, then `key_tail`
+
+
+def key_tail(kind: MessageKind, revision: str, channel: Channel) -> str:
+    """The part of a sign-up message's dedupe key after the sign-up's id."""
+    return f":{kind.value}{revision}:{channel.value}"
+
+
 def dedupe_key(signup_id: int, kind: MessageKind, revision: str, channel: Channel) -> str:
     """The outbox key of a sign-up message: one row per sign-up, kind, revision and channel."""
-    return f"signup:{signup_id}:{kind.value}{revision}:{channel.value}"
+    return f"{SIGNUP_KEY}{signup_id}{key_tail(kind, revision, channel)}"
+
+
+Due = Callable[[Signup, Channel], datetime | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One outbox row of a sign-up message, composed and timed, not yet written: the ORM writes it
+    (`write_planned`), and so does PostgreSQL's sign-up statement (services.fastpath), from the same values.
+    Its dedupe key is `SIGNUP_KEY`, the sign-up's id and `key`: that statement learns the id as it runs."""
+
+    organization_id: int
+    channel: Channel
+    kind: MessageKind
+    to_address: str
+    subject: str
+    body: str
+    due_at: datetime
+    expires_at: datetime
+    timezone: str
+    state: MessageState
+    skip_reason: str
+    key: str
+
+
+def planned(
+    signup: Signup,
+    kind: MessageKind,
+    base_url: str,
+    now: datetime,
+    channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
+    revision: str | Callable[[Signup], str] = "",
+    due: Due | None = None,
+) -> list[Planned]:
+    """The outbox rows of one sign-up's message of `kind` (SMS if the person opted in, and email; of `channels`
+    only), from its shift, event, organization and volunteer as loaded; its id is not read (a new sign-up's
+    rows are composed before it has one). `revision` may depend on the sign-up (reminders carry their shift's
+    and event's sequence). `due` schedules a row later than now (None from it: no row for that channel); a row
+    whose time had already passed, or that could only go once its shift has started, is planned as skipped."""
+    shift, volunteer = signup.shift, signup.volunteer
+    sms_wanted = Channel.SMS in channels and texts_to(volunteer)
+    email_wanted = Channel.EMAIL in channels and mails_to(volunteer)
+    if not (sms_wanted or email_wanted):
+        return []
+    sms, subject, text = _compose(signup, kind, base_url)
+    wanted: list[tuple[Channel, str, str, str]] = []
+    if sms_wanted:
+        wanted.append((Channel.SMS, volunteer.phone, "", sms))
+    if email_wanted:
+        wanted.append((Channel.EMAIL, volunteer.email, subject, text))
+    suffix = revision(signup) if callable(revision) else revision
+    event = shift.event
+    rows: list[Planned] = []
+    for channel, address, subj, body in wanted:
+        due_at = now if due is None else due(signup, channel)
+        if due_at is None:
+            continue
+        skip = _skip_at_planning(due_at, now, shift.starts_at)
+        rows.append(
+            Planned(
+                organization_id=event.organization_id,
+                channel=channel,
+                kind=kind,
+                to_address=address,
+                subject=subj,
+                body=body,
+                due_at=due_at,
+                expires_at=shift.starts_at,
+                timezone=event.timezone,
+                state=MessageState.SKIPPED if skip else MessageState.PENDING,
+                skip_reason=skip,
+                key=key_tail(kind, suffix, channel),
+            )
+        )
+    return rows
+
+
+async def load_signups(query: Any) -> list[Signup]:
+    """The sign-ups of `query` with what composing their messages reads, in one query (joins)."""
+    signups: list[Signup] = await query.select_related("shift__event__organization", "volunteer")
+    return signups
+
+
+async def write_planned(signup: Signup, rows: list[Planned], now: datetime) -> list[int]:
+    """Create these outbox rows of a sign-up through the ORM, each in a savepoint of the change's transaction;
+    idempotent by dedupe key (a row written already is left as it is). Returns the ids of the rows due now:
+    a future row is the sweep's to enqueue, when it falls due (an early job would run, find it not due, and
+    hold its job id)."""
+    ids: list[int] = []
+    for row in rows:
+        key = f"{SIGNUP_KEY}{signup.id}{row.key}"
+        try:
+            async with may_collide():
+                message = await Message.create(
+                    organization_id=row.organization_id,
+                    volunteer=signup.volunteer,
+                    signup=signup,
+                    channel=row.channel,
+                    kind=row.kind,
+                    to_address=row.to_address,
+                    subject=row.subject,
+                    body=row.body,
+                    due_at=row.due_at,
+                    expires_at=row.expires_at,
+                    timezone=row.timezone,
+                    dedupe_key=key,
+                    state=row.state,
+                    skip_reason=row.skip_reason,
+                )
+            if message.state == MessageState.PENDING and row.due_at <= now:
+                ids.append(message.id)
+        except IntegrityError:
+            existing = await Message.get_or_none(dedupe_key=key, state=MessageState.PENDING, due_at__lte=now)
+            if existing:
+                ids.append(existing.id)
+    return ids
 
 
 async def plan_signup_messages(
@@ -149,59 +274,16 @@ async def plan_signup_messages(
     now: datetime,
     channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
     revision: str | Callable[[Signup], str] = "",
-    due: Callable[[Signup, Channel], datetime | None] | None = None,
+    due: Due | None = None,
 ) -> list[int]:
-    """Create the outbox rows (SMS if the person opted in, and email; of `channels` only) for these sign-ups;
-    idempotent per (sign-up, kind, channel[, revision]). `revision` may depend on the sign-up (reminders
-    carry their shift's and event's sequence). `due` schedules a row later than now (None from it: no row
-    for that sign-up and channel); a row whose time had already passed, or that could only go once its shift
-    has started, is recorded as skipped. Returns the
-    ids of rows to deliver now: a future row is the sweep's to enqueue, when it falls due (an early job
-    would run, find it not due, and hold its job id)."""
+    """Create the outbox rows of a message of `kind` for these sign-ups (see `planned`), through the ORM;
+    idempotent per (sign-up, kind, channel[, revision]). Returns the ids of rows to deliver now."""
     if not signup_ids:
         return []
-    # One query (joins), not one per relation: this runs after every sign-up.
-    signups = await Signup.filter(id__in=signup_ids).select_related("shift__event__organization", "volunteer")
     ids: list[int] = []
-    for signup in signups:
-        shift, volunteer = signup.shift, signup.volunteer
-        sms, subject, text = _compose(signup, kind, base_url)
-        wanted: list[tuple[Channel, str, str, str]] = []
-        if Channel.SMS in channels and texts_to(volunteer):
-            wanted.append((Channel.SMS, volunteer.phone, "", sms))
-        if Channel.EMAIL in channels and mails_to(volunteer):
-            wanted.append((Channel.EMAIL, volunteer.email, subject, text))
-        suffix = revision(signup) if callable(revision) else revision
-        for channel, address, subj, body in wanted:
-            due_at = now if due is None else due(signup, channel)
-            if due_at is None:
-                continue
-            skip = _skip_at_planning(due_at, now, shift.starts_at)
-            key = dedupe_key(signup.id, kind, suffix, channel)
-            try:
-                async with may_collide():  # a savepoint inside the change's transaction
-                    row = await Message.create(
-                        organization_id=shift.event.organization_id,
-                        volunteer=volunteer,
-                        signup=signup,
-                        channel=channel,
-                        kind=kind,
-                        to_address=address,
-                        subject=subj,
-                        body=body,
-                        due_at=due_at,
-                        expires_at=shift.starts_at,
-                        timezone=shift.event.timezone,
-                        dedupe_key=key,
-                        state=MessageState.SKIPPED if skip else MessageState.PENDING,
-                        skip_reason=skip,
-                    )
-                if row.state == MessageState.PENDING and due_at <= now:
-                    ids.append(row.id)
-            except IntegrityError:
-                existing = await Message.get_or_none(dedupe_key=key, state=MessageState.PENDING, due_at__lte=now)
-                if existing:
-                    ids.append(existing.id)
+    # One query (joins), not one per relation: this runs after every sign-up.
+    for signup in await load_signups(Signup.filter(id__in=signup_ids)):
+        ids += await write_planned(signup, planned(signup, kind, base_url, now, channels, revision, due), now)
     return ids
 
 

@@ -12,7 +12,6 @@ leave less than URGENT_NOTICE_HOURS before the shift starts (quiet_hours.notice_
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -35,10 +34,8 @@ class SignupChange(Protocol):
 # confirmation is their answer.
 OWN_SOURCES = frozenset({SignupSource.WEB, SignupSource.SMS})
 
-Due = Callable[[Signup, Channel], datetime | None]
 
-
-def texted_when(kind: MessageKind, now: datetime, quiet: QuietHours, urgent: timedelta) -> Due:
+def texted_when(kind: MessageKind, now: datetime, quiet: QuietHours, urgent: timedelta) -> messages.Due:
     """When a sign-up message of `kind` written `now` goes out, per channel (see the module)."""
 
     def due(signup: Signup, channel: Channel) -> datetime:
@@ -52,22 +49,44 @@ def texted_when(kind: MessageKind, now: datetime, quiet: QuietHours, urgent: tim
     return due
 
 
+def signup_rows(signup: Signup, status: str, plan: after_commit.Plan, now: datetime) -> list[messages.Planned]:
+    """The outbox rows a new sign-up calls for if it ends up `status`, composed and timed, not yet written: the
+    confirmation and the reminders of a seat, or the waitlist notice, on each channel the person may get. A
+    walk-in is told nothing: they are there, and checked in at once (services.signups.attendance). `after_signup`
+    writes those of the status the sign-up got, through the ORM; on PostgreSQL the sign-up's own statement
+    (services.signups.postgres) is given those of both outcomes, composed before the seat is decided, and writes one."""
+    if signup.source == SignupSource.WALK_IN:
+        return []
+    kind = messages.signup_kind(status)
+    due = None if signup.source in OWN_SOURCES else texted_when(kind, now, plan.quiet, plan.urgent)
+    rows = messages.planned(signup, kind, plan.base_url, now, due=due)
+    if status in SEAT_STATUSES:
+        rows += reminders.reminder_rows(signup, plan.base_url, now, plan.quiet)
+    return rows
+
+
+async def new_signup_messages(
+    signup: Signup, volunteer: Volunteer, plan: after_commit.Plan, now: datetime
+) -> list[int]:
+    """Write the outbox rows of a new sign-up (`signup_rows` of the status it got) through the ORM; the ids of
+    those due now."""
+    if signup.source == SignupSource.WALK_IN or not (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
+        return []  # nothing to tell, or nobody to tell it to: no need to load the sign-up
+    ids: list[int] = []
+    for loaded in await messages.load_signups(Signup.filter(id=signup.id)):
+        ids += await messages.write_planned(loaded, signup_rows(loaded, str(loaded.status), plan, now), now)
+    return ids
+
+
 async def after_signup(result: SignupChange) -> None:
     """The confirmation (or waitlist notice) of a new sign-up and its reminders, the calendar cancellation of a
     dropped seat (whose reminders are called off), and the news and reminders for anyone promoted."""
     plan = after_commit.plan()
-    base_url, now, quiet, urgent = plan.base_url, plan.clock(), plan.quiet, plan.urgent
+    base_url, now = plan.base_url, plan.clock()
     ids: list[int] = []
     volunteer = result.volunteer
-    # A walk-in is told nothing: they are there, and checked in at once (services.signups.attendance).
-    told = result.signup.source != SignupSource.WALK_IN
-    if result.created and told and (messages.texts_to(volunteer) or messages.mails_to(volunteer)):
-        kind = messages.signup_kind(str(result.signup.status))
-        answer = result.signup.source in OWN_SOURCES
-        due = None if answer else texted_when(kind, now, quiet, urgent)
-        ids += await messages.plan_signup_messages([result.signup.id], kind, base_url, now, due=due)
-        if result.signup.status in SEAT_STATUSES:
-            ids += await reminders.plan_reminders([result.signup.id], base_url, now, quiet)
+    if result.created:
+        ids += await new_signup_messages(result.signup, volunteer, plan, now)
     if result.cancelled:
         await reminders.cancel_reminders([result.signup.id], now)
     if result.cancelled and messages.mails_to(volunteer) and await invitations.was_invited(result.signup.id):

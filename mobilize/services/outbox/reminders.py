@@ -58,18 +58,29 @@ def _due(kind: MessageKind, quiet: QuietHours) -> Callable[[Signup, Channel], da
     return due
 
 
+def reminder_rows(
+    signup: Signup, base_url: str, now: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS
+) -> list[messages.Planned]:
+    """The reminders a seat calls for, composed and timed (messages.planned), not yet written: those of its
+    event's timeline, on each channel the person may get."""
+    rows: list[messages.Planned] = []
+    for kind in REMINDER_KINDS:
+        rows += messages.planned(
+            signup, kind, base_url, now, channels=CHANNELS, revision=revision, due=_due(kind, quiet)
+        )
+    return rows
+
+
 async def plan_reminders(
     signup_ids: Sequence[int], base_url: str, now: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS
 ) -> list[int]:
     """Plan the reminders of these sign-ups that hold a seat; idempotent. Returns ids of rows due now."""
-    seated = [
-        row["id"] for row in await Signup.filter(id__in=list(signup_ids), status__in=list(SEAT_STATUSES)).values("id")
-    ]
+    if not signup_ids:
+        return []
+    seated = await messages.load_signups(Signup.filter(id__in=list(signup_ids), status__in=list(SEAT_STATUSES)))
     ids: list[int] = []
-    for kind in REMINDER_KINDS:
-        ids += await messages.plan_signup_messages(
-            seated, kind, base_url, now, channels=CHANNELS, revision=revision, due=_due(kind, quiet)
-        )
+    for signup in seated:
+        ids += await messages.write_planned(signup, reminder_rows(signup, base_url, now, quiet), now)
     return ids
 
 

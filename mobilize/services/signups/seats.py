@@ -5,15 +5,17 @@ the insert of the sign-up: under any concurrency, on PostgreSQL across processes
 never holds more seat-holding sign-ups than its capacity. The row lock it takes also serializes
 cancellations and promotions on that shift.
 
-A surge of sign-ups is the one hot path: on PostgreSQL `sign_up` costs two statements, the shift with its
-event and then everything else in one (services.signups.postgres), hand-written where the ORM would spend more
-building SQL than the database spends running it.
+A surge of sign-ups is the one hot path: on PostgreSQL `sign_up` writes the record, the seat, the sign-up and
+its messages in one statement for someone new (two, and a transaction, for anyone else: services.signups.postgres),
+hand-written where the ORM would spend more building SQL than the database spends running it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -25,6 +27,7 @@ from mobilize.models import (
     SEAT_STATUSES,
     Event,
     EventStatus,
+    Organization,
     Shift,
     ShiftStatus,
     Signup,
@@ -33,7 +36,7 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, ShiftClosed
-from mobilize.services.outbox import notifications
+from mobilize.services.outbox import after_commit, notifications
 from mobilize.services.people import links
 from mobilize.services.people.consent import ConsentContext, grant_sms_consent
 from mobilize.services.people.records import Contact, find_or_create_volunteer
@@ -73,30 +76,38 @@ def check_open(shift: Shift, event: Event) -> None:
         raise ShiftClosed("this shift is over", code="shift_over")
 
 
-_SHIFT_WITH_EVENT: str | None = None
+@cache
+def _shift_with_event_sql(dialect: str) -> str:
+    """SELECT of a shift, its event and organization in one row, the event's columns prefixed `event.` and the
+    organization's `organization.`; on PostgreSQL with their fingerprint (services.signups.postgres)."""
+    columns = [f's."{c}"' for c in Shift._meta.db_fields]
+    columns += [f'e."{c}" AS "event.{c}"' for c in Event._meta.db_fields]
+    columns += [f'o."{c}" AS "organization.{c}"' for c in Organization._meta.db_fields]
+    if dialect == "postgres":
+        columns += [f'{postgres.SHIFT_PRINT} AS "print.shift"', f'{postgres.EVENT_PRINT} AS "print.event"']
+    return (
+        f"SELECT {', '.join(columns)} FROM shift s JOIN event e ON e.id = s.event_id "
+        "JOIN organization o ON o.id = e.organization_id WHERE s.id = ?"
+    )
 
 
-def _shift_with_event_sql() -> str:
-    """SELECT of a shift and its event in one row, the event's columns prefixed `event.`."""
-    global _SHIFT_WITH_EVENT
-    if _SHIFT_WITH_EVENT is None:
-        shift_columns = ", ".join(f's."{c}"' for c in Shift._meta.db_fields)
-        event_columns = ", ".join(f'e."{c}" AS "event.{c}"' for c in Event._meta.db_fields)
-        _SHIFT_WITH_EVENT = (
-            f"SELECT {shift_columns}, {event_columns} FROM shift s JOIN event e ON e.id = s.event_id WHERE s.id = ?"
-        )
-    return _SHIFT_WITH_EVENT
+def _prefixed(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
 
 
 async def load_shift(shift_id: int) -> Shift | None:
-    """The shift with its event loaded (`shift.event`), in one query. Built from the row as the ORM
-    would, for a fraction of what its `select_related` costs (this runs on every sign-up)."""
-    row = await db.fetch_one(_shift_with_event_sql(), shift_id)
+    """The shift with its event and the event's organization loaded (`shift.event.organization`), in one
+    query. Built from the row as the ORM would, for a fraction of what its `select_related` costs (this runs
+    on every sign-up)."""
+    row = await db.fetch_one(_shift_with_event_sql(db.dialect()), shift_id)
     if row is None:
         return None
-    event = Event._init_from_db(**{k[6:]: v for k, v in row.items() if k.startswith("event.")})
-    shift = Shift._init_from_db(**{k: v for k, v in row.items() if not k.startswith("event.")})
+    event = Event._init_from_db(**_prefixed(row, "event."))
+    event.organization = Organization._init_from_db(**_prefixed(row, "organization."))
+    shift = Shift._init_from_db(**{k: v for k, v in row.items() if "." not in k})
     shift.event = event
+    if "print.shift" in row:
+        shift.fingerprint = (row["print.shift"], row["print.event"])  # type: ignore[attr-defined]
     return shift
 
 
@@ -128,10 +139,10 @@ async def sign_up(
     `trusted` (organizers only) lets the contact add a missing phone or email to a known person.
     The person is the event's organization's record of them (matched or created within that organization
     only). SMS consent is recorded only when the phone typed is the phone on that record.
-    The record, the seat and the sign-up are written together (on PostgreSQL in one statement, see
-    services.signups.postgres); then their consent, fresh private links if theirs expired unused, and the
-    confirmation and reminders (services.outbox.notifications), all in one transaction: no crash leaves a
-    sign-up without its messages. The confirmation is enqueued after the commit (services.outbox.after_commit).
+    The record, their consent, fresh private links if theirs expired unused, the seat, the sign-up, and the
+    confirmation and reminders (services.outbox.notifications) are written together: no crash leaves a sign-up
+    without its messages. On PostgreSQL the seat, the sign-up and the messages are one statement (see
+    services.signups.postgres). The confirmation is enqueued after the commit (services.outbox.after_commit).
     """
     if shift is None:
         shift, event = await open_shift(shift_id)
@@ -141,23 +152,26 @@ async def sign_up(
     organization_id: int = event.organization_id  # type: ignore[attr-defined]
     found: list[Volunteer] = []  # the record, once known (the error path looks up their sign-up)
     try:
-        async with in_transaction():
-            try:
-                volunteer, new_volunteer, signup = await _settle(
-                    shift, organization_id, contact, source, referrer, trusted, found
-                )
-            except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
-                raise _AlreadyHolding from exc
-            if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
-                await grant_sms_consent(volunteer, sms_consent)
-            if coalition is not None:
-                await _coalition_choices(signup, contact, coalition)
-            if not new_volunteer:
-                await links.refresh_expired_links(volunteer)
-            signup.volunteer = volunteer
-            result = SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
-            await notifications.after_signup(result)  # with the sign-up, after the consent and links it shows
-    except _AlreadyHolding as exc:
+        settled = None
+        if postgres.applies() and coalition is None:  # a coalition's choices go the general way
+            if postgres.fingerprint(shift) is None:  # not read by load_shift: read again, as the path needs it
+                shift, event = await open_shift(shift.id)
+            settled = await postgres.sign_up(shift, contact, source, referrer, sms_consent, trusted, found)
+        if settled is not None:
+            settled.signup.volunteer = settled.volunteer
+            result = SignupResult(signup=settled.signup, volunteer=settled.volunteer, new_volunteer=settled.created)
+            after_commit.deliver(settled.due)
+        else:
+            async with in_transaction():
+                result = await _general_sign_up(organization_id, shift.id, contact, source, referrer, trusted, found)
+                if sms_consent is not None and result.volunteer.phone and result.volunteer.phone == contact.phone:
+                    await grant_sms_consent(result.volunteer, sms_consent)
+                if coalition is not None:
+                    await _coalition_choices(result.signup, contact, coalition)
+                if not result.new_volunteer:
+                    await links.refresh_expired_links(result.volunteer)
+                await notifications.after_signup(result)  # with the sign-up, after the consent and links it shows
+    except postgres.AlreadyHolding as exc:
         known = found[0] if found else None
         if known is None:  # the one-statement path failed: the person is known by their phone
             known = await Volunteer.get_or_none(organization_id=organization_id, phone=contact.phone)
@@ -186,44 +200,41 @@ async def _coalition_choices(signup: Signup, contact: Contact, choices: Coalitio
         await share_contact(organization_id, contact, context)
 
 
-class _AlreadyHolding(Exception):
-    """The person already holds a live sign-up for the shift (the unique (volunteer, holder) pair)."""
-
-
-async def _settle(
-    shift: Shift,
+async def _general_sign_up(
     organization_id: int,
+    shift_id: int,
     contact: Contact,
     source: SignupSource,
     referrer: str,
     trusted: bool,
     found: list[Volunteer],
-) -> tuple[Volunteer, bool, Signup]:
-    """(record, whether it is new, sign-up): on PostgreSQL in one statement when it can settle who the
-    person is, else through the ORM. IntegrityError if they already hold a live sign-up for the shift."""
-    if db.dialect() == "postgres":
-        settled = await postgres.sign_up(shift.id, organization_id, contact, source, referrer, trusted)
-        if settled is not None:
-            return settled
-    shift, _ = await open_shift(shift.id)  # the caller's copy of the shift may be a second old (services.events.public)
+) -> SignupResult:
+    """The record (matched or created through the ORM), the seat and the sign-up. AlreadyHolding if they
+    already hold a live sign-up for the shift."""
+    shift, _ = await open_shift(shift_id)  # the caller's copy of the shift may be a second old (services.events.public)
     volunteer, new_volunteer = await find_or_create_volunteer(
         organization_id, contact, trusted=trusted, source=source.value
     )
     found.append(volunteer)
-    return volunteer, new_volunteer, await _record_signup(shift.id, volunteer, source, referrer)
+    try:
+        signup = await _record_signup(shift, volunteer, source, referrer)
+    except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
+        raise postgres.AlreadyHolding from exc
+    signup.volunteer = volunteer
+    return SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
 
 
-async def _record_signup(shift_id: int, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
-    """Seat (if one is free) and sign-up, atomically; IntegrityError if this person already holds a live
-    sign-up for the shift."""
-    if db.dialect() == "postgres":
-        return await postgres.record_signup(shift_id, volunteer, source, referrer)
+async def _record_signup(shift: Shift, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
+    """Seat (if one is free) and sign-up, atomically; IntegrityError (AlreadyHolding on PostgreSQL) if this
+    person already holds a live sign-up for the shift."""
+    if postgres.applies():
+        return await postgres.record_signup(shift, volunteer, source, referrer)
     async with in_transaction():
-        seated = await _take_seat(shift_id)
+        seated = await _take_seat(shift.id)
         return await Signup.create(
-            shift_id=shift_id,
+            shift_id=shift.id,
             volunteer=volunteer,
-            holder=shift_id,
+            holder=shift.id,
             status=SignupStatus.SIGNED_UP if seated else SignupStatus.WAITLISTED,
             source=source,
             referrer=referrer,
