@@ -37,6 +37,16 @@ from mobilize.web.text import QueryGuard
 convertors.register()  # before the routes below compile their paths
 
 api_routes: list[BaseRoute] = [
+    # The public routes first: a surge of sign-ups is the hottest path, and starlette tries the routes in order.
+    Route("/public/campaigns/{org}/{slug}/events", hosting.public_propose, methods=["POST"], name="public-host-events"),
+    Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
+    Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
+    Route(
+        "/public/events/{event_id:id}-{token:token}/shifts/{shift_id:id}/signups",
+        public.public_signup,
+        methods=["POST"],
+        name="public-shared-signup",
+    ),
     Route("/openapi.json", openapi_view.openapi_json, methods=["GET"], name="openapi"),
     Route("/groups", groups.list_groups, methods=["GET"], name="groups"),
     Route("/groups", groups.create_group, methods=["POST"], name="groups-create"),
@@ -153,17 +163,6 @@ api_routes: list[BaseRoute] = [
         "/events/{event_id:id}/request-changes", hosting.request_changes, methods=["POST"], name="event-request-changes"
     ),
     Route("/events/{event_id:id}/unpublish", hosting.unpublish, methods=["POST"], name="event-unpublish"),
-    Route(
-        "/public/campaigns/{org}/{slug}/events", hosting.public_propose, methods=["POST"], name="public-host-events"
-    ),
-    Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
-    Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
-    Route(
-        "/public/events/{event_id:id}-{token:token}/shifts/{shift_id:id}/signups",
-        public.public_signup,
-        methods=["POST"],
-        name="public-shared-signup",
-    ),
 ]
 
 page_routes: list[BaseRoute] = [
