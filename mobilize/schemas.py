@@ -317,6 +317,13 @@ class PublicSignupIn(SignupIn):
     recruited_by: Slug | None = Field(
         default=None, description="the organization of the event's campaign that brought the person (credited)"
     )
+    share_with_host: bool = Field(
+        default=False,
+        description="for an event a volunteer hosts, the person agrees to the words its sign-up form shows: “Share "
+        "my phone number and email with the host of this event, so they can reach me about it.” (the host's roster "
+        "then shows them); kept as a consent record of those words, committed with the sign-up. 422 naming "
+        "`share_with_host` for an event nobody hosts",
+    )
 
 
 class StandbyIn(Strict):

@@ -20,9 +20,9 @@ from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFoun
 from mobilize.services.events import public
 from mobilize.services.people import links
 from mobilize.services.signups import pages as own_pages
-from mobilize.web.api.public import coalition_choices, limit_public_signup
+from mobilize.web.api.public import coalition_choices, limit_public_signup, public_sign_up
 from mobilize.web.csrf import csrf_protect
-from mobilize.web.forms import client_ip, contact_from, sms_consent_from
+from mobilize.web.forms import contact_from, sms_consent_from
 from mobilize.web.text import row_id
 from mobilize.web.urls import event_route_for, public_url
 from mobilize.web.views import (
@@ -215,6 +215,8 @@ async def event_signup(request: Request) -> Response:
     values = _form_values(form)
     values["recruited_by"] = await _coalition_view(event, values["recruited_by"])
     values["share_with"] = [v for v in form.getlist("share_with") if isinstance(v, str)][:5]
+    # Offered (and so taken) only on a volunteer-hosted event's form.
+    values["share_with_host"] = bool(getattr(event, "volunteer_hosted", False)) and "share_with_host" in form
     if event.status != EventStatus.SCHEDULED:
         return event_response(request, event, notice="This action is cancelled; nobody can sign up.", status=409)
     now = datetime.now(UTC)
@@ -253,9 +255,12 @@ async def event_signup(request: Request) -> Response:
         return event_response(request, event, values=values, errors=errors, status=422)
     try:
         await limit_public_signup(request, contact.phone)
-        result = await signups.sign_up(
+        result = await public_sign_up(
+            request,
+            event.id,
             shift_id,
             contact,
+            share_with_host=values["share_with_host"],
             source=SignupSource.WEB,
             referrer=values["referrer"],
             sms_consent=sms_consent_from(request, data, settings, source="web_form"),
@@ -276,10 +281,6 @@ async def event_signup(request: Request) -> Response:
         return event_response(request, event, values=values, errors=errors, status=422)
     # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
     # What the page shows next is only what was typed now: the record may be one the organization knew before.
-    if getattr(event, "volunteer_hosted", False) and (await request.form()).get("share_with_host") is not None:
-        await hosting.record_share_consent(
-            result.volunteer, event.id, client_ip(request), request.headers.get("user-agent", "")
-        )
     request.session[DONE_KEY] = {"signup": result.signup.id, "name": contact.name[:200], "at": int(time.time())}
     return redirect_to_event(request, "pages:event-signed-up", event)
 

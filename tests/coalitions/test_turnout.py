@@ -66,7 +66,11 @@ async def test_dashboard_turnout_page_and_audited_csv(client: httpx.AsyncClient)
     csv = await client.get("/dashboard/turnout/coalitions/may-day.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
-    assert lines[0] == "organization,name,events,signups,attended,no_show,recruited,recruited_attended,show_rate"
-    assert lines[1].startswith("nurses,Nurses,1,3,2,1,3,3,") and lines[-1].startswith("total,Day of Action,2,5,")
+    assert (
+        lines[0]
+        == "row,organization,group,day,name,events,signups,attended,no_show,recruited,recruited_attended,show_rate"
+    )
+    assert lines[1].startswith("organization,nurses,,,Nurses,1,3,2,1,3,3,")
+    assert lines[-1].startswith("total,,,,Day of Action,2,5,")
     assert await AuditLog.filter(action="export.coalition_turnout").count() == 1
     assert w["campaign"].slug == "may-day"

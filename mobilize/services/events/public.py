@@ -8,13 +8,11 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from tortoise.expressions import Subquery
-
-from mobilize.models import PUBLIC_STATUSES, Campaign, Event, EventStatus, EventType, Shift, ShiftStatus, Visibility
+from mobilize.models import PUBLIC_STATUSES, Campaign, Event, EventType, Shift, Visibility
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
+from mobilize.services.events import nearby
 from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
 from mobilize.services.signups.seats import load_shift
 
@@ -39,56 +37,37 @@ async def find_events(
     limit: int = 50,
     now: datetime | None = None,
 ) -> list[Found]:
-    """Public, scheduled events with a shift still to come; nearest first when `near` is given. A campaign
-    (`CONVENER/SLUG`, a bare slug, or the row) lists its convener's and its accepted partners' events, up to
-    MAX_CAMPAIGN_RESULTS; `event_type` and `host` (an organization's slug) narrow the list."""
+    """Public, scheduled events with a shift still to come; nearest first when `near` is given (then soonest,
+    then by id), else soonest first. A campaign (`CONVENER/SLUG`, a bare slug, or the row) lists its convener's
+    and its accepted partners' events, up to MAX_CAMPAIGN_RESULTS; `event_type` and `host` (an organization's
+    slug) narrow the list. The database cuts the list (services.events.nearby); only the events kept are
+    loaded, with their shifts."""
     now = now or datetime.now(UTC)
     if not 0 < radius_km <= 1000:
         raise Invalid.field("radius_km", "between 0 and 1000")
     center = None
-    query: Any = Event.filter(visibility=Visibility.PUBLIC, status=EventStatus.SCHEDULED)
     if near:
         center = geo.centroid(near)
         if center is None:
             raise Invalid.field("near", f"unknown postal code {near!r}")
-        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(center, radius_km)
-        query = query.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
     cap = MAX_RESULTS
+    campaign_id = None
     if campaign:
         found_campaign = campaign if isinstance(campaign, Campaign) else await find_campaign(campaign)
         if found_campaign is None:
             return []
-        query = query.filter(campaign_id=found_campaign.id)
-        cap = MAX_CAMPAIGN_RESULTS
-    if event_type:
-        if event_type not in {t.value for t in EventType}:
-            raise Invalid.field("event_type", "one of " + ", ".join(t.value for t in EventType))
-        query = query.filter(event_type=event_type)
-    if host:
-        query = query.filter(organization__slug=host[:64])
-    upcoming = Shift.filter(status=ShiftStatus.SCHEDULED, ends_at__gt=now)
-    starts: dict[int, datetime] = {}
-    candidates = await query.filter(id__in=Subquery(upcoming.values("event_id"))).prefetch_related(*EVENT_RELATIONS)
-    if candidates:
-        rows = (
-            await upcoming.filter(event_id__in=[e.id for e in candidates])
-            .order_by("starts_at")
-            .values_list("event_id", "starts_at")
-        )
-        for event_id, starts_at in rows:
-            starts.setdefault(event_id, starts_at)
-    found = []
-    for event in candidates:
-        distance = None
-        if center is not None:
-            if event.lat is None or event.lon is None:
-                continue
-            distance = geo.distance_km(center, (event.lat, event.lon))
-            if distance > radius_km:
-                continue
-        found.append(Found(event, distance, starts[event.id]))
-    found.sort(key=lambda f: (f.distance_km or 0.0, f.next_start) if center else (f.next_start, 0.0))
-    found = found[: min(limit, cap)]
+        campaign_id, cap = found_campaign.id, MAX_CAMPAIGN_RESULTS
+    if event_type and event_type not in {t.value for t in EventType}:
+        raise Invalid.field("event_type", "one of " + ", ".join(t.value for t in EventType))
+    where = nearby.Where(
+        now=now, campaign_id=campaign_id, event_type=event_type or None, host=host[:64] if host else None,
+        center=center, radius_km=radius_km,
+    )  # fmt: skip
+    ranked = await nearby.first_events(where, min(limit, cap))
+    events = {
+        e.id: e for e in await Event.filter(id__in=[r.event_id for r in ranked]).prefetch_related(*EVENT_RELATIONS)
+    }
+    found = [Found(events[r.event_id], r.distance_km, r.next_start) for r in ranked if r.event_id in events]
     await load_shifts([f.event for f in found])
     return found
 

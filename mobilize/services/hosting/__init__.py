@@ -1,7 +1,8 @@
 """Volunteers host events: a campaign's hosting policy (`policy`: closed, review or open; the types it takes;
 who moderates), proposals from the public and the host's email confirmation (`proposals`), the moderators'
 decisions (`moderation`), the host's private page (`hostpage`: place and time, roster with consent-gated
-contact, messages, check-in, turnout) and its link (`links`), the emails of all this (`mail`), and hosts as
+contact, messages, check-in, turnout) and its link (`links`), a sign-up that shares its contact with the host
+(`signup`: one transaction with the consent), the emails of all this (`mail`), and hosts as
 people of the organization (`history`). Unapproved proposals are never public: services.events.public and the
 feeds show scheduled and cancelled events only (models.PUBLIC_STATUSES)."""
 
@@ -29,6 +30,7 @@ from mobilize.services.hosting.policy import (
     set_policy,
 )
 from mobilize.services.hosting.proposals import Proposed, confirm, propose
+from mobilize.services.hosting.signup import check_shareable, sign_up_sharing_with_host
 
 __all__ = [
     "DEFAULT_TERMS",
@@ -38,6 +40,7 @@ __all__ = [
     "HostingClosed",
     "Proposed",
     "approve",
+    "check_shareable",
     "confirm",
     "edit_place_and_time",
     "get_policy",
@@ -59,5 +62,6 @@ __all__ = [
     "rotate_page_token",
     "set_policy",
     "short_name",
+    "sign_up_sharing_with_host",
     "unpublish",
 ]

@@ -38,9 +38,15 @@ class Outlook:
 
     @property
     def light_label(self) -> str:
-        return {"green": "On target", "amber": "Short unless unconfirmed people come", "red": "Understaffed"}[
-            self.light
-        ]
+        return light_label(self.light)
+
+
+LIGHT_LABELS = {"green": "On target", "amber": "Short unless unconfirmed people come", "red": "Understaffed"}
+
+
+def light_label(color: str) -> str:
+    """What a light says, in words (the colour is never the only sign)."""
+    return LIGHT_LABELS[color]
 
 
 def light(target: int, confirmed: int, holding: int) -> str:

@@ -49,12 +49,15 @@ class Partnership(BaseModel):
 
 
 class CoalitionFigures(BaseModel):
-    events: int
-    signups: int = Field(description="sign-ups holding a seat on the organization's events (then attended or not)")
+    events: int = Field(description="events of the row (of a day: those with a shift that day)")
+    signups: int = Field(description="sign-ups holding a seat on the row's events (then attended or not)")
     attended: int
     no_show: int
     show_rate: float | None = Field(description="attended / (attended + no-show); null before any is recorded")
-    recruited: int = Field(description="sign-ups on any event of the campaign that this organization brought")
+    recruited: int = Field(
+        description="of an organization: sign-ups on any event of the campaign that it brought (its credit); of a "
+        "group or a day: its sign-ups that an organization of the campaign brought (`recruited_by`, `?ref=`)"
+    )
     recruited_attended: int = Field(description="of those, the ones who came")
 
 
@@ -62,10 +65,29 @@ class CoalitionRow(CoalitionFigures):
     organization: OrganizationRef
 
 
+class GroupRef(BaseModel):
+    """An action group, with the organization it belongs to (the host of its events)."""
+
+    slug: str
+    name: str
+    organization: OrganizationRef
+
+
+class CoalitionGroupRow(CoalitionFigures):
+    group: GroupRef
+
+
+class CoalitionDayRow(CoalitionFigures):
+    day: str = Field(description="YYYY-MM-DD: the shifts starting that day, in their event's time zone")
+
+
 class CoalitionTurnout(BaseModel):
-    """A coalition campaign's turnout: counts only. The convener sees every organization; a partner its own."""
+    """A coalition campaign's turnout: counts only, no person's data. The convener sees every organization,
+    group and day; a partner its own organization, its groups and the days of its own events (and that total)."""
 
     organizations: list[CoalitionRow]
+    groups: list[CoalitionGroupRow]
+    days: list[CoalitionDayRow]
     total: CoalitionFigures
 
 

@@ -87,9 +87,8 @@ leave_partnership = _answer("leave")
 
 @authed
 async def campaign_turnout(request: Request, actor: Actor) -> JSONResponse:
-    """Per organization of the campaign; a partner (naming the convener with `?convener=` when several
-    campaigns it joined have this slug) sees its own row only."""
+    """Per organization, group and day of the campaign; a partner (naming the convener with `?convener=` when
+    several campaigns it joined have this slug) sees its own rows only."""
     convener = request.query_params.get("convener") or None
     campaign = await reports.campaign_for_turnout(actor, request.path_params["slug"], convener)
-    report = await reports.coalition_turnout(actor, campaign)
-    return JSONResponse({"organizations": report["organizations"], "total": report["total"]})
+    return JSONResponse(await reports.coalition_turnout(actor, campaign))

@@ -52,7 +52,7 @@ OPERATIONS: dict[str, Operation] = {
         "End a partnership or withdraw an invitation: the partner's events leave the campaign", "Partner"
     ),
     "campaign-turnout": Operation(
-        "A coalition campaign's turnout per organization (a partner: its own row)",
+        "A coalition campaign's turnout per organization, group and day (a partner: its own rows)",
         "CoalitionTurnout",
         query=("convener",),
         errors=(404,),

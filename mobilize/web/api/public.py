@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mobilize.models import Event, SignupSource
 from mobilize.schemas import PublicSignupIn
-from mobilize.services import coalitions, people, ratelimit, signups
+from mobilize.services import coalitions, hosting, people, ratelimit, signups
 from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.services.events import public
-from mobilize.services.people import ConsentContext
+from mobilize.services.people import ConsentContext, Contact
 from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
@@ -61,6 +63,17 @@ async def limit_public_signup(request: Request, phone: str | None) -> None:
     await ratelimit.check_many(limiter, checks)  # one round trip to Redis for both
 
 
+async def public_sign_up(
+    request: Request, event_id: int, shift_id: int, contact: Contact, *, share_with_host: bool, **options: Any
+) -> signups.SignupResult:
+    """`signups.sign_up`; with `share_with_host` (the event is volunteer-hosted: checked by the caller), in one
+    transaction with the consent record of the words the form shows (services.hosting.signup)."""
+    if not share_with_host:
+        return await signups.sign_up(shift_id, contact, **options)
+    ip, agent = client_ip(request), request.headers.get("user-agent", "")
+    return await hosting.sign_up_sharing_with_host(event_id, shift_id, contact, ip=ip, user_agent=agent, **options)
+
+
 async def public_signup(request: Request) -> JSONResponse:
     """Same body as the organizer endpoint; the source is always `web`. A shift of an unlisted event is
     found only under the event's tokened address (`/public/events/{id}-{token}/shifts/{shift_id}/signups`)."""
@@ -73,11 +86,16 @@ async def public_signup(request: Request) -> JSONResponse:
     data = await parse_body(request, PublicSignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)
     coalition = await coalition_choices(request, event, data.recruited_by, data.share_with, "web_api", strict=True)
+    if data.share_with_host:
+        await hosting.check_shareable(event.id)
     await limit_public_signup(request, contact.phone)
     try:
-        result = await signups.sign_up(
+        result = await public_sign_up(
+            request,
+            event.id,
             shift_id,
             contact,
+            share_with_host=data.share_with_host,
             source=SignupSource.WEB,
             referrer=data.referrer,
             sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),

@@ -1,9 +1,15 @@
 """Coalitions in the dashboard: the convener's partners of a campaign (invite, see who answered, end it), the
 organization's invitations into other organizations' campaigns (accept, decline, leave), and the coalition's
-turnout per organization and per day (a partner: its own row), with its CSV (audited)."""
+turnout per organization, group and day (a partner: its own rows) with its CSV (audited), and its events on a
+map coloured by staffing."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +23,7 @@ from mobilize.web.charts import bar_chart
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.dashboard.turnout import csv_response, percent
 from mobilize.web.urls import url
-from mobilize.web.views import sentence
+from mobilize.web.views import format_span, path, sentence
 
 VERBS = {"accept": "Accepted", "decline": "Declined", "leave": "Left"}
 
@@ -93,11 +99,31 @@ async def _turnout_campaign(request: Request, actor: Actor) -> Campaign:
     return await reports.campaign_for_turnout(actor, request.path_params["slug"], convener)
 
 
+def _markers(request: Request, events: list[reports.MapEvent], now: datetime) -> list[dict[str, Any]]:
+    """The map's data, in the page (the map draws it without tiles; the list beside it needs no script)."""
+    # Both addresses end with the event's id: built once (1,500 events), not once per event.
+    own, public = path(request, "dash:event", event_id=1)[:-1], path(request, "pages:event", event_id=1)[:-1]
+    out = []
+    for m in events:
+        url = f"{own}{m.id}" if m.own else f"{public}{m.id}" if m.public else None
+        when = format_span(m.next_start, m.next_end, m.timezone, now) if m.next_start and m.next_end else "Over"
+        out.append(
+            {"id": m.id, "title": m.title, "lat": m.lat, "lon": m.lon, "host": m.organization, "when": when,
+             "light": m.light, "label": f"{m.light_label}: {m.holding} of {m.target} needed"
+             if m.next_start else f"{m.attended} came of {m.signups}", "url": url}
+        )  # fmt: skip
+    return out
+
+
 @organizer_page
 async def coalition_turnout(request: Request, actor: Actor) -> Response:
-    """Per organization (a partner: its own row) and per day, with the chart and the table of the same numbers."""
+    """Per organization (a partner: its own rows), per group and per day, with the charts and the tables of the
+    same numbers, and the campaign's events on a map coloured by staffing, with the list beside it."""
     campaign = await _turnout_campaign(request, actor)
-    report = await reports.coalition_turnout(actor, campaign)
+    tally = await reports.coalition_tally(actor, campaign)
+    report = reports.coalition_report(tally)
+    now = datetime.now(UTC)
+    events = reports.campaign_map(actor, tally, now)
     rows = report["organizations"]
     chart = bar_chart(
         f"Turnout per organization: {campaign.name}",
@@ -113,15 +139,26 @@ async def coalition_turnout(request: Request, actor: Actor) -> Response:
     day_chart = bar_chart(
         f"Turnout per day: {campaign.name}",
         [d["day"][5:] for d in days],
-        [("Signed up", [d["signups"] for d in days]), ("Attended", [d["attended"] for d in days])],
+        [
+            ("Signed up", [d["signups"] for d in days]),
+            ("Attended", [d["attended"] for d in days]),
+            ("Recruited, came", [d["recruited_attended"] for d in days]),
+        ],
         chart_id="by-day",
     )
+    markers = _markers(request, events, now)
+    lights = {light: sum(1 for m in events if m.light == light) for light in ("red", "amber", "green", "over")}
     context = {
         "campaign": campaign,
         "report": report,
         "chart": chart,
         "day_chart": day_chart,
         "percent": percent,
+        "events": list(zip(events, markers, strict=True)),
+        "lights": lights,
+        "markers_json": Markup(json.dumps(markers).replace("<", "\\u003c")),  # safe inside <script>
+        "tile_url": request.app.state.settings.map_tile_url,
+        "attribution": request.app.state.settings.map_attribution,
         "csv_path": request.url.path + ".csv" + (f"?{request.url.query}" if request.url.query else ""),
     }
     return dash_render(request, actor, "dashboard/coalition_turnout.html", context)
