@@ -366,6 +366,12 @@ def import_archive(directory: Path, org_slug: str | None) -> None:
         f"loaded {done.organization.slug}: {written} rows written"
         + (" (" + ", ".join(f"{n} {k}" for k, n in done.created.items() if n) + ")" if written else "")
     )
+    linked = sum(done.linked.values())
+    if linked:
+        counts = ", ".join(f"{n} {k}" for k, n in done.linked.items() if n)
+        click.echo(f"made {linked} links that were missing ({counts}): their organizations are here now")
+    for note in done.notes:
+        click.echo(note)
     if done.new_organizers:
         click.echo(f"asked {len(done.new_organizers)} organizers by email to set their password")
 

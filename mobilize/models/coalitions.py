@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class PartnershipStatus(StrEnum):
     INVITED = "invited"
@@ -21,6 +23,7 @@ class Partnership(Model):
     # join the campaign; ending the partnership takes them out (their campaign is cleared, nothing deleted).
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     campaign: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Campaign", related_name="partnerships", on_delete=fields.CASCADE
     )

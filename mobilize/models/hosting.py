@@ -9,6 +9,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class HostingMode(StrEnum):
     CLOSED = "closed"  # organizers only (the default: no policy row means closed)
@@ -21,6 +23,7 @@ class HostingPolicy(Model):
     # organizers and hosts moderate them, its turnout counts them); `event_types` null allows every type.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="hosting_policies", on_delete=fields.CASCADE
     )
@@ -48,6 +51,7 @@ class HostedEvent(Model):
     # the host page link works until rotated or unused for services.hosting.links.LINK_IDLE.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="hosted_events", on_delete=fields.CASCADE
     )
@@ -95,6 +99,7 @@ class TrustedHost(Model):
     # phone or email typed on a public form proves nothing; clicking the link sent to an email does).
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="trusted_hosts", on_delete=fields.CASCADE
     )

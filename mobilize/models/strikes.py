@@ -9,6 +9,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from mobilize.models.ids import stable_id
+
 
 class DutySource(StrEnum):
     CAPTAIN = "captain"  # entered or scanned by a picket captain (API or the captain's page)
@@ -26,6 +28,7 @@ class Strike(Model):
     # copy in StrikeWeek, so a change here recomputes the open weeks only.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Organization", related_name="strikes", on_delete=fields.CASCADE
     )
@@ -49,6 +52,7 @@ class Duty(Model):
     # `auto_closed`: nobody signed out; the shift's end closed it (services.strikes.duty.close_forgotten).
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     strike: fields.ForeignKeyRelation[Strike] = fields.ForeignKeyField(
         "models.Strike", related_name="duties", on_delete=fields.CASCADE
     )
@@ -79,6 +83,7 @@ class StrikeWeek(Model):
     # A week the strike fund closed (paid): the rules it was computed under, frozen.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     strike: fields.ForeignKeyRelation[Strike] = fields.ForeignKeyField(
         "models.Strike", related_name="weeks", on_delete=fields.CASCADE
     )
@@ -100,6 +105,7 @@ class StrikeDispute(Model):
     # A member or captain says a day's hours are wrong; an organizer resolves it with a note.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     strike: fields.ForeignKeyRelation[Strike] = fields.ForeignKeyField(
         "models.Strike", related_name="disputes", on_delete=fields.CASCADE
     )
@@ -130,6 +136,7 @@ class StrikeCaptain(Model):
     # people in and out on the strike's lines.
 
     id = fields.IntField(primary_key=True)
+    uuid = stable_id()
     strike: fields.ForeignKeyRelation[Strike] = fields.ForeignKeyField(
         "models.Strike", related_name="captains", on_delete=fields.CASCADE
     )

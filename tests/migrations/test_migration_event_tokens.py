@@ -119,3 +119,74 @@ async def test_0017_gives_every_existing_event_its_own_share_token(old_database:
     if BACKEND == "postgres":  # SQLite cannot add NOT NULL in place (see the migration): the model sees to it
         with pytest.raises(asyncpg.NotNullViolationError):
             await run("UPDATE event SET share_token = NULL WHERE id = 2")
+
+
+# Rows as they were at 0023 (before 0024 gave these tables their stable ids), in SQL both databases read.
+AT_0023 = """
+INSERT INTO organization (slug, name, created_at) VALUES ('local-1', 'Local 1', '2026-01-01 00:00:00+00:00'),
+    ('local-2', 'Local 2', '2026-01-01 00:00:00+00:00');
+INSERT INTO organizer (email, name, created_at) VALUES ('o@example.org', 'O', '2026-01-01 00:00:00+00:00');
+INSERT INTO action_group (slug, name, description, postal_code, created_at, organization_id)
+    VALUES ('stewards', 'Stewards', '', '60614', '2026-01-01 00:00:00+00:00', 1);
+INSERT INTO campaign (slug, name, description, created_at, organization_id)
+    VALUES ('day', 'Day', '', '2026-01-01 00:00:00+00:00', 1);
+INSERT INTO strike (organization_id, name, starts_on, rules, created_at, updated_at)
+    VALUES (1, 'Strike', '2026-01-01', '{}', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');
+INSERT INTO event (title, description, instructions, event_type, timezone, venue, address, city, region,
+                   postal_code, country, virtual_url, visibility, status, sequence, created_at, updated_at,
+                   group_id, organization_id, share_token, campaign_id, strike_id)
+VALUES ('Picket', '', '', 'picket', 'America/Chicago', '', '', 'Chicago', 'IL', '60614', 'US', '', 'public',
+        'scheduled', 0, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', 1, 1, 'tok', 1, 1);
+INSERT INTO shift (starts_at, ends_at, capacity, target, filled, code, status, sequence, created_at, updated_at,
+                   event_id)
+VALUES ('2026-01-02 15:00:00+00:00', '2026-01-02 18:00:00+00:00', 5, 5, 0, 'ABC234', 'scheduled', 0,
+        '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', 1);
+INSERT INTO volunteer (organization_id, name, phone, postal_code, sms_status, email_status, manage_token,
+                       feed_token, created_at, updated_at)
+VALUES (1, 'Rosa', '+13125550142', '60614', 'opted_in', 'ok', 'm1', 'f1', '2026-01-01 00:00:00+00:00',
+        '2026-01-01 00:00:00+00:00');
+INSERT INTO partnership (campaign_id, organization_id, status, invited_at, invitations, created_at, updated_at)
+    VALUES (1, 2, 'accepted', '2026-01-01 00:00:00+00:00', 1, '2026-01-01 00:00:00+00:00',
+            '2026-01-01 00:00:00+00:00');
+INSERT INTO strike_duty (strike_id, shift_id, volunteer_id, signed_in_at, source, auto_closed, created_at, updated_at)
+    VALUES (1, 1, 1, '2026-01-02 15:00:00+00:00', 'captain', FALSE, '2026-01-01 00:00:00+00:00',
+            '2026-01-01 00:00:00+00:00'),
+           (1, 1, 1, '2026-01-02 17:00:00+00:00', 'sms', FALSE, '2026-01-01 00:00:00+00:00',
+            '2026-01-01 00:00:00+00:00');
+INSERT INTO strike_week (strike_id, week_start, rules, closed_at) VALUES (1, '2025-12-29', '{}',
+    '2026-01-05 00:00:00+00:00');
+INSERT INTO strike_dispute (strike_id, volunteer_id, day, raised_by, note, status, resolution, created_at)
+    VALUES (1, 1, '2026-01-02', 'member', '', 'open', '', '2026-01-03 00:00:00+00:00');
+INSERT INTO strike_captain (strike_id, organizer_id, created_at) VALUES (1, 1, '2026-01-01 00:00:00+00:00');
+INSERT INTO hosting_policy (organization_id, campaign_id, mode, group_id, terms, created_at, updated_at)
+    VALUES (1, 1, 'review', 1, 'terms', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');
+INSERT INTO hosted_event (organization_id, event_id, campaign_id, host_name, host_email, host_phone, decision,
+                          reason, extra, created_at, updated_at)
+    VALUES (1, 1, 1, 'Ben', 'ben@example.org', '', '', '', '{}', '2026-01-01 00:00:00+00:00',
+            '2026-01-01 00:00:00+00:00');
+INSERT INTO trusted_host (organization_id, email, created_at)
+    VALUES (1, 'ben@example.org', '2026-01-01 00:00:00+00:00');
+"""
+ARCHIVE_2_TABLES = ("partnership", "hosting_policy", "hosted_event", "trusted_host", "strike", "strike_duty",
+                    "strike_week", "strike_dispute", "strike_captain")  # fmt: skip
+
+
+async def test_0024_gives_every_existing_row_of_the_new_kinds_its_own_uuid(old_database: tuple[str, Run]) -> None:
+    url, run = old_database
+    await migrate(url, "models", "0023_merged_enums")
+    await run(AT_0023)
+    await migrate(url)
+
+    found = []
+    for table in ARCHIVE_2_TABLES:
+        rows = await run(f'SELECT "uuid" FROM "{table}" ORDER BY "id"')
+        assert rows and all(r["uuid"] for r in rows), table
+        found += [str(r["uuid"]) for r in rows]
+    assert len(set(found)) == len(found) == len(ARCHIVE_2_TABLES) + 1  # two duty rows
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u) for u in found)
+    # Nothing else moved: no table was rebuilt (a rebuilt strike would have taken its duty along, by cascade).
+    assert [r["source"] for r in await run('SELECT "source" FROM "strike_duty" ORDER BY "id"')] == ["captain", "sms"]
+    assert (await run('SELECT "strike_id" FROM "event"')) == [{"strike_id": 1}]
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+        other = (await run('SELECT "uuid" FROM "strike_duty" WHERE "id" = 2'))[0]["uuid"]
+        await run(f"UPDATE strike_duty SET uuid = '{other}' WHERE id = 1")

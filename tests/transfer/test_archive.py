@@ -12,18 +12,20 @@ import tempfile
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
 
-from mobilize.models import AuditLog, Message, Organization, Role, Volunteer
+from mobilize.models import AuditLog, Event, Message, Organization, Partnership, Role, Signup, Volunteer
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.services.transfer import archive, restore
 from mobilize.services.transfer.kinds import KINDS
 from tests.clock import daytime
 from tests.conftest import BACKEND, empty_tables, pg_admin, pg_server_url
 from tests.test_cli import run_cli
-from tests.transfer.seed import PHONE, seed_organization
+from tests.transfer.seed import PHONE, seed_coalition, seed_organization
+from tests.transfer.seed import _hash as hash_of
 from tests.web.test_dashboard import logged_in
 
 pytestmark = daytime
@@ -60,46 +62,125 @@ def files(directory: Path) -> dict[str, bytes]:
     return found
 
 
+def same_files(directory: Path, original: Path) -> None:
+    """The archive in `directory` is the one in `original`, byte for byte but for `exported_at`."""
+    found, expected = files(directory), files(original)
+    assert [name for name in expected if found.get(name) != expected[name]] == [] and found == expected
+
+
 def lines(directory: Path, kind: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in (directory / f"{kind}.jsonl").read_text().splitlines()]
 
 
-async def test_round_trip_into_a_fresh_database(migrated: str, fresh_database: str, tmp_path: Path) -> None:
-    await seed_organization("local-1")
-    await seed_organization("local-2", name="Someone else")  # knows the same phone
-    first, again, third = tmp_path / "first", tmp_path / "again", tmp_path / "third"
-    code, out, err = await run_cli(migrated, "export", "--org", "local-1", "--out", str(first))
+async def export_cli(url: str, slug: str, out: Path) -> str:
+    code, said, err = await run_cli(url, "export", "--org", slug, "--out", str(out))
     assert code == 0, err
-    manifest = json.loads((first / "manifest.json").read_text())
-    assert manifest["format_version"] == 1 and manifest["counts"]["people"] == 2
+    return said
+
+
+async def load_cli(url: str, directory: Path) -> str:
+    code, said, err = await run_cli(url, "import", "archive", str(directory))
+    assert code == 0, err
+    return said
+
+
+async def test_round_trip_into_a_fresh_database(migrated: str, fresh_database: str, tmp_path: Path) -> None:
+    await seed_coalition()
+    first = {slug: tmp_path / f"first-{slug}" for slug in ("local-1", "local-2")}
+    for slug, out in first.items():
+        await export_cli(migrated, slug, out)
+    one = first["local-1"]
+    manifest = json.loads((one / "manifest.json").read_text())
+    assert manifest["format_version"] == 2 and manifest["counts"]["people"] == 5
     assert all(manifest["counts"][kind.name] >= 1 for kind in KINDS), manifest["counts"]
     assert set(manifest["kinds"]["people"]["columns"]) >= {"uuid", "phone", "sms_status", "sms_blocked"}
     # tenancy: the other organization's record of the same phone, its texts and its inbox stay out
-    people = lines(first, "people")
+    people = lines(one, "people")
     assert [p["name"] for p in people if p["phone"] == PHONE] == ["Rosa Ávila"]
-    assert all("Someone else" not in p.read_text() for p in first.iterdir())
-    assert len(lines(first, "inbound_texts")) == 1 and len(lines(first, "messages")) == 3
+    assert all("Someone else" not in p.read_text() for p in one.iterdir())
+    assert len(lines(one, "inbound_texts")) == 1 and len(lines(one, "messages")) == 3
+    # the coalition's other side is named by its slug, never by its data
+    partnerships = {(p["organization"], p["partner_campaign"], p["campaign"] is not None, p["status"])
+                    for p in lines(one, "partnerships")}  # fmt: skip
+    assert partnerships == {("local-2", None, True, "accepted"), ("local-3", None, True, "left"),
+                            ("local-1", "local-2/local-2-day", False, "accepted")}  # fmt: skip
+    joined = [e for e in lines(one, "events") if e["partner_campaign"]]
+    assert [(e["title"], e["campaign"], e["partner_campaign"]) for e in joined] == [
+        ("Solidarity rally", None, "local-2/local-2-day")
+    ]
+    assert sorted(str(s["recruited_by"]) for s in lines(one, "signups")) == ["None"] * 4 + ["local-1", "local-2"]
+    # strikes, duty and hosting, by UUID; no link tokens, no scan ids
+    strike = lines(one, "strikes")[0]
+    assert strike["rules"]["classes"] == [{"factor": 0.5, "name": "part-time"}]
+    assert [e["strike"] for e in lines(one, "events")].count(strike["uuid"]) == 1
+    assert {d["source"] for d in lines(one, "duty")} == {"captain", "correction"}
+    everything = "".join(p.read_text() for p in one.iterdir())
+    assert "local-1-scan-1" not in everything and hash_of("local-1-verify") not in everything
+    assert hash_of("local-1-page") not in everything and "token" not in lines(one, "hosted_events")[0]
     # no secrets: no password hash, no private link tokens
-    everything = "".join(p.read_text() for p in first.iterdir())
     assert "pbkdf2" not in everything and "argon2" not in everything and "password_hash" not in everything
     rosa = await Volunteer.get(organization__slug="local-1", phone=PHONE)
     assert rosa.manage_token not in everything
     # the spreadsheet copy does not run formulas; the JSON keeps the value
-    assert "'=HYPERLINK" in (first / "events.csv").read_text()
-    assert lines(first, "events")[0]["instructions"] == '=HYPERLINK("x")'
+    assert "'=HYPERLINK" in (one / "events.csv").read_text()
+    assert lines(one, "events")[0]["instructions"] == '=HYPERLINK("x")'
 
-    code, out, err = await run_cli(fresh_database, "import", "archive", str(first))
+    # On the new instance, local-3 exists (not from an archive); local-1 comes first, then local-2: the links
+    # of local-1 to local-2 wait for local-2, and loading local-1 again makes them.
+    code, _, err = await run_cli(fresh_database, "organizer", "create", "--email", "third@example.org",
+                                 "--name", "Third", "--org", "local-3")  # fmt: skip
     assert code == 0, err
-    assert "loaded local-1" in out and "asked 2 organizers by email to set their password" in out
-    code, _, err = await run_cli(fresh_database, "export", "--org", "local-1", "--out", str(again))
-    assert code == 0, err
-    assert files(again) == files(first)
+    said = await load_cli(fresh_database, one)
+    assert "loaded local-1" in said and "asked 3 organizers by email to set their password" in said
+    assert "partnerships: 1 row names organization 'local-2', which is not on this instance: not loaded" in said
+    assert "signups: 1 row names recruited_by 'local-2'" in said and "load this archive again" in said
+    said = await load_cli(fresh_database, first["local-2"])
+    assert "loaded local-2" in said and "not on this instance" not in said
+    said = await load_cli(fresh_database, one)
+    assert "0 rows written" in said and "not on this instance" not in said
+    assert "made 3 links that were missing (1 partnerships, 1 events, 1 signups)" in said
+    again = {slug: tmp_path / f"again-{slug}" for slug in first}
+    for slug, out in again.items():
+        await export_cli(fresh_database, slug, out)
+        same_files(out, first[slug])
 
-    code, out, err = await run_cli(fresh_database, "import", "archive", str(first))
-    assert code == 0, err
-    assert "0 rows written" in out and "asked" not in out
-    code, _, err = await run_cli(fresh_database, "export", "--org", "local-1", "--out", str(third))
-    assert files(third) == files(first)
+    # a second load of each changes nothing
+    for slug in first:
+        said = await load_cli(fresh_database, first[slug])
+        assert "0 rows written" in said and "links" not in said and "asked" not in said
+    for slug in first:
+        await export_cli(fresh_database, slug, tmp_path / f"third-{slug}")
+        same_files(tmp_path / f"third-{slug}", first[slug])
+
+
+async def test_an_organization_loads_without_the_partners_left_behind(migrated: str, tmp_path: Path) -> None:
+    await seed_coalition()
+    out = tmp_path / "archive"
+    await archive.export_archive(await Organization.get(slug="local-1"), out)
+    await empty_tables()
+    done = await restore.restore_archive(out, secret="s", reset_link=LINK)
+    # nothing of local-2 comes with local-1: not the organization, not its records of people
+    assert await Organization.all().values_list("slug", flat=True) == ["local-1"]
+    assert await Volunteer.filter(name="Someone else").count() == 0
+    # its partnerships need both sides: not loaded; the rest loads without the link, and says so
+    assert done.created["partnerships"] == 0 and await Partnership.all().count() == 0
+    joined = await Event.get(title="Solidarity rally")
+    assert joined.campaign_id is None
+    credited = dict(await Signup.filter(shift__event_id=joined.id).values_list("volunteer__name", "recruited_by_id"))
+    assert credited == {"Marcher 0": None, "Marcher 1": done.organization.id, "Marcher 2": None}
+    assert "\n".join(done.notes) == "\n".join([
+        "events: 1 row names partner_campaign 'local-2/local-2-day', which is not on this instance (or not as a "
+        "partner of this organization): loaded without partner_campaign; load this archive again once it is, "
+        "to make the link",
+        "partnerships: 1 row names organization 'local-2', which is not on this instance: not loaded; load this "
+        "archive again once it is, to make the link",
+        "partnerships: 1 row names organization 'local-3', which is not on this instance: not loaded; load this "
+        "archive again once it is, to make the link",
+        "partnerships: 1 row names partner_campaign 'local-2/local-2-day', which is not on this instance (or not "
+        "as a partner of this organization): not loaded; load this archive again once it is, to make the link",
+        "signups: 1 row names recruited_by 'local-2', which is not on this instance: loaded without recruited_by; "
+        "load this archive again once it is, to make the link",
+    ])  # fmt: skip
 
 
 async def _exported(tmp_path: Path) -> Path:
@@ -119,7 +200,7 @@ async def test_a_damaged_archive_is_refused_before_anything_is_written(migrated:
     wrong = tmp_path / "wrong-version"
     shutil.copytree(out, wrong)
     manifest = json.loads((wrong / "manifest.json").read_text())
-    manifest["format_version"] = 2
+    manifest["format_version"] = 99
     (wrong / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(Invalid, match="format_version"):
         await restore.restore_archive(wrong, secret="s", reset_link=LINK)
@@ -144,10 +225,45 @@ async def test_a_damaged_archive_is_refused_before_anything_is_written(migrated:
         await restore.restore_archive(bad_value, secret="s", reset_link=LINK)
     await _nothing_written()
 
+    # a strike's duty naming a shift the archive does not hold; a partner's name that is not one
+    for name, kind, edit, error in (
+        ("missing-shift", "duty", lambda row: row | {"shift": str(uuid4())}, r"duty.jsonl line 1 shift: names no row"),
+        ("bad-peer", "signups", lambda row: row | {"recruited_by": "a/b"}, r"signups.jsonl line 1 recruited_by: must"),
+        ("both-campaigns", "events", lambda row: row | {"partner_campaign": "local-2/day"}, "one of them"),
+    ):
+        damaged = tmp_path / name
+        shutil.copytree(out, damaged)
+        rows = lines(damaged, kind)
+        rows[0] = edit(rows[0])
+        (damaged / f"{kind}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+        with pytest.raises(Invalid, match=error):
+            await restore.restore_archive(damaged, secret="s", reset_link=LINK)
+        await _nothing_written()
 
-async def test_import_is_idempotent_and_never_merges_into_another_organization(
-    migrated: str, tmp_path: Path
-) -> None:
+
+async def test_an_archive_of_version_1_still_loads(migrated: str, tmp_path: Path) -> None:
+    """Written before partnerships, hosting, strikes and duty were in the archive: those kinds and the
+    columns added with them are absent, and load empty."""
+    out = await _exported(tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for kind in KINDS:
+        if kind.since > 1:
+            (out / f"{kind.name}.jsonl").unlink()
+            del manifest["counts"][kind.name]
+            continue
+        old = kind.columns(1)
+        rows = [{name: row[name] for name in old} for row in lines(out, kind.name)]
+        (out / f"{kind.name}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    manifest["format_version"] = 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    done = await restore.restore_archive(out, secret="s", reset_link=LINK)
+    assert done.created["people"] == 2 and done.created["events"] == 3 and done.created["strikes"] == 0
+    assert not await Event.filter(strike_id__not_isnull=True).exists()
+    again = await restore.restore_archive(out, secret="s", reset_link=LINK)
+    assert sum(again.created.values()) == 0
+
+
+async def test_import_is_idempotent_and_never_merges_into_another_organization(migrated: str, tmp_path: Path) -> None:
     out = await _exported(tmp_path)
     await Organization.create(slug="local-1", name="Not them")
     with pytest.raises(Conflict, match="--org"):
@@ -155,7 +271,7 @@ async def test_import_is_idempotent_and_never_merges_into_another_organization(
     done = await restore.restore_archive(out, "local-1-moved", secret="s", reset_link=LINK)
     assert done.organization.slug == "local-1-moved" and done.created["people"] == 2
     emails = await Message.filter(kind="password_reset", organization_id=None).count()
-    assert emails == 2
+    assert emails == 3  # the owner, the host and the picket captain
     again = await restore.restore_archive(out, "local-1-moved", secret="s", reset_link=LINK)
     assert sum(again.created.values()) == 0 and not again.new_organizers
     assert await Message.filter(kind="password_reset").count() == emails

@@ -2,7 +2,9 @@
 spreadsheets, and manifest.json (format version, counts, exported_at, what each column means).
 
 Rows refer to each other by UUID (the `uuid` column of every exported table), never by the instance's
-integer ids, so the archive loads into another instance (services.transfer.restore). The files are
+integer ids, so the archive loads into another instance (services.transfer.restore). A row of another
+organization (a coalition's other side) is named by its public name (kinds.Peer), so none of that
+organization's data is in the archive. The files are
 deterministic: rows in creation order, keys in the declared order, one format for every value; exporting
 the same data again gives the same bytes, whatever the database. Rows are read in keyset pages, so memory
 stays flat however large the organization is.
@@ -21,15 +23,16 @@ from uuid import UUID
 
 from tortoise import connections, fields
 
-from mobilize.models import Organization
-from mobilize.services.transfer.kinds import FORMAT_VERSION, KINDS, Col, Kind, Ref
+from mobilize.models import Campaign, Organization
+from mobilize.services.transfer.kinds import FORMAT_VERSION, KINDS, Col, Kind, Peer, Ref
 from mobilize.services.transfer.volunteers import csv_cell
 
 PAGE = 2000
 FORMAT = "mobilize-archive"
 # Kinds whose rows other kinds may point to without them being the organization's (an organizer who left
-# still wrote the messages they sent): such a reference is written as null, by a map of the exported rows.
-OUTSIDE = frozenset({"organizers"})
+# still wrote the messages they sent; a partner's event joined the convener's campaign): such a reference is
+# written as null, by a map of the exported rows (a Peer beside it names another organization's campaign).
+OUTSIDE = frozenset({"organizers", "campaigns"})
 
 # A version-4 UUID in SQLite's own functions (as migration 0021 fills the existing rows).
 SQLITE_UUID4 = (
@@ -85,11 +88,24 @@ def _read_columns(kind: Kind) -> list[str]:
     for f in kind.fields:
         if isinstance(f, Col):
             read.append(f.name)
+        elif isinstance(f, Peer):
+            read.append(f.db_column)
         elif f.kind in OUTSIDE:
             read.append(f.column)
         else:
             read.append(f"{f.name}__uuid")
-    return read
+    return list(dict.fromkeys(read))
+
+
+async def _peer_names(peer: Peer, ids: set[int], org_id: int) -> dict[int, str | None]:
+    """The public names of the rows a Peer column points to: an organization's slug; another organization's
+    campaign as ORG_SLUG/CAMPAIGN_SLUG (the organization's own campaigns: None, their Ref names them)."""
+    if not ids:
+        return {}
+    if peer.of == "organization":
+        return dict(await Organization.filter(id__in=list(ids)).values_list("id", "slug"))
+    rows = await Campaign.filter(id__in=list(ids)).values_list("id", "organization_id", "organization__slug", "slug")
+    return {i: None if owner == org_id else f"{org_slug}/{slug}" for i, owner, org_slug, slug in rows}
 
 
 def _utc(value: datetime | None) -> str | None:
@@ -166,26 +182,35 @@ async def _many(kind: Kind, ids: list[int]) -> dict[str, dict[int, list[str]]]:
 
 
 async def rows_of(kind: Kind, org_id: int, known: dict[str, dict[int, str]]) -> AsyncIterator[list[dict[str, Any]]]:
-    """The organization's rows of `kind` as the archive writes them, page by page in creation order.
+    """The organization's rows of `kind` as the archive writes them, page by page in creation order (by UUID
+    for the kinds whose rows another organization's import may have written: Kind.by_uuid).
     `known` holds, for the kinds in OUTSIDE, id -> UUID of the rows already exported."""
     read = _read_columns(kind)
-    plan: list[tuple[str, str, Any]] = []  # (archive column, read column, converter or a known map)
+    plan: list[tuple[str, str, Any]] = []  # (archive column, read column, converter or a map)
+    names: dict[Peer, dict[int, str | None]] = {peer: {} for peer in kind.peers()}
     for f in kind.fields:
         if isinstance(f, Col):
             plan.append((f.name, f.name, _converter(kind, f.name)))
+        elif isinstance(f, Peer):
+            plan.append((f.name, f.db_column, names[f]))
         elif f.kind in OUTSIDE:
             plan.append((f.name, f.column, known.setdefault(f.kind, {})))
         else:
             plan.append((f.name, f"{f.name}__uuid", _text))
-    last = 0
+    key = "uuid" if kind.by_uuid else "id"
+    last: Any = None
     while True:
-        page = await (
-            kind.model.filter(kind.scope(org_id), id__gt=last).order_by("id").limit(PAGE).values(*read)
-        )
+        query = kind.model.filter(kind.scope(org_id))
+        if last is not None:
+            query = query.filter(**{f"{key}__gt": last})
+        page = await query.order_by(key).limit(PAGE).values(*read)
         if not page:
             return
-        last = page[-1]["id"]
+        last = page[-1][key]
         many = await _many(kind, [r["id"] for r in page]) if kind.many else {}
+        for peer, known_names in names.items():
+            wanted = {r[peer.db_column] for r in page if r[peer.db_column] is not None} - set(known_names)
+            known_names.update(await _peer_names(peer, wanted, org_id))
         out = []
         for raw in page:
             row: dict[str, Any] = {"uuid": str(raw["uuid"])}
@@ -211,7 +236,13 @@ def dictionary() -> dict[str, Any]:
     for kind in KINDS:
         columns = {"uuid": "stable id of the row (references in other files use it)"}
         for f in kind.fields:
-            columns[f.name] = f.meaning + (f" (uuid in {f.kind})" if isinstance(f, Ref) else "")
+            if isinstance(f, Ref):
+                columns[f.name] = f"{f.meaning} (uuid in {f.kind})"
+            elif isinstance(f, Peer):
+                named = "its slug" if f.of == "organization" else "ORG_SLUG/CAMPAIGN_SLUG"
+                columns[f.name] = f"{f.meaning} ({named}: another organization's, never its data)"
+            else:
+                columns[f.name] = f.meaning
         for name, other in kind.many:
             columns[name] = f"list of uuids in {other}"
         kinds[kind.name] = {"meaning": kind.meaning, "files": [f"{kind.name}.jsonl", f"{kind.name}.csv"],

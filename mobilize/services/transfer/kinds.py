@@ -2,90 +2,59 @@
 the organization, its columns and its references to other kinds), read by both the export and the import.
 
 Adding a kind (a table another part of mobilize owns) is one `Kind(...)` in KINDS, after the kinds it refers
-to: its model must carry `uuid = stable_id()` (and migration gives existing rows one); `scope` says how to
+to: its model must carry `uuid = stable_id()` (and a migration gives existing rows one); `scope` says how to
 find the organization's rows; `org_column` names the column set to the importing organization; each `Col`
-is copied as is and each `Ref` is written as the UUID of the row it points to. Columns that only make sense on
-one instance (tokens, claims, caches) stay out; `fresh` gives them a new value on import.
+is copied as is, each `Ref` is written as the UUID of the row it points to, and each `Peer` (a row another
+organization owns: a coalition's other side) as that organization's public name. Columns that only make
+sense on one instance (tokens, claims, caches) stay out; `fresh` gives them a new value on import. A kind or
+column added after version 1 of the format says so (`since`), and FORMAT_VERSION goes up.
+
+Not in the archive, on purpose: API tokens, sessions and pending organizer invitations (tokens), idempotency
+records, pending SMS questions (minutes-long state), the deployment's opt-out list (each person's
+`sms_blocked` is kept) and delivery workers (the instance's own), and an organization's own SMS sender
+(bound to the old instance's Twilio account).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 from tortoise.expressions import Q
-from tortoise.models import Model
 
 from mobilize.models import (
     ActionGroup,
     AuditLog,
     Campaign,
     ConsentRecord,
+    Duty,
     Event,
     GapRequest,
+    HostedEvent,
+    HostingPolicy,
     InboundMessage,
     InboxThread,
     Membership,
     Message,
     Organization,
     Organizer,
+    Partnership,
     Shift,
     Signup,
     SignupStatus,
     Standby,
+    Strike,
+    StrikeCaptain,
+    StrikeDispute,
+    StrikeWeek,
+    TrustedHost,
     Volunteer,
     VolunteerTag,
 )
 from mobilize.models.events import new_share_token
 from mobilize.services.people.records import new_token
+from mobilize.services.transfer.columns import FORMAT_VERSION, READS, Col, Field, Kind, Peer, Ref, org_scope
 
-FORMAT_VERSION = 1
+__all__ = ["BY_NAME", "FORMAT_VERSION", "KINDS", "READS", "Col", "Field", "Kind", "Peer", "Ref"]
 
-
-@dataclass(frozen=True)
-class Col:
-    """A column copied as it is."""
-
-    name: str
-    meaning: str
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A reference (`<name>_id` in the table), written as the UUID of the row of `kind` it points to."""
-
-    name: str
-    kind: str
-    meaning: str
-    optional: bool = False
-
-    @property
-    def column(self) -> str:
-        return f"{self.name}_id"
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # the file's name: <name>.jsonl and <name>.csv
-    model: type[Model]
-    scope: Callable[[int], Q]  # the organization's rows of this kind
-    fields: tuple[Col | Ref, ...]
-    meaning: str
-    org_column: str | None = "organization_id"  # set to the importing organization
-    # Columns not in the archive, given on import: name -> a function of the imported row.
-    fresh: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
-    match_on: str | None = None  # a column that finds the same row already on the instance (organizers: email)
-    many: tuple[tuple[str, str], ...] = ()  # (name, kind): a many-to-many relation, as a list of UUIDs
-
-    def columns(self) -> list[str]:
-        """The archive's columns, in the order of the files."""
-        return ["uuid", *(f.name for f in self.fields), *(name for name, _ in self.many)]
-
-
-def _org(path: str) -> Callable[[int], Q]:
-    return lambda org_id: Q(**{path: org_id})  # type: ignore[arg-type]
-
+_org = org_scope
 
 WHEN = "when it was created (UTC, ISO 8601)"
 
@@ -95,7 +64,7 @@ KINDS: tuple[Kind, ...] = (
         fields=(Col("slug", "its short name in addresses"), Col("name", "its name"), Col("created_at", WHEN)),
     ),
     Kind(
-        "organizers", Organizer, _org("memberships__organization_id"), org_column=None, match_on="email",
+        "organizers", Organizer, _org("memberships__organization_id"), org_column=None, match_on="email", by_uuid=True,
         meaning="organizer accounts with a role in the organization (no passwords: each gets a link to set one)",
         fields=(Col("email", "login email"), Col("name", "name"), Col("created_at", WHEN)),
     ),
@@ -125,10 +94,39 @@ KINDS: tuple[Kind, ...] = (
         ),
     ),
     Kind(
+        "partnerships", Partnership, lambda org_id: Q(organization_id=org_id) | Q(campaign__organization_id=org_id),
+        org_column=None, natural=("campaign_id", "organization_id"), by_uuid=True, since=2,
+        meaning="coalitions: organizations invited into the organization's campaigns, and the campaigns of "
+        "others it was invited into",
+        fields=(
+            Ref("campaign", "campaigns", "the organization's own campaign", optional=True),
+            Peer("partner_campaign", "campaign", "another organization's campaign it was invited into",
+                 column="campaign_id", beside="campaign", required=True),
+            Peer("organization", "organization", "the invited organization", required=True),
+            Col("status", "invited, accepted, declined or left"),
+            Ref("invited_by", "organizers", "who invited it", optional=True), Col("invited_at", "when (UTC)"),
+            Col("invitations", "how many times it was invited"), Col("answered_at", "when it answered (UTC)"),
+            Col("ended_at", "when either side ended it (UTC)"), Col("created_at", WHEN),
+            Col("updated_at", "last change (UTC)"),
+        ),
+    ),
+    Kind(
+        "strikes", Strike, _org("organization_id"), since=2, meaning="strikes and their strike-pay rules",
+        fields=(
+            Col("name", "name"), Col("starts_on", "first day (ISO date)"), Col("ends_on", "last day (ISO date)"),
+            Col("rules", "the rules in force: hours_per_day, days_per_week, hours_per_week, shifts_per_week, "
+                "unpaid_weeks, week_starts_on, classes (member classes: tag and pro-rating factor)"),
+            Col("created_at", WHEN), Col("updated_at", "last change (UTC)"),
+        ),
+    ),
+    Kind(
         "events", Event, _org("organization_id"), meaning="events (actions at a place and time zone)",
         fresh={"share_token": lambda row: new_share_token()},
         fields=(
             Ref("group", "groups", "the hosting group"), Ref("campaign", "campaigns", "its campaign", optional=True),
+            Peer("partner_campaign", "campaign", "the coalition campaign of another organization it joined",
+                 column="campaign_id", beside="campaign", joined=True, since=2),
+            Ref("strike", "strikes", "the strike its picket duty counts toward", optional=True, since=2),
             Col("title", "title"), Col("description", "public description"),
             Col("instructions", "instructions for people signed up"),
             Col("event_type", "rally, picket, canvass, phone_bank, training, meeting or other"),
@@ -187,6 +185,8 @@ KINDS: tuple[Kind, ...] = (
             Ref("shift", "shifts", "the shift"), Ref("volunteer", "people", "the person"),
             Col("status", "signed_up, confirmed, waitlisted, cancelled, attended or no_show"),
             Col("source", "web, sms, api, import or walk_in"), Col("referrer", "where the sign-up came from"),
+            Peer("recruited_by", "organization", "the coalition organization credited with bringing the person",
+                 since=2),
             Col("attendance_locked", "an organizer decided the attendance"),
             Col("checked_in_at", "check-in time (UTC)"), Col("created_at", WHEN),
             Col("updated_at", "last change (UTC)"),
@@ -245,6 +245,80 @@ KINDS: tuple[Kind, ...] = (
             Ref("message", "messages", "the text that asked", optional=True), Col("asked_at", "when (UTC)"),
             Col("answer", "pending, yes, no or expired"), Col("answered_at", "when they answered (UTC)"),
             Ref("signup", "signups", "the sign-up a yes made", optional=True),
+        ),
+    ),
+    Kind(
+        "hosting_policies", HostingPolicy, _org("organization_id"), since=2,
+        meaning="campaigns that accept events proposed by volunteer hosts",
+        fields=(
+            Ref("campaign", "campaigns", "the campaign"), Col("mode", "closed, review or open"),
+            Ref("group", "groups", "the group hosted events belong to (its organizers moderate them)"),
+            Col("event_types", "the event types hosts may propose (null: every type)"),
+            Col("terms", "the exact words a host agrees to"), Col("created_at", WHEN),
+            Col("updated_at", "last change (UTC)"),
+        ),
+    ),
+    Kind(
+        "hosted_events", HostedEvent, _org("organization_id"), since=2,
+        meaning="events proposed by volunteer hosts: the host, their confirmation and the moderators' decision "
+        "(no link tokens: a host asks for a new host page link)",
+        fields=(
+            Ref("event", "events", "the proposed event"), Ref("campaign", "campaigns", "the campaign"),
+            Ref("volunteer", "people", "the organization's record of the host", optional=True),
+            Col("host_name", "host's name"), Col("host_email", "host's email"), Col("host_phone", "host's phone"),
+            Col("verified_at", "when the host confirmed their email (UTC)"),
+            Col("decision", "approved, rejected, changes_requested, unpublished, changed or empty"),
+            Col("reason", "the moderators' reason"),
+            Ref("decided_by", "organizers", "the moderator", optional=True),
+            Col("decided_at", "when (UTC)"), Col("approved_at", "when it was published (UTC)"),
+            Col("extra", "details of the proposal"), Col("created_at", WHEN), Col("updated_at", "last change (UTC)"),
+        ),
+    ),
+    Kind(
+        "trusted_hosts", TrustedHost, _org("organization_id"), since=2,
+        meaning="hosts whose next proposals publish at once (by the email they prove)",
+        fields=(
+            Col("email", "the host's email"), Ref("trusted_by", "organizers", "who trusted them", optional=True),
+            Col("created_at", WHEN),
+        ),
+    ),
+    Kind(
+        "strike_captains", StrikeCaptain,
+        lambda org_id: Q(strike__organization_id=org_id, organizer__memberships__organization_id=org_id),
+        org_column=None, since=2, meaning="picket captains of each strike",
+        fields=(Ref("strike", "strikes", "the strike"), Ref("organizer", "organizers", "the captain"),
+                Col("created_at", WHEN)),
+    ),
+    Kind(
+        "duty", Duty, _org("strike__organization_id"), org_column=None, since=2,
+        meaning="picket duty: each stretch a person was signed in at the line, with how it was recorded",
+        fields=(
+            Ref("strike", "strikes", "the strike"), Ref("shift", "shifts", "the shift on the line"),
+            Ref("volunteer", "people", "the person (a member when they have a member id)"),
+            Col("signed_in_at", "signed in (UTC)"), Col("signed_out_at", "signed out (UTC)"),
+            Col("source", "captain, sms or correction"),
+            Col("auto_closed", "nobody signed out: the shift's end closed it"),
+            Col("created_at", WHEN), Col("updated_at", "last change, e.g. a correction (UTC)"),
+        ),
+    ),
+    Kind(
+        "strike_weeks", StrikeWeek, _org("strike__organization_id"), org_column=None, since=2,
+        meaning="weeks the strike fund closed (paid), with the rules they were computed under",
+        fields=(
+            Ref("strike", "strikes", "the strike"), Col("week_start", "first day of the week (ISO date)"),
+            Col("rules", "the rules, as in strikes"), Ref("closed_by", "organizers", "who closed it", optional=True),
+            Col("closed_at", "when (UTC)"),
+        ),
+    ),
+    Kind(
+        "strike_disputes", StrikeDispute, _org("strike__organization_id"), org_column=None, since=2,
+        meaning="disputes over a day's picket duty, and how they were resolved",
+        fields=(
+            Ref("strike", "strikes", "the strike"), Ref("volunteer", "people", "the member"),
+            Col("day", "the day disputed (ISO date)"), Col("raised_by", "member or captain"),
+            Col("note", "what they said"), Col("status", "open or resolved"), Col("resolution", "the organizer's note"),
+            Ref("resolved_by", "organizers", "who resolved it", optional=True), Col("resolved_at", "when (UTC)"),
+            Col("created_at", WHEN),
         ),
     ),
     Kind(
