@@ -144,6 +144,15 @@ async def make_shift(
     )
 
 
+async def start_shift(shift: Shift, minutes_ago: float = 30) -> Shift:
+    """Move a shift (keeping its length) so that it started `minutes_ago`: attendance can be recorded."""
+    length = shift.ends_at - shift.starts_at
+    shift.starts_at = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(microsecond=0)
+    shift.ends_at = shift.starts_at + length
+    await Shift.filter(id=shift.id).update(starts_at=shift.starts_at, ends_at=shift.ends_at)
+    return shift
+
+
 async def make_world(org: str = "local-100", capacity: int = 10) -> dict[str, Any]:
     """An organization with an owner token, a group, a campaign, a public event and one shift."""
     membership, token = await make_organizer(org)

@@ -230,7 +230,10 @@ async def host_mark(request: Request) -> Response:
     mark = _text(form, "mark")
     if mark not in MARKS:
         return await host_page(request, errors={"mark": "Choose attended or no-show."}, status=422)
-    await hosting.mark_attendance(hosted, int(request.path_params["signup_id"]), MARKS[mark])
+    try:
+        await hosting.mark_attendance(hosted, int(request.path_params["signup_id"]), MARKS[mark])
+    except Invalid as exc:  # before the shift (services.signups.attendance.require_attendance_open)
+        return await host_page(request, errors={"mark": sentence(exc.message)}, status=422)
     return redirect_host(request, "Checked in" if mark == "attended" else "Marked as no-show")
 
 

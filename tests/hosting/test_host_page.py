@@ -21,6 +21,7 @@ from mobilize.models import (
     SignupStatus,
 )
 from tests.clock import daytime
+from tests.factories import start_shift
 from tests.hosting.helpers import csrf_of, hosting_world, link_in_email, propose_and_confirm
 
 
@@ -114,6 +115,11 @@ async def test_check_in_and_turnout(client: httpx.AsyncClient) -> None:
     world = await _published(client)
     await _sign_up(client, world["event_id"], world["shift"].id, "Rosa Luxemburg", "rosa@example.org", share=False)
     signup = await Signup.get(shift_id=world["shift"].id)
+    r = await _post(client, world["page"], f"/attendance/{signup.id}", {"mark": "attended"})
+    assert r.status_code == 422 and "shift has not started" in r.text  # a day ahead: not yet
+    await signup.refresh_from_db()
+    assert signup.status != SignupStatus.ATTENDED
+    await start_shift(world["shift"])
     r = await _post(client, world["page"], f"/attendance/{signup.id}", {"mark": "attended"})
     assert r.status_code == 303
     await signup.refresh_from_db()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from mobilize.models import ConsentRecord, SignupStatus, Volunteer
-from tests.factories import make_shift, make_world
+from tests.factories import make_shift, make_world, start_shift
 
 
 async def test_public_form_cannot_attach_an_email_to_someone_elses_record(client: httpx.AsyncClient) -> None:
@@ -54,6 +54,7 @@ async def test_recorded_attendance_cannot_be_cancelled(client: httpx.AsyncClient
     w = await make_world()
     url = f"/api/v1/shifts/{w['shift'].id}/signups"
     signup = (await client.post(url, json={"volunteer": {"phone": "3125550154"}}, headers=w["headers"])).json()
+    await start_shift(w["shift"])
     r = await client.patch(f"/api/v1/signups/{signup['id']}", json={"status": "attended"}, headers=w["headers"])
     assert r.status_code == 200
     r = await client.patch(f"/api/v1/signups/{signup['id']}", json={"status": "cancelled"}, headers=w["headers"])

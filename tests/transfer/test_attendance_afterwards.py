@@ -5,18 +5,23 @@ attendance is in the audit log."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from mobilize.models import AuditLog, Message, Shift, Signup, SignupSource, SignupStatus, Volunteer
+from mobilize.services.signups.attendance import checkin_token
 from tests.clock import MIDDAY, daytime
-from tests.factories import make_organizer, make_shift, make_world, volunteer_body
+from tests.factories import make_organizer, make_world, volunteer_body
 from tests.test_cli import run_cli
-from tests.web.test_dashboard import logged_in, post
+from tests.web.test_dashboard import a_signup, logged_in, post
+from tests.web.test_pages import csrf_from
 
 pytestmark = daytime
+# Ahead of this test's clock and of the real one (the command line runs in a process of its own, on the real clock).
+LATER = datetime(2036, 6, 11, 15, 0, tzinfo=UTC)
 API = "/api/v1"
 
 
@@ -60,13 +65,55 @@ async def test_the_api_adds_people_to_a_past_shift_with_their_attendance(
     assert r.status_code == 422 and "status" in r.text
 
 
-async def test_nothing_is_marked_before_the_shift_starts(client: httpx.AsyncClient, migrated: str) -> None:
-    world = await make_world()
-    later = await make_shift(world["event"], starts_at=MIDDAY + timedelta(hours=2))
-    body = {**volunteer_body(1), "status": "attended"}
-    r = await client.post(f"{API}/shifts/{later.id}/signups", json=body, headers=world["headers"])
-    assert r.status_code == 409 and r.json()["error"]["code"] == "too_early"
-    assert not await Signup.exists() and not await Volunteer.exists()
+async def test_nothing_is_marked_before_the_shift_starts(
+    client: httpx.AsyncClient, migrated: str, app: Any, tmp_path: Path
+) -> None:
+    """One rule (services.signups.attendance.require_attendance_open) on every path: the API's new sign-up
+    with a status and its status change, the roster's marks and walk-ins, a paper sheet, the QR check-in."""
+    world = await logged_in(client)
+    shift, headers = world["shift"], world["headers"]
+    await Shift.filter(id=shift.id).update(starts_at=LATER, ends_at=LATER + timedelta(hours=3))
+    signup = await a_signup(shift, 1)
+    roster = f"/dashboard/shifts/{shift.id}"
+    for body in ({**volunteer_body(2), "status": "attended"}, {**volunteer_body(2), "status": "no_show"}):
+        r = await client.post(f"{API}/shifts/{shift.id}/signups", json=body, headers=headers)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "too_early", r.text
+        assert "has not started" in r.json()["error"]["fields"]["status"]
+    for status in ("attended", "no_show"):
+        r = await client.patch(f"{API}/signups/{signup.id}", json={"status": status}, headers=headers)
+        assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"status"}, r.text
+    for mark in ("attended", "no_show"):
+        r = await post(client, f"/dashboard/signups/{signup.id}/attendance", {"mark": mark, "shift": shift.id}, roster)
+        assert r.status_code == 303 and r.headers["location"] == roster
+        assert "Nothing changed: this shift has not started" in (await client.get(roster)).text
+    for form in (
+        {"name": "Early", "phone": "312 555 0198"},
+        {"name": "Early", "phone": "312 555 0198", "status": "attended"},
+    ):
+        r = await post(client, f"{roster}/walk-ins", form, roster)
+        assert r.status_code == 303
+        assert "The walk-in was not added: this shift has not started" in (await client.get(roster)).text
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("name,phone,status\nEarly,312 555 0198,attended\n")
+    code, _, err = await run_cli(
+        migrated, "import", "attendance", str(sheet), "--org", "local-100", "--shift", str(shift.id)
+    )
+    assert code != 0 and "has not started" in err, (code, _, err)
+    path = f"/checkin/{checkin_token(app.state.settings.secret, shift.id)}"
+    r = await client.post(path, data={"contact": "(312) 555-0001", "csrf_token": await csrf_from(client, path)})
+    assert r.status_code == 422 and "has not started" in r.text
+    # nothing was written anywhere
+    assert [(s.status, s.attendance_locked) for s in await Signup.all()] == [(SignupStatus.SIGNED_UP, False)]
+    assert await Volunteer.all().count() == 1 and not await AuditLog.exists()
+
+    # from an hour before the start, someone who came is checked in; nobody has missed it before it starts
+    await Shift.filter(id=shift.id).update(
+        starts_at=MIDDAY + timedelta(minutes=30), ends_at=MIDDAY + timedelta(hours=3)
+    )
+    r = await client.patch(f"{API}/signups/{signup.id}", json={"status": "no_show"}, headers=headers)
+    assert r.status_code == 422 and "nobody can have missed it" in r.json()["error"]["fields"]["status"]
+    r = await client.patch(f"{API}/signups/{signup.id}", json={"status": "attended"}, headers=headers)
+    assert r.status_code == 200 and r.json()["status"] == "attended"
 
 
 async def test_a_correction_of_attendance_is_audited(client: httpx.AsyncClient, migrated: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import auth, make_organizer, make_world, volunteer_body
+from tests.factories import auth, make_organizer, make_world, start_shift, volunteer_body
 
 
 async def test_create_group_campaign_event_with_shifts(client: httpx.AsyncClient) -> None:
@@ -104,6 +104,7 @@ async def test_turnout_counts(client: httpx.AsyncClient) -> None:
     ids = []
     for n in range(1, 5):
         ids.append((await client.post(url, json=volunteer_body(n), headers=w["headers"])).json()["id"])
+    await start_shift(w["shift"])
     for signup_id, status in zip(ids, ["attended", "attended", "no_show", "confirmed"], strict=True):
         r = await client.patch(f"/api/v1/signups/{signup_id}", json={"status": status}, headers=w["headers"])
         assert r.status_code == 200, r.text

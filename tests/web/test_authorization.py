@@ -45,6 +45,7 @@ from tests.factories import (
     make_group,
     make_organizer,
     make_shift,
+    start_shift,
     volunteer_body,
 )
 
@@ -434,6 +435,7 @@ async def test_hosts_see_and_run_only_their_groups(client: httpx.AsyncClient) ->
     assert (await client.get(f"{API}/shifts/{own_shift.id}/signups", headers=host)).status_code == 200
     r = await client.patch(f"{API}/events/{own_event.id}", json={"title": "Hosted rally"}, headers=host)
     assert r.status_code == 200, r.text
+    await start_shift(own_shift)
     r = await client.patch(f"{API}/signups/{own_signup['id']}", json={"status": "attended"}, headers=host)
     assert r.status_code == 200, r.text
     r = await client.get(f"{API}/turnout", params={"campaign": a.campaign.slug}, headers=host)

@@ -26,7 +26,7 @@ from mobilize.models import (
     Volunteer,
 )
 from mobilize.web.routes import dashboard_routes, page_routes
-from tests.factories import make_world, volunteer_body
+from tests.factories import make_world, start_shift, volunteer_body
 from tests.sms_helpers import SMS_URL, inbound_form, signature
 from tests.web.test_dashboard import a_signup, logged_in
 from tests.web.test_pages import csrf_from
@@ -236,6 +236,7 @@ async def test_duplicate_takes_a_whole_number_of_days(client: httpx.AsyncClient)
 async def test_the_attendance_form_takes_a_shift_number(client: httpx.AsyncClient) -> None:
     world = await logged_in(client)
     signup = await a_signup(world["shift"])
+    await start_shift(world["shift"])
     token = await csrf_from(client, "/dashboard/")
     path = f"/dashboard/signups/{signup.id}/attendance"
     for shift in ("abc", "²", "1.5", "-1", str(2**31), "0"):

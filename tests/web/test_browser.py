@@ -22,7 +22,7 @@ import pytest
 
 from mobilize.models import Shift, Signup, SignupStatus
 from tests.conftest import IN_CI, unavailable
-from tests.factories import make_campaign, make_group, make_organizer
+from tests.factories import make_campaign, make_group, make_organizer, start_shift
 
 CHROMIUM = os.environ.get("MOBILIZE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -138,7 +138,8 @@ async def test_an_organizers_day_in_the_browser(chromium: str, server: str, shot
             await volunteer.get_by_role("button", name="Sign up").click()
             await expect(volunteer.get_by_role("heading", level=1)).to_contain_text("signed up")
 
-            # the organizer checks her in from the roster
+            # the organizer checks her in from the roster, once the shift is under way
+            await start_shift(shift)
             await page.goto(event_url)
             await page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
             await page.locator(f'a[href="/dashboard/shifts/{shift.id}"]').click()

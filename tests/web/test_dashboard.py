@@ -24,7 +24,7 @@ from mobilize.models import (
 from mobilize.services.people import ConsentContext, Contact
 from mobilize.services.signups.attendance import checkin_token
 from mobilize.services.signups.seats import sign_up
-from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
+from tests.factories import make_event, make_group, make_organizer, make_shift, make_world, start_shift
 from tests.web.test_pages import csrf_from
 
 PASSWORD = "correct horse battery staple"
@@ -173,6 +173,7 @@ async def test_roster_one_tap_attended_no_show_and_a_walk_in(client: httpx.Async
     world = await logged_in(client)
     shift = world["shift"]
     first, second = await a_signup(shift, 1), await a_signup(shift, 2)
+    await start_shift(shift)  # under way: people are marked
     roster = f"/dashboard/shifts/{shift.id}"
     page = (await client.get(roster)).text
     assert "Vol 1" in page and "Vol 2" in page and shift.code in page and "<svg" in page

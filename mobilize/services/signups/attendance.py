@@ -1,5 +1,6 @@
-"""Attendance: rosters, organizers' check-in (attended, no-show, walk-ins), volunteers' own check-in from
-a shift's QR code, and the sweep that turns sign-ups nobody checked in into no-shows after the shift."""
+"""Attendance: the one rule of when it may be recorded, rosters, organizers' check-in (attended, no-show,
+walk-ins), volunteers' own check-in from a shift's QR code, and the sweep that turns sign-ups nobody checked
+in into no-shows after the shift."""
 
 from __future__ import annotations
 
@@ -23,11 +24,35 @@ from mobilize.services.signups import seats
 OUTCOMES = frozenset({SignupStatus.ATTENDED, SignupStatus.NO_SHOW})  # what an organizer records afterwards
 ORGANIZER_STATUSES = frozenset({SignupStatus.ATTENDED, SignupStatus.NO_SHOW, SignupStatus.CONFIRMED})
 AWAITING = (SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED)  # seat held, attendance not known yet
-CHECKIN_OPENS = timedelta(hours=1)  # volunteers can check themselves in from an hour before the start
+CHECKIN_OPENS = timedelta(hours=1)  # people who arrive are checked in from an hour before the start
 CHECKIN_SALT = "shift-checkin"
 ROSTER_ORDER = {
     s: i for i, s in enumerate(["attended", "confirmed", "signed_up", "no_show", "waitlisted", "cancelled"])
 }
+
+
+# ---- when attendance may be recorded -------------------------------------------------------------
+
+
+class TooEarly(Invalid):
+    """Attendance recorded before the shift (422, naming `status`)."""
+
+    code = "too_early"
+
+
+def require_attendance_open(shift: Shift, status: SignupStatus, now: datetime | None = None) -> None:
+    """The one rule of when attendance may be recorded, whoever records it: the roster, the API, the host
+    page, walk-ins, sign-in sheets and imports, a volunteer's own check-in or HERE by text. Someone is marked
+    as come from CHECKIN_OPENS before the start (people arrive early at a line, and check themselves in from
+    then), as not come only once the shift has started. TooEarly otherwise; other statuses pass."""
+    now = now or datetime.now(UTC)
+    if status == SignupStatus.ATTENDED and now < shift.starts_at - CHECKIN_OPENS:
+        message = "this shift has not started: people are checked in from an hour before its start"
+    elif status == SignupStatus.NO_SHOW and now < shift.starts_at:
+        message = "this shift has not started: nobody can have missed it yet"
+    else:
+        return
+    raise TooEarly(message, fields={"status": message})
 
 
 # ---- the roster ---------------------------------------------------------------------------------
@@ -74,8 +99,11 @@ async def record_attendance(actor: Actor, signup_id: int, status: SignupStatus |
 
 
 async def set_status_audited(actor: Actor, signup: Signup, status: SignupStatus) -> seats.SignupResult:
-    """Set a sign-up's status as an organizer (roster, API); a recorded attendance changed is a correction,
-    written to the audit log in the same transaction."""
+    """Set a sign-up's status as an organizer (roster, API); attendance only once the shift allows it
+    (require_attendance_open). A recorded attendance changed is a correction, written to the audit log in
+    the same transaction."""
+    if status in OUTCOMES:
+        require_attendance_open(await Shift.get(id=signup.shift_id), status)  # type: ignore[attr-defined]
     before = SignupStatus(signup.status)
     if before not in OUTCOMES or status in (before, SignupStatus.CANCELLED):
         return await seats.set_status(signup.id, status)
@@ -92,6 +120,7 @@ async def add_walk_in(actor: Actor, shift_id: int, contact: Contact) -> Signup:
     already on the shift is simply checked in."""
     shift = await get_shift(actor, shift_id)
     actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
+    require_attendance_open(shift, SignupStatus.ATTENDED)  # before the sign-up: nothing half done
     try:
         result = await seats.sign_up(shift.id, contact, source=SignupSource.WALK_IN, trusted=True)
         signup_id = result.signup.id
@@ -109,8 +138,8 @@ async def add_with_attendance(
 ) -> tuple[Signup, bool]:
     """An organizer adds a person to a shift that has started or ended, with whether they came (a paper
     sign-in sheet, a walk-in entered afterwards). No confirmation or reminder goes out: the shift is past.
-    Someone on the shift already gets the mark on their sign-up. Refused before the shift starts (nobody
-    has come or failed to come yet). Returns (sign-up, whether it is new); a second run changes nothing."""
+    Someone on the shift already gets the mark on their sign-up. Refused before attendance may be recorded
+    (require_attendance_open). Returns (sign-up, whether it is new); a second run changes nothing."""
     now = now or datetime.now(UTC)
     if status not in OUTCOMES:
         raise Invalid.field("status", "must be attended or no_show")
@@ -118,8 +147,7 @@ async def add_with_attendance(
     actor.require_writer(shift.event.group_id)  # type: ignore[attr-defined]
     if shift.status != ShiftStatus.SCHEDULED or shift.event.status != EventStatus.SCHEDULED:  # type: ignore[attr-defined]
         raise Conflict("this shift was cancelled: nobody was expected", code="shift_cancelled")
-    if now < shift.starts_at:
-        raise Conflict("attendance is marked once the shift has started", code="too_early")
+    require_attendance_open(shift, status, now)
     organization_id: int = shift.event.organization_id  # type: ignore[attr-defined]
     async with in_transaction():
         volunteer, _ = await find_or_create_volunteer(organization_id, contact, trusted=True, source=source.value)
@@ -132,6 +160,8 @@ async def add_with_attendance(
             # The seat is counted (attended and no-show hold one) even past the cap: the sheet says who was there.
             await Shift.filter(id=shift.id).update(filled=F("filled") + 1)
     if existing is not None:
+        if existing.status == status and existing.attendance_locked:  # entered already: nothing changes
+            return await Signup.get(id=existing.id).prefetch_related("volunteer", "shift__event"), False
         return await record_attendance(actor, existing.id, status), False
     return await Signup.get(id=signup.id).prefetch_related("volunteer", "shift__event"), True
 
@@ -173,8 +203,7 @@ async def self_check_in(shift_id: int, contact: Contact, now: datetime | None = 
     shift = await checkin_shift(shift_id)
     if shift.event.status != EventStatus.SCHEDULED or shift.status != ShiftStatus.SCHEDULED:
         raise Conflict("this shift is cancelled", code="shift_cancelled")
-    if now < shift.starts_at - CHECKIN_OPENS:
-        raise Conflict("check-in opens an hour before the shift starts", code="too_early")
+    require_attendance_open(shift, SignupStatus.ATTENDED, now)
     if now >= shift.ends_at:
         raise Conflict("this shift is over; ask an organizer to check you in", code="shift_over")
     volunteer = None
@@ -195,7 +224,12 @@ async def self_check_in(shift_id: int, contact: Contact, now: datetime | None = 
 
 
 async def check_in(signup_id: int, now: datetime) -> None:
-    """The volunteer is here (QR self check-in, SMS HERE): attended, with the time they said so."""
+    """The volunteer is here (QR self check-in, SMS HERE): attended, with the time they said so (TooEarly
+    before check-in opens)."""
+    shift = await Shift.get_or_none(signups__id=signup_id)
+    if shift is None:
+        raise NotFound(f"signup {signup_id} not found")
+    require_attendance_open(shift, SignupStatus.ATTENDED, now)
     await seats.set_status(signup_id, SignupStatus.ATTENDED)
     await Signup.filter(id=signup_id).update(checked_in_at=now)
 

@@ -115,7 +115,7 @@ async def mark(request: Request, actor: Actor) -> Response:
         raise Invalid.field("shift", "give the number of the shift")
     try:
         signup = await attendance.record_attendance(actor, int(request.path_params["signup_id"]), MARKS[choice])
-    except Conflict as exc:
+    except (Conflict, attendance.TooEarly) as exc:
         if shift_id is None:
             return back(request, f"Nothing changed: {exc.message}.", "dash:home")
         return back(request, f"Nothing changed: {exc.message}.", "dash:roster", shift_id=shift_id)
