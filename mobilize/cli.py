@@ -7,11 +7,11 @@ import asyncio
 import gc
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
+from mobilize.cli_transfer import export, import_
 from mobilize.models.accounts import Role
 from mobilize.settings import get_settings
 
@@ -192,188 +192,8 @@ def organization_sms_sender(org_slug: str, from_number: str | None, messaging_se
     click.echo(f"{org_slug} sends from {service or number or 'the shared sender'}")
 
 
-@main.group("import")
-def import_() -> None:
-    """Bring data in."""
-
-
-@import_.command("volunteers")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--org", "org_slug", required=True, help="organization slug")
-@click.option(
-    "--format", "format_name", type=click.Choice(["auto", "mobilize", "actionnetwork", "plain"]), default="auto",
-    show_default=True, help="whose column names the file has",
-)  # fmt: skip
-@click.option(
-    "--sms-consent-words", default=None,
-    help="for Mobilize and Action Network files: the words people agreed to when they opted in to texts there "
-    "(without them, their opt-in is not recorded: consent needs its exact words)",
-)  # fmt: skip
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="write rejected rows here (CSV)")
-def import_volunteers(
-    file: Path, org_slug: str, format_name: str, sms_consent_words: str | None, rejects: Path | None
-) -> None:
-    """Import volunteers from a CSV: our columns (name, phone, email, postal_code, sms_opt_in,
-    sms_consent_words, tags) or a Mobilize or Action Network export (see the README for the mappings).
-
-    Volunteers are matched by phone or email, never duplicated; re-running a file changes nothing. A row is
-    imported whole or rejected with its reason; every column not used is listed.
-    """
-    from mobilize import db
-    from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
-
-    settings = get_settings()
-    total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
-
-    async def go() -> tuple[transfer.ImportPlan, int, list[tuple[int, str]]]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            headers, rows = transfer.read_csv(file)
-            plan = transfer.plan_columns(headers, format_name)
-            done, rejected = 0, []
-            with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
-                found = transfer.import_volunteers(
-                    org, rows, plan, settings.phone_region, file.name, tool_words=sms_consent_words
-                )
-                async for line, error in found:
-                    if error:
-                        rejected.append((line, error))
-                    else:
-                        done += 1
-                    bar.update(1)
-            return plan, done, rejected
-        finally:
-            await db.close_db()
-
-    try:
-        plan, done, rejected = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"read as {plan.format.title} columns: " + ", ".join(f"{c} -> {f}" for f, c in plan.used.items()))
-    click.echo("columns not used: " + (", ".join(plan.unused) if plan.unused else "none"))
-    click.echo(f"imported {done} volunteers; rejected {len(rejected)} rows")
-    for line, reason in rejected[:50]:
-        click.echo(f"  line {line}: {reason}")
-    if len(rejected) > 50:
-        click.echo(f"  ... and {len(rejected) - 50} more" + (f" (all in {rejects})" if rejects else ""))
-    if rejects and rejected:
-        import csv
-
-        with rejects.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["line", "reason"])
-            writer.writerows(rejected)
-
-
-@import_.command("attendance")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--org", "org_slug", required=True, help="organization slug")
-@click.option("--shift", "shift_id", required=True, type=click.IntRange(1, 2**31 - 1), help="the shift's id")
-def import_attendance(file: Path, org_slug: str, shift_id: int) -> None:
-    """Enter a paper sign-in sheet after the shift: a CSV with name, phone and/or email, and a status column
-    (attended or no_show; empty means they came). Entered as the organization's first owner."""
-    from mobilize import db
-    from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
-    from mobilize.services.transfer import sheets
-
-    settings = get_settings()
-
-    async def go() -> tuple[int, list[tuple[int, str]]]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            actor = await sheets.owner_actor(org)
-            headers, rows = transfer.read_csv(file)
-            plan = transfer.plan_columns(headers, "plain", extra=sheets.STATUS_COLUMNS)
-            done, rejected = 0, []
-            async for line, error in sheets.enter_sheet(actor, shift_id, headers, rows, plan, settings.phone_region):
-                if error:
-                    rejected.append((line, error))
-                else:
-                    done += 1
-            return done, rejected
-        finally:
-            await db.close_db()
-
-    try:
-        done, rejected = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"entered {done} people on shift {shift_id}; rejected {len(rejected)} lines")
-    for line, reason in rejected:
-        click.echo(f"  line {line}: {reason}")
-
-
-@main.command("export")
-@click.option("--org", "org_slug", required=True, help="organization slug")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
-def export(org_slug: str, out: Path) -> None:
-    """Write everything the organization owns: JSON Lines and CSV per kind, and manifest.json."""
-    from mobilize import db
-    from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
-    from mobilize.services.transfer import archive
-
-    async def go() -> dict[str, int]:
-        await db.init_db(get_settings().database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            total = await archive.count_rows(org)
-            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-                return await archive.export_archive(org, out, progress=bar.update)
-        finally:
-            await db.close_db()
-
-    try:
-        counts = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"exported to {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
-
-
-@import_.command("archive")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--org", "org_slug", default=None, help="load it under this slug (default: the archive's)")
-def import_archive(directory: Path, org_slug: str | None) -> None:
-    """Load an archive written by `mobilize export`: checked whole before anything is written, then one
-    transaction; running it again changes nothing. New organizer accounts get a "set your password" email."""
-    from mobilize import db
-    from mobilize.services.errors import DomainError
-    from mobilize.services.transfer import restore
-
-    settings = get_settings()
-    link = settings.public_base_url.rstrip("/") + "/password-reset/choose?token={token}"
-
-    async def go() -> restore.Restored:
-        await db.init_db(settings.database_url)
-        try:
-            return await restore.restore_archive(
-                directory, org_slug, secret=settings.secret, reset_link=link,
-                progress=lambda kind: click.echo(f"loading {kind}", err=True) if sys.stderr.isatty() else None,
-            )  # fmt: skip
-        finally:
-            await db.close_db()
-
-    try:
-        done = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    written = sum(done.created.values())
-    click.echo(
-        f"loaded {done.organization.slug}: {written} rows written"
-        + (" (" + ", ".join(f"{n} {k}" for k, n in done.created.items() if n) + ")" if written else "")
-    )
-    linked = sum(done.linked.values())
-    if linked:
-        counts = ", ".join(f"{n} {k}" for k, n in done.linked.items() if n)
-        click.echo(f"made {linked} links that were missing ({counts}): their organizations are here now")
-    for note in done.notes:
-        click.echo(note)
-    if done.new_organizers:
-        click.echo(f"asked {len(done.new_organizers)} organizers by email to set their password")
+main.add_command(import_)  # the commands that move data: mobilize.cli_transfer
+main.add_command(export)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -200,7 +200,7 @@ async def seed_organization(slug: str, name: str = "Rosa Ávila") -> dict[str, A
     return parts
 
 
-def _hash(text: str) -> str:
+def token_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -270,9 +270,9 @@ async def seed_hosting(slug: str, parts: dict[str, Any]) -> None:
         volunteer=parts["ben"],
         host_name="Ben",
         host_email="ben@example.org",
-        verify_token_hash=_hash(f"{slug}-verify"),
+        verify_token_hash=token_hash(f"{slug}-verify"),
         verified_at=START,
-        page_token_hash=_hash(f"{slug}-page"),
+        page_token_hash=token_hash(f"{slug}-page"),
         page_token_seen_at=START,
         decision="changes_requested",
         reason="Give the address",

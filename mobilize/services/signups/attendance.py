@@ -133,7 +133,11 @@ async def add_walk_in(actor: Actor, shift_id: int, contact: Contact) -> Signup:
 
 
 async def add_with_attendance(
-    actor: Actor, shift_id: int, contact: Contact, status: SignupStatus, source: SignupSource = SignupSource.WALK_IN,
+    actor: Actor,
+    shift_id: int,
+    contact: Contact,
+    status: SignupStatus,
+    source: SignupSource = SignupSource.WALK_IN,
     now: datetime | None = None,
 ) -> tuple[Signup, bool]:
     """An organizer adds a person to a shift that has started or ended, with whether they came (a paper
