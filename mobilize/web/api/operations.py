@@ -12,6 +12,7 @@ from mobilize import schemas, strike_schemas
 from mobilize.models import EventStatus, SignupStatus
 from mobilize.services.hosting.schemas import ApproveIn, PolicyIn, ProposalIn, ReasonIn
 from mobilize.services.pagination import MAX_LIMIT
+from mobilize.services.signups.schemas import PublicShiftsSignupIn
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,22 @@ OPERATIONS: dict[str, Operation] = {
         "PublicSignup",
         201,
         schemas.PublicSignupIn,
+        errors=(409, 429),
+        public=True,
+    ),
+    "public-event-signup": Operation(
+        "Sign up for several shifts of a public event at once (all or none)",
+        "PublicSignupList",
+        201,
+        PublicShiftsSignupIn,
+        errors=(409, 429),
+        public=True,
+    ),
+    "public-shared-event-signup": Operation(
+        "Sign up for several shifts of an event at its tokened address (all or none)",
+        "PublicSignupList",
+        201,
+        PublicShiftsSignupIn,
         errors=(409, 429),
         public=True,
     ),
