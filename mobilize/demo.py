@@ -111,19 +111,20 @@ async def seed(force: bool = False) -> dict[str, str]:
             ),
         )
         tomorrow = today + timedelta(days=1)
-        await events.add_shifts(
-            actor,
-            picket.id,
-            ShiftsCreate(
-                recurrence=RecurrenceIn(
-                    rrule="FREQ=DAILY;COUNT=14",
-                    dtstart=datetime(tomorrow.year, tomorrow.month, tomorrow.day, 6, 0),
-                    duration_minutes=240,
+        for hour in (6, 10):  # two shifts every morning for two weeks: 28 shifts to choose from
+            await events.add_shifts(
+                actor,
+                picket.id,
+                ShiftsCreate(
+                    recurrence=RecurrenceIn(
+                        rrule="FREQ=DAILY;COUNT=14",
+                        dtstart=datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, 0),
+                        duration_minutes=240,
+                    ),
+                    capacity=12,
+                    target=8,
                 ),
-                capacity=12,
-                target=8,
-            ),
-        )
+            )
         rallies = []
         for group, title, venue, postal in [
             ("west-side", "Rally at Union Park", "Union Park", "60607"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,18 +11,19 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mobilize.calendar.links import google_calendar_url, webcal_url
+from mobilize.calendar.links import webcal_url
 from mobilize.models import Event, EventStatus, Shift, SignupSource, Visibility
 from mobilize.schemas import VolunteerIn
 from mobilize.services import coalitions, hosting, people, signups
-from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, NotFound, RateLimited
+from mobilize.services.errors import AlreadySignedUp, Conflict, Invalid, RateLimited
 from mobilize.services.events import public
 from mobilize.services.people import links
 from mobilize.services.signups import pages as own_pages
-from mobilize.web.api.public import coalition_choices, limit_public_signup, public_sign_up
+from mobilize.services.signups.several import MAX_SHIFTS
+from mobilize.web import shift_picker
+from mobilize.web.api.public import coalition_choices, limit_public_signup, public_sign_up_for_shifts
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
-from mobilize.web.text import row_id
 from mobilize.web.urls import event_route_for, public_url
 from mobilize.web.views import (
     DEFAULT_RADIUS_KM,
@@ -107,22 +107,20 @@ def event_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     now = datetime.now(UTC)
-    event_url = public_url(request, event_path(request, "pages:event", event))
-    shifts = [
-        replace(shift_view(s, event, now), google_url=google_calendar_url(event, s, event_url))
-        for s in getattr(event, "shift_list", [])
-    ]
-    upcoming = [s for s in shifts if s.state != "over"]
+    shifts = getattr(event, "shift_list", [])
+    views = {s.id: shift_view(s, event, now) for s in shifts}
+    upcoming = {shift_id: view for shift_id, view in views.items() if view.state != "over"}
     values = dict(values or {})
-    open_ids = [str(s.id) for s in upcoming if s.can_sign_up]
-    if "shift" not in values and len(open_ids) == 1:
-        values["shift"] = open_ids[0]  # one choice: preselect it rather than make people tick it
+    open_ids = [str(shift_id) for shift_id, view in upcoming.items() if view.can_sign_up]
+    if "shifts" not in values and len(open_ids) == 1:
+        values["shifts"] = open_ids  # one choice: preselect it rather than make people tick it
     context = {
         "event": event,
         "kind": type_label(event),
         "place": place_lines(event),
-        "shifts": upcoming,
-        "past_count": len(shifts) - len(upcoming),
+        "shift_list": shift_picker.listing(shifts, upcoming, event, now),
+        "shift_count": len(upcoming),
+        "past_count": len(views) - len(upcoming),
         "can_sign_up": bool(open_ids) and event.status == EventStatus.SCHEDULED,
         "cancelled": event.status != EventStatus.SCHEDULED,
         "ics_path": event_path(request, "feeds:event", event),
@@ -222,9 +220,11 @@ async def event_signup(request: Request) -> Response:
     now = datetime.now(UTC)
     open_ids = {s.id for s in getattr(event, "shift_list", []) if shift_view(s, event, now).can_sign_up}
     errors: dict[str, str] = {}
-    shift_id = row_id(values["shift"])
-    if shift_id not in open_ids:
-        errors["shift"] = "Choose a shift."
+    ticked = form.getlist("shift")
+    shift_ids, shift_error = shift_picker.picked(ticked, open_ids)
+    values["shifts"] = [str(v) for v in ticked if isinstance(v, str)][: len(open_ids)]
+    if shift_error:
+        errors["shift"] = shift_error
     raw = {
         "name": values["name"],
         "phone": values["phone"] or None,
@@ -251,14 +251,14 @@ async def event_signup(request: Request) -> Response:
         )
     except Invalid as exc:
         errors.update({k: sentence(v) for k, v in exc.fields.items()})
-    if errors or data is None or contact is None or shift_id is None:
+    if errors or data is None or contact is None or not shift_ids:
         return event_response(request, event, values=values, errors=errors, status=422)
     try:
         await limit_public_signup(request, contact.phone)
-        result = await public_sign_up(
+        result = await public_sign_up_for_shifts(
             request,
-            event.id,
-            shift_id,
+            event,
+            shift_ids,
             contact,
             share_with_host=values["share_with_host"],
             source=SignupSource.WEB,
@@ -270,18 +270,21 @@ async def event_signup(request: Request) -> Response:
         notice = f"Too many sign-ups from here just now. Please try again in {exc.retry_after} seconds."
         headers = {"Retry-After": str(exc.retry_after)}
         return event_response(request, event, values=values, notice=notice, status=429, headers=headers)
-    except AlreadySignedUp:
-        # Say nothing about the existing sign-up: anyone can type anyone's phone number.
-        return render(request, "already.html", {"event": event}, status=409, private=True)
-    except Conflict as exc:  # the shift closed or ended while the form was open
-        notice = f"Sorry, {exc.message}. Please choose another shift."
+    except AlreadySignedUp as exc:
+        # Which of the shifts chosen, and nothing else about the existing sign-up: anyone can type anyone's phone.
+        when = shift_picker.held(exc.fields, shift_ids, event)
+        context = {"event": event, "when": when, "several": len(shift_ids) > 1}
+        return render(request, "already.html", context, status=409, private=True)
+    except Conflict as exc:  # a shift closed or ended while the form was open
+        notice = f"Sorry, {sentence(exc.message).rstrip('.')}. Please choose again."
         return event_response(request, event, values=values, notice=notice, status=409)
     except Invalid as exc:
         errors = {("contact" if name == "volunteer" else name): sentence(m) for name, m in exc.fields.items()}
         return event_response(request, event, values=values, errors=errors, status=422)
     # The session, not the URL, carries the sign-up: its id is guessable and the page may show a secret link.
     # What the page shows next is only what was typed now: the record may be one the organization knew before.
-    request.session[DONE_KEY] = {"signup": result.signup.id, "name": contact.name[:200], "at": int(time.time())}
+    done = [signup.id for signup in result.signups]
+    request.session[DONE_KEY] = {"signups": done, "name": contact.name[:200], "at": int(time.time())}
     return redirect_to_event(request, "pages:event-signed-up", event)
 
 
@@ -292,27 +295,29 @@ async def signed_up(request: Request) -> Response:
     route, params = event_route_for("pages:event", event_id, token)
     back = redirect(request, route, **params)
     done = request.session.get(DONE_KEY)
+    ids = done.get("signups") if isinstance(done, dict) else None
     if (
         not isinstance(done, dict)
-        or not isinstance(done.get("signup"), int)
+        or not isinstance(ids, list)
+        or not ids
+        or not all(isinstance(i, int) for i in ids)
         or time.time() - float(done.get("at") or 0) >= DONE_TTL_SECONDS
     ):
         request.session.pop(DONE_KEY, None)
         return back
-    try:
-        signup, position = await own_pages.signup_for_confirmation(done["signup"])
-    except NotFound:
+    found = await own_pages.signups_for_confirmation(ids[:MAX_SHIFTS])
+    events = {signup.shift.event.id for signup, _ in found}
+    if not found or events != {event_id} or not public.reachable(found[0][0].shift.event, token):
         return back
-    shift: Shift = signup.shift
-    event: Event = shift.event
-    if event.id != event_id or not public.reachable(event, token):
-        return back
+    event: Event = found[0][0].shift.event
+    event_url = public_url(request, event_path(request, "pages:event", event))
+    rows = shift_picker.confirmation_rows(found, event, event_url, datetime.now(UTC))
+    statuses = {row.status for row in rows}
     context = {
         "event": event,
         "place": place_lines(event),
-        "shift": shift_view(shift, event, datetime.now(UTC)),
-        "status": str(signup.status),
-        "position": position,
+        "rows": rows,
+        "status": statuses.pop() if len(statuses) == 1 else "signed_up",  # one for all, else some have seats
         "name": str(done.get("name") or ""),
         # Never the link to their page: it goes to the phone or address on file, since the form does not prove
         # who typed it, and the answer must look the same whether or not the person was known.

@@ -42,6 +42,15 @@ api_routes: list[BaseRoute] = [
     Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
     Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
     Route(
+        "/public/events/{event_id:id}/signups", public.public_event_signup, methods=["POST"], name="public-event-signup"
+    ),
+    Route(
+        "/public/events/{event_id:id}-{token:token}/signups",
+        public.public_event_signup,
+        methods=["POST"],
+        name="public-shared-event-signup",
+    ),
+    Route(
         "/public/events/{event_id:id}-{token:token}/shifts/{shift_id:id}/signups",
         public.public_signup,
         methods=["POST"],

@@ -87,7 +87,6 @@ class ShiftView:
     seats_left: int
     state: str  # open | waitlist | over | cancelled
     under_way: bool
-    google_url: str = ""
 
     @property
     def can_sign_up(self) -> bool:

@@ -91,7 +91,7 @@ async def test_campaign_page_lists_and_maps_both_organizations(client: httpx.Asy
     assert bad.status_code == 422
     # ?ref= is kept on the links to the events
     ref = await client.get("/campaigns/teachers/may-day", params={"ref": "nurses"})
-    assert f'/events/{nurses["id"]}?ref=nurses' in ref.text
+    assert f"/events/{nurses['id']}?ref=nurses" in ref.text
     embed = await client.get("/campaigns/teachers/may-day/embed")
     assert embed.status_code == 200 and "Nurses rally" in embed.text and "frame-ancestors" in embed.headers[
         "content-security-policy"]  # fmt: skip

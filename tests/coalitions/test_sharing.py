@@ -138,3 +138,28 @@ async def test_tenancy_a_second_organization_knowing_the_phone(client: httpx.Asy
     host = (await client.get(f"{API}/volunteers", headers=w["partner"])).json()["data"]
     assert [(v["name"], v["email"]) for v in host] == [("Rosa Parks", "rosa@example.org")]
     assert "steward" not in str(host) and "T-1" not in str(host)
+
+
+async def test_several_shifts_share_once_and_credit_each_sign_up(client: httpx.AsyncClient) -> None:
+    w = await coalition(client)
+    event = await partner_event(client, w)
+    second = {"starts_at": "2030-05-01T13:00:00-05:00", "ends_at": "2030-05-01T15:00:00-05:00", "capacity": 20}
+    r = await client.post(f"{API}/events/{event['id']}/shifts", json=second, headers=w["partner"])
+    assert r.status_code == 201, r.text
+    shifts = [event["shifts"][0]["id"], r.json()["id"]]
+    body = {"volunteer": PERSON, "shifts": shifts, "share_with": ["teachers"], "recruited_by": "teachers"}
+    r = await client.post(f"{API}/public/events/{event['id']}/signups", json=body)
+    assert r.status_code == 201, r.text
+    teachers = await _org("teachers")
+    recruited = await Signup.filter(id__in=[e["id"] for e in r.json()["data"]]).values_list(
+        "recruited_by_id", flat=True
+    )
+    assert list(recruited) == [teachers.id, teachers.id]
+    shared = await Volunteer.get(organization=teachers, phone="+13125550142")
+    assert await ConsentRecord.filter(volunteer=shared, channel="sharing").count() == 1
+    assert not await Signup.filter(volunteer=shared).exists()  # the convener gets the contact, not the sign-ups
+    # only what the page offers, and nothing written when refused
+    before = await Signup.all().count()
+    r = await client.post(f"{API}/public/events/{event['id']}/signups", json=body | {"share_with": ["nobody"]})
+    assert r.status_code == 422 and "share_with" in r.json()["error"]["fields"]
+    assert await Signup.all().count() == before

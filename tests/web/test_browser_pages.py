@@ -179,7 +179,7 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
             await visitor.goto(server + paths["public"][2])
             await visitor.get_by_label("Your name").fill("Ana Lima")
             await visitor.get_by_label("Email").fill("ana@example.org")
-            await visitor.locator("fieldset#f-shift input[type=radio]").first.check()
+            await visitor.locator("#f-shift input[type=checkbox]").first.check()
             await visitor.get_by_role("button", name="Sign up").click()
             await expect(visitor.get_by_role("heading", level=1)).to_contain_text("signed up")
             problems += await check_page(visitor, axe_script, "signed-up page at phone")

@@ -204,7 +204,7 @@ async def set_password_email(secret: str, organizer: Organizer, organization: Or
     body = (
         f"{organization.name} now runs on this mobilize, and you have an organizer account here.\n\n"
         f"Choose your password within an hour: {link.format(token=token)}\n\n"
-        "If the link has expired, ask for a new one from the login page (\"forgot your password\")."
+        'If the link has expired, ask for a new one from the login page ("forgot your password").'
     )
     key = f"set_password:{organizer.id}:{organization.id}"
     existing = await Message.get_or_none(dedupe_key=key)

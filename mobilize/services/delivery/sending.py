@@ -41,7 +41,7 @@ from mobilize.models import (
 from mobilize.services.delivery.claims import claim, put_back
 from mobilize.services.delivery.retries import Night, outcome, quiet_retry
 from mobilize.services.delivery.status import record_provider_opt_out
-from mobilize.services.outbox.invitations import INVITATION_KINDS, invitation_for
+from mobilize.services.outbox.invitations import INVITATION_KINDS, invitation_for, lists_shifts
 from mobilize.services.outbox.messages import REMINDER_KINDS
 from mobilize.services.outbox.quiet_hours import URGENT_NOTICE, QuietHours
 from mobilize.services.people.consent import textable
@@ -312,7 +312,13 @@ async def _send_one(message: Message, courier: Courier, now: datetime) -> SendRe
         )
     invite: tuple[bytes, Method] | None = None
     base_url, mail_from = courier.base_url, courier.mail_from
-    if base_url and mail_from and message.kind in INVITATION_KINDS and message.signup_id:
+    if (
+        base_url
+        and mail_from
+        and message.kind in INVITATION_KINDS
+        and message.signup_id
+        and not lists_shifts(message.dedupe_key)
+    ):
         invite = await invitation_for(message.signup_id, MessageKind(message.kind), base_url, mail_from, now)
     return await courier.email.send(
         OutgoingEmail(

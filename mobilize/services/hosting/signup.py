@@ -5,14 +5,16 @@ hide a contact they agreed to show), nor the consent without the sign-up."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mobilize.models import Event
 from mobilize.services.errors import Invalid
 from mobilize.services.hosting.hostpage import is_hosted, record_share_consent
 from mobilize.services.people import Contact
-from mobilize.services.signups import SignupResult, sign_up
+from mobilize.services.signups import SeveralResult, SignupResult, sign_up, sign_up_for_shifts
 
 
 async def check_shareable(event_id: int) -> None:
@@ -31,4 +33,15 @@ async def sign_up_sharing_with_host(
     async with in_transaction():
         result = await sign_up(shift_id, contact, **options)
         await record_share_consent(result.volunteer, event_id, ip, user_agent)
+    return result
+
+
+async def sign_up_for_shifts_sharing_with_host(
+    event: Event, shift_ids: Sequence[int], contact: Contact, *, ip: str = "", user_agent: str = "", **options: Any
+) -> SeveralResult:
+    """`signups.sign_up_for_shifts` and the consent to share with the event's host, in one transaction (as
+    `sign_up_sharing_with_host` for one shift)."""
+    async with in_transaction():
+        result = await sign_up_for_shifts(event, shift_ids, contact, **options)
+        await record_share_consent(result.volunteer, event.id, ip, user_agent)
     return result

@@ -32,6 +32,16 @@ INVITATION_KINDS = frozenset(
 )
 
 
+# The dedupe-key revision of a message listing several shifts (services.outbox.combined): it carries no
+# invitation, since one iTIP message describes one event.
+SEVERAL = ":shifts"
+
+
+def lists_shifts(dedupe_key: str) -> bool:
+    """Whether an outbox row is the one message of a sign-up for several shifts (no invitation goes with it)."""
+    return f"{SEVERAL}:" in dedupe_key
+
+
 async def invitation_for(
     signup_id: int, kind: MessageKind, base_url: str, mail_from: str, now: datetime
 ) -> tuple[bytes, Method] | None:
@@ -97,9 +107,13 @@ async def invitation_for(
 
 async def was_invited(signup_id: int) -> bool:
     """Whether an invitation email went (or is going) out for this sign-up's seat: only then is a CANCEL due."""
-    return await Message.filter(
-        signup_id=signup_id,
-        channel=Channel.EMAIL,
-        kind__in=[MessageKind.CONFIRMATION, MessageKind.PROMOTED],
-        state__in=[MessageState.PENDING, MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED],
-    ).exists()
+    return (
+        await Message.filter(
+            signup_id=signup_id,
+            channel=Channel.EMAIL,
+            kind__in=[MessageKind.CONFIRMATION, MessageKind.PROMOTED],
+            state__in=[MessageState.PENDING, MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED],
+        )
+        .exclude(dedupe_key__contains=f"{SEVERAL}:")
+        .exists()
+    )

@@ -42,14 +42,19 @@ def when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
     return f"{day}, {start:%-I:%M %p}-{end:%-I:%M %p %Z}"
 
 
+def at_place(event: Any) -> str:
+    """' at <venue>' (or the city, or 'online') for a sign-up message; "" when the event names no place."""
+    place = event.venue or event.city or ("online" if event.virtual_url else "")
+    return f" at {place}" if place else ""
+
+
 def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str, str]:
     """(sms body, email subject, email text) for a sign-up message."""
     shift = signup.shift
     event = shift.event
     org = event.organization.name
     slot = when(shift.starts_at, shift.ends_at, event.timezone)
-    place = event.venue or event.city or ("online" if event.virtual_url else "")
-    where = f" at {place}" if place else ""
+    where = at_place(event)
     manage = links.manage_url(base_url, signup.volunteer.manage_token)
     if kind == MessageKind.WAITLISTED:
         lead = f"you're on the waitlist for {event.title}, {slot}. We'll tell you if a spot opens."
@@ -182,18 +187,24 @@ def planned(
     channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
     revision: str | Callable[[Signup], str] = "",
     due: Due | None = None,
+    composed: tuple[str, str, str] | None = None,
+    expires_at: datetime | None = None,
 ) -> list[Planned]:
     """The outbox rows of one sign-up's message of `kind` (SMS if the person opted in, and email; of `channels`
     only), from its shift, event, organization and volunteer as loaded; its id is not read (a new sign-up's
     rows are composed before it has one). `revision` may depend on the sign-up (reminders carry their shift's
     and event's sequence). `due` schedules a row later than now (None from it: no row for that channel); a row
-    whose time had already passed, or that could only go once its shift has started, is planned as skipped."""
+    whose time had already passed, or that could only go once its shift has started, is planned as skipped.
+    `composed` (sms body, email subject, email text) and `expires_at` replace what this sign-up alone would
+    say and when it stops being worth sending (its shift's start): a message about several shifts
+    (services.outbox.combined)."""
     shift, volunteer = signup.shift, signup.volunteer
     sms_wanted = Channel.SMS in channels and texts_to(volunteer)
     email_wanted = Channel.EMAIL in channels and mails_to(volunteer)
     if not (sms_wanted or email_wanted):
         return []
-    sms, subject, text = _compose(signup, kind, base_url)
+    sms, subject, text = composed or _compose(signup, kind, base_url)
+    expires = expires_at or shift.starts_at
     wanted: list[tuple[Channel, str, str, str]] = []
     if sms_wanted:
         wanted.append((Channel.SMS, volunteer.phone, "", sms))
@@ -206,7 +217,7 @@ def planned(
         due_at = now if due is None else due(signup, channel)
         if due_at is None:
             continue
-        skip = _skip_at_planning(due_at, now, shift.starts_at)
+        skip = _skip_at_planning(due_at, now, expires)
         rows.append(
             Planned(
                 organization_id=event.organization_id,
@@ -216,7 +227,7 @@ def planned(
                 subject=subj,
                 body=body,
                 due_at=due_at,
-                expires_at=shift.starts_at,
+                expires_at=expires,
                 timezone=event.timezone,
                 state=MessageState.SKIPPED if skip else MessageState.PENDING,
                 skip_reason=skip,

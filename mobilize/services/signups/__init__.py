@@ -1,7 +1,7 @@
 """Sign-ups: seats without overbooking and the one promotion rule for every freed seat (`seats`, the only
 writer of `Shift.filled`, with its PostgreSQL statement beside it in `postgres`), reading rosters
-(`queries`), attendance and check-in (`attendance`), the volunteer's own page of sign-ups (`pages`), and
-merging two records of one person (`merge`)."""
+(`queries`), attendance and check-in (`attendance`), the volunteer's own page of sign-ups (`pages`),
+merging two records of one person (`merge`), and one sign-up for several shifts of an event (`several`)."""
 
 from mobilize.services.signups.queries import list_signups, signup_with_shift, volunteer_signups
 from mobilize.services.signups.seats import (
@@ -19,10 +19,12 @@ from mobilize.services.signups.seats import (
     set_status,
     sign_up,
 )
+from mobilize.services.signups.several import SeveralResult, sign_up_for_shifts
 
 __all__ = [
     "ALLOWED_MOVES",
     "CoalitionChoices",
+    "SeveralResult",
     "SignupResult",
     "cancel_signup",
     "check_open",
@@ -35,6 +37,7 @@ __all__ = [
     "resize",
     "set_status",
     "sign_up",
+    "sign_up_for_shifts",
     "signup_with_shift",
     "volunteer_signups",
 ]

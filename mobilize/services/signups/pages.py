@@ -50,16 +50,22 @@ async def confirm_own_signup(volunteer: Volunteer, signup_id: int, now: datetime
     return result
 
 
-async def signup_for_confirmation(signup_id: int) -> tuple[Signup, int | None]:
-    """A fresh sign-up with its shift, event and volunteer, and its place on the waitlist (1 = next in line)."""
-    signup = await Signup.get_or_none(id=signup_id).prefetch_related("shift__event__group", "volunteer")
-    if signup is None:
-        raise NotFound(f"signup {signup_id} not found")
-    position = None
-    if signup.status == SignupStatus.WAITLISTED:
-        position = await Signup.filter(
-            shift_id=signup.shift_id,  # type: ignore[attr-defined]
-            status=SignupStatus.WAITLISTED,
-            id__lte=signup.id,
-        ).count()
-    return signup, position
+async def signups_for_confirmation(signup_ids: list[int]) -> list[tuple[Signup, int | None]]:
+    """Fresh sign-ups (of one sign-up form), in the order given, each with its shift, event and volunteer and its
+    place on the waitlist; those that no longer exist are left out."""
+    rows = await Signup.filter(id__in=signup_ids).prefetch_related("shift__event__group", "volunteer")
+    by_id = {signup.id: signup for signup in rows}
+    found: list[tuple[Signup, int | None]] = []
+    for signup_id in signup_ids:
+        signup = by_id.get(signup_id)
+        if signup is None:
+            continue
+        position = None
+        if signup.status == SignupStatus.WAITLISTED:
+            position = await Signup.filter(
+                shift_id=signup.shift_id,  # type: ignore[attr-defined]
+                status=SignupStatus.WAITLISTED,
+                id__lte=signup.id,
+            ).count()
+        found.append((signup, position))
+    return found

@@ -97,6 +97,7 @@ PLANNED_ARRAYS = (
 SHIFT_PRINT = "md5((to_jsonb(s) - 'filled')::text)"
 EVENT_PRINT = "e.xmin::text || '.' || o.xmin::text"
 
+
 def applies() -> bool:
     """Whether sign-ups take this path: on PostgreSQL, outside `db.orm_path()`."""
     return db.postgres_statements()

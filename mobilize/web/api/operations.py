@@ -12,6 +12,7 @@ from mobilize import schemas, strike_schemas
 from mobilize.models import EventStatus, SignupStatus
 from mobilize.services.hosting.schemas import ApproveIn, PolicyIn, ProposalIn, ReasonIn
 from mobilize.services.pagination import MAX_LIMIT
+from mobilize.services.signups.schemas import PublicShiftsSignupIn
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,10 @@ OPERATIONS: dict[str, Operation] = {
     "signups": Operation("The roster of a shift", "SignupList", query=(*PAGE, "signup_status")),
     "signups-create": Operation(
         "Sign someone up for a shift, or (with a status) add them to a past one as they came or not",
-        "Signup", 201, schemas.SignupIn, errors=(409,),
+        "Signup",
+        201,
+        schemas.SignupIn,
+        errors=(409,),
     ),
     "signup": Operation("Get a sign-up", "Signup"),
     "signup-update": Operation(
@@ -165,6 +169,22 @@ OPERATIONS: dict[str, Operation] = {
         "PublicSignup",
         201,
         schemas.PublicSignupIn,
+        errors=(409, 429),
+        public=True,
+    ),
+    "public-event-signup": Operation(
+        "Sign up for several shifts of a public event at once (all or none)",
+        "PublicSignupList",
+        201,
+        PublicShiftsSignupIn,
+        errors=(409, 429),
+        public=True,
+    ),
+    "public-shared-event-signup": Operation(
+        "Sign up for several shifts of an event at its tokened address (all or none)",
+        "PublicSignupList",
+        201,
+        PublicShiftsSignupIn,
         errors=(409, 429),
         public=True,
     ),

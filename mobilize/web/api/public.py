@@ -13,6 +13,7 @@ from mobilize.services import coalitions, hosting, people, ratelimit, signups
 from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.services.events import public
 from mobilize.services.people import ConsentContext, Contact
+from mobilize.services.signups.schemas import PublicShiftsSignupIn
 from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
@@ -74,6 +75,19 @@ async def public_sign_up(
     return await hosting.sign_up_sharing_with_host(event_id, shift_id, contact, ip=ip, user_agent=agent, **options)
 
 
+async def public_sign_up_for_shifts(
+    request: Request, event: Event, shift_ids: list[int], contact: Contact, *, share_with_host: bool, **options: Any
+) -> signups.SeveralResult:
+    """`signups.sign_up_for_shifts`; with `share_with_host`, in one transaction with the consent record (as
+    `public_sign_up` for one shift)."""
+    if not share_with_host:
+        return await signups.sign_up_for_shifts(event, shift_ids, contact, **options)
+    ip, agent = client_ip(request), request.headers.get("user-agent", "")
+    return await hosting.sign_up_for_shifts_sharing_with_host(
+        event, shift_ids, contact, ip=ip, user_agent=agent, **options
+    )
+
+
 async def public_signup(request: Request) -> JSONResponse:
     """Same body as the organizer endpoint; the source is always `web`. A shift of an unlisted event is
     found only under the event's tokened address (`/public/events/{id}-{token}/shifts/{shift_id}/signups`)."""
@@ -110,3 +124,37 @@ async def public_signup(request: Request) -> JSONResponse:
     body = signup_json(request, result.signup, contact_visible=False, zone=event.timezone)
     body["volunteer"] = {"name": contact.name}
     return JSONResponse(body, status_code=201)
+
+
+async def public_event_signup(request: Request) -> JSONResponse:
+    """Several shifts of one event in one sign-up: `shifts` (their ids) and the body of a shift's public sign-up.
+    Every shift gets a seat or its waitlist, or none does: a shift that is not the event's, cancelled or over,
+    or one the person already holds, refuses the whole request, naming it (`shifts.N`). One message lists
+    them all; each seat has its own reminders. Answers one entry per shift, in the order sent. An unlisted
+    event answers only at its tokened address (`/public/events/{id}-{token}/signups`)."""
+    settings = request.app.state.settings
+    event = await public.get_public_event(int_param(request, "event_id"), request.path_params.get("token"))
+    data = await parse_body(request, PublicShiftsSignupIn)
+    contact = contact_from(data.volunteer, settings.phone_region)
+    coalition = await coalition_choices(request, event, data.recruited_by, data.share_with, "web_api", strict=True)
+    if data.share_with_host:
+        await hosting.check_shareable(event.id)
+    await limit_public_signup(request, contact.phone)
+    result = await public_sign_up_for_shifts(
+        request,
+        event,
+        data.shifts,
+        contact,
+        share_with_host=data.share_with_host,
+        source=SignupSource.WEB,
+        referrer=data.referrer,
+        sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
+        coalition=coalition,
+    )
+    # As for one shift: the same shape whether the person was known or not, and no link to their page.
+    entries = []
+    for signup in result.signups:
+        entry = signup_json(request, signup, contact_visible=False, zone=event.timezone)
+        entry["volunteer"] = {"name": contact.name}
+        entries.append(entry)
+    return JSONResponse({"data": entries, "next": None}, status_code=201)

@@ -360,6 +360,7 @@ LISTED: tuple[type[BaseModel], ...] = (
     PublicEvent,
     Shift,
     Signup,
+    PublicSignup,
     Volunteer,
     InboxThread,
 ) + coalition_resources.LISTED
