@@ -1,4 +1,5 @@
-"""Migrations on a database that holds data from before them (the session database starts empty)."""
+"""Migrations on a database that holds data from before them (the session database starts empty): 0017's share
+tokens, 0024's duty times in UTC."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +121,35 @@ async def test_0017_gives_every_existing_event_its_own_share_token(old_database:
     if BACKEND == "postgres":  # SQLite cannot add NOT NULL in place (see the migration): the model sees to it
         with pytest.raises(asyncpg.NotNullViolationError):
             await run("UPDATE event SET share_token = NULL WHERE id = 2")
+
+
+# A member's duty from before 0024: signed in in UTC, signed out with the offset a correction was sent with.
+AT_0023 = """
+INSERT INTO volunteer (organization_id, name, postal_code, sms_status, email_status, manage_token, feed_token,
+                       member_id, created_at, updated_at)
+    VALUES (1, 'Ana', '60614', 'unknown', 'unknown', 'manage-1', 'feed-1', 'A1', '2026-12-01 00:00:00+00:00',
+            '2026-12-01 00:00:00+00:00');
+INSERT INTO strike (organization_id, name, starts_on, rules, created_at, updated_at)
+    VALUES (1, 'Contract fight', '2026-12-01', '{}', '2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00');
+INSERT INTO strike_duty (strike_id, shift_id, volunteer_id, signed_in_at, signed_out_at, source, auto_closed,
+                         created_at, updated_at)
+    VALUES (1, 1, 1, '2026-12-02 12:00:00+00:00', '2026-12-02 08:30:00.250000-06:00', 'captain', false,
+            '2026-12-02 12:00:00+00:00', '2026-12-02 14:30:00+00:00');
+"""
+
+
+async def test_0024_rewrites_duty_times_stored_with_an_offset_in_utc(old_database: tuple[str, Run]) -> None:
+    url, run = old_database
+    await migrate(url, "models", "0015_idempotent_requests")
+    await run(AT_0015)
+    await migrate(url, "models", "0023_merged_enums")
+    await run(AT_0023)
+    await migrate(url)
+
+    (duty,) = await run('SELECT "signed_in_at", "signed_out_at" FROM "strike_duty"')
+    if BACKEND == "postgres":
+        assert duty["signed_in_at"] == datetime(2026, 12, 2, 12, tzinfo=UTC)
+        assert duty["signed_out_at"] == datetime(2026, 12, 2, 14, 30, 0, 250000, tzinfo=UTC)
+    else:
+        assert duty["signed_in_at"] == "2026-12-02 12:00:00+00:00"
+        assert duty["signed_out_at"] == "2026-12-02 14:30:00.250000+00:00"

@@ -3,10 +3,15 @@ queue (one entry), bad input (422 naming the field), another organization's stri
 
 from __future__ import annotations
 
+import contextlib
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
+from mobilize import db
 from mobilize.models import AuditLog, Duty, Role, StrikeDispute
+from mobilize.services import strikes
 from tests.clock import at
 from tests.factories import auth, make_organizer
 from tests.strikes.helpers import API, MONDAY, duty, ledger, local, local_100, member, row, shift_at
@@ -309,3 +314,64 @@ async def test_the_worker_job_closes_forgotten_duty(client: httpx.AsyncClient) -
     assert r.status_code == 201
     assert await close_forgotten_duty({}) == 1
     assert await close_forgotten_duty({}) == 0
+
+
+DECEMBER = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 09:00 in Chicago (UTC-6 in winter)
+
+
+async def stored_times() -> list[tuple[object, object]]:
+    """strike_duty's times as the database holds them (SQLite: the text it was given), by id."""
+    rows = await db.fetch_all("SELECT signed_in_at, signed_out_at FROM strike_duty ORDER BY id")
+    return [(r["signed_in_at"], r["signed_out_at"]) for r in rows]
+
+
+def utc_as_stored(moment: datetime) -> object:
+    return moment if db.dialect() == "postgres" else moment.isoformat(" ")
+
+
+@at(DECEMBER)
+async def test_duty_times_sent_with_an_offset_are_stored_and_compared_in_utc(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    first, second = await member(world, "A1"), await member(world, "A2")
+    await shift_at(world["line"], datetime(2026, 12, 2, 11, 30, tzinfo=UTC), 4)  # 05:30 to 09:30 in Chicago
+    url = f"{API}/strikes/{world['strike'].id}/scans"
+    for scan_id, action, moment in (("scan-0001-in", "in", "06:00"), ("scan-0002-out", "out", "08:30")):
+        scan = {"scan_id": scan_id, "event": world["line"].id, "member_id": "A1", "action": action}
+        r = await client.post(url, headers=world["headers"], json={**scan, "at": f"2026-12-02T{moment}:00-06:00"})
+        assert r.status_code == 200 and r.json()["outcome"] == f"signed_{action}", r.text
+    assert await stored_times() == [
+        (utc_as_stored(datetime(2026, 12, 2, 12, tzinfo=UTC)), utc_as_stored(datetime(2026, 12, 2, 14, 30, tzinfo=UTC)))
+    ]
+    shift = await shift_at(world["line"], datetime(2026, 12, 2, 11, tzinfo=UTC), 4)
+    for person, moment in ((first, "2026-12-02T07:00:00-06:00"), (second, "2026-12-02T12:30:00+00:00")):
+        r = await client.post(
+            f"{API}/strikes/{world['strike'].id}/duty",
+            headers=world["headers"],
+            json={"shift": shift.id, "volunteer": person.id, "signed_in_at": "2026-12-02T11:00:00+00:00"},
+        )
+        assert r.status_code == 201, r.text
+        r = await client.patch(  # a correction: 13:00 and 12:30 UTC, the line's list is by time, not by text
+            f"{API}/strikes/{world['strike'].id}/duty/{r.json()['id']}",
+            headers=world["headers"],
+            json={"signed_in_at": moment, "reason": "scanned late"},
+        )
+        assert r.status_code == 200, r.text
+    assert (await stored_times())[1][0] == utc_as_stored(datetime(2026, 12, 2, 13, tzinfo=UTC))
+    assert [p["volunteer"] for p in await strikes.on_line(world["line"])] == [second.id, first.id]
+
+
+async def test_hours_just_past_a_local_midnight_count_when_corrected_with_an_offset(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    person = await member(world, "A1")
+    night = await shift_at(world["line"], datetime(2026, 6, 1, 2, tzinfo=UTC), 8)  # Sunday 21:00 to 05:00 local
+    entry = await duty(client, world, person, local(MONDAY, -2), 1, night)  # Sunday 22:00 to 23:00
+    r = await client.patch(
+        f"{API}/strikes/{world['strike'].id}/duty/{entry['id']}",
+        headers=world["headers"],
+        json={"signed_out_at": "2026-06-01T03:00:00-05:00", "reason": "left at three"},
+    )
+    assert r.status_code == 200, r.text
+    for path in (contextlib.nullcontext(), db.orm_path()):
+        with path:
+            _, counts = await strikes.hourly_presence(world["strike"], MONDAY, "America/Chicago", local(MONDAY, 9))
+        assert counts[:4] == [1, 1, 1, 0]
