@@ -3,8 +3,10 @@ queue (one entry), bad input (422 naming the field), another organization's stri
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -242,6 +244,78 @@ async def test_a_replayed_scan_queue_books_each_scan_once(client: httpx.AsyncCli
     assert outcomes == ["signed_in", "signed_out", "replayed", "replayed"]
     assert await Duty.all().count() == 1
     assert row(await ledger(client, world, MONDAY), "A1")["hours"] == 2
+
+
+def scan_of(world: dict[str, Any], scan_id: str, action: str, at: datetime, member_id: str = "A1") -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "event": world["line"].id,
+        "member_id": member_id,
+        "action": action,
+        "at": at.isoformat(),
+    }
+
+
+async def duty_rows() -> list[tuple[Any, ...]]:
+    return (
+        await Duty.all()
+        .order_by("id")
+        .values_list(
+            "id", "volunteer_id", "shift_id", "signed_in_at", "signed_out_at", "scan_in", "scan_out", "updated_at"
+        )
+    )
+
+
+@at(NOON)
+async def test_a_replayed_queue_with_a_double_scan_changes_nothing_the_second_time(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    await member(world, "A1")
+    await shift_at(world["line"], local(MONDAY, 6), 12)
+    url = f"{API}/strikes/{world['strike'].id}/scans"
+    queue = [
+        scan_of(world, "scan-0001-in", "in", local(MONDAY, 9)),
+        scan_of(world, "scan-0002-in", "in", local(MONDAY, 9.1)),  # the badge read twice
+        scan_of(world, "scan-0003-out", "out", local(MONDAY, 11)),
+        scan_of(world, "scan-0004-out", "out", local(MONDAY, 11.1)),  # and again on the way out
+    ]
+    answers = []
+    for scan in queue:
+        r = await client.post(url, headers=world["headers"], json=scan)
+        assert r.status_code == 200, r.text
+        answers.append(r.json())
+    assert [a["outcome"] for a in answers] == ["signed_in", "already_in", "signed_out", "not_in"]
+    booked, ledger_then = await duty_rows(), await ledger(client, world, MONDAY)
+    for _ in range(2):  # the phone came back online twice and sent its whole queue both times
+        for scan, first in zip(queue, answers, strict=True):
+            r = await client.post(url, headers=world["headers"], json=scan)
+            assert r.status_code == 200, r.text
+            assert r.json()["outcome"] == "replayed" and r.json()["volunteer"] == first["volunteer"]
+            assert r.json()["duty"] == (answers[2]["duty"] if first["duty"] else None)  # as it stands now
+    assert await duty_rows() == booked and len(booked) == 1
+    assert await ledger(client, world, MONDAY) == ledger_then and row(ledger_then, "A1")["hours"] == 2
+
+
+@at(NOON)
+async def test_the_same_scan_sent_at_once_books_once(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    await member(world, "A1")
+    await shift_at(world["line"], local(MONDAY, 6), 12)
+    url = f"{API}/strikes/{world['strike'].id}/scans"
+
+    async def at_once(*scans: dict[str, Any]) -> list[str]:
+        answers = await asyncio.gather(*(client.post(url, headers=world["headers"], json=s) for s in scans))
+        assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+        return sorted(r.json()["outcome"] for r in answers)
+
+    sign_in = scan_of(world, "scan-0001-in", "in", local(MONDAY, 9))
+    assert await at_once(*[sign_in] * 4) == ["replayed", "replayed", "replayed", "signed_in"]
+    sign_out = scan_of(world, "scan-0002-out", "out", local(MONDAY, 11))
+    assert await at_once(*[sign_out] * 4) == ["replayed", "replayed", "replayed", "signed_out"]
+    # Two captains scanning the same member at once, each with their own scan id: one stretch of duty.
+    gates = [scan_of(world, f"scan-gate-{n}", "in", local(MONDAY, 11.5)) for n in range(3)]
+    assert await at_once(*gates) == ["already_in", "already_in", "signed_in"]
+    assert [(d[4] is None) for d in await duty_rows()] == [False, True]
+    assert await at_once(*gates) == ["replayed"] * 3 and len(await duty_rows()) == 2
 
 
 async def test_a_captain_records_duty_only_on_their_strike(client: httpx.AsyncClient) -> None:
