@@ -4,6 +4,7 @@ the dashboard's simple schedules in `schedules`), and what the public may find (
 
 from mobilize.services.events.catalog import (
     LOCATION_FIELDS,
+    apply_location,
     cancel_event,
     create_event,
     is_listed,
@@ -30,6 +31,7 @@ __all__ = [
     "LOCATION_FIELDS",
     "ShiftChange",
     "add_shifts",
+    "apply_location",
     "cancel_event",
     "create_event",
     "event_query",
