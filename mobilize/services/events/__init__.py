@@ -9,6 +9,7 @@ from mobilize.services.events.catalog import (
     create_event,
     is_listed,
     rotate_share_token,
+    tell_cancellation,
     update_event,
 )
 from mobilize.services.events.queries import (
@@ -44,6 +45,7 @@ __all__ = [
     "remove_shift",
     "rotate_share_token",
     "shift_counts",
+    "tell_cancellation",
     "update_event",
     "update_shift",
 ]

@@ -1,6 +1,6 @@
 """Events: creation with their inline shifts, where an event is (its place, for every way an event is made),
-edits (a new place or time zone tells the people signed up), cancellation, share tokens, and whether an event
-is listed publicly."""
+edits (a new place or time zone tells the people signed up), cancellation (and telling the people signed up of
+it, also when a hosted event is unpublished), share tokens, and whether an event is listed publicly."""
 
 from __future__ import annotations
 
@@ -153,12 +153,18 @@ async def cancel_event(actor: Actor, event_id: int) -> tuple[Event, list[int]]:
             status=EventStatus.CANCELLED, sequence=event.sequence + 1, updated_at=datetime.now(UTC)
         )
         if changed:
-            live = Signup.filter(
-                shift__event_id=event.id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES
-            )
-            affected = [row["id"] for row in await live.values("id")]
-            await notifications.after_cancellation(affected)
+            affected = await tell_cancellation(event.id)
     return await get_event(actor, event.id), affected
+
+
+async def tell_cancellation(event_id: int) -> list[int]:
+    """Inside the transaction that called the event off (cancelled, or a hosted event unpublished): the live
+    sign-ups on its scheduled shifts, their reminders called off and each told as for a cancellation (the
+    notices commit with the change). Returns their ids."""
+    live = Signup.filter(shift__event_id=event_id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES)
+    affected = [row["id"] for row in await live.values("id")]
+    await notifications.after_cancellation(affected)
+    return affected
 
 
 async def rotate_share_token(actor: Actor, event_id: int) -> Event:
