@@ -7,17 +7,39 @@ import asyncio
 import gc
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from mobilize.models.accounts import Role
 from mobilize.settings import get_settings
 
+T = TypeVar("T")
+
 
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def with_database(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` with the database open, and closed after it whatever happens; a domain error (an unknown
+    slug, a refused value) ends the command with its message (exit code 1) instead of a traceback."""
+    from mobilize import db
+    from mobilize.services.errors import DomainError
+
+    async def opened() -> T:
+        await db.init_db(get_settings().database_url)
+        try:
+            return await work()
+        finally:
+            await db.close_db()
+
+    try:
+        return asyncio.run(opened())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 def _use_uvloop() -> None:
@@ -110,17 +132,12 @@ def migrate() -> None:
 @click.option("--force", is_flag=True, help="load even if demo data exists")
 def seed_demo(force: bool) -> None:
     """Load demo organizations, groups, a campaign, a picket schedule, a rally and volunteers."""
-    from mobilize import db
     from mobilize.demo import seed
 
     async def go() -> dict[str, str]:
-        await db.init_db(get_settings().database_url)
-        try:
-            return await seed(force=force)
-        finally:
-            await db.close_db()
+        return await seed(force=force)
 
-    result = _run(go())
+    result = with_database(go)
     click.echo("demo data loaded" if result["new"] else "demo data already loaded; here is a fresh demo token")
     click.echo(f"demo organizer login: {result['email']} / {result['password']}")
     click.echo(f"demo API token (the previous demo token is revoked): {result['token']}")
@@ -140,24 +157,15 @@ def organizer() -> None:
 @click.option("--group", "groups", multiple=True, help="for hosts: a group slug they run (repeatable)")
 def organizer_create(email: str, name: str, org: str, role: str, password: str | None, groups: tuple[str, ...]) -> None:
     """Create the organization if new and the organizer; print an API token as the last line."""
-    from mobilize import db
     from mobilize.services.accounts.organizers import create_organizer
-    from mobilize.services.errors import DomainError
 
     async def go() -> str:
-        await db.init_db(get_settings().database_url)
-        try:
-            _, token = await create_organizer(
-                email=email, name=name, org_slug=org, role=Role(role), password=password, group_slugs=list(groups)
-            )
-            return token
-        finally:
-            await db.close_db()
+        _, token = await create_organizer(
+            email=email, name=name, org_slug=org, role=Role(role), password=password, group_slugs=list(groups)
+        )
+        return token
 
-    try:
-        token = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    token = with_database(go)
     click.echo(f"organizer {email} is {role} of {org}; API token (shown once):", err=False)
     click.echo(token)
 
@@ -173,22 +181,13 @@ def organization() -> None:
 @click.option("--messaging-service", default=None, help="its own Twilio Messaging Service SID (MG...)")
 def organization_sms_sender(org_slug: str, from_number: str | None, messaging_service: str | None) -> None:
     """Give the organization its own SMS sender; with neither option, it goes back to the shared one."""
-    from mobilize import db
     from mobilize.services.accounts.senders import set_sms_sender
-    from mobilize.services.errors import DomainError
 
     async def go() -> tuple[str | None, str | None]:
-        await db.init_db(get_settings().database_url)
-        try:
-            org = await set_sms_sender(org_slug, from_number, messaging_service)
-            return org.sms_from_number, org.sms_messaging_service_sid
-        finally:
-            await db.close_db()
+        org = await set_sms_sender(org_slug, from_number, messaging_service)
+        return org.sms_from_number, org.sms_messaging_service_sid
 
-    try:
-        number, service = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    number, service = with_database(go)
     click.echo(f"{org_slug} sends from {service or number or 'the shared sender'}")
 
 
@@ -219,38 +218,29 @@ def import_volunteers(
     Volunteers are matched by phone or email, never duplicated; re-running a file changes nothing. A row is
     imported whole or rejected with its reason; every column not used is listed.
     """
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
 
     settings = get_settings()
     total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
 
     async def go() -> tuple[transfer.ImportPlan, int, list[tuple[int, str]]]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            headers, rows = transfer.read_csv(file)
-            plan = transfer.plan_columns(headers, format_name)
-            done, rejected = 0, []
-            with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
-                found = transfer.import_volunteers(
-                    org, rows, plan, settings.phone_region, file.name, tool_words=sms_consent_words
-                )
-                async for line, error in found:
-                    if error:
-                        rejected.append((line, error))
-                    else:
-                        done += 1
-                    bar.update(1)
-            return plan, done, rejected
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        headers, rows = transfer.read_csv(file)
+        plan = transfer.plan_columns(headers, format_name)
+        done, rejected = 0, []
+        with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
+            found = transfer.import_volunteers(
+                org, rows, plan, settings.phone_region, file.name, tool_words=sms_consent_words
+            )
+            async for line, error in found:
+                if error:
+                    rejected.append((line, error))
+                else:
+                    done += 1
+                bar.update(1)
+        return plan, done, rejected
 
-    try:
-        plan, done, rejected = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    plan, done, rejected = with_database(go)
     click.echo(f"read as {plan.format.title} columns: " + ", ".join(f"{c} -> {f}" for f, c in plan.used.items()))
     click.echo("columns not used: " + (", ".join(plan.unused) if plan.unused else "none"))
     click.echo(f"imported {done} volunteers; rejected {len(rejected)} rows")
@@ -274,34 +264,25 @@ def import_volunteers(
 def import_attendance(file: Path, org_slug: str, shift_id: int) -> None:
     """Enter a paper sign-in sheet after the shift: a CSV with name, phone and/or email, and a status column
     (attended or no_show; empty means they came). Entered as the organization's first owner."""
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import sheets
 
     settings = get_settings()
 
     async def go() -> tuple[int, list[tuple[int, str]]]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            actor = await sheets.owner_actor(org)
-            headers, rows = transfer.read_csv(file)
-            plan = transfer.plan_columns(headers, "plain", extra=sheets.STATUS_COLUMNS)
-            done, rejected = 0, []
-            async for line, error in sheets.enter_sheet(actor, shift_id, headers, rows, plan, settings.phone_region):
-                if error:
-                    rejected.append((line, error))
-                else:
-                    done += 1
-            return done, rejected
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        actor = await sheets.owner_actor(org)
+        headers, rows = transfer.read_csv(file)
+        plan = transfer.plan_columns(headers, "plain", extra=sheets.STATUS_COLUMNS)
+        done, rejected = 0, []
+        async for line, error in sheets.enter_sheet(actor, shift_id, headers, rows, plan, settings.phone_region):
+            if error:
+                rejected.append((line, error))
+            else:
+                done += 1
+        return done, rejected
 
-    try:
-        done, rejected = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    done, rejected = with_database(go)
     click.echo(f"entered {done} people on shift {shift_id}; rejected {len(rejected)} lines")
     for line, reason in rejected:
         click.echo(f"  line {line}: {reason}")
@@ -312,25 +293,16 @@ def import_attendance(file: Path, org_slug: str, shift_id: int) -> None:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export(org_slug: str, out: Path) -> None:
     """Write everything the organization owns: JSON Lines and CSV per kind, and manifest.json."""
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import archive
 
     async def go() -> dict[str, int]:
-        await db.init_db(get_settings().database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            total = await archive.count_rows(org)
-            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-                return await archive.export_archive(org, out, progress=bar.update)
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        total = await archive.count_rows(org)
+        with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+            return await archive.export_archive(org, out, progress=bar.update)
 
-    try:
-        counts = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    counts = with_database(go)
     click.echo(f"exported to {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
@@ -340,27 +312,18 @@ def export(org_slug: str, out: Path) -> None:
 def import_archive(directory: Path, org_slug: str | None) -> None:
     """Load an archive written by `mobilize export`: checked whole before anything is written, then one
     transaction; running it again changes nothing. New organizer accounts get a "set your password" email."""
-    from mobilize import db
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import restore
 
     settings = get_settings()
     link = settings.public_base_url.rstrip("/") + "/password-reset/choose?token={token}"
 
     async def go() -> restore.Restored:
-        await db.init_db(settings.database_url)
-        try:
-            return await restore.restore_archive(
-                directory, org_slug, secret=settings.secret, reset_link=link,
-                progress=lambda kind: click.echo(f"loading {kind}", err=True) if sys.stderr.isatty() else None,
-            )  # fmt: skip
-        finally:
-            await db.close_db()
+        return await restore.restore_archive(
+            directory, org_slug, secret=settings.secret, reset_link=link,
+            progress=lambda kind: click.echo(f"loading {kind}", err=True) if sys.stderr.isatty() else None,
+        )  # fmt: skip
 
-    try:
-        done = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    done = with_database(go)
     written = sum(done.created.values())
     click.echo(
         f"loaded {done.organization.slug}: {written} rows written"
