@@ -7,7 +7,8 @@ import asyncio
 import gc
 import logging
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -15,9 +16,30 @@ from mobilize.cli_transfer import export, import_
 from mobilize.models.accounts import Role
 from mobilize.settings import get_settings
 
+T = TypeVar("T")
+
 
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def with_database(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` with the database open, and closed after it whatever happens; a domain error (an unknown
+    slug, a refused value) ends the command with its message (exit code 1) instead of a traceback."""
+    from mobilize import db
+    from mobilize.services.errors import DomainError
+
+    async def opened() -> T:
+        await db.init_db(get_settings().database_url)
+        try:
+            return await work()
+        finally:
+            await db.close_db()
+
+    try:
+        return asyncio.run(opened())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 def _use_uvloop() -> None:
@@ -110,17 +132,12 @@ def migrate() -> None:
 @click.option("--force", is_flag=True, help="load even if demo data exists")
 def seed_demo(force: bool) -> None:
     """Load demo organizations, groups, a campaign, a picket schedule, a rally and volunteers."""
-    from mobilize import db
     from mobilize.demo import seed
 
     async def go() -> dict[str, str]:
-        await db.init_db(get_settings().database_url)
-        try:
-            return await seed(force=force)
-        finally:
-            await db.close_db()
+        return await seed(force=force)
 
-    result = _run(go())
+    result = with_database(go)
     click.echo("demo data loaded" if result["new"] else "demo data already loaded; here is a fresh demo token")
     click.echo(f"demo organizer login: {result['email']} / {result['password']}")
     click.echo(f"demo API token (the previous demo token is revoked): {result['token']}")
@@ -140,24 +157,15 @@ def organizer() -> None:
 @click.option("--group", "groups", multiple=True, help="for hosts: a group slug they run (repeatable)")
 def organizer_create(email: str, name: str, org: str, role: str, password: str | None, groups: tuple[str, ...]) -> None:
     """Create the organization if new and the organizer; print an API token as the last line."""
-    from mobilize import db
     from mobilize.services.accounts.organizers import create_organizer
-    from mobilize.services.errors import DomainError
 
     async def go() -> str:
-        await db.init_db(get_settings().database_url)
-        try:
-            _, token = await create_organizer(
-                email=email, name=name, org_slug=org, role=Role(role), password=password, group_slugs=list(groups)
-            )
-            return token
-        finally:
-            await db.close_db()
+        _, token = await create_organizer(
+            email=email, name=name, org_slug=org, role=Role(role), password=password, group_slugs=list(groups)
+        )
+        return token
 
-    try:
-        token = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    token = with_database(go)
     click.echo(f"organizer {email} is {role} of {org}; API token (shown once):", err=False)
     click.echo(token)
 
@@ -173,22 +181,13 @@ def organization() -> None:
 @click.option("--messaging-service", default=None, help="its own Twilio Messaging Service SID (MG...)")
 def organization_sms_sender(org_slug: str, from_number: str | None, messaging_service: str | None) -> None:
     """Give the organization its own SMS sender; with neither option, it goes back to the shared one."""
-    from mobilize import db
     from mobilize.services.accounts.senders import set_sms_sender
-    from mobilize.services.errors import DomainError
 
     async def go() -> tuple[str | None, str | None]:
-        await db.init_db(get_settings().database_url)
-        try:
-            org = await set_sms_sender(org_slug, from_number, messaging_service)
-            return org.sms_from_number, org.sms_messaging_service_sid
-        finally:
-            await db.close_db()
+        org = await set_sms_sender(org_slug, from_number, messaging_service)
+        return org.sms_from_number, org.sms_messaging_service_sid
 
-    try:
-        number, service = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    number, service = with_database(go)
     click.echo(f"{org_slug} sends from {service or number or 'the shared sender'}")
 
 

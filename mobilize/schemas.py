@@ -6,7 +6,7 @@ Business checks that need the database (does this group exist?) live in services
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -71,7 +71,13 @@ def _iso_text(value: object) -> object:
     return value
 
 
-Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible)]
+def in_utc(value: datetime) -> datetime:
+    """An aware moment as UTC: what the database stores, and what SQLite (which keeps datetimes as text, offset
+    included) can compare with what it stores. Every moment parsed from outside passes here."""
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible), AfterValidator(in_utc)]
 Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible)]
 
 

@@ -15,12 +15,12 @@ from mobilize.models import ConsentRecord, Volunteer
 from tests.factories import auth, make_world, volunteer_body
 
 
-async def run_cli(database_url: str, *args: str) -> tuple[int, str, str]:
+async def run_cli(database_url: str, *args: str, module: str | None = "mobilize.cli") -> tuple[int, str, str]:
+    """The console script with these arguments (or, with `module=None`, Python with them) in a process."""
     env = dict(os.environ, DATABASE_URL=database_url, LOG_LEVEL="warning")
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "mobilize.cli",
+        *(("-m", module) if module else ()),
         *args,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -109,3 +109,39 @@ async def test_organization_sms_sender(migrated: str) -> None:
     code, out, _ = await run_cli(migrated, "organization", "sms-sender", "--org", "local-7")
     assert out.strip() == "local-7 sends from the shared sender"
     assert (await Organization.get(slug="local-7")).sms_from_number is None
+
+
+# A command of the shape every database command has, run as the console script runs them.
+PROBE = """
+import click
+from tortoise import connections
+from mobilize import cli
+from mobilize.services.errors import NotFound
+
+async def found():
+    return (await connections.get("default").execute_query_dict("SELECT 1 AS one"))[0]["one"]
+
+async def missing():
+    await found()
+    raise NotFound("no organization 'nobody'")
+
+@click.command()
+def probe():
+    click.echo(f"answered {cli.with_database(found)}")
+    try:
+        cli.with_database(missing)
+    finally:
+        try:
+            connections.get("default")
+        except Exception:
+            click.echo("closed", err=True)
+
+probe()
+"""
+
+
+async def test_a_command_opens_the_database_closes_it_and_names_a_domain_error(migrated: str) -> None:
+    code, out, err = await run_cli(migrated, "-c", PROBE, module=None)
+    assert code == 1, err
+    assert out == "answered 1\n"
+    assert err.splitlines() == ["closed", "Error: no organization 'nobody'"]

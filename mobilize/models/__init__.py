@@ -29,7 +29,17 @@ from mobilize.models.people import (
 )
 from mobilize.models.requests import IdempotentRequest
 from mobilize.models.signups import LIVE_STATUSES, SEAT_STATUSES, Signup, SignupSource, SignupStatus
-from mobilize.models.strikes import DisputeStatus, Duty, DutySource, Strike, StrikeCaptain, StrikeDispute, StrikeWeek
+from mobilize.models.strikes import (
+    DisputeStatus,
+    Duty,
+    DutySource,
+    ScanOutcome,
+    Strike,
+    StrikeCaptain,
+    StrikeDispute,
+    StrikeScan,
+    StrikeWeek,
+)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger value makes the database driver raise
 
@@ -85,9 +95,11 @@ __all__ = [
     "DisputeStatus",
     "Duty",
     "DutySource",
+    "ScanOutcome",
     "Strike",
     "StrikeCaptain",
     "StrikeDispute",
+    "StrikeScan",
     "StrikeWeek",
     "Visibility",
     "Volunteer",

@@ -18,6 +18,13 @@ class DutySource(StrEnum):
     CORRECTION = "correction"
 
 
+class ScanOutcome(StrEnum):
+    SIGNED_IN = "signed_in"
+    SIGNED_OUT = "signed_out"
+    ALREADY_IN = "already_in"  # on duty already: the scan changed nothing
+    NOT_IN = "not_in"  # signing out someone not on duty: the scan changed nothing
+
+
 class DisputeStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -46,9 +53,8 @@ class Strike(Model):
 
 
 class Duty(Model):
-    # One stretch of picket duty: signed in, and (once over) signed out. `scan_in` and `scan_out` are the
-    # captain's page's client-made ids of the scans that opened and closed it: unique, so a queue replayed
-    # after a bad connection records each scan once.
+    # One stretch of picket duty: signed in, and (once over) signed out. `scan_in` and `scan_out` name the
+    # scans that opened and closed it (StrikeScan, where a scan is looked up).
     # `auto_closed`: nobody signed out; the shift's end closed it (services.strikes.duty.close_forgotten).
 
     id = fields.IntField(primary_key=True)
@@ -77,6 +83,35 @@ class Duty(Model):
     class Meta:
         table = "strike_duty"
         indexes = (("strike_id", "signed_in_at"), ("volunteer_id", "signed_out_at"), ("shift_id",))
+
+
+class StrikeScan(Model):
+    # Every scan a captain's page sent that was booked, by the page's own id for it (unique: a queue replayed
+    # after a bad connection finds each scan here and changes nothing), with what it did then: the duty it
+    # opened or closed, or found open (already_in); none when the person was not on duty (not_in).
+
+    id = fields.IntField(primary_key=True)
+    strike: fields.ForeignKeyRelation[Strike] = fields.ForeignKeyField(
+        "models.Strike", related_name="scans", on_delete=fields.CASCADE
+    )
+    strike_id: int
+    scan_id = fields.CharField(max_length=64, unique=True)
+    volunteer: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Volunteer", related_name="strike_scans", on_delete=fields.CASCADE
+    )
+    volunteer_id: int
+    duty: fields.ForeignKeyNullableRelation[Duty] = fields.ForeignKeyField(
+        "models.Duty", related_name="scans", null=True, on_delete=fields.SET_NULL
+    )
+    duty_id: int | None
+    action = fields.CharField(max_length=8)  # "in" or "out"
+    outcome = fields.CharEnumField(ScanOutcome, max_length=16)
+    at = fields.DatetimeField()  # when the scan was made (the phone's clock), perhaps long before it arrived
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "strike_scan"
+        indexes = (("duty_id",),)
 
 
 class StrikeWeek(Model):

@@ -20,6 +20,8 @@ from mobilize.models import (
     Role,
     Volunteer,
 )
+from mobilize.schemas import LocationIn
+from mobilize.services import events
 from mobilize.services.hosting import DEFAULT_TERMS
 from mobilize.services.ratelimit import MemoryLimiter
 from tests.factories import make_organizer, make_world
@@ -194,3 +196,25 @@ async def test_the_host_form_names_what_is_wrong_and_sends_a_good_proposal(clien
     assert r.status_code == 202 and "Check your email" in r.text
     event = await Event.get(title="Block party").prefetch_related("shifts")
     assert event.status == EventStatus.UNVERIFIED and event.shifts[0].capacity == 15  # type: ignore[index]
+
+
+async def test_a_proposal_is_placed_by_the_rule_that_places_organizers_events(client: httpx.AsyncClient) -> None:
+    world = await hosting_world(client)
+    place = {"venue": "My living room", "city": "Chicago", "postal_code": "60614"}
+    r = await client.post(world["propose"], json=proposal(location=place))
+    assert r.status_code == 202, r.text
+    hosted = await Event.get(id=r.json()["id"])
+    r = await client.post(
+        "/api/v1/events",
+        headers=world["headers"],
+        json={"title": "Rally", "group": world["group"].slug, "timezone": "America/Chicago", "location": place},
+    )
+    assert r.status_code == 201, r.text
+    organized = await Event.get(id=r.json()["id"])
+    expected = Event()
+    events.apply_location(expected, LocationIn(**place))
+    assert expected.lat is not None and expected.lon is not None  # the postal code's centre, no point given
+    for event in (hosted, organized):
+        assert {k: getattr(event, k) for k in events.LOCATION_FIELDS} == {
+            k: getattr(expected, k) for k in events.LOCATION_FIELDS
+        }

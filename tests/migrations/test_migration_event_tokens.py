@@ -1,4 +1,5 @@
-"""Migrations on a database that holds data from before them (the session database starts empty)."""
+"""Migrations on a database that holds data from before them (the session database starts empty): 0017's share
+tokens, 0024's stable ids, 0025's duty times in UTC, 0026's booked scans."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +175,8 @@ ARCHIVE_2_TABLES = ("partnership", "hosting_policy", "hosted_event", "trusted_ho
 
 async def test_0024_gives_every_existing_row_of_the_new_kinds_its_own_uuid(old_database: tuple[str, Run]) -> None:
     url, run = old_database
+    await migrate(url, "models", "0015_idempotent_requests")
+    await run(AT_0015)
     await migrate(url, "models", "0023_merged_enums")
     await run(AT_0023)
     await migrate(url)
@@ -190,3 +194,70 @@ async def test_0024_gives_every_existing_row_of_the_new_kinds_its_own_uuid(old_d
     with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
         other = (await run('SELECT "uuid" FROM "strike_duty" WHERE "id" = 2'))[0]["uuid"]
         await run(f"UPDATE strike_duty SET uuid = '{other}' WHERE id = 1")
+
+
+# A member's duty from before 0024: signed in in UTC, signed out with the offset a correction was sent with.
+AT_0023_DUTY = """
+INSERT INTO volunteer (organization_id, name, postal_code, sms_status, email_status, manage_token, feed_token,
+                       member_id, created_at, updated_at)
+    VALUES (1, 'Ana', '60614', 'unknown', 'unknown', 'manage-1', 'feed-1', 'A1', '2026-12-01 00:00:00+00:00',
+            '2026-12-01 00:00:00+00:00');
+INSERT INTO strike (organization_id, name, starts_on, rules, created_at, updated_at)
+    VALUES (1, 'Contract fight', '2026-12-01', '{}', '2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00');
+INSERT INTO strike_duty (strike_id, shift_id, volunteer_id, signed_in_at, signed_out_at, source, auto_closed,
+                         scan_in, scan_out, created_at, updated_at)
+    VALUES (1, 1, 1, '2026-12-02 12:00:00+00:00', '2026-12-02 08:30:00.250000-06:00', 'captain', false,
+            'scan-0001-in', 'scan-0002-out', '2026-12-02 12:00:00+00:00', '2026-12-02 14:30:00+00:00'),
+           (1, 1, 1, '2026-12-03 12:00:00+00:00', NULL, 'sms', false, NULL, NULL, '2026-12-03 12:00:00+00:00',
+            '2026-12-03 12:00:00+00:00');
+"""
+
+
+async def at_head_from_0023(url: str, run: Run) -> None:
+    await migrate(url, "models", "0015_idempotent_requests")
+    await run(AT_0015)
+    await migrate(url, "models", "0023_merged_enums")
+    await run(AT_0023_DUTY)
+    await migrate(url)
+
+
+async def test_0025_rewrites_duty_times_stored_with_an_offset_in_utc(old_database: tuple[str, Run]) -> None:
+    await at_head_from_0023(*old_database)
+    duty, _ = await old_database[1]('SELECT "signed_in_at", "signed_out_at" FROM "strike_duty" ORDER BY "id"')
+    if BACKEND == "postgres":
+        assert duty["signed_in_at"] == datetime(2026, 12, 2, 12, tzinfo=UTC)
+        assert duty["signed_out_at"] == datetime(2026, 12, 2, 14, 30, 0, 250000, tzinfo=UTC)
+    else:
+        assert duty["signed_in_at"] == "2026-12-02 12:00:00+00:00"
+        assert duty["signed_out_at"] == "2026-12-02 14:30:00.250000+00:00"
+
+
+async def test_0026_keeps_the_scans_that_opened_and_closed_a_duty(old_database: tuple[str, Run]) -> None:
+    await at_head_from_0023(*old_database)
+    rows = await old_database[1](
+        'SELECT "strike_id", "scan_id", "volunteer_id", "duty_id", "action", "outcome", "at" FROM "strike_scan" '
+        'ORDER BY "id"'
+    )
+    times = [r.pop("at") for r in rows]
+    assert rows == [
+        {
+            "strike_id": 1,
+            "scan_id": "scan-0001-in",
+            "volunteer_id": 1,
+            "duty_id": 1,
+            "action": "in",
+            "outcome": "signed_in",
+        },
+        {
+            "strike_id": 1,
+            "scan_id": "scan-0002-out",
+            "volunteer_id": 1,
+            "duty_id": 1,
+            "action": "out",
+            "outcome": "signed_out",
+        },
+    ]
+    if BACKEND == "postgres":
+        assert times == [datetime(2026, 12, 2, 12, tzinfo=UTC), datetime(2026, 12, 2, 14, 30, 0, 250000, tzinfo=UTC)]
+    else:
+        assert times == ["2026-12-02 12:00:00+00:00", "2026-12-02 14:30:00.250000+00:00"]

@@ -3,10 +3,17 @@ queue (one entry), bad input (422 naming the field), another organization's stri
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
 import httpx
 import pytest
 
+from mobilize import db
 from mobilize.models import AuditLog, Duty, Role, StrikeDispute
+from mobilize.services import strikes
 from tests.clock import at
 from tests.factories import auth, make_organizer
 from tests.strikes.helpers import API, MONDAY, duty, ledger, local, local_100, member, row, shift_at
@@ -239,6 +246,78 @@ async def test_a_replayed_scan_queue_books_each_scan_once(client: httpx.AsyncCli
     assert row(await ledger(client, world, MONDAY), "A1")["hours"] == 2
 
 
+def scan_of(world: dict[str, Any], scan_id: str, action: str, at: datetime, member_id: str = "A1") -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "event": world["line"].id,
+        "member_id": member_id,
+        "action": action,
+        "at": at.isoformat(),
+    }
+
+
+async def duty_rows() -> list[tuple[Any, ...]]:
+    return (
+        await Duty.all()
+        .order_by("id")
+        .values_list(
+            "id", "volunteer_id", "shift_id", "signed_in_at", "signed_out_at", "scan_in", "scan_out", "updated_at"
+        )
+    )
+
+
+@at(NOON)
+async def test_a_replayed_queue_with_a_double_scan_changes_nothing_the_second_time(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    await member(world, "A1")
+    await shift_at(world["line"], local(MONDAY, 6), 12)
+    url = f"{API}/strikes/{world['strike'].id}/scans"
+    queue = [
+        scan_of(world, "scan-0001-in", "in", local(MONDAY, 9)),
+        scan_of(world, "scan-0002-in", "in", local(MONDAY, 9.1)),  # the badge read twice
+        scan_of(world, "scan-0003-out", "out", local(MONDAY, 11)),
+        scan_of(world, "scan-0004-out", "out", local(MONDAY, 11.1)),  # and again on the way out
+    ]
+    answers = []
+    for scan in queue:
+        r = await client.post(url, headers=world["headers"], json=scan)
+        assert r.status_code == 200, r.text
+        answers.append(r.json())
+    assert [a["outcome"] for a in answers] == ["signed_in", "already_in", "signed_out", "not_in"]
+    booked, ledger_then = await duty_rows(), await ledger(client, world, MONDAY)
+    for _ in range(2):  # the phone came back online twice and sent its whole queue both times
+        for scan, first in zip(queue, answers, strict=True):
+            r = await client.post(url, headers=world["headers"], json=scan)
+            assert r.status_code == 200, r.text
+            assert r.json()["outcome"] == "replayed" and r.json()["volunteer"] == first["volunteer"]
+            assert r.json()["duty"] == (answers[2]["duty"] if first["duty"] else None)  # as it stands now
+    assert await duty_rows() == booked and len(booked) == 1
+    assert await ledger(client, world, MONDAY) == ledger_then and row(ledger_then, "A1")["hours"] == 2
+
+
+@at(NOON)
+async def test_the_same_scan_sent_at_once_books_once(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    await member(world, "A1")
+    await shift_at(world["line"], local(MONDAY, 6), 12)
+    url = f"{API}/strikes/{world['strike'].id}/scans"
+
+    async def at_once(*scans: dict[str, Any]) -> list[str]:
+        answers = await asyncio.gather(*(client.post(url, headers=world["headers"], json=s) for s in scans))
+        assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+        return sorted(r.json()["outcome"] for r in answers)
+
+    sign_in = scan_of(world, "scan-0001-in", "in", local(MONDAY, 9))
+    assert await at_once(*[sign_in] * 4) == ["replayed", "replayed", "replayed", "signed_in"]
+    sign_out = scan_of(world, "scan-0002-out", "out", local(MONDAY, 11))
+    assert await at_once(*[sign_out] * 4) == ["replayed", "replayed", "replayed", "signed_out"]
+    # Two captains scanning the same member at once, each with their own scan id: one stretch of duty.
+    gates = [scan_of(world, f"scan-gate-{n}", "in", local(MONDAY, 11.5)) for n in range(3)]
+    assert await at_once(*gates) == ["already_in", "already_in", "signed_in"]
+    assert [(d[4] is None) for d in await duty_rows()] == [False, True]
+    assert await at_once(*gates) == ["replayed"] * 3 and len(await duty_rows()) == 2
+
+
 async def test_a_captain_records_duty_only_on_their_strike(client: httpx.AsyncClient) -> None:
     world = await local_100(client)
     other = await local_100(client, org="local-100")  # a second strike of the same local
@@ -309,3 +388,64 @@ async def test_the_worker_job_closes_forgotten_duty(client: httpx.AsyncClient) -
     assert r.status_code == 201
     assert await close_forgotten_duty({}) == 1
     assert await close_forgotten_duty({}) == 0
+
+
+DECEMBER = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 09:00 in Chicago (UTC-6 in winter)
+
+
+async def stored_times() -> list[tuple[object, object]]:
+    """strike_duty's times as the database holds them (SQLite: the text it was given), by id."""
+    rows = await db.fetch_all("SELECT signed_in_at, signed_out_at FROM strike_duty ORDER BY id")
+    return [(r["signed_in_at"], r["signed_out_at"]) for r in rows]
+
+
+def utc_as_stored(moment: datetime) -> object:
+    return moment if db.dialect() == "postgres" else moment.isoformat(" ")
+
+
+@at(DECEMBER)
+async def test_duty_times_sent_with_an_offset_are_stored_and_compared_in_utc(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    first, second = await member(world, "A1"), await member(world, "A2")
+    await shift_at(world["line"], datetime(2026, 12, 2, 11, 30, tzinfo=UTC), 4)  # 05:30 to 09:30 in Chicago
+    url = f"{API}/strikes/{world['strike'].id}/scans"
+    for scan_id, action, moment in (("scan-0001-in", "in", "06:00"), ("scan-0002-out", "out", "08:30")):
+        scan = {"scan_id": scan_id, "event": world["line"].id, "member_id": "A1", "action": action}
+        r = await client.post(url, headers=world["headers"], json={**scan, "at": f"2026-12-02T{moment}:00-06:00"})
+        assert r.status_code == 200 and r.json()["outcome"] == f"signed_{action}", r.text
+    assert await stored_times() == [
+        (utc_as_stored(datetime(2026, 12, 2, 12, tzinfo=UTC)), utc_as_stored(datetime(2026, 12, 2, 14, 30, tzinfo=UTC)))
+    ]
+    shift = await shift_at(world["line"], datetime(2026, 12, 2, 11, tzinfo=UTC), 4)
+    for person, moment in ((first, "2026-12-02T07:00:00-06:00"), (second, "2026-12-02T12:30:00+00:00")):
+        r = await client.post(
+            f"{API}/strikes/{world['strike'].id}/duty",
+            headers=world["headers"],
+            json={"shift": shift.id, "volunteer": person.id, "signed_in_at": "2026-12-02T11:00:00+00:00"},
+        )
+        assert r.status_code == 201, r.text
+        r = await client.patch(  # a correction: 13:00 and 12:30 UTC, the line's list is by time, not by text
+            f"{API}/strikes/{world['strike'].id}/duty/{r.json()['id']}",
+            headers=world["headers"],
+            json={"signed_in_at": moment, "reason": "scanned late"},
+        )
+        assert r.status_code == 200, r.text
+    assert (await stored_times())[1][0] == utc_as_stored(datetime(2026, 12, 2, 13, tzinfo=UTC))
+    assert [p["volunteer"] for p in await strikes.on_line(world["line"])] == [second.id, first.id]
+
+
+async def test_hours_just_past_a_local_midnight_count_when_corrected_with_an_offset(client: httpx.AsyncClient) -> None:
+    world = await local_100(client, hours_per_week=1)
+    person = await member(world, "A1")
+    night = await shift_at(world["line"], datetime(2026, 6, 1, 2, tzinfo=UTC), 8)  # Sunday 21:00 to 05:00 local
+    entry = await duty(client, world, person, local(MONDAY, -2), 1, night)  # Sunday 22:00 to 23:00
+    r = await client.patch(
+        f"{API}/strikes/{world['strike'].id}/duty/{entry['id']}",
+        headers=world["headers"],
+        json={"signed_out_at": "2026-06-01T03:00:00-05:00", "reason": "left at three"},
+    )
+    assert r.status_code == 200, r.text
+    for path in (contextlib.nullcontext(), db.orm_path()):
+        with path:
+            _, counts = await strikes.hourly_presence(world["strike"], MONDAY, "America/Chicago", local(MONDAY, 9))
+        assert counts[:4] == [1, 1, 1, 0]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from tests.factories import auth, make_organizer, make_world, start_shift, volunteer_body
+from tests.clock import daytime
+from tests.factories import auth, make_organizer, make_shift, make_world, start_shift, volunteer_body
 
 
 async def test_create_group_campaign_event_with_shifts(client: httpx.AsyncClient) -> None:
@@ -127,3 +129,19 @@ async def test_capacity_changes_respect_taken_seats_and_promote(client: httpx.As
     assert r.status_code == 200, r.text
     assert r.json()["counts"]["signed_up"] == 3 and r.json()["counts"]["waitlisted"] == 1
     assert r.json()["capacity"] == 3 and r.json()["target"] == 3
+
+
+@daytime
+async def test_turnout_bounds_sent_with_an_offset_are_moments_not_text(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    late = await make_shift(w["event"], starts_at=datetime(2026, 6, 11, 3, tzinfo=UTC))  # 22:00 on the 10th, Chicago
+    r = await client.post(f"/api/v1/shifts/{late.id}/signups", json=volunteer_body(1), headers=w["headers"])
+    assert r.status_code == 201, r.text
+
+    async def signups(query: str) -> int:
+        r = await client.get(f"/api/v1/turnout?group={w['group'].slug}&{query}", headers=w["headers"])
+        assert r.status_code == 200, r.text
+        return int(r.json()["totals"]["signups"])
+
+    assert await signups("from=2026-06-11T00:00:00-05:00") == 0  # 05:00 UTC: after the shift began
+    assert await signups("to=2026-06-10T23:00:00-05:00&from=2026-06-10T21:00:00-05:00") == 1

@@ -5,7 +5,7 @@ headline numbers per group and campaign."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 
@@ -107,3 +107,15 @@ async def test_the_turnout_home_gives_each_group_and_campaign_its_headline_numbe
     assert figures(world["group"].slug) == ["1", "4", "1", "50%"]
     assert figures(world["campaign"].slug) == ["1", "4", "1", "50%"]
     assert figures("quiet") == ["0", "0", "0", "–"]
+
+
+@daytime
+async def test_a_day_filter_takes_the_evening_and_leaves_the_night_before(client: httpx.AsyncClient) -> None:
+    world = await logged_in(client)
+    day = MIDDAY.date() + timedelta(days=3)
+    evening = await make_event(world["group"], title="Evening rally")  # 22:00 that day in Chicago
+    await make_shift(evening, starts_at=datetime.combine(day + timedelta(days=1), time(3), UTC))
+    night_before = await make_event(world["group"], title="Night before")  # 20:00 the day before in Chicago
+    await make_shift(night_before, starts_at=datetime.combine(day, time(1), UTC))
+    page = (await client.get(f"/dashboard/?from={day}&to={day}")).text
+    assert _order(page) == ["Evening rally"]

@@ -4,10 +4,12 @@ the dashboard's simple schedules in `schedules`), and what the public may find (
 
 from mobilize.services.events.catalog import (
     LOCATION_FIELDS,
+    apply_location,
     cancel_event,
     create_event,
     is_listed,
     rotate_share_token,
+    tell_cancellation,
     update_event,
 )
 from mobilize.services.events.queries import (
@@ -30,6 +32,7 @@ __all__ = [
     "LOCATION_FIELDS",
     "ShiftChange",
     "add_shifts",
+    "apply_location",
     "cancel_event",
     "create_event",
     "event_query",
@@ -42,6 +45,7 @@ __all__ = [
     "remove_shift",
     "rotate_share_token",
     "shift_counts",
+    "tell_cancellation",
     "update_event",
     "update_shift",
 ]

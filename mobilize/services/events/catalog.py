@@ -1,5 +1,6 @@
-"""Events: creation with their inline shifts, edits (a new place or time zone tells the people signed up),
-cancellation, share tokens, and whether an event is listed publicly."""
+"""Events: creation with their inline shifts, where an event is (its place, for every way an event is made),
+edits (a new place or time zone tells the people signed up), cancellation (and telling the people signed up of
+it, also when a hosted event is unpublished), share tokens, and whether an event is listed publicly."""
 
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ async def strike_for_event(organization_id: int, strike_id: int | None, event_ty
     return strike_id
 
 
-def _apply_location(event: Event, location: LocationIn | None) -> None:
+def apply_location(event: Event, location: LocationIn | None) -> None:
+    """The place (every field; none given clears it), with the postal code's centre when no point is given:
+    for organizers' events and volunteers' proposals alike."""
     location = location or LocationIn()
     for key in LOCATION_FIELDS:
         setattr(event, key, getattr(location, key))
@@ -79,7 +82,7 @@ async def create_event(actor: Actor, data: EventIn) -> Event:
         strike_id=strike_id,
         **data.model_dump(exclude={"group", "campaign", "location", "shifts", "strike"}),
     )
-    _apply_location(event, data.location)
+    apply_location(event, data.location)
     async with in_transaction():
         await event.save()
         for shift in data.shifts:
@@ -116,7 +119,7 @@ async def update_event(actor: Actor, event_id: int, data: EventPatch) -> tuple[E
         event.reminders = changes.pop("reminders")
     if "location" in changes:
         before = tuple(getattr(event, k) for k in LOCATION_FIELDS)
-        _apply_location(event, data.location)
+        apply_location(event, data.location)
         changes.pop("location")
         significant |= before != tuple(getattr(event, k) for k in LOCATION_FIELDS)
     for key, value in changes.items():
@@ -150,12 +153,18 @@ async def cancel_event(actor: Actor, event_id: int) -> tuple[Event, list[int]]:
             status=EventStatus.CANCELLED, sequence=event.sequence + 1, updated_at=datetime.now(UTC)
         )
         if changed:
-            live = Signup.filter(
-                shift__event_id=event.id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES
-            )
-            affected = [row["id"] for row in await live.values("id")]
-            await notifications.after_cancellation(affected)
+            affected = await tell_cancellation(event.id)
     return await get_event(actor, event.id), affected
+
+
+async def tell_cancellation(event_id: int) -> list[int]:
+    """Inside the transaction that called the event off (cancelled, or a hosted event unpublished): the live
+    sign-ups on its scheduled shifts, their reminders called off and each told as for a cancellation (the
+    notices commit with the change). Returns their ids."""
+    live = Signup.filter(shift__event_id=event_id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES)
+    affected = [row["id"] for row in await live.values("id")]
+    await notifications.after_cancellation(affected)
+    return affected
 
 
 async def rotate_share_token(actor: Actor, event_id: int) -> Event:

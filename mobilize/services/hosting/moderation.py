@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from mobilize.models import LIVE_STATUSES, Event, EventStatus, HostedEvent, ShiftStatus, Signup, TrustedHost
+from mobilize.models import Event, EventStatus, HostedEvent, TrustedHost
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, NotFound
-from mobilize.services.events import get_event
+from mobilize.services.events import get_event, tell_cancellation
 from mobilize.services.hosting import mail
 from mobilize.services.hosting.policy import require_moderator
-from mobilize.services.outbox import notifications
 
 
 async def hosted_event(actor: Actor, event_id: int) -> tuple[Event, HostedEvent]:
@@ -94,8 +93,9 @@ async def request_changes(actor: Actor, event_id: int, reason: str) -> Event:
 
 
 async def unpublish(actor: Actor, event_id: int, reason: str) -> tuple[Event, list[int]]:
-    """Take a published hosted event off every public page and feed; the people signed up are told as for a
-    cancellation (their notices commit with it). Idempotent."""
+    """Take a published hosted event off every public page and feed: `rejected`, the status the contract keeps
+    off the finder, the feeds and /events/{id} (a cancelled event stays reachable there). The people signed up
+    are told as for a cancellation, by the events' own rule (their notices commit with it). Idempotent."""
     event, hosted = await hosted_event(actor, event_id)
     affected: list[int] = []
     async with in_transaction():
@@ -103,9 +103,5 @@ async def unpublish(actor: Actor, event_id: int, reason: str) -> tuple[Event, li
             actor, event, hosted, "unpublished", reason, EventStatus.REJECTED, {EventStatus.SCHEDULED}
         )
         if changed:
-            live = Signup.filter(
-                shift__event_id=event.id, shift__status=ShiftStatus.SCHEDULED, status__in=LIVE_STATUSES
-            )
-            affected = [row["id"] for row in await live.values("id")]
-            await notifications.after_cancellation(affected)
+            affected = await tell_cancellation(event.id)
     return await get_event(actor, event.id), affected

@@ -19,10 +19,8 @@ from mobilize.models import (
     TrustedHost,
     Visibility,
 )
-from mobilize.schemas import LocationIn
-from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
-from mobilize.services.events import LOCATION_FIELDS
+from mobilize.services.events import apply_location
 from mobilize.services.events.shifts import create_shift
 from mobilize.services.hosting import links as host_links
 from mobilize.services.hosting import mail
@@ -43,16 +41,6 @@ from mobilize.services.people import (
 class Proposed:
     event: Event
     hosted: HostedEvent
-
-
-def apply_location(event: Event, location: LocationIn | None) -> None:
-    """The place, with a postal code's centroid when no point is given (as organizers' events get)."""
-    location = location or LocationIn()
-    for key in LOCATION_FIELDS:
-        setattr(event, key, getattr(location, key))
-    if event.lat is None or event.lon is None:
-        point = geo.centroid(event.postal_code, event.country) if event.postal_code else None
-        event.lat, event.lon = point if point else (None, None)
 
 
 def host_contact(data: ProposalIn, region: str) -> tuple[str, str]:

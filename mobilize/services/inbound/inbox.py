@@ -121,7 +121,7 @@ def _decode_recent(cursor: str) -> tuple[datetime, int]:
         moment, after = datetime.fromisoformat(at), int(thread_id)
         if kind != "at" or moment.tzinfo is None or not 0 <= after < 2**31:
             raise ValueError(raw)
-        return moment, after
+        return moment.astimezone(UTC), after  # compared with stored (UTC) times, as text on SQLite
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadCursor("cursor: not a cursor from this list", fields={"cursor": "invalid"}) from exc
 

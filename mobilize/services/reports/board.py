@@ -6,7 +6,7 @@ home's headline numbers per group and campaign."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -116,11 +116,12 @@ def _shifts(actor: Actor, filters: BoardFilters) -> Any:
         query = query.filter(event__event_type=filters.event_type)
     if filters.search:
         query = query.filter(event__title__icontains=filters.search)
-    zone = ZoneInfo(filters.zone)
+    zone = ZoneInfo(filters.zone)  # the local midnights in UTC: SQLite compares the stored times as text
     if filters.starts_on:
-        query = query.filter(starts_at__gte=datetime.combine(filters.starts_on, time(), zone))
+        query = query.filter(starts_at__gte=datetime.combine(filters.starts_on, time(), zone).astimezone(UTC))
     if filters.ends_on:
-        query = query.filter(starts_at__lt=datetime.combine(filters.ends_on + timedelta(days=1), time(), zone))
+        ends = datetime.combine(filters.ends_on + timedelta(days=1), time(), zone)
+        query = query.filter(starts_at__lt=ends.astimezone(UTC))
     return query
 
 

@@ -11,7 +11,18 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mobilize.models import Duty, DutySource, Event, EventStatus, Shift, ShiftStatus, Strike, Volunteer
+from mobilize.models import (
+    Duty,
+    DutySource,
+    Event,
+    EventStatus,
+    ScanOutcome,
+    Shift,
+    ShiftStatus,
+    Strike,
+    StrikeScan,
+    Volunteer,
+)
 from mobilize.services import audit
 from mobilize.services.access import Actor
 from mobilize.services.errors import Conflict, Invalid, NotFound
@@ -126,6 +137,12 @@ async def shift_under_way(event_id: int, at: datetime) -> Shift | None:
     )
 
 
+async def hold_person(volunteer_id: int) -> None:
+    """Inside a transaction, one change of a person's duty at a time (PostgreSQL: their row locked until the
+    commit; SQLite serializes writes anyway): two scans at once cannot both find them off duty."""
+    await Volunteer.select_for_update().filter(id=volunteer_id).only("id").first()
+
+
 async def open_duty(strike_id: int, volunteer_id: int) -> Duty | None:
     return await Duty.filter(strike_id=strike_id, volunteer_id=volunteer_id, signed_out_at=None).order_by("-id").first()
 
@@ -134,6 +151,7 @@ async def sign_in(
     strike_id: int, shift_id: int, volunteer_id: int, at: datetime, source: DutySource, scan: str | None = None
 ) -> tuple[Duty, bool]:
     """Open a stretch of duty, unless the person is on duty already (then theirs is answered): (duty, opened)."""
+    await hold_person(volunteer_id)
     current = await open_duty(strike_id, volunteer_id)
     if current is not None:
         return current, False
@@ -146,6 +164,7 @@ async def sign_in(
 async def sign_out(strike_id: int, volunteer_id: int, at: datetime, scan: str | None = None) -> Duty | None:
     """Close the person's open stretch of duty at `at` (never before it began, never more than MAX_STRETCH after);
     None when they were not on duty."""
+    await hold_person(volunteer_id)
     current = await open_duty(strike_id, volunteer_id)
     if current is None:
         return None
@@ -159,47 +178,69 @@ async def sign_out(strike_id: int, volunteer_id: int, at: datetime, scan: str | 
 
 @dataclass(frozen=True)
 class ScanResult:
-    outcome: str  # signed_in, signed_out, already_in, not_in, replayed
+    outcome: str  # signed_in, signed_out, already_in, not_in (ScanOutcome), or replayed
     volunteer: Volunteer
     duty: Duty | None
 
 
+async def find_scan(strike: Strike, scan_id: str) -> StrikeScan | None:
+    """The booked scan with this id (the one place a scan is looked up); Conflict if another strike has it."""
+    booked = await StrikeScan.get_or_none(scan_id=scan_id).prefetch_related("volunteer", "duty")
+    if booked is not None and booked.strike_id != strike.id:
+        raise Conflict("this scan id was used elsewhere", code="scan_id_taken")
+    return booked
+
+
+def replayed(booked: StrikeScan) -> ScanResult:
+    return ScanResult("replayed", booked.volunteer, booked.duty)
+
+
 async def scan(actor: Actor, strike_id: int, data: ScanIn) -> ScanResult:
-    """One scan (or typed member id) at a line, as the captain's page sends it, perhaps long after it was made:
-    the same `scan_id` twice has one effect, and answers the same."""
+    """One scan (or typed member id) at a line, as the captain's page sends it, perhaps long after it was made.
+    Every booked scan is kept by its `scan_id` (StrikeScan), also one that changed nothing: the same id again,
+    in a replayed queue or at the same moment, changes nothing and answers `replayed`."""
     strike = await get_strike(actor, strike_id)
     await require_captain(actor, strike)
     event = await Event.get_or_none(id=data.event, strike_id=strike.id, organization_id=strike.organization_id)
     if event is None:
         raise Invalid.field("event", "not a line of this strike")
     person = await find_person(strike, None, data.member_id, "member_id")
-    done = (
-        await Duty.filter(strike_id=strike.id).filter(scan_in=data.scan_id).first()
-        or await Duty.filter(strike_id=strike.id, scan_out=data.scan_id).first()
-    )
-    if done is not None:
-        return ScanResult("replayed", person, done)
+    try:
+        async with in_transaction():
+            await hold_person(person.id)  # the same scan at once: the second waits here, then finds the first
+            booked = await find_scan(strike, data.scan_id)
+            if booked is not None:
+                return replayed(booked)
+            result = await _book(strike, event, person, data)
+            await StrikeScan.create(
+                strike_id=strike.id,
+                scan_id=data.scan_id,
+                volunteer_id=person.id,
+                duty_id=result.duty.id if result.duty else None,
+                action=data.action,
+                outcome=ScanOutcome(result.outcome),
+                at=data.at,
+            )
+            return result
+    except IntegrityError:  # the same scan id for someone else, at the same moment: the other one booked it
+        booked = await find_scan(strike, data.scan_id)
+        if booked is None:  # a duty row holds the id (a scan from before strike_scan that was not copied)
+            raise Conflict("this scan id was used elsewhere", code="scan_id_taken") from None
+        return replayed(booked)
+
+
+async def _book(strike: Strike, event: Event, person: Volunteer, data: ScanIn) -> ScanResult:
     now = datetime.now(UTC)
     if data.at > now + SCAN_AHEAD or data.at < now - SCAN_MAX_AGE:
         raise Invalid.field("at", "not a time a scan could have been made")
-    try:
-        async with in_transaction():
-            if data.action == "out":
-                closed = await sign_out(strike.id, person.id, data.at, data.scan_id)
-                return ScanResult("signed_out" if closed else "not_in", person, closed)
-            shift = await shift_under_way(event.id, data.at)
-            if shift is None:
-                raise Conflict("no shift of this line is under way at that time", code="no_shift_under_way")
-            duty, opened = await sign_in(strike.id, shift.id, person.id, data.at, DutySource.CAPTAIN, data.scan_id)
-            return ScanResult("signed_in" if opened else "already_in", person, duty)
-    except IntegrityError:  # the same scan, sent twice at once: the other request booked it
-        done = (
-            await Duty.filter(strike_id=strike.id, scan_in=data.scan_id).first()
-            or await Duty.filter(strike_id=strike.id, scan_out=data.scan_id).first()
-        )
-        if done is None:
-            raise Conflict("this scan id was used elsewhere", code="scan_id_taken") from None
-        return ScanResult("replayed", person, done)
+    if data.action == "out":
+        closed = await sign_out(strike.id, person.id, data.at, data.scan_id)
+        return ScanResult(ScanOutcome.SIGNED_OUT if closed else ScanOutcome.NOT_IN, person, closed)
+    shift = await shift_under_way(event.id, data.at)
+    if shift is None:
+        raise Conflict("no shift of this line is under way at that time", code="no_shift_under_way")
+    duty, opened = await sign_in(strike.id, shift.id, person.id, data.at, DutySource.CAPTAIN, data.scan_id)
+    return ScanResult(ScanOutcome.SIGNED_IN if opened else ScanOutcome.ALREADY_IN, person, duty)
 
 
 async def on_line(event: Event) -> list[dict[str, Any]]:

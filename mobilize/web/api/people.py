@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mobilize.models import Volunteer
-from mobilize.schemas import MAX_YEAR, MIN_YEAR, VolunteerPatch, VolunteerRecordIn
+from mobilize.schemas import MAX_YEAR, MIN_YEAR, VolunteerPatch, VolunteerRecordIn, in_utc
 from mobilize.services.access import Actor
 from mobilize.services.errors import Forbidden, Invalid
 from mobilize.services.people import directory, links
@@ -99,7 +99,7 @@ def _when(request: Request, name: str) -> datetime | None:
         raise Invalid.field(name, "needs an offset, like 2026-05-01T00:00:00-05:00")
     if not MIN_YEAR <= value.year <= MAX_YEAR:  # the database driver overflows converting year 1 to UTC
         raise Invalid.field(name, f"between the years {MIN_YEAR} and {MAX_YEAR}")
-    return value
+    return in_utc(value)
 
 
 @authed
