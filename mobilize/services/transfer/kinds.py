@@ -10,7 +10,8 @@ sense on one instance (tokens, claims, caches) stay out; `fresh` gives them a ne
 column added after version 1 of the format says so (`since`), and FORMAT_VERSION goes up.
 
 Not in the archive, on purpose: API tokens, sessions and pending organizer invitations (tokens), idempotency
-records, pending SMS questions (minutes-long state), the deployment's opt-out list (each person's
+records (and the captains' scan ledger, which only makes a replayed scan change nothing; the duty it made is
+archived), pending SMS questions (minutes-long state), the deployment's opt-out list (each person's
 `sms_blocked` is kept) and delivery workers (the instance's own), and an organization's own SMS sender
 (bound to the old instance's Twilio account).
 """
