@@ -119,3 +119,27 @@ async def test_0017_gives_every_existing_event_its_own_share_token(old_database:
     if BACKEND == "postgres":  # SQLite cannot add NOT NULL in place (see the migration): the model sees to it
         with pytest.raises(asyncpg.NotNullViolationError):
             await run("UPDATE event SET share_token = NULL WHERE id = 2")
+
+
+async def test_0025_gives_each_organization_the_zone_of_its_latest_event(old_database: tuple[str, Run]) -> None:
+    url, run = old_database
+    await migrate(url, "models", "0015_idempotent_requests")
+    await run(AT_0015)
+    await run(
+        "INSERT INTO organization (slug, name, created_at) VALUES ('local-2', 'Local 2', '2026-01-01 00:00:00+00:00');"
+        "INSERT INTO event (title, description, instructions, event_type, timezone, venue, address, city, region,"
+        " postal_code, country, virtual_url, visibility, status, sequence, created_at, updated_at, group_id,"
+        " organization_id) VALUES ('Picket', '', '', 'picket', 'America/Denver', '', '', 'Denver', 'CO', '80202',"
+        " 'US', '', 'public', 'scheduled', 0, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', 1, 1);"
+        "INSERT INTO organization (slug, name, created_at) VALUES ('local-3', 'Local 3', '2026-01-01 00:00:00+00:00');"
+    )
+    await migrate(url)
+
+    rows = await run('SELECT "slug", "timezone" FROM "organization" ORDER BY "id"')
+    # Local 1's latest event is the picket in Denver; the others have no event: the dashboard's old default.
+    assert [(r["slug"], r["timezone"]) for r in rows] == [
+        ("local-1", "America/Denver"),
+        ("local-2", "America/Chicago"),
+        ("local-3", "America/Chicago"),
+    ]
+    assert (await run('SELECT COUNT(*) AS n FROM "saved_list"')) == [{"n": 0}]
