@@ -16,15 +16,18 @@ from mobilize.models import (
     GapRequest,
     InboundMessage,
     InboxThread,
+    ListHistory,
     Message,
     MessageKind,
     MessageState,
     Role,
+    SavedList,
     Signup,
     SignupSource,
     SignupStatus,
     SmsStatus,
     Standby,
+    TagMatch,
     VolunteerTag,
 )
 from tests.factories import make_campaign, make_event, make_group, make_organizer, make_person, make_shift
@@ -49,6 +52,9 @@ async def seed_organization(slug: str, name: str = "Rosa Ávila") -> dict[str, A
                              notes="+1 ride needed", sms_status=SmsStatus.OPTED_IN, member_id="M-1")  # fmt: skip
     ben = await make_person(owner.organization_id, name="Ben", email="ben@example.org", sms_blocked=True)
     await VolunteerTag.create(volunteer=rosa, name="steward")
+    await SavedList.create(organization_id=owner.organization_id, name="Stewards of the yard", tags=["steward"],
+                           tag_match=TagMatch.ALL, postal_codes=["606"], group=group, history=ListHistory.ATTENDED,
+                           since=start.date(), created_by_id=owner.organizer_id)  # fmt: skip
     await ConsentRecord.create(volunteer=rosa, organization_id=owner.organization_id, channel=ConsentChannel.SMS,
                                action=ConsentAction.GRANTED, source="web", words="I agree to texts", ip="10.0.0.1")
     signup = await Signup.create(shift=shift, volunteer=rosa, holder=shift.id, status=SignupStatus.CONFIRMED,
