@@ -85,9 +85,14 @@ async def seed(url: str, n_orgs: int, n_events: int, n_shifts: int) -> tuple[int
         event_ids = [e["id"] for e in await Event.filter(campaign=campaign).order_by("id").values("id")]
         day = (now + timedelta(days=20)).replace(hour=15, minute=0, second=0, microsecond=0)
         shifts = [
-            Shift(event_id=event_ids[i % len(event_ids)], starts_at=day + timedelta(hours=i // len(event_ids)),
-                  ends_at=day + timedelta(hours=i // len(event_ids) + 1), capacity=40, target=20,
-                  code=secrets.token_hex(5))  # fmt: skip
+            Shift(
+                event_id=event_ids[i % len(event_ids)],
+                starts_at=day + timedelta(hours=i // len(event_ids)),
+                ends_at=day + timedelta(hours=i // len(event_ids) + 1),
+                capacity=40,
+                target=20,
+                code=secrets.token_hex(5),
+            )  # fmt: skip
             for i in range(n_shifts)
         ]
         await Shift.bulk_create(shifts, batch_size=1000)

@@ -1,5 +1,5 @@
 """Demo data for `make run`: a coalition, its action groups, a campaign, a picket schedule, a rally,
-and volunteers signed up. Built through the same services the API uses."""
+volunteers signed up, tags and a saved list. Built through the same services the API uses."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from mobilize.models import (
     Role,
     SignupSource,
     SignupStatus,
+    Volunteer,
 )
 from mobilize.schemas import CampaignIn, EventIn, GroupIn, LocationIn, RecurrenceIn, ShiftIn, ShiftsCreate
 from mobilize.services import events, signups
 from mobilize.services.accounts.organizers import actor_for_membership, create_organizer, issue_token
 from mobilize.services.events import groups
-from mobilize.services.people import ConsentContext, Contact
+from mobilize.services.people import ConsentContext, Contact, directory, lists
 
 DEMO_ORG = "demo-coalition"
 DEMO_EMAIL = "organizer@example.org"
@@ -181,6 +182,16 @@ async def seed(force: bool = False) -> dict[str, str]:
             await signups.set_status(result.signup.id, SignupStatus.CONFIRMED)
         rally = rallies[n % len(rallies)]
         await signups.sign_up(rally.shift_list[0].id, contact, source=SignupSource.SMS)  # type: ignore[attr-defined]
+    # Tags, and a saved list of them (services.people.lists): what an organizer messages the stewards through.
+    for name, tags in (
+        ("Marcus Bell", ["steward"]),
+        ("Luis Ortega", ["steward", "spanish"]),
+        ("Priya Raman", ["spanish"]),
+    ):
+        person = await Volunteer.get(organization_id=actor.organization_id, name=name)
+        await directory.update_volunteer(actor, person.id, directory.Changes(tags=tags))
+    rules = {"name": "Stewards", "description": "Everyone tagged steward.", "tags": "steward"}
+    await lists.create_list(actor, await lists.parse_rules(actor, rules))
     # Invented people: their sign-ups planned confirmations and reminders, which must never go anywhere.
     await Message.filter(organization_id=actor.organization_id, state=MessageState.PENDING).update(
         state=MessageState.CANCELLED, skip_reason="demo data", updated_at=datetime.now(UTC)

@@ -87,7 +87,8 @@ def blame(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid_combination", message, {"blame": field})
 
 
-def _check_zone(value: str) -> str:
+def check_zone(value: str) -> str:
+    """An IANA zone naming a place (never `localtime`, whatever this server's own zone is), or ValueError."""
     if value not in _ZONES:
         raise ValueError("unknown IANA time zone")
     try:
@@ -261,7 +262,7 @@ class EventIn(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        return _check_zone(value)
+        return check_zone(value)
 
 
 class EventPatch(Strict):
@@ -282,7 +283,7 @@ class EventPatch(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        return None if value is None else _check_zone(value)
+        return None if value is None else check_zone(value)
 
 
 class VolunteerIn(Strict):

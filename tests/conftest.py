@@ -127,6 +127,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 TABLES = [
+    "saved_list",
     "strike_duty",
     "strike_week",
     "strike_dispute",

@@ -16,6 +16,7 @@ from mobilize.models.gaps import GapAnswer, GapRequest, Standby
 from mobilize.models.groups import ActionGroup, Campaign
 from mobilize.models.hosting import HostedEvent, HostingMode, HostingPolicy, TrustedHost
 from mobilize.models.inbound import InboundMessage, InboxThread, PendingQuestion, ThreadStatus
+from mobilize.models.lists import ListHistory, SavedList, TagMatch
 from mobilize.models.messages import Channel, DeliveryWorker, Message, MessageKind, MessageState
 from mobilize.models.people import (
     ConsentAction,
@@ -72,6 +73,9 @@ __all__ = [
     "Partnership",
     "PartnershipStatus",
     "InboundMessage",
+    "ListHistory",
+    "SavedList",
+    "TagMatch",
     "InboxThread",
     "Membership",
     "Message",

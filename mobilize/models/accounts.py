@@ -9,6 +9,8 @@ from tortoise.models import Model
 
 from mobilize.models.ids import stable_id
 
+DEFAULT_ZONE = "America/Chicago"  # a new organization's zone until its owners choose theirs
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -28,6 +30,9 @@ class Organization(Model):
     # out from it, and texts to it are routed to this organization.
     sms_from_number = fields.CharField(max_length=20, null=True, unique=True)
     sms_messaging_service_sid = fields.CharField(max_length=64, null=True, unique=True)
+    # The zone its pages show times in where no event decides (records, inbox, audit log, the board's days);
+    # an IANA name, checked by services.accounts.team.set_timezone.
+    timezone = fields.CharField(max_length=64, default=DEFAULT_ZONE, db_default=DEFAULT_ZONE)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

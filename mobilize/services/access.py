@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mobilize.models import Role
+from mobilize.models.accounts import DEFAULT_ZONE
 from mobilize.services.errors import Forbidden, NotFound
 
 WRITER_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.ORGANIZER, Role.HOST})
@@ -21,6 +22,7 @@ class Actor:
     role: Role
     group_ids: frozenset[int] = field(default_factory=frozenset)  # hosts only
     can_export: bool = False
+    timezone: str = DEFAULT_ZONE  # the organization's zone: times not about one event are shown in it
 
     @property
     def is_host(self) -> bool:

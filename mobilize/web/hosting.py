@@ -17,6 +17,7 @@ from mobilize.schemas import BlastIn
 from mobilize.services import hosting
 from mobilize.services.errors import Invalid, RateLimited
 from mobilize.services.hosting.schemas import PlaceTimeIn, ProposalIn
+from mobilize.times import wall_input
 from mobilize.web.api.common import validation_fields
 from mobilize.web.api.hosting import host_links, limit_proposals, propose
 from mobilize.web.csrf import csrf_protect
@@ -27,7 +28,6 @@ SHIFT_ROWS = 3  # the form offers three shifts; the API takes up to schemas.MAX_
 PLACE_FIELDS = ("venue", "address", "city", "region", "postal_code")
 FORM_FIELDS = ("title", "event_type", "description", "timezone", "virtual_url", *PLACE_FIELDS,
                "host_name", "host_email", "host_phone")  # fmt: skip
-DEFAULT_ZONE = "America/Chicago"
 NOTICE_KEY = "host_notice"  # session: a one-time message on the host page after a change
 MARKS = {"attended": SignupStatus.ATTENDED, "no_show": SignupStatus.NO_SHOW}
 
@@ -52,7 +52,7 @@ def _zone(value: str) -> str:
         ZoneInfo(value)
         return value
     except (ValueError, KeyError):
-        return DEFAULT_ZONE
+        return "UTC"  # only to read the shifts' times: the schema refuses the zone itself, naming the field
 
 
 def proposal_body(values: dict[str, Any]) -> dict[str, Any]:
@@ -84,15 +84,18 @@ async def _form_context(request: Request) -> dict[str, Any]:
     return {"campaign": campaign, "policy": policy, "types": types, "shift_rows": range(SHIFT_ROWS)}
 
 
-def _blank() -> dict[str, Any]:
-    values: dict[str, Any] = dict.fromkeys(FORM_FIELDS, "") | {"timezone": DEFAULT_ZONE, "agree": False}
+def _blank(context: dict[str, Any]) -> dict[str, Any]:
+    """An empty form; its zone is the campaign's organization's until the host picks theirs."""
+    zone = context["campaign"].organization.timezone
+    values: dict[str, Any] = dict.fromkeys(FORM_FIELDS, "") | {"timezone": zone, "agree": False}
     for i in range(SHIFT_ROWS):
         values |= {f"shift_{i}_start": "", f"shift_{i}_end": "", f"shift_{i}_capacity": "20"}
     return values
 
 
 async def host_form(request: Request) -> Response:
-    context = await _form_context(request) | {"values": _blank(), "errors": {}}
+    context = await _form_context(request)
+    context |= {"values": _blank(context), "errors": {}}
     return render(request, "host_form.html", context)
 
 
@@ -100,7 +103,7 @@ async def host_form(request: Request) -> Response:
 async def host_submit(request: Request) -> Response:
     context = await _form_context(request)
     form = await request.form()
-    values = {k: _text(form, k) for k in _blank() if k != "agree"} | {"agree": form.get("agree") is not None}
+    values = {k: _text(form, k) for k in _blank(context) if k != "agree"} | {"agree": form.get("agree") is not None}
     try:
         data = ProposalIn.model_validate(proposal_body(values))
         proposed = await propose(request, data)
@@ -128,10 +131,10 @@ async def host_links_request(request: Request) -> Response:
                                         host_links(request))  # fmt: skip
     except Invalid as exc:
         errors = {"links_email": sentence(next(iter(exc.fields.values()), exc.message))}
-        return render(request, "host_form.html", context | {"values": _blank(), "errors": errors}, status=422)
+        return render(request, "host_form.html", context | {"values": _blank(context), "errors": errors}, status=422)
     except RateLimited as exc:
         errors = {"links_email": f"Too many requests from here just now. Try again in {exc.retry_after} seconds."}
-        return render(request, "host_form.html", context | {"values": _blank(), "errors": errors}, status=429)
+        return render(request, "host_form.html", context | {"values": _blank(context), "errors": errors}, status=429)
     return render(request, "host_renewed.html", {"event": None, "email": email}, private=True)
 
 
@@ -161,8 +164,7 @@ async def host_page(request: Request, *, errors: dict[str, str] | None = None, n
     event = view["event"]
     shifts = [
         {"shift": s, "when": format_span(s.starts_at, s.ends_at, event.timezone),
-         "start": s.starts_at.astimezone(ZoneInfo(event.timezone)).strftime("%Y-%m-%dT%H:%M"),
-         "end": s.ends_at.astimezone(ZoneInfo(event.timezone)).strftime("%Y-%m-%dT%H:%M"),
+         "start": wall_input(s.starts_at, event.timezone), "end": wall_input(s.ends_at, event.timezone),
          "checkin": checkin_url(request, s.id) if event.status == "scheduled" else ""}
         for s in event.shift_list
     ]  # fmt: skip

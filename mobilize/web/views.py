@@ -1,14 +1,14 @@
-"""View models and rendering helpers for the public pages: times in the event's zone, cards, links."""
+"""View models and rendering helpers for the public pages: cards, links (times in the event's zone, formatted by
+mobilize.times)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,6 +17,9 @@ from starlette.routing import NoMatchFound
 from mobilize.models import LIVE_STATUSES, Event, EventStatus, Shift, ShiftStatus, Signup, SignupStatus, Visibility
 from mobilize.services import geo
 from mobilize.services.events import public
+from mobilize.times import format_moment as format_moment  # re-exported: mobilize.times owns it
+from mobilize.times import format_span as format_span  # re-exported
+from mobilize.times import local
 from mobilize.web.csrf import csrf_token
 from mobilize.web.urls import event_route
 
@@ -36,39 +39,6 @@ STATUS_LABELS = {
     SignupStatus.NO_SHOW: "Missed",
 }
 SEAT_HOLDING = frozenset({SignupStatus.SIGNED_UP, SignupStatus.CONFIRMED})
-
-
-# ---- times, always in the event's zone --------------------------------------------------------
-
-
-def _clock(moment: datetime) -> str:
-    # Built by hand: %-I is not portable and %p follows the process locale.
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def _day(moment: datetime, today: datetime) -> str:
-    text = f"{moment:%a}, {moment:%b} {moment.day}"
-    return text if moment.year == today.year else f"{text}, {moment.year}"
-
-
-def format_span(starts_at: datetime, ends_at: datetime, zone: str, now: datetime | None = None) -> str:
-    """'Sat, May 1, 10:00 AM – 12:00 PM CDT' in `zone`; the year only when it is not the current one."""
-    tz = ZoneInfo(zone)
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    today = (now or datetime.now(UTC)).astimezone(tz)
-    head = f"{_day(start, today)}, {_clock(start)}"
-    if start.date() != end.date():
-        return f"{head} {start.tzname()} – {_day(end, today)}, {_clock(end)} {end.tzname()}"
-    if start.tzname() != end.tzname():  # a night shift across a daylight-saving change
-        return f"{head} {start.tzname()} – {_clock(end)} {end.tzname()}"
-    return f"{head} – {_clock(end)} {end.tzname()}"
-
-
-def format_moment(moment: datetime, zone: str, now: datetime | None = None) -> str:
-    """'Sat, May 1, 10:00 AM CDT' in `zone`; the year only when it is not the current one."""
-    tz = ZoneInfo(zone)
-    local = moment.astimezone(tz)
-    return f"{_day(local, (now or datetime.now(UTC)).astimezone(tz))}, {_clock(local)} {local.tzname()}"
 
 
 def type_label(event: Event) -> str:
@@ -104,7 +74,7 @@ def shift_view(shift: Shift, event: Event, now: datetime) -> ShiftView:
     return ShiftView(
         id=shift.id,
         when=format_span(shift.starts_at, shift.ends_at, event.timezone, now),
-        starts_iso=shift.starts_at.astimezone(ZoneInfo(event.timezone)).isoformat(),
+        starts_iso=local(shift.starts_at, event.timezone).isoformat(),
         capacity=shift.capacity,
         seats_left=seats_left,
         state=state,
@@ -156,7 +126,7 @@ def event_card(found: public.Found, now: datetime) -> EventCard:
         title=event.title,
         kind=type_label(event),
         when=when,
-        starts_iso=found.next_start.astimezone(ZoneInfo(event.timezone)).isoformat(),
+        starts_iso=local(found.next_start, event.timezone).isoformat(),
         city=event.city,
         group=event.group.name,
         distance=distance,
@@ -203,7 +173,7 @@ def signup_view(request: Request, signup: Signup, now: datetime) -> SignupView:
         title=event.title,
         event_path=None if event.visibility == Visibility.PRIVATE else event_path(request, "pages:event", event),
         when=format_span(shift.starts_at, shift.ends_at, event.timezone, now),
-        starts_iso=shift.starts_at.astimezone(ZoneInfo(event.timezone)).isoformat(),
+        starts_iso=local(shift.starts_at, event.timezone).isoformat(),
         status=status.value,
         status_label=label,
         place=place_lines(event, signed_up=status != SignupStatus.CANCELLED),

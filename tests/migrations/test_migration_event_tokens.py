@@ -259,3 +259,27 @@ async def test_0026_keeps_the_scans_that_opened_and_closed_a_duty(old_database: 
         assert times == [datetime(2026, 12, 2, 12, tzinfo=UTC), datetime(2026, 12, 2, 14, 30, 0, 250000, tzinfo=UTC)]
     else:
         assert times == ["2026-12-02 12:00:00+00:00", "2026-12-02 14:30:00.250000+00:00"]
+
+
+async def test_0027_gives_each_organization_the_zone_of_its_latest_event(old_database: tuple[str, Run]) -> None:
+    url, run = old_database
+    await migrate(url, "models", "0015_idempotent_requests")
+    await run(AT_0015)
+    await run(
+        "INSERT INTO organization (slug, name, created_at) VALUES ('local-2', 'Local 2', '2026-01-01 00:00:00+00:00');"
+        "INSERT INTO event (title, description, instructions, event_type, timezone, venue, address, city, region,"
+        " postal_code, country, virtual_url, visibility, status, sequence, created_at, updated_at, group_id,"
+        " organization_id) VALUES ('Picket', '', '', 'picket', 'America/Denver', '', '', 'Denver', 'CO', '80202',"
+        " 'US', '', 'public', 'scheduled', 0, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', 1, 1);"
+        "INSERT INTO organization (slug, name, created_at) VALUES ('local-3', 'Local 3', '2026-01-01 00:00:00+00:00');"
+    )
+    await migrate(url)
+
+    rows = await run('SELECT "slug", "timezone" FROM "organization" ORDER BY "id"')
+    # Local 1's latest event is the picket in Denver; the others have no event: the dashboard's old default.
+    assert [(r["slug"], r["timezone"]) for r in rows] == [
+        ("local-1", "America/Denver"),
+        ("local-2", "America/Chicago"),
+        ("local-3", "America/Chicago"),
+    ]
+    assert (await run('SELECT COUNT(*) AS n FROM "saved_list"')) == [{"n": 0}]

@@ -27,12 +27,14 @@ from mobilize.models import (
     HostingPolicy,
     InboundMessage,
     InboxThread,
+    ListHistory,
     Message,
     MessageKind,
     MessageState,
     Partnership,
     PartnershipStatus,
     Role,
+    SavedList,
     Signup,
     SignupSource,
     SignupStatus,
@@ -42,6 +44,7 @@ from mobilize.models import (
     StrikeCaptain,
     StrikeDispute,
     StrikeWeek,
+    TagMatch,
     TrustedHost,
     VolunteerTag,
 )
@@ -89,6 +92,9 @@ async def seed_organization(slug: str, name: str = "Rosa Ávila") -> dict[str, A
     )
     ben = await make_person(owner.organization_id, name="Ben", email="ben@example.org", sms_blocked=True)
     await VolunteerTag.create(volunteer=rosa, name="steward")
+    await SavedList.create(organization_id=owner.organization_id, name="Stewards of the yard", tags=["steward"],
+                           tag_match=TagMatch.ALL, postal_codes=["606"], group=group, history=ListHistory.ATTENDED,
+                           since=start.date(), created_by_id=owner.organizer_id)  # fmt: skip
     await ConsentRecord.create(
         volunteer=rosa,
         organization_id=owner.organization_id,

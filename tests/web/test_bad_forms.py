@@ -19,6 +19,7 @@ from mobilize.models import (
     InboxThread,
     Message,
     OrganizerInvitation,
+    SavedList,
     Shift,
     Signup,
     SignupStatus,
@@ -37,7 +38,7 @@ STATUS_URL = SMS_URL.replace("/sms", "/status")
 
 async def snapshot() -> dict[str, int]:
     """Rows of every kind a form could write."""
-    tables = (ActionGroup, Campaign, Event, Shift, Signup, Volunteer, ApiToken, OrganizerInvitation, Standby)
+    tables = (ActionGroup, Campaign, Event, Shift, Signup, Volunteer, ApiToken, OrganizerInvitation, Standby, SavedList)
     rows = {table.__name__: await table.all().count() for table in (*tables, Message, InboxThread)}
     rows["attended"] = await Signup.filter(status=SignupStatus.ATTENDED).count()
     return rows
@@ -107,6 +108,10 @@ FORM_FIELDS = {
     "dash:team-remove": "reason",
     "dash:invitation-resend": "reason",
     "dash:settings-post": "name",
+    "dash:list-create": "name",
+    "dash:list-update": "tags",
+    "dash:list-delete": "reason",
+    "dash:list-message-post": "body",
 }
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f"]
 

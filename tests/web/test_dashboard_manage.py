@@ -27,7 +27,7 @@ from mobilize.models import (
 from mobilize.services.accounts import onboarding
 from mobilize.services.accounts.organizers import actor_for_membership
 from mobilize.services.people import ConsentContext
-from tests.clock import CHICAGO
+from tests.clock import CHICAGO, MIDDAY, at
 from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
 from tests.web.test_dashboard import a_signup, login, post
 
@@ -237,3 +237,32 @@ async def test_the_organizations_display_name(client: httpx.AsyncClient, role: R
     if role in TEAM:
         assert (await post(client, "/dashboard/settings", {"name": "x"})).status_code == 422
         assert await AuditLog.filter(action="organization.rename").count() == 1
+
+
+@at(MIDDAY)
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_organizations_time_zone(client: httpx.AsyncClient, role: Role) -> None:
+    """Owners and admins set a real IANA zone (never the server's `localtime`); records, the inbox and the audit
+    log then show their times in it, named; event pages keep the event's own zone."""
+    w = await _as(client, role)
+    org_id = w["group"].organization_id
+    for zone in ("localtime", "Mars/Olympus", ""):
+        r = await post(client, "/dashboard/settings", {"name": "Local 100", "timezone": zone})
+        assert r.status_code == (422 if role in TEAM else 403)
+        if role in TEAM:
+            assert "timezone" in r.text and "IANA" in r.text
+        assert (await Organization.get(id=org_id)).timezone == "America/Chicago"  # nothing written
+    r = await post(client, "/dashboard/settings", {"name": "Local 100", "timezone": "Europe/Paris"})
+    assert r.status_code == _expect(role, TEAM, 303)
+    assert ((await Organization.get(id=org_id)).timezone == "Europe/Paris") == (role in TEAM)
+    assert (await Organization.get(id=w["other"].organization_id)).timezone == "America/Chicago"
+    record = (await client.get(f"/dashboard/volunteers/{w['person'].id}")).text
+    # the consent given at 12:30 in Chicago: 19:30 in Paris, with the zone named; the shift keeps Chicago's zone
+    assert ("Wed, Jun 10, 7:30 PM CEST" in record) == (role in TEAM)
+    assert ("Wed, Jun 10, 12:30 PM CDT" in record) == (role not in TEAM)
+    if role in TEAM:
+        assert "CDT" in record  # the sign-up's shift, in its event's zone
+        log = (await client.get("/dashboard/audit")).text
+        assert "organization.timezone" in log and "CEST" in log
+        event = (await client.get(f"/dashboard/events/{w['event'].id}")).text
+        assert "Times in America/Chicago" in event and "CEST" not in event

@@ -113,6 +113,7 @@ async def actor_for_membership(membership: Membership) -> Actor:
         role=Role(membership.role),
         group_ids=group_ids,
         can_export=membership.can_export,
+        timezone=membership.organization.timezone,
     )
 
 

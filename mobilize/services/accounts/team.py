@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from mobilize.models import ActionGroup, Membership, Organization, OrganizerInvitation, Role
+from mobilize.schemas import check_zone
 from mobilize.services import audit
 from mobilize.services.access import Actor
 from mobilize.services.accounts.onboarding import INVITERS, invite
@@ -101,16 +102,29 @@ async def organization(actor: Actor) -> Organization:
     return await Organization.get(id=actor.organization_id)
 
 
-async def rename(actor: Actor, name: str) -> Organization:
-    """The organization's display name: what texts start with and emails are signed with. Owners and admins."""
+async def update_settings(actor: Actor, name: str, zone: str) -> Organization:
+    """The organization's display name (what texts start with and emails are signed with) and its time zone
+    (where its pages show times no event decides). Owners and admins; both checked before either is saved;
+    audited with what changed."""
     require_manager(actor)
     name = " ".join(name.split())
+    zone = zone.strip()
+    problems: dict[str, str] = {}
     if not 2 <= len(name) <= 200:
-        raise Invalid.field("name", "give a name of 2 to 200 characters")
+        problems["name"] = "give a name of 2 to 200 characters"
+    try:
+        check_zone(zone)
+    except ValueError:
+        problems["timezone"] = "give an IANA time zone such as America/Chicago or Europe/Paris"
+    if problems:
+        raise Invalid(f"{next(iter(problems))}: {next(iter(problems.values()))}", fields=problems)
     org = await organization(actor)
-    if name != org.name:
-        async with in_transaction():
+    async with in_transaction():
+        if name != org.name:
             await audit.record(actor, "organization.rename", {"from": org.name, "to": name})
-            org.name = name
-            await org.save(update_fields=["name"])
+        if zone != org.timezone:
+            await audit.record(actor, "organization.timezone", {"from": org.timezone, "to": zone})
+        if (name, zone) != (org.name, org.timezone):
+            org.name, org.timezone = name, zone
+            await org.save(update_fields=["name", "timezone"])
     return org

@@ -42,10 +42,11 @@ from mobilize.models import (
 from mobilize.services import geo
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
 from mobilize.services.outbox import after_commit
-from mobilize.services.outbox.messages import SMS_FOOTER, when
+from mobilize.services.outbox.messages import SMS_FOOTER
 from mobilize.services.outbox.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 from mobilize.services.people import Contact
 from mobilize.services.signups.seats import sign_up
+from mobilize.times import text_span
 
 ASK_FACTOR = 2  # people asked per missing person: not everyone answers, not everyone can come
 MAX_ASKS_PER_SHIFT = 20  # people waiting for an answer about one shift, at most
@@ -218,7 +219,9 @@ async def _ask(shift: Shift, volunteer: Volunteer, now: datetime, due_at: dateti
     """The ask and its SMS, together; None if this person was asked for this shift already."""
     event = shift.event
     place = event.venue or event.city or ("online" if event.virtual_url else "")
-    body = gap_text(event.organization.name, event.title, when(shift.starts_at, shift.ends_at, event.timezone), place)
+    body = gap_text(
+        event.organization.name, event.title, text_span(shift.starts_at, shift.ends_at, event.timezone), place
+    )
     try:
         async with in_transaction():
             message = await Message.create(
@@ -320,7 +323,7 @@ async def answer(
     await GapRequest.filter(id=request.id).update(signup_id=result.signup.id)
     request.signup = result.signup
     waitlisted = result.signup.status == SignupStatus.WAITLISTED
-    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    slot = text_span(shift.starts_at, shift.ends_at, event.timezone)
     reply = (
         f"{org}: it filled up meanwhile, so you're on the waitlist for {event.title}, {slot}."
         if waitlisted

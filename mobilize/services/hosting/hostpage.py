@@ -53,6 +53,7 @@ def host_actor(event: Event) -> Actor:
         organization_slug=event.organization.slug,
         role=Role.HOST,
         group_ids=frozenset({event.group_id}),
+        timezone=event.organization.timezone,
     )
 
 

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mobilize.models.events import EventType
 from mobilize.models.hosting import HostingMode
-from mobilize.schemas import URL_PATTERN, LocationIn, Moment, Name, ShiftIn, Slug, Strict, Text, _check_zone, blame
+from mobilize.schemas import URL_PATTERN, LocationIn, Moment, Name, ShiftIn, Slug, Strict, Text, blame, check_zone
 
 MAX_SHIFTS = 20  # a volunteer's event, not a strike schedule
 
@@ -35,7 +35,7 @@ class ProposalIn(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        return _check_zone(value)
+        return check_zone(value)
 
     @model_validator(mode="after")
     def _somewhere(self) -> Self:

@@ -16,7 +16,6 @@ from tortoise.expressions import Q
 from mobilize import db
 from mobilize.models import (
     Channel,
-    Event,
     InboundMessage,
     InboxThread,
     Message,
@@ -39,7 +38,6 @@ PREVIEW = 160
 THREAD_WINDOW = timedelta(days=30)  # how far back a thread shows messages
 THREAD_LIMIT = 200
 REPLY_MAX = 1600  # Twilio's limit for one (multi-part) SMS
-FALLBACK_ZONE = "UTC"
 
 
 _OPEN_THREADS = (
@@ -144,17 +142,6 @@ async def open_count(actor: Actor) -> int:
     return await InboxThread.filter(organization_id=actor.organization_id, status=ThreadStatus.OPEN).count()
 
 
-async def display_zone(actor: Actor) -> str:
-    """The zone the inbox shows times in: that of the organization's latest event (UTC before the first)."""
-    zones = (
-        await Event.filter(organization_id=actor.organization_id)
-        .order_by("-id")
-        .limit(1)
-        .values_list("timezone", flat=True)
-    )
-    return str(zones[0]) if zones else FALLBACK_ZONE
-
-
 async def get_thread(actor: Actor, thread_id: int) -> InboxThread:
     _require_reader(actor)
     thread = await InboxThread.get_or_none(id=thread_id, organization_id=actor.organization_id).select_related(
@@ -236,15 +223,16 @@ async def set_status(actor: Actor, thread_id: int, status: str, now: datetime | 
     return thread
 
 
-async def _zone(organization_id: int, volunteer_id: int) -> str:
-    """The volunteer's local zone, as far as we know it: that of their latest shift with the organization."""
+async def _zone(org: Organization, volunteer_id: int) -> str:
+    """The volunteer's local zone, as far as we know it: that of their latest shift with the organization, else
+    the organization's own."""
     signup = (
-        await Signup.filter(volunteer_id=volunteer_id, shift__event__organization_id=organization_id)
+        await Signup.filter(volunteer_id=volunteer_id, shift__event__organization_id=org.id)
         .select_related("shift__event")
         .order_by("-shift__starts_at")
         .first()
     )
-    return signup.shift.event.timezone if signup else FALLBACK_ZONE
+    return signup.shift.event.timezone if signup else org.timezone
 
 
 async def reply(
@@ -272,7 +260,7 @@ async def reply(
     key = check_idempotency_key(idempotency_key) or uuid.uuid4().hex
     org = await Organization.get(id=actor.organization_id)
     dedupe = f"inbox:{thread.id}:{actor.organizer_id}:{key}"
-    zone = await _zone(org.id, volunteer.id)
+    zone = await _zone(org, volunteer.id)
     try:
         async with may_collide():
             return await Message.create(

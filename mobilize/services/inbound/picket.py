@@ -4,13 +4,12 @@ keywords (services/inbound/shifts.py, which hands picket shifts here)."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from mobilize.models import Duty, DutySource, Signup, SignupStatus
 from mobilize.services import strikes
 from mobilize.services.errors import Conflict
 from mobilize.services.inbound.shifts import Answer, Turn, describe, org_name, savepoint
 from mobilize.services.signups import attendance
+from mobilize.times import clock, local
 
 NOT_ON_DUTY = "You're not signed in at a picket line right now. Text HERE when you get there."
 
@@ -28,7 +27,7 @@ async def sign_in(turn: Turn, signup: Signup) -> Answer:
     duty, opened = await strikes.sign_in(
         event.strike_id, signup.shift_id, signup.volunteer_id, turn.now, DutySource.SMS
     )
-    since = duty.signed_in_at.astimezone(ZoneInfo(event.timezone)).strftime("%-I:%M %p")
+    since = clock(local(duty.signed_in_at, event.timezone))
     if not opened:
         return Answer(
             "here_already", f"{prefix}you're on the line since {since}. Text BYE when you leave.", event.organization_id

@@ -37,9 +37,9 @@ from mobilize.models import (
 from mobilize.services import gaps, signups
 from mobilize.services.errors import Conflict
 from mobilize.services.outbox import after_commit
-from mobilize.services.outbox.messages import when
 from mobilize.services.outbox.quiet_hours import URGENT_NOTICE, QuietHours
 from mobilize.services.signups import attendance
+from mobilize.times import text_span
 
 ASK_WINDOW = timedelta(hours=48)  # a question older than this is not "pending" any more
 NAME_WINDOW = timedelta(hours=24)
@@ -88,7 +88,7 @@ async def savepoint(action: Callable[[], Awaitable[T]]) -> T:
 
 
 def describe(shift: Shift, event: Event) -> str:
-    return f"{event.title}, {when(shift.starts_at, shift.ends_at, event.timezone)}"
+    return f"{event.title}, {text_span(shift.starts_at, shift.ends_at, event.timezone)}"
 
 
 def org_name(event: Event) -> str:
@@ -126,7 +126,7 @@ class Held:
         )
 
     def describe(self) -> str:
-        return f"{self.title}, {when(self.starts_at, self.ends_at, self.timezone)}"
+        return f"{self.title}, {text_span(self.starts_at, self.ends_at, self.timezone)}"
 
 
 def _scope(turn: Turn) -> dict[str, Any]:

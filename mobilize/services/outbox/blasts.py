@@ -1,4 +1,5 @@
-"""Organizers' messages to a roster (a shift, an event, a group's upcoming shifts), and delivery figures per event.
+"""Organizers' messages to a roster (a shift, an event, a group's upcoming shifts) or a saved list, and delivery
+figures per event.
 
 A blast is written once and becomes one outbox row per person and channel, keyed by the request's idempotency
 key: a client retrying after a timeout creates nothing new and hears the same counts. Consent is checked here
@@ -25,6 +26,7 @@ from mobilize.models import (
     Organization,
     ShiftStatus,
     Signup,
+    Volunteer,
 )
 from mobilize.schemas import BlastIn
 from mobilize.services import events
@@ -33,6 +35,7 @@ from mobilize.services.events import groups
 from mobilize.services.idempotency import check_idempotency_key
 from mobilize.services.outbox.messages import SMS_FOOTER, mails_to, texts_to
 from mobilize.services.outbox.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
+from mobilize.services.people import lists
 from mobilize.services.people.consent import opted_out
 
 KEY_CHUNK = 500  # dedupe keys per IN (...) query, well under SQLite's parameter limit
@@ -43,13 +46,40 @@ STATE_ALIASES = {MessageState.SENDING.value: MessageState.PENDING.value}
 
 @dataclass
 class BlastResult:
-    """What a blast did: people reached, rows in the outbox, (person, channel) pairs left out, rows due now."""
+    """What a blast did (or, previewed, would do): the people it was for, those reached on at least one
+    channel, rows in the outbox, (person, channel) pairs left out and why, people reached on no channel and
+    why, rows due now."""
 
-    recipients: int = 0
+    people: int = 0  # everyone it was for, once each
+    recipients: int = 0  # reached on at least one channel
     messages: int = 0
-    no_consent: int = 0  # SMS to someone who never opted in (or has no phone); email without a usable address
+    texts: int = 0
+    emails: int = 0
+    no_sms: int = 0  # SMS to someone who never opted in, or has no phone
+    no_email: int = 0  # email to someone without a usable address (none, unsubscribed, bounced)
     opted_out: int = 0  # SMS to someone who texted STOP
+    unreached_stop: int = 0  # reached on no channel, having texted STOP
+    unreached_no_consent: int = 0  # reached on no channel, for want of consent or an address
     due_now: list[int] = field(default_factory=list)
+
+    @property
+    def no_consent(self) -> int:
+        """(person, channel) pairs left out for want of consent or an address."""
+        return self.no_sms + self.no_email
+
+    @property
+    def unreached(self) -> int:
+        return self.people - self.recipients
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person a blast is for, once: the zone their quiet hours are counted in, and the sign-up (if any)
+    through which the per-event figures find the message."""
+
+    volunteer: Volunteer
+    zone: str
+    signup_id: int | None = None
 
 
 def sms_text(org: str, body: str) -> str:
@@ -105,9 +135,36 @@ async def blast_group(
     return await _blast(actor, query, data, idempotency_key, now=now, **options)
 
 
-async def _blast(
+async def blast_list(
+    actor: Actor, list_id: int, data: BlastIn, *, idempotency_key: str | None = None, **options: Any
+) -> BlastResult:
+    """Message the people a saved list holds at this moment, once each. A list is not about one event, so their
+    quiet hours are counted in the organization's zone. Owners, admins and organizers."""
+    saved = await lists.get_list(actor, list_id)
+    lists.require_list_writer(actor)
+    people = await lists.members(actor, saved).order_by("id")
+    recipients = [Recipient(volunteer, actor.timezone) for volunteer in people]
+    return await send_blast(actor, recipients, data, idempotency_key, **options)
+
+
+async def _blast(actor: Actor, query: Any, data: BlastIn, idempotency_key: str | None, **options: Any) -> BlastResult:
+    """A blast to the people of some sign-ups: once per person, tied to their earliest sign-up (its event's zone
+    decides the quiet hours)."""
+    signups = (
+        await query.filter(status__in=list(data.statuses))
+        .select_related("shift__event", "volunteer")
+        .order_by("shift__starts_at", "id")
+    )
+    first: dict[int, Signup] = {}
+    for signup in signups:
+        first.setdefault(signup.volunteer_id, signup)
+    recipients = [Recipient(s.volunteer, s.shift.event.timezone, s.id) for s in first.values()]
+    return await send_blast(actor, recipients, data, idempotency_key, **options)
+
+
+async def send_blast(
     actor: Actor,
-    query: Any,
+    recipients: list[Recipient],
     data: BlastIn,
     idempotency_key: str | None,
     *,
@@ -115,54 +172,57 @@ async def _blast(
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
     preview: bool = False,
 ) -> BlastResult:
-    """One outbox row per person and channel; idempotent per (organizer, key, person, channel). With
-    `preview`, only the counts: who would receive it and who would not, and nothing is written."""
+    """One outbox row per person and channel, for every blast (a roster, a group, a saved list): SMS only to
+    people who opted in and never after STOP, held out of quiet hours in the recipient's zone; email only to a
+    usable address. Idempotent per (organizer, key, person, channel). With `preview`, only the counts: who
+    would receive it and who would not, and why; nothing is written."""
     # In UTC: SQLite compares stored times as text, so a filter value in another zone would miss rows.
     now = (now or datetime.now(UTC)).astimezone(UTC)
     key = check_idempotency_key(idempotency_key) or uuid.uuid4().hex
     org = (await Organization.get(id=actor.organization_id)).name
-    signups = (
-        await query.filter(status__in=list(data.statuses))
-        .select_related("shift__event", "volunteer")
-        .order_by("shift__starts_at", "id")
-    )
-    # One message per person, tied to their earliest sign-up (its event's zone decides the quiet hours).
-    first: dict[int, Signup] = {}
-    for signup in signups:
-        first.setdefault(signup.volunteer_id, signup)
-    result = BlastResult()
+    result = BlastResult(people=len(recipients))
     rows: list[Message] = []
     channels = [Channel(c) for c in data.channels]
-    for volunteer_id, signup in first.items():
-        volunteer, event = signup.volunteer, signup.shift.event
-        reached = False
+    for person in recipients:
+        volunteer = person.volunteer
+        reached = stopped = False
         for channel in channels:
-            if channel == Channel.SMS and opted_out(volunteer):
+            sms = channel == Channel.SMS
+            if sms and opted_out(volunteer):
                 result.opted_out += 1
+                stopped = True
                 continue
-            wanted = texts_to(volunteer) if channel == Channel.SMS else mails_to(volunteer)
-            if not wanted:
-                result.no_consent += 1
+            if not (texts_to(volunteer) if sms else mails_to(volunteer)):
+                if sms:
+                    result.no_sms += 1
+                else:
+                    result.no_email += 1
                 continue
             reached = True
-            sms = channel == Channel.SMS
+            result.texts += sms
+            result.emails += not sms
             rows.append(
                 Message(
                     organization_id=actor.organization_id,
-                    volunteer_id=volunteer_id,
-                    signup_id=signup.id,  # the per-event figures find a blast through its sign-up
+                    volunteer_id=volunteer.id,
+                    signup_id=person.signup_id,
                     sent_by_id=actor.organizer_id or None,  # a volunteer host has no account (0)
                     channel=channel,
                     kind=MessageKind.BLAST,
                     to_address=volunteer.phone if sms else volunteer.email,
                     subject="" if sms else data.subject or f"A message from {org}",
                     body=sms_text(org, data.body) if sms else email_text(org, data.body),
-                    due_at=sms_send_after(now, event.timezone, quiet) if sms else now,
-                    timezone=event.timezone,
-                    dedupe_key=f"blast:{actor.organizer_id}:{key}:{volunteer_id}:{channel.value}",
+                    due_at=sms_send_after(now, person.zone, quiet) if sms else now,
+                    timezone=person.zone,
+                    dedupe_key=f"blast:{actor.organizer_id}:{key}:{volunteer.id}:{channel.value}",
                 )
             )
         result.recipients += reached
+        if not reached:
+            if stopped:
+                result.unreached_stop += 1
+            else:
+                result.unreached_no_consent += 1
     result.messages = len(rows)
     if rows and not preview:
         # A retry with the same key finds its rows there: ignoring the conflicts creates nothing new.

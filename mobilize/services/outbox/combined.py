@@ -24,7 +24,7 @@ SMS_MAX = 1600  # Twilio's limit for one message (schemas.SMS_BODY_MAX): past it
 
 def _slot(signup: Signup) -> str:
     shift = signup.shift
-    return messages.when(shift.starts_at, shift.ends_at, shift.event.timezone)
+    return text_span(shift.starts_at, shift.ends_at, shift.event.timezone)
 
 
 def _listing(slots: list[str], shown: int) -> str:

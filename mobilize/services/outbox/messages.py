@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
@@ -26,20 +25,13 @@ from mobilize.models import (
 from mobilize.services.outbox.invitations import by_organizers
 from mobilize.services.people.consent import textable
 from mobilize.services.people.records import may_collide
+from mobilize.times import hour_minute, text_span
 
 SMS_FOOTER = "Reply STOP to opt out."
 
 
 class Sender(Protocol):
     async def send(self, message: Any) -> SendResult: ...
-
-
-def when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
-    """'Sat May 1, 10:00 AM-12:00 PM CDT' in the event's zone."""
-    tz = ZoneInfo(zone)
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    day = start.strftime("%a %b %-d")
-    return f"{day}, {start:%-I:%M %p}-{end:%-I:%M %p %Z}"
 
 
 def at_place(event: Any) -> str:
@@ -53,7 +45,7 @@ def _compose(signup: Signup, kind: MessageKind, base_url: str) -> tuple[str, str
     shift = signup.shift
     event = shift.event
     org = event.organization.name
-    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    slot = text_span(shift.starts_at, shift.ends_at, event.timezone)
     where = at_place(event)
     manage = links.manage_url(base_url, signup.volunteer.manage_token)
     if kind == MessageKind.WAITLISTED:
@@ -100,8 +92,8 @@ def _compose_reminder(signup: Signup, kind: MessageKind, base_url: str) -> tuple
     shift = signup.shift
     event = shift.event
     org = event.organization.name
-    start = shift.starts_at.astimezone(ZoneInfo(event.timezone))
-    slot = when(shift.starts_at, shift.ends_at, event.timezone)
+    start = hour_minute(shift.starts_at, event.timezone)
+    slot = text_span(shift.starts_at, shift.ends_at, event.timezone)
     place = ", ".join(p for p in (event.venue, event.address, event.city) if p) or (
         "online" if event.virtual_url else ""
     )
@@ -124,9 +116,9 @@ def _compose_reminder(signup: Signup, kind: MessageKind, base_url: str) -> tuple
     short = instructions
     if len(short) > SMS_INSTRUCTIONS_MAX:
         short = short[: SMS_INSTRUCTIONS_MAX - 1].rstrip() + "\u2026"
-    sms = f"{org}: {event.title} starts at {start:%H:%M}{where}." + (f" {short}" if short else "") + f" {SMS_FOOTER}"
+    sms = f"{org}: {event.title} starts at {start}{where}." + (f" {short}" if short else "") + f" {SMS_FOOTER}"
     subject = f"Starting soon: {event.title}"
-    text = f"{greeting}{event.title} starts at {start:%H:%M} ({slot}){where}.\n\n"
+    text = f"{greeting}{event.title} starts at {start} ({slot}){where}.\n\n"
     if instructions:
         text += f"Instructions from the organizers:\n{instructions}\n\n"
     text += f"Can't make it after all? Drop the shift on your page: {manage}\n\n-- {org}"

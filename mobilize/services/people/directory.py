@@ -24,7 +24,8 @@ MAX_TAGS = 50
 MAX_NOTES = 10_000
 
 
-def _visible(actor: Actor) -> Any:
+def visible_people(actor: Actor) -> Any:
+    """The organization's records of people this actor sees (a query)."""
     query = Volunteer.filter(organization_id=actor.organization_id)
     if actor.is_host:  # hosts see the people of their own groups' events
         query = query.filter(signups__shift__event__group_id__in=list(actor.group_ids)).distinct()
@@ -45,7 +46,7 @@ def _require_editor(actor: Actor) -> None:
 async def list_volunteers(
     actor: Actor, cursor: str | None, limit: int, search: str | None = None, tag: str | None = None
 ) -> Page[Volunteer]:
-    query = _visible(actor)
+    query = visible_people(actor)
     if search:
         term = search.strip()
         query = query.filter(Q(name__icontains=term) | Q(email__icontains=term.lower()) | Q(phone__contains=term))
@@ -55,7 +56,7 @@ async def list_volunteers(
 
 
 async def get_volunteer(actor: Actor, volunteer_id: int) -> Volunteer:
-    volunteer = await _visible(actor).get_or_none(id=volunteer_id)
+    volunteer = await visible_people(actor).get_or_none(id=volunteer_id)
     if volunteer is None:
         raise NotFound(f"volunteer {volunteer_id} not found")
     return volunteer

@@ -37,6 +37,7 @@ from mobilize.models import (
     Organization,
     Organizer,
     Partnership,
+    SavedList,
     Shift,
     Signup,
     SignupStatus,
@@ -62,7 +63,10 @@ WHEN = "when it was created (UTC, ISO 8601)"
 KINDS: tuple[Kind, ...] = (
     Kind(
         "organization", Organization, _org("id"), org_column=None, meaning="the organization itself (one row)",
-        fields=(Col("slug", "its short name in addresses"), Col("name", "its name"), Col("created_at", WHEN)),
+        fields=(
+            Col("slug", "its short name in addresses"), Col("name", "its name"),
+            Col("timezone", "IANA time zone its pages show times in where no event decides"), Col("created_at", WHEN),
+        ),
     ),
     Kind(
         "organizers", Organizer, _org("memberships__organization_id"), org_column=None, match_on="email", by_uuid=True,
@@ -167,6 +171,19 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "tags", VolunteerTag, _org("volunteer__organization_id"), org_column=None, meaning="labels on people",
         fields=(Ref("volunteer", "people", "the person"), Col("name", "the label"), Col("created_at", WHEN)),
+    ),
+    Kind(
+        "saved_lists", SavedList, _org("organization_id"),
+        meaning="saved lists: named filters of the organization's people, worked out again when read",
+        fields=(
+            Col("name", "name"), Col("description", "description"), Col("tags", "tags (a JSON list)"),
+            Col("tag_match", "any or all of the tags"), Col("postal_codes", "postal code prefixes (a JSON list)"),
+            Ref("group", "groups", "people who signed up for this group's events", optional=True),
+            Col("history", "any, signed_up, attended or never"),
+            Col("since", "sign-ups for shifts from this day on (ISO date, the organization's zone)"),
+            Ref("created_by", "organizers", "who made it", optional=True), Col("created_at", WHEN),
+            Col("updated_at", "last change (UTC)"),
+        ),
     ),
     Kind(
         "consent_records", ConsentRecord, _org("volunteer__organization_id"),

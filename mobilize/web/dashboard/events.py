@@ -34,7 +34,6 @@ VISIBILITY_LABELS = {
     "unlisted": "Unlisted: anyone with the link",
     "private": "Private: organizers only",
 }
-DEFAULT_ZONE = "America/Chicago"
 # The one-shift form's field names for the schema's (its capacity and target sit beside the schedule's).
 SHIFT_FORM_NAMES = {"starts_at": "starts", "ends_at": "ends", "capacity": "one_capacity", "target": "one_target"}
 
@@ -104,14 +103,14 @@ async def home(request: Request, actor: Actor) -> Response:
         ends_on=days["to"],
         needs_people=values["needs"] == "1",
         search=values["q"],
-        zone=DEFAULT_ZONE,
+        zone=actor.timezone,
     )
     now = datetime.now(UTC)
     try:
         found = await board.day_board(actor, filters, now)
     except Invalid as exc:
         errors |= {k: sentence(v) for k, v in (exc.fields or {"form": exc.message}).items()}
-        found = await board.day_board(actor, board.BoardFilters(zone=DEFAULT_ZONE), now)
+        found = await board.day_board(actor, board.BoardFilters(zone=actor.timezone), now)
 
     def when(row: board.BoardRow) -> str:
         s = row.first
@@ -135,7 +134,7 @@ async def home(request: Request, actor: Actor) -> Response:
 @organizer_page
 async def event_new(request: Request, actor: Actor) -> Response:
     values = dict.fromkeys(EVENT_FIELDS, "") | {
-        "timezone": DEFAULT_ZONE,
+        "timezone": actor.timezone,
         "event_type": "picket",
         "visibility": "public",
     }

@@ -4,7 +4,6 @@ first as counts of who will and will not receive it."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,10 +14,11 @@ from mobilize.schemas import BlastIn, CampaignIn, CampaignPatch, GroupIn, GroupP
 from mobilize.services.access import MANAGER_ROLES, Actor
 from mobilize.services.errors import Conflict, Invalid
 from mobilize.services.events import groups
-from mobilize.services.outbox import after_commit, blasts
+from mobilize.services.outbox import blasts
 from mobilize.web.api.common import validation_fields
+from mobilize.web.dashboard import messaging
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
-from mobilize.web.views import sentence
+from mobilize.web.views import path, sentence
 
 KINDS: dict[str, dict[str, Any]] = {
     "group": {"fields": ("slug", "name", "postal_code", "description"), "create": GroupIn, "patch": GroupPatch},
@@ -114,46 +114,28 @@ async def update(request: Request, actor: Actor) -> Response:
 # ---- a message to a group's people ------------------------------------------------------------------
 
 
-def _message_page(request: Request, actor: Actor, group: Any, values: dict[str, Any], errors: dict[str, str],
-                  preview: blasts.BlastResult | None, status: int = 200) -> Response:  # fmt: skip
-    context = {"group": group, "values": values, "errors": errors, "preview": preview}
-    return dash_render(request, actor, "dashboard/group_message.html", context, status=status)
+async def _audience(request: Request, actor: Actor) -> messaging.Audience:
+    group = await groups.get_group(actor, str(request.path_params["slug"]))
+    actor.require_writer(group.id)
+
+    async def send(data: BlastIn, key: str | None, preview: bool, quiet: Any) -> blasts.BlastResult:
+        return await blasts.blast_group(actor, group.slug, data, idempotency_key=key, quiet=quiet, preview=preview)
+
+    return messaging.Audience(
+        name=group.name,
+        goes_to="everyone signed up for this group's coming shifts, once per person",
+        action=path(request, "dash:group-message-post", slug=group.slug),
+        done="dash:frames",
+        send=send,
+    )
 
 
 @organizer_page
 async def message_page(request: Request, actor: Actor) -> Response:
-    group = await groups.get_group(actor, str(request.path_params["slug"]))
-    actor.require_writer(group.id)
-    values = {"channels": ["sms", "email"], "subject": "", "body": "", "key": secrets.token_urlsafe(16)}
-    return _message_page(request, actor, group, values, {}, None)
+    return messaging.page(request, actor, await _audience(request, actor))
 
 
 @organizer_page
 async def message(request: Request, actor: Actor) -> Response:
-    """First the counts (nothing is written), then, on "Send", the messages: one outbox row per person and
-    channel, consent, STOP and quiet hours respected; the form's key makes a double send write nothing twice."""
-    slug = str(request.path_params["slug"])
-    group = await groups.get_group(actor, slug)
-    actor.require_writer(group.id)
-    form = await request.form()
-    values: dict[str, Any] = {
-        "channels": [c for c in form.getlist("channels") if c in ("sms", "email")],
-        "subject": str(form.get("subject") or "")[:200],
-        "body": str(form.get("body") or "")[:20_000],
-        "key": str(form.get("key") or "")[:100] or secrets.token_urlsafe(16),
-    }
-    try:
-        data = BlastIn.model_validate({k: values[k] for k in ("channels", "subject", "body")})
-    except ValidationError as exc:
-        return _message_page(request, actor, group, values, _errors(exc), None, status=422)
-    quiet = request.app.state.settings.quiet_hours
-    if form.get("send") != "1":
-        counts = await blasts.blast_group(actor, slug, data, quiet=quiet, preview=True)
-        return _message_page(request, actor, group, values, {}, counts)
-    result = await blasts.blast_group(actor, slug, data, idempotency_key=values["key"], quiet=quiet)
-    after_commit.deliver(result.due_now)
-    skipped = result.no_consent + result.opted_out
-    notice = f"Message on its way to {result.recipients} people of {group.name} ({result.messages} messages)."
-    if skipped:
-        notice += f" {skipped} could not be reached on a channel (no consent, opted out or no address)."
-    return back(request, notice, "dash:frames")
+    """Counts first, then the messages (web.dashboard.messaging)."""
+    return await messaging.submit(request, actor, await _audience(request, actor))

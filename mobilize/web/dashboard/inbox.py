@@ -57,7 +57,7 @@ async def inbox_page(request: Request, actor: Actor) -> Response:
         status = "open"
     cursor = request.query_params.get("cursor") or None
     page = await inbox.list_threads(actor, status, cursor, PAGE_SIZE, newest_first=True)
-    zone = await inbox.display_zone(actor)
+    zone = actor.timezone
     now = datetime.now(UTC)
     threads = [
         {"thread": t, **_who(t), "when": format_moment(t.last_message_at, zone, now), "open": t.status == "open"}
@@ -71,7 +71,7 @@ async def _thread_page(
     request: Request, actor: Actor, thread_id: int, values: dict[str, str], error: str = "", status: int = 200
 ) -> Response:
     thread = await inbox.get_thread(actor, thread_id)
-    zone = await inbox.display_zone(actor)
+    zone = actor.timezone
     now = datetime.now(UTC)
     entries: list[dict[str, Any]] = []
     scheduled: list[dict[str, Any]] = []  # reminders and replies waiting for their time: not in the conversation

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import segno
 from markupsafe import Markup
@@ -30,7 +29,7 @@ from mobilize.web.dashboard.turnout import csv_response
 from mobilize.web.forms import client_ip
 from mobilize.web.text import row_id
 from mobilize.web.urls import public_url
-from mobilize.web.views import STATUS_LABELS, format_span, path, render, sentence
+from mobilize.web.views import STATUS_LABELS, format_moment, format_span, path, render, sentence
 
 ANSWER_LABELS = {
     GapAnswer.PENDING: "No answer yet",
@@ -71,14 +70,13 @@ async def roster_page(request: Request, actor: Actor) -> Response:
         for s in rows
     ]
     _, asked = await standby.shift_gap_requests(actor, shift.id)
-    zone = ZoneInfo(event.timezone)
     asks = [
         {
             "name": r.volunteer.name or "(no name)",
             "contact": r.volunteer.phone or "",
-            "asked": f"{r.asked_at.astimezone(zone):%a %b %-d, %-I:%M %p %Z}",
+            "asked": format_moment(r.asked_at, event.timezone, now),
             "answer": ANSWER_LABELS[GapAnswer(r.answer)],
-            "answered": f"{r.answered_at.astimezone(zone):%a %b %-d, %-I:%M %p}" if r.answered_at else "",
+            "answered": format_moment(r.answered_at, event.timezone, now) if r.answered_at else "",
             "answer_value": str(r.answer),
         }
         for r in asked

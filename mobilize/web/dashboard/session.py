@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from mobilize import times
 from mobilize.models import Membership
 from mobilize.services import accounts, ratelimit
 from mobilize.services.access import Actor
@@ -70,9 +71,18 @@ def organizer_page(handler: Handler) -> Endpoint:
 
 
 def dash_render(request: Request, actor: Actor, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    """A dashboard page: never cached or indexed (volunteers' data), with the session's notice once."""
+    """A dashboard page: never cached or indexed (volunteers' data), with the session's notice once. Templates
+    show a moment that no event's zone decides with `moment(at)` (or `date_of(at)`): in the organization's zone."""
     notice = request.session.pop(NOTICE_KEY, None)
-    context = {"actor": actor, "notice": notice, "inbox_open": getattr(request.state, "inbox_open", 0), **context}
+    zone = actor.timezone
+    context = {
+        "actor": actor,
+        "notice": notice,
+        "inbox_open": getattr(request.state, "inbox_open", 0),
+        "moment": lambda at: times.format_moment(at, zone) if at else "",
+        "date_of": lambda at: times.format_date(at, zone) if at else "",
+        **context,
+    }
     return render(request, template, context, status=status, private=True)
 
 

@@ -19,6 +19,7 @@ from mobilize.services import strikes
 from mobilize.services.access import Actor
 from mobilize.services.errors import DomainError, NotFound
 from mobilize.strike_schemas import DisputeIn, DisputeResolve, ScanIn
+from mobilize.times import format_clock, format_span
 from mobilize.web.api.common import domain_error_response, error_response, validation_fields
 from mobilize.web.charts import bar_chart
 from mobilize.web.dashboard.session import back, dash_render, organizer_page
@@ -39,7 +40,7 @@ def _week(request: Request, zone: str) -> date:
 async def _strike_and_lines(request: Request, actor: Actor) -> tuple[Any, list[Event], str]:
     strike = await strikes.get_strike(actor, int(request.path_params["strike_id"]))
     lines = await strikes.strike_lines(strike)
-    return strike, lines, lines[0].timezone if lines else "UTC"
+    return strike, lines, lines[0].timezone if lines else actor.timezone
 
 
 @organizer_page
@@ -72,8 +73,7 @@ async def strike_page(request: Request, actor: Actor) -> Response:
         "chart": presence_chart(start, counts),
         "thinnest": min(counts) if counts else 0,
         "upcoming": [
-            {**u, "label": u["shift"].starts_at.astimezone(ZoneInfo(u["event"].timezone)).strftime("%a %-d %b %H:%M")}
-            for u in upcoming
+            {**u, "label": format_span(u["shift"].starts_at, u["shift"].ends_at, u["event"].timezone)} for u in upcoming
         ],
         "disputes": disputes,
     }
@@ -152,8 +152,7 @@ async def _line(request: Request, actor: Actor) -> tuple[Any, Event]:
 
 
 def _people(rows: list[dict[str, Any]], zone: str) -> list[dict[str, Any]]:
-    tz = ZoneInfo(zone)
-    return [{**r, "since": r["signed_in_at"].astimezone(tz).strftime("%H:%M"), "signed_in_at": None} for r in rows]
+    return [{**r, "since": format_clock(r["signed_in_at"], zone), "signed_in_at": None} for r in rows]
 
 
 @organizer_page
@@ -165,11 +164,7 @@ async def captain_page(request: Request, actor: Actor) -> Response:
         "strike": strike,
         "event": event,
         "shift": shift,
-        "shift_label": shift.starts_at.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M")
-        + "–"
-        + shift.ends_at.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M")
-        if shift
-        else None,
+        "shift_label": format_span(shift.starts_at, shift.ends_at, event.timezone, now) if shift else None,
         "people": _people(await strikes.on_line(event), event.timezone),
     }
     return dash_render(request, actor, "dashboard/captain.html", context)

@@ -18,7 +18,6 @@ from mobilize.web.dashboard.session import back, dash_render, organizer_page
 from mobilize.web.urls import public_url
 from mobilize.web.views import format_moment, path, sentence
 
-AUDIT_ZONE = "America/Chicago"  # the dashboard's default zone until organizations carry their own
 AUDIT_LIMIT = 200
 
 
@@ -79,7 +78,7 @@ async def audit_page(request: Request, actor: Actor) -> Response:
     context = {
         "rows": [
             {
-                "when": format_moment(r.created_at, AUDIT_ZONE),
+                "when": format_moment(r.created_at, actor.timezone),
                 "who": r.organizer.name if r.organizer else "(a deleted account)",
                 "action": r.action,
                 "detail": ", ".join(f"{k}: {v}" for k, v in (r.detail or {}).items()),
@@ -95,19 +94,26 @@ async def audit_page(request: Request, actor: Actor) -> Response:
 async def settings_page(request: Request, actor: Actor) -> Response:
     team.require_manager(actor)
     org = await team.organization(actor)
-    context = {"org": org, "values": {"name": org.name}, "errors": {}}
+    context = {"org": org, "values": {"name": org.name, "timezone": org.timezone}, "errors": {}}
     return dash_render(request, actor, "dashboard/settings.html", context)
 
 
 @organizer_page
 async def settings_update(request: Request, actor: Actor) -> Response:
     team.require_manager(actor)
-    name = str((await request.form()).get("name") or "")[:300]
+    form = await request.form()
+    values = {k: str(form.get(k) or "")[:300] for k in ("name", "timezone")}
+    if "timezone" not in form:  # a form from before the field existed: the zone stays as it is
+        values["timezone"] = (await team.organization(actor)).timezone
     try:
-        await team.rename(actor, name)
+        org = await team.update_settings(actor, values["name"], values["timezone"])
     except Invalid as exc:
         org = await team.organization(actor)
         errors = {k: sentence(v) for k, v in (exc.fields or {"name": exc.message}).items()}
-        context = {"org": org, "values": {"name": name}, "errors": errors}
+        context = {"org": org, "values": values, "errors": errors}
         return dash_render(request, actor, "dashboard/settings.html", context, status=422)
-    return back(request, "Saved. Texts and emails from now on use this name.", "dash:settings")
+    return back(
+        request,
+        f"Saved. Texts and emails from now on use this name; times not about one event are in {org.timezone}.",
+        "dash:settings",
+    )

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from mobilize.models import SignupStatus
 from mobilize.services import hosting
-from mobilize.services.access import Actor
+from mobilize.services.access import MANAGER_ROLES, Actor
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.gaps import standby
 from mobilize.services.people import directory as volunteers
@@ -27,7 +27,14 @@ async def search(request: Request, actor: Actor) -> Response:
     cursor = request.query_params.get("cursor") or None
     page = await volunteers.list_volunteers(actor, cursor, 50, search=q or None, tag=tag or None)
     tags = await volunteers.tags_of([v.id for v in page.items])
-    context = {"q": q, "tag": tag, "people": page.items, "tags": tags, "next_cursor": page.next_cursor}
+    context = {
+        "q": q,
+        "tag": tag,
+        "people": page.items,
+        "tags": tags,
+        "next_cursor": page.next_cursor,
+        "can_manage": actor.role in MANAGER_ROLES,
+    }
     return dash_render(request, actor, "dashboard/volunteers.html", context)
 
 
