@@ -31,7 +31,7 @@ def clock(moment: datetime) -> str:
     return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
-def _day(moment: datetime, today: datetime | date) -> str:
+def day_label(moment: datetime, today: datetime | date) -> str:
     text = f"{moment:%a}, {moment:%b} {moment.day}"
     return text if moment.year == today.year else f"{text}, {moment.year}"
 
@@ -44,9 +44,9 @@ def format_span(starts_at: datetime, ends_at: datetime, name: str, now: datetime
     """'Sat, May 1, 10:00 AM – 12:00 PM CDT' in zone `name`; the year only when it is not the current one."""
     start, end = local(starts_at, name), local(ends_at, name)
     today = _today(name, now)
-    head = f"{_day(start, today)}, {clock(start)}"
+    head = f"{day_label(start, today)}, {clock(start)}"
     if start.date() != end.date():
-        return f"{head} {start.tzname()} – {_day(end, today)}, {clock(end)} {end.tzname()}"
+        return f"{head} {start.tzname()} – {day_label(end, today)}, {clock(end)} {end.tzname()}"
     if start.tzname() != end.tzname():  # a night shift across a daylight-saving change
         return f"{head} {start.tzname()} – {clock(end)} {end.tzname()}"
     return f"{head} – {clock(end)} {end.tzname()}"
@@ -55,7 +55,7 @@ def format_span(starts_at: datetime, ends_at: datetime, name: str, now: datetime
 def format_moment(moment: datetime, name: str, now: datetime | None = None) -> str:
     """'Sat, May 1, 10:00 AM CDT' in zone `name`; the year only when it is not the current one."""
     at = local(moment, name)
-    return f"{_day(at, _today(name, now))}, {clock(at)} {at.tzname()}"
+    return f"{day_label(at, _today(name, now))}, {clock(at)} {at.tzname()}"
 
 
 def format_clock(moment: datetime, name: str) -> str:

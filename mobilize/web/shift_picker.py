@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from mobilize.calendar.links import google_calendar_url
 from mobilize.models import Event, Shift, Signup
+from mobilize.times import day_label
 from mobilize.web.text import row_id
-from mobilize.web.views import ShiftView, _day, format_span, shift_view
+from mobilize.web.views import ShiftView, format_span, shift_view
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def time_range(starts_at: datetime, ends_at: datetime, zone: str, now: datetime,
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     first, last = _clock(start), _clock(end)
     if start.date() != end.date():
-        last = f"{_day(end, now.astimezone(tz))}, {last}"
+        last = f"{day_label(end, now.astimezone(tz))}, {last}"
     elif start.tzname() == end.tzname() and first[-2:] == last[-2:]:
         first = first[:-3]  # "6–10 AM": one AM for both
     if start.tzname() != end.tzname():
@@ -99,10 +100,10 @@ def listing(shifts: Iterable[Shift], views: dict[int, ShiftView], event: Event, 
         monday = start.date() - timedelta(days=start.weekday())
         if not found or found[-1].key != monday.isoformat():
             monday_at = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
-            found.append(Week(key=monday.isoformat(), label=f"Week of {_day(monday_at, today)}"))
+            found.append(Week(key=monday.isoformat(), label=f"Week of {day_label(monday_at, today)}"))
         week = found[-1]
         if not week.days or week.days[-1].key != start.date().isoformat():
-            week.days.append(Day(key=start.date().isoformat(), label=_day(start, today)))
+            week.days.append(Day(key=start.date().isoformat(), label=day_label(start, today)))
         times = time_range(shift.starts_at, shift.ends_at, event.timezone, now, usual)
         marked = marked or {start.tzname(), shift.ends_at.astimezone(tz).tzname()} != {usual}
         view = views[shift.id]

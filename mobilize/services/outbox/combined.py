@@ -18,6 +18,7 @@ from mobilize.models import SEAT_STATUSES, MessageKind, Signup, SignupSource, Vo
 from mobilize.services.outbox import after_commit, messages, reminders
 from mobilize.services.outbox.invitations import SEVERAL
 from mobilize.services.outbox.notifications import OWN_SOURCES, texted_when
+from mobilize.times import text_span
 
 SMS_MAX = 1600  # Twilio's limit for one message (schemas.SMS_BODY_MAX): past it, the rest is on their page
 
