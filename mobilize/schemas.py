@@ -88,7 +88,6 @@ def blame(field: str, message: str) -> PydanticCustomError:
 
 
 def check_zone(value: str) -> str:
-    """An IANA zone naming a place (never `localtime`, whatever this server's own zone is), or ValueError."""
     if value not in _ZONES:
         raise ValueError("unknown IANA time zone")
     try:

@@ -13,24 +13,14 @@ from mobilize.web import hosting as host_pages
 from mobilize.web.api import coalitions, events, gaps, groups, hosting, inbox, messages, people, public, signups
 from mobilize.web.api import openapi as openapi_view
 from mobilize.web.api import strikes as strikes_api
-from mobilize.web.dashboard import (
-    account,
-    frames,
-    lists,
-    onboarding,
-    people_edit,
-    roster,
-    session,
-    shift_edit,
-    team,
-    tokens,
-    volunteers,
-)
+from mobilize.web.dashboard import account, frames, onboarding, roster, session, shift_edit, team, tokens, volunteers
 from mobilize.web.dashboard import archive as dash_archive
 from mobilize.web.dashboard import coalitions as dash_coalitions
 from mobilize.web.dashboard import events as dash_events
 from mobilize.web.dashboard import hosting as dash_hosting
 from mobilize.web.dashboard import inbox as dash_inbox
+from mobilize.web.dashboard import lists as dash_lists
+from mobilize.web.dashboard import people_edit as dash_people
 from mobilize.web.dashboard import strikes as dash_strikes
 from mobilize.web.dashboard import turnout as dash_turnout
 from mobilize.web.text import QueryGuard
@@ -270,17 +260,17 @@ dashboard_routes: list[BaseRoute] = [
     Route("/volunteers/{volunteer_id:id}", volunteers.record, methods=["GET"], name="volunteer"),
     Route("/volunteers/{volunteer_id:id}/merge", volunteers.merge, methods=["POST"], name="volunteer-merge"),
     Route("/volunteers/{volunteer_id:id}/erase", own_data.erase_person, methods=["POST"], name="volunteer-erase"),
-    Route("/volunteers/{volunteer_id:id}/edit", people_edit.edit_page, methods=["GET"], name="volunteer-edit"),
-    Route("/volunteers/{volunteer_id:id}/edit", people_edit.update, methods=["POST"], name="volunteer-update"),
-    Route("/lists", lists.index, methods=["GET"], name="lists"),
-    Route("/lists/new", lists.new_page, methods=["GET"], name="list-new"),
-    Route("/lists/new", lists.create, methods=["POST"], name="list-create"),
-    Route("/lists/{list_id:id}", lists.list_page, methods=["GET"], name="list"),
-    Route("/lists/{list_id:id}/edit", lists.edit_page, methods=["GET"], name="list-edit"),
-    Route("/lists/{list_id:id}/edit", lists.update, methods=["POST"], name="list-update"),
-    Route("/lists/{list_id:id}/delete", lists.delete, methods=["POST"], name="list-delete"),
-    Route("/lists/{list_id:id}/message", lists.message_page, methods=["GET"], name="list-message"),
-    Route("/lists/{list_id:id}/message", lists.message, methods=["POST"], name="list-message-post"),
+    Route("/volunteers/{volunteer_id:id}/edit", dash_people.edit_page, methods=["GET"], name="volunteer-edit"),
+    Route("/volunteers/{volunteer_id:id}/edit", dash_people.update, methods=["POST"], name="volunteer-update"),
+    Route("/lists", dash_lists.index, methods=["GET"], name="lists"),
+    Route("/lists/new", dash_lists.new_page, methods=["GET"], name="list-new"),
+    Route("/lists/new", dash_lists.create, methods=["POST"], name="list-create"),
+    Route("/lists/{list_id:id}", dash_lists.list_page, methods=["GET"], name="list"),
+    Route("/lists/{list_id:id}/edit", dash_lists.edit_page, methods=["GET"], name="list-edit"),
+    Route("/lists/{list_id:id}/edit", dash_lists.update, methods=["POST"], name="list-update"),
+    Route("/lists/{list_id:id}/delete", dash_lists.delete, methods=["POST"], name="list-delete"),
+    Route("/lists/{list_id:id}/message", dash_lists.message_page, methods=["GET"], name="list-message"),
+    Route("/lists/{list_id:id}/message", dash_lists.message, methods=["POST"], name="list-message-post"),
     Route("/inbox", dash_inbox.inbox_page, methods=["GET"], name="inbox"),
     Route("/inbox/{thread_id:id}", dash_inbox.thread_page, methods=["GET"], name="inbox-thread"),
     Route("/inbox/{thread_id:id}/replies", dash_inbox.reply, methods=["POST"], name="inbox-reply"),

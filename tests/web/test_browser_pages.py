@@ -6,15 +6,37 @@ widths go to docs/screenshots/ under CI=true or MOBILIZE_SCREENSHOTS=1."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mobilize import demo
-from mobilize.models import Membership, Message, MessageKind, Organization, Role, Shift, Volunteer
+from mobilize.models import (
+    ActionGroup,
+    Campaign,
+    Event,
+    EventStatus,
+    HostedEvent,
+    HostingMode,
+    HostingPolicy,
+    InboundMessage,
+    InboxThread,
+    Membership,
+    Message,
+    MessageKind,
+    Organization,
+    Partnership,
+    Role,
+    SavedList,
+    Shift,
+    Strike,
+    Volunteer,
+)
 from mobilize.services.accounts import onboarding
 from mobilize.services.accounts.organizers import actor_for_membership
+from mobilize.services.hosting.links import rotate_page_token
 from mobilize.services.people import links
 from mobilize.services.signups.attendance import checkin_token
 from tests.conftest import unavailable
@@ -76,8 +98,37 @@ async def check_page(page: Any, axe: Path, what: str) -> list[str]:
     return problems
 
 
+async def _more_rows(org: Organization, picket: int, volunteer: Volunteer) -> dict[str, Any]:
+    """What the demo does not hold and some pages need: a strike with the picket as its line, a partner invited
+    to the campaign, an inbox conversation, a campaign open to volunteer hosts with a proposal waiting."""
+    now = datetime.now(UTC)
+    strike = await Strike.create(organization=org, name="Mercy nurses' strike", rules={"hours_per_week": 20},
+                                 starts_on=(now - timedelta(days=3)).date())  # fmt: skip
+    await Event.filter(id=picket).update(strike_id=strike.id)
+    await Volunteer.filter(id=volunteer.id).update(member_id="L100-1")
+    campaign = await Campaign.get(organization=org, slug="day-of-action")
+    partner = await Organization.create(slug="teachers-union", name="Teachers Union Local 9")
+    await Partnership.create(campaign=campaign, organization=partner, invited_at=now)
+    theirs = await Campaign.create(organization=partner, slug="teach-in", name="Teach-in for public schools")
+    await Partnership.create(campaign=theirs, organization=org, invited_at=now)  # the demo's to answer
+    await InboundMessage.create(message_sid="SM-browser", from_number=volunteer.phone, body="Is there parking?",
+                                volunteer=volunteer, organization_id=org.id, outcome="inbox")  # fmt: skip
+    thread = await InboxThread.create(organization=org, volunteer=volunteer, last_message_at=now,
+                                      last_preview="Is there parking?")  # fmt: skip
+    group = await ActionGroup.get(organization=org, slug="west-side")
+    await HostingPolicy.create(organization=org, campaign=campaign, mode=HostingMode.REVIEW, group=group,
+                               terms="I will follow the coalition's safety guidelines.")  # fmt: skip
+    proposed = await Event.create(organization=org, group=group, campaign=campaign, title="House meeting on Elm St",
+                                  timezone=demo.ZONE, city="Chicago", status=EventStatus.PENDING)  # fmt: skip
+    await Shift.create(event=proposed, starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=5, hours=2),
+                       capacity=15, target=10, code="HOUSE7")  # fmt: skip
+    hosted = await HostedEvent.create(organization=org, event=proposed, campaign=campaign, host_name="Sam Host",
+                                      host_email="sam@example.org", verified_at=now)  # fmt: skip
+    return {"strike": strike.id, "thread": thread.id, "host_token": await rotate_page_token(hosted)}
+
+
 async def _demo_paths() -> dict[str, list[str]]:
-    """The pages to visit, by audience, built from the demo's own rows."""
+    """The pages to visit, by audience, built from the demo's own rows (and a few more, _more_rows)."""
     await demo.seed()
     org = await Organization.get(slug=demo.DEMO_ORG)
     picket_shift = await Shift.filter(event__title__startswith="Strike picket").order_by("starts_at").first()
@@ -95,9 +146,13 @@ async def _demo_paths() -> dict[str, list[str]]:
     )
     invitation = (await Message.get(id=message_id)).body.split("/invitations/")[1].split(" ")[0]
     checkin = checkin_token(SECRET, picket_shift.id)
+    more = await _more_rows(org, picket, volunteer)
+    saved = await SavedList.get(organization=org, name="Stewards")
+    strike, campaign = f"/dashboard/strikes/{more['strike']}", f"/campaigns/{demo.DEMO_ORG}/day-of-action"
     public = [
         "/", f"/events/{picket}", f"/events/{rally_shift.event_id}", f"/signups/{manage}", f"/checkin/{checkin}",
-        "/login", "/password-reset", f"/invitations/{invitation}",
+        "/login", "/password-reset", f"/invitations/{invitation}", campaign, f"{campaign}/embed", f"{campaign}/host",
+        f"/host/events/{more['host_token']}", f"/host/confirm/{more['host_token']}",
     ]  # type: ignore[attr-defined]  # fmt: skip
     dashboard = [
         "/dashboard/",
@@ -126,8 +181,22 @@ async def _demo_paths() -> dict[str, list[str]]:
         "/dashboard/team",
         "/dashboard/audit",
         "/dashboard/settings",
+        "/dashboard/lists",
+        "/dashboard/lists/new",
+        f"/dashboard/lists/{saved.id}",
+        f"/dashboard/lists/{saved.id}/edit",
+        f"/dashboard/lists/{saved.id}/message",
+        f"/dashboard/inbox/{more['thread']}",
+        "/dashboard/hosting",
+        "/dashboard/strikes",
+        strike,
+        f"{strike}/badges",
+        f"{strike}/lines/{picket}",
+        "/dashboard/partnerships",
+        "/dashboard/campaigns/day-of-action/partners",
+        "/dashboard/turnout/coalitions/day-of-action",
     ]
-    return {"public": public, "dashboard": dashboard, "picket": [str(picket)]}
+    return {"public": public, "dashboard": dashboard, "picket": [str(picket)], "list": [str(saved.id)]}
 
 
 # The screenshots the README shows: (page, width) -> file name.
@@ -138,6 +207,9 @@ SHOTS = {
     ("event", "phone"): "dashboard-event-phone",
     ("/dashboard/turnout", "desktop"): "turnout-home-desktop",
     ("/dashboard/groups", "phone"): "groups-phone",
+    ("list", "desktop"): "saved-list-desktop",
+    ("list", "phone"): "saved-list-phone",
+    ("/dashboard/settings", "phone"): "settings-phone",
 }
 
 
@@ -150,7 +222,8 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
     from playwright.async_api import async_playwright, expect
 
     paths = await _demo_paths()
-    picket = paths["picket"][0]
+    picket, saved = paths["picket"][0], paths["list"][0]
+    named = {f"/dashboard/events/{picket}": "event", f"/dashboard/lists/{saved}": "list"}  # keys of SHOTS
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
@@ -170,7 +243,7 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
                         response = await tab.goto(server + target)
                         assert response is not None and response.status == 200, target
                         problems += await check_page(tab, axe_script, f"{target} at {width_name}")
-                        key = "event" if target == f"/dashboard/events/{picket}" else target
+                        key = named.get(target, target)
                         name = SHOTS.get((key, width_name))
                         if name:
                             await tab.screenshot(path=str(shots / f"{name}.png"), full_page=True)
@@ -190,7 +263,7 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
         assert (shots / f"{name}.png").stat().st_size > 10_000
 
 
-async def test_edit_and_tag_a_volunteer_message_a_group_and_remove_a_team_member(
+async def test_edit_and_tag_a_volunteer_message_a_list_and_a_group_and_remove_a_team_member(
     chromium: str,  # noqa: F811
     server: str,  # noqa: F811
     shots: Path,  # noqa: F811
@@ -228,6 +301,28 @@ async def test_edit_and_tag_a_volunteer_message_a_group_and_remove_a_team_member
             await page.get_by_role("link", name="steward").click()
             await expect(page.get_by_role("link", name="Rosa Delgado")).to_be_visible()
             assert not await check_page(page, axe_script, "volunteers by tag")
+
+            # save the tag as a list, then message the list: counted first, then sent
+            await page.get_by_role("link", name="Save “steward” as a list").click()
+            await expect(page.get_by_role("textbox", name="Tags")).to_have_value("steward")
+            await page.get_by_label("Name").fill("Steward team")
+            await page.get_by_role("button", name="Create the list").click()
+            await expect(page.get_by_role("status")).to_contain_text("Saved the list “Steward team”")
+            await expect(page.get_by_role("link", name="Rosa Delgado")).to_be_visible()
+            await expect(page.locator("[data-count]")).to_have_text("3 people")  # with the demo's two stewards
+            await page.get_by_role("link", name="Message this list").click()
+            await page.get_by_label("Email", exact=True).uncheck()
+            await page.get_by_label("Message").fill("Stewards: meeting at the hall on Thursday, 6 p.m.")
+            await page.get_by_role("button", name="Count who will receive it").click()
+            await expect(page.locator("#preview")).to_contain_text("3 people will receive it")
+            await expect(page.locator("#preview")).to_contain_text("Nobody it is for is left out")
+            assert not await check_page(page, axe_script, "list message preview at phone")
+            await page.get_by_role("button", name="Send to 3 people").click()
+            await expect(page.get_by_role("status")).to_contain_text("Message on its way to 3 people of Steward team")
+            await expect(page.get_by_role("heading", name="Steward team", level=1)).to_be_visible()
+            sent = await Message.filter(organization_id=org.id, kind=MessageKind.BLAST, signup_id=None)
+            assert sorted(m.body.split(": ", 1)[1][:8] for m in sent) == ["Stewards"] * 3
+            assert volunteer.id in {m.volunteer_id for m in sent}
 
             # message a group: counted first, then sent
             await page.set_viewport_size(DESKTOP)

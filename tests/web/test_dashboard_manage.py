@@ -177,11 +177,18 @@ async def test_the_team_page_roles_removal_and_a_new_invitation(client: httpx.As
         r = await post(client, f"/dashboard/team/{w['me'].id}/remove", {}, "/dashboard/team")
         assert r.status_code == 303 and await Membership.exists(id=w["me"].id)
         assert await AuditLog.filter(action="team.remove").count() == 1
-    # another organization's member or invitation: not found
-    assert (await post(client, f"/dashboard/team/{w['other'].id}/remove", {}, "/dashboard/team")).status_code in (
-        403 if role not in TEAM else 404,
+    # another organization's member or invitation: not found (a role that manages no team: refused first)
+    theirs = 404 if role in TEAM else 403
+    assert (await post(client, f"/dashboard/team/{w['other'].id}/remove", {}, "/dashboard/team")).status_code == theirs
+    r = await post(client, f"/dashboard/team/{w['other'].id}/role", {"role": "viewer"}, "/dashboard/team")
+    assert r.status_code == theirs
+    assert await Membership.exists(id=w["other"].id, role=Role.OWNER)
+    their_invitation, _ = await onboarding.invite(
+        await actor_for_membership(w["other"]), "theirs@example.org", Role.VIEWER, [], False, "x/{token}"
     )
-    assert await Membership.exists(id=w["other"].id)
+    r = await post(client, f"/dashboard/invitations/{their_invitation.id}/resend", {}, "/dashboard/team")
+    assert r.status_code == theirs
+    assert await OrganizerInvitation.filter(email="theirs@example.org").count() == 1
 
 
 @pytest.mark.parametrize("role", ROLES)
