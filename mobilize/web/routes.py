@@ -30,23 +30,7 @@ convertors.register()  # before the routes below compile their paths
 api_routes: list[BaseRoute] = [
     # The public routes first: a surge of sign-ups is the hottest path, and starlette tries the routes in order.
     Route("/public/campaigns/{org}/{slug}/events", hosting.public_propose, methods=["POST"], name="public-host-events"),
-    Route("/public/events", public.list_public_events, methods=["GET"], name="public-events"),
-    Route("/public/shifts/{shift_id:id}/signups", public.public_signup, methods=["POST"], name="public-signup"),
-    Route(
-        "/public/events/{event_id:id}/signups", public.public_event_signup, methods=["POST"], name="public-event-signup"
-    ),
-    Route(
-        "/public/events/{event_id:id}-{token:token}/signups",
-        public.public_event_signup,
-        methods=["POST"],
-        name="public-shared-event-signup",
-    ),
-    Route(
-        "/public/events/{event_id:id}-{token:token}/shifts/{shift_id:id}/signups",
-        public.public_signup,
-        methods=["POST"],
-        name="public-shared-signup",
-    ),
+    *public.routes(),
     Route("/openapi.json", openapi_view.openapi_json, methods=["GET"], name="openapi"),
     Route("/groups", groups.list_groups, methods=["GET"], name="groups"),
     Route("/groups", groups.create_group, methods=["POST"], name="groups-create"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
 from mobilize.models import Event, SignupSource
 from mobilize.schemas import PublicSignupIn
@@ -158,3 +159,27 @@ async def public_event_signup(request: Request) -> JSONResponse:
         entry["volunteer"] = {"name": contact.name}
         entries.append(entry)
     return JSONResponse({"data": entries, "next": None}, status_code=201)
+
+
+def routes() -> list[BaseRoute]:
+    """Mounted first under /api/v1 by mobilize.web.routes, once its path convertors are registered (the hottest
+    routes: starlette tries them in order)."""
+    return [
+        Route("/public/events", list_public_events, methods=["GET"], name="public-events"),
+        Route("/public/shifts/{shift_id:id}/signups", public_signup, methods=["POST"], name="public-signup"),
+        Route(
+            "/public/events/{event_id:id}/signups", public_event_signup, methods=["POST"], name="public-event-signup"
+        ),
+        Route(
+            "/public/events/{event_id:id}-{token:token}/signups",
+            public_event_signup,
+            methods=["POST"],
+            name="public-shared-event-signup",
+        ),
+        Route(
+            "/public/events/{event_id:id}-{token:token}/shifts/{shift_id:id}/signups",
+            public_signup,
+            methods=["POST"],
+            name="public-shared-signup",
+        ),
+    ]
