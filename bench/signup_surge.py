@@ -256,8 +256,8 @@ INSERT_MESSAGES = """
 INSERT INTO message (organization_id, volunteer_id, signup_id, channel, kind, to_address, subject, body, due_at,
                      expires_at, timezone, state, skip_reason, attempts, last_error, dedupe_key, in_doubt,
                      created_at, updated_at)
-SELECT $1, $2, $3, 'email', m.kind, $4, m.subject, m.body, m.due_at, $5, 'America/Chicago', 'pending', '', 0, '',
-       'signup:' || $3 || ':' || m.kind || ':email', FALSE, now(), now()
+SELECT $1, $2, $3::integer, 'email', m.kind, $4, m.subject, m.body, m.due_at, $5, 'America/Chicago', 'pending',
+       '', 0, '', 'signup:' || $3::integer || ':' || m.kind || ':email', FALSE, now(), now()
 FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[]) AS m(kind, subject, body, due_at)
 RETURNING id
 """
