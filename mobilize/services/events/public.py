@@ -9,7 +9,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mobilize.models import PUBLIC_STATUSES, Campaign, Event, EventType, Shift, Visibility
+from mobilize.models import (
+    PUBLIC_STATUSES,
+    Campaign,
+    Event,
+    EventStatus,
+    EventType,
+    Shift,
+    ShiftStatus,
+    Visibility,
+)
 from mobilize.services import geo
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import nearby
@@ -109,40 +118,86 @@ async def get_public_event(event_id: int, token: str | None = None) -> Event:
     return event
 
 
-# A rally shared widely sends thousands of sign-ups to the same few shifts: their rows are read once a second
-# per process, not once per sign-up. What must be current is checked again where it counts: the sign-up
-# statement itself re-checks that the shift and its event are still open (services.signups.postgres).
+# A rally shared widely sends thousands of sign-ups to the same few shifts, and a day of action spreads them
+# over thousands: their rows are read once per process and kept, not read once per sign-up. What must be
+# current is checked again where it counts. A copy read on PostgreSQL carries the digests of the shift, its
+# event and organization (services.signups.load_shift), and the one-statement sign-up compares them with the
+# rows as they are: a copy that no longer matches writes nothing (services.signups.StaleShift), and the sign-up
+# reads the shift again, checks its address again and starts over (`fresh=True`). Such a copy is kept for
+# CHECKED_SHIFT_CACHE_SECONDS; any other use of a copy (SQLite, or a sign-up that takes the general path) takes
+# one read at most SHIFT_CACHE_SECONDS ago (`is_fresh`).
 SHIFT_CACHE_SECONDS = 1.0
-SHIFT_CACHE_SIZE = 4096
+CHECKED_SHIFT_CACHE_SECONDS = 300.0
+SHIFT_CACHE_SIZE = 16384
 _shift_cache: OrderedDict[int, tuple[float, Shift]] = OrderedDict()
+# One copy of each event for all the cached shifts that share it (while its digest is the same).
+_event_copies: dict[int, tuple[str, Event]] = {}
 
 
 def forget_shifts() -> None:
     """Empty the cache (tests reuse ids after emptying the tables)."""
     _shift_cache.clear()
+    _event_copies.clear()
 
 
-async def public_shift(shift_id: int, event_id: int | None = None, token: str | None = None) -> Shift:
+def _checked(shift: Shift) -> bool:
+    """A copy the sign-up statement checks, still taking sign-ups by its own account (one that says closed is
+    read again after a second, as if the closing were undone the copy would say so for five minutes)."""
+    return (
+        getattr(shift, "fingerprint", None) is not None
+        and shift.status == ShiftStatus.SCHEDULED
+        and shift.event.status == EventStatus.SCHEDULED
+        and shift.ends_at > datetime.now(UTC)
+    )
+
+
+def is_fresh(shift: Shift) -> bool:
+    """Whether a copy from `public_shift` was read at most SHIFT_CACHE_SECONDS ago."""
+    loaded_at: float = getattr(shift, "loaded_at", 0.0)
+    return time.monotonic() - loaded_at < SHIFT_CACHE_SECONDS
+
+
+def _keep(shift_id: int, loaded: Shift, now: float) -> None:
+    loaded.loaded_at = now  # type: ignore[attr-defined]
+    prints = getattr(loaded, "fingerprint", None)
+    if prints is not None:
+        event_id = loaded.event.id
+        copy = _event_copies.get(event_id)
+        if copy is not None and copy[0] == prints[1]:
+            loaded.event = copy[1]
+        else:
+            if len(_event_copies) >= SHIFT_CACHE_SIZE:
+                _event_copies.clear()
+            _event_copies[event_id] = (prints[1], loaded.event)
+    _shift_cache[shift_id] = (now, loaded)
+    _shift_cache.move_to_end(shift_id)
+    while len(_shift_cache) > SHIFT_CACHE_SIZE:
+        _shift_cache.popitem(last=False)
+
+
+async def public_shift(
+    shift_id: int, event_id: int | None = None, token: str | None = None, *, fresh: bool = False
+) -> Shift:
     """A shift of an event at its public address (`event_id` and `token` name the event's tokened
-    address; without them, a public event's shift), with its event (`shift.event`), read at most a second
-    ago; else NotFound. For reading only: the object is shared between requests."""
+    address; without them, a public event's shift), with its event (`shift.event`), from the cache above
+    (`fresh`: read now); else NotFound. For reading only: the object is shared between requests."""
 
     def addressed(shift: Shift) -> bool:
         return (event_id is None or shift.event.id == event_id) and reachable(shift.event, token)
 
     now = time.monotonic()
-    cached = _shift_cache.get(shift_id)
+    cached = None if fresh else _shift_cache.get(shift_id)
     # A copy that the address does not reach is read again: a token given out (or a visibility changed)
-    # a moment ago works at once; one just taken away may still work for the rest of that second.
-    if cached is not None and now - cached[0] < SHIFT_CACHE_SECONDS and addressed(cached[1]):
-        return cached[1]
+    # a moment ago works at once; one taken away is refused by the sign-up's own check (see above).
+    if cached is not None and addressed(cached[1]):
+        age = now - cached[0]
+        if age < SHIFT_CACHE_SECONDS or (_checked(cached[1]) and age < CHECKED_SHIFT_CACHE_SECONDS):
+            return cached[1]
     loaded = await load_shift(shift_id)
     if loaded is None:
+        _shift_cache.pop(shift_id, None)
         raise NotFound(f"shift {shift_id} not found")
-    _shift_cache[shift_id] = (now, loaded)
-    _shift_cache.move_to_end(shift_id)
-    while len(_shift_cache) > SHIFT_CACHE_SIZE:
-        _shift_cache.popitem(last=False)
+    _keep(shift_id, loaded, now)
     if not addressed(loaded):
         raise NotFound(f"shift {shift_id} not found")
     return loaded

@@ -40,6 +40,7 @@ from mobilize.models import (
     SignupStatus,
     Visibility,
 )
+from mobilize.services.coalesce import Coalesced
 from mobilize.services.errors import NotFound
 from mobilize.services.events.public import address_reaches
 from mobilize.services.feeds.cache import FeedCache
@@ -125,7 +126,17 @@ async def event_scope(event_id: int, token: str | None = None) -> FeedScope:
     return FeedScope(FeedKind.EVENT, event_id, rows[0]["title"], rows[0]["updated_at"])
 
 
+_SCOPES: Coalesced[FeedScope] = Coalesced()  # many readers of one campaign's page or feed at once
+_FINGERPRINTS: Coalesced[tuple[tuple[Any, ...], list[datetime]]] = Coalesced()
+
+
 async def _scoped(model: type[ActionGroup] | type[Campaign], kind: FeedKind, slug: str, org: str | None) -> FeedScope:
+    return await _SCOPES.run((kind, slug, org), lambda: _find_scope(model, kind, slug, org))
+
+
+async def _find_scope(
+    model: type[ActionGroup] | type[Campaign], kind: FeedKind, slug: str, org: str | None
+) -> FeedScope:
     query = model.filter(slug=_lookup_text(slug, kind.value))
     if org is not None:
         query = query.filter(organization__slug=_lookup_text(org, "organization"))
@@ -236,7 +247,10 @@ async def feed_version(scope: FeedScope, *, base_url: str, now: datetime | None 
     """ETag and Last-Modified of the feed as it is now, from one aggregate query (nothing is built)."""
     now = now or datetime.now(UTC)
     cutoff = (now - WINDOW) if scope.windowed else None
-    fingerprint, times = await _fingerprint(scope, cutoff)
+    if scope.kind == FeedKind.VOLUNTEER:
+        fingerprint, times = await _fingerprint(scope, cutoff)
+    else:  # a public feed: readers asking at the same moment share the query (services.coalesce)
+        fingerprint, times = await _FINGERPRINTS.run(scope.key, lambda: _fingerprint(scope, cutoff))
     state = repr((FORMAT_VERSION, base_url, scope.key, scope.name, fingerprint))
     etag = f'"{hashlib.sha256(state.encode()).hexdigest()[:32]}"'
     last_modified = CACHE.last_modified(scope.key, etag, max([scope.since, *times]), now)

@@ -3,6 +3,7 @@ writer of `Shift.filled`, with its PostgreSQL statement beside it in `postgres`)
 (`queries`), attendance and check-in (`attendance`), the volunteer's own page of sign-ups (`pages`),
 merging two records of one person (`merge`), and one sign-up for several shifts of an event (`several`)."""
 
+from mobilize.services.signups.postgres import StaleShift
 from mobilize.services.signups.queries import list_signups, signup_with_shift, volunteer_signups
 from mobilize.services.signups.seats import (
     ALLOWED_MOVES,
@@ -26,6 +27,7 @@ __all__ = [
     "CoalitionChoices",
     "SeveralResult",
     "SignupResult",
+    "StaleShift",
     "cancel_signup",
     "check_open",
     "close_shift",

@@ -116,6 +116,12 @@ class AlreadyHolding(Exception):
     """The person already holds a live sign-up for the shift (the unique (volunteer, holder) pair)."""
 
 
+class StaleShift(Exception):
+    """The caller's copy of the shift (`cached=True`: kept by services.events.public) is not the shift, its event
+    or organization as they are now: nothing of the sign-up was kept. Read the shift again, check its address
+    again and start over."""
+
+
 # The shift, if it still takes sign-ups (checked here: the caller's copy may be a second old, and a cancellation
 # in between must not gain a sign-up): whether a seat is free, and whether the shift, event and organization
 # are still those the messages were composed from.
@@ -304,10 +310,12 @@ async def sign_up(
     sms_consent: ConsentContext | None,
     trusted: bool,
     found: list[Volunteer],
+    cached: bool = False,
 ) -> Settled | None:
     """The sign-up, with its outbox rows (see the module); None when the general path must settle who this
     person is, or why the shift is closed. AlreadyHolding when they already hold a live sign-up for the shift.
-    `shift` is loaded by services.signups.load_shift (with its event, organization and fingerprint)."""
+    `shift` is loaded by services.signups.load_shift (with its event, organization and fingerprint). With
+    `cached`, a copy that is no longer the shift raises StaleShift, rolling back anything written."""
     if not contact.phone:
         return None
     plan = after_commit.plan()
@@ -322,6 +330,8 @@ async def sign_up(
         row = (await db.fetch_all_named(_sql("new", bool(rows)), **values))[0]
         if not row["open?"]:
             return None
+        if cached and not row["same?"]:
+            raise StaleShift  # nothing written
         volunteer, created = _model(Volunteer, "who", row), bool(row["created?"])
         signup: Signup | None = _model(Signup, "new_signup", row)
         if signup is not None:
@@ -346,6 +356,8 @@ async def sign_up(
             await links.refresh_expired_links(volunteer)
         rows = _both_outcomes(shift, volunteer, source, referrer, plan, now)
         signup, same, due = await _record(shift, volunteer, source, referrer, rows, now)
+        if not same and cached:
+            raise StaleShift  # leaves the transaction, rolled back
         if not same:  # the shift or its event changed since `shift` was read: composed again, under the lock
             due = await notifications.new_signup_messages(signup, volunteer, plan, now)
     return Settled(volunteer, created, signup, due)

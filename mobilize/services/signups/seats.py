@@ -131,11 +131,15 @@ async def sign_up(
     shift: Shift | None = None,
     trusted: bool = False,
     coalition: CoalitionChoices | None = None,
+    cached: bool = False,
 ) -> SignupResult:
     """Sign a person up (matching or creating the volunteer). Gets a seat if one is free, else the
     waitlist. A second live sign-up for the same person and shift raises AlreadySignedUp.
 
-    A caller that has loaded the shift with its event already (`load_shift`) passes it as `shift`.
+    A caller that has loaded the shift with its event already (`load_shift`) passes it as `shift`; with
+    `cached` (a copy kept by services.events.public, maybe minutes old), a copy that turns out not to be the
+    shift as it is now raises StaleShift, with nothing written (on PostgreSQL's one-statement path only: any
+    other path must be given a copy read a moment ago).
     `trusted` (organizers only) lets the contact add a missing phone or email to a known person.
     The person is the event's organization's record of them (matched or created within that organization
     only). SMS consent is recorded only when the phone typed is the phone on that record.
@@ -156,7 +160,7 @@ async def sign_up(
         if postgres.applies() and coalition is None:  # a coalition's choices go the general way
             if postgres.fingerprint(shift) is None:  # not read by load_shift: read again, as the path needs it
                 shift, event = await open_shift(shift.id)
-            settled = await postgres.sign_up(shift, contact, source, referrer, sms_consent, trusted, found)
+            settled = await postgres.sign_up(shift, contact, source, referrer, sms_consent, trusted, found, cached)
         if settled is not None:
             settled.signup.volunteer = settled.volunteer
             result = SignupResult(signup=settled.signup, volunteer=settled.volunteer, new_volunteer=settled.created)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mobilize.models import Event, SignupSource
 from mobilize.schemas import PublicSignupIn
 from mobilize.services import coalitions, hosting, people, ratelimit, signups
+from mobilize.services.coalesce import Coalesced
 from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.services.events import public
 from mobilize.services.people import ConsentContext, Contact
@@ -19,21 +20,29 @@ from mobilize.web.api.common import check_text_params, int_param, parse_body
 from mobilize.web.api.serializers import event_json, signup_json
 from mobilize.web.forms import client_ip, contact_from, sms_consent_from
 
+# Readers of one campaign's map at the same moment ask the same question: built once while in flight.
+_LISTS: Coalesced[bytes] = Coalesced()
 
-async def list_public_events(request: Request) -> JSONResponse:
+
+async def list_public_events(request: Request) -> Response:
     check_text_params(request)
     q = request.query_params
     try:
         radius = float(q.get("radius_km") or 40)
     except ValueError as exc:
         raise Invalid.field("radius_km", "a number of kilometres") from exc
-    found = await public.find_events(near=q.get("near") or None, radius_km=radius, campaign=q.get("campaign"))
-    data = []
-    for item in found:
-        row = event_json(request, item.event, public=True)
-        row["distance_km"] = None if item.distance_km is None else round(item.distance_km, 1)
-        data.append(row)
-    return JSONResponse({"data": data, "next": None})
+
+    async def build() -> bytes:
+        found = await public.find_events(near=q.get("near") or None, radius_km=radius, campaign=q.get("campaign"))
+        data = []
+        for item in found:
+            row = event_json(request, item.event, public=True)
+            row["distance_km"] = None if item.distance_km is None else round(item.distance_km, 1)
+            data.append(row)
+        return bytes(JSONResponse({"data": data, "next": None}).body)
+
+    body = await _LISTS.run(str(request.url), build)
+    return Response(body, media_type="application/json")
 
 
 async def coalition_choices(
@@ -66,12 +75,19 @@ async def limit_public_signup(request: Request, phone: str | None) -> None:
 
 
 async def public_sign_up(
-    request: Request, event_id: int, shift_id: int, contact: Contact, *, share_with_host: bool, **options: Any
+    request: Request,
+    event_id: int,
+    shift_id: int,
+    contact: Contact,
+    *,
+    share_with_host: bool,
+    cached: bool = False,
+    **options: Any,
 ) -> signups.SignupResult:
-    """`signups.sign_up`; with `share_with_host` (the event is volunteer-hosted: checked by the caller), in one
-    transaction with the consent record of the words the form shows (services.hosting.signup)."""
+    """`signups.sign_up` (`cached`: see there); with `share_with_host` (the event is volunteer-hosted: checked by
+    the caller), in one transaction with the consent record of the words the form shows (services.hosting.signup)."""
     if not share_with_host:
-        return await signups.sign_up(shift_id, contact, **options)
+        return await signups.sign_up(shift_id, contact, cached=cached, **options)
     ip, agent = client_ip(request), request.headers.get("user-agent", "")
     return await hosting.sign_up_sharing_with_host(event_id, shift_id, contact, ip=ip, user_agent=agent, **options)
 
@@ -96,7 +112,8 @@ async def public_signup(request: Request) -> JSONResponse:
     shift_id = int_param(request, "shift_id")
     event_id = int_param(request, "event_id") if "event_id" in request.path_params else None
     # With its event: sign_up needs no second look.
-    shift = await public.public_shift(shift_id, event_id, request.path_params.get("token"))
+    token = request.path_params.get("token")
+    shift = await public.public_shift(shift_id, event_id, token)
     event = shift.event
     data = await parse_body(request, PublicSignupIn)
     contact = contact_from(data.volunteer, settings.phone_region)
@@ -104,21 +121,27 @@ async def public_signup(request: Request) -> JSONResponse:
     if data.share_with_host:
         await hosting.check_shareable(event.id)
     await limit_public_signup(request, contact.phone)
+    options: dict[str, Any] = {
+        "share_with_host": data.share_with_host,
+        "source": SignupSource.WEB,
+        "referrer": data.referrer,
+        "sms_consent": sms_consent_from(request, data.volunteer, settings, source="web_api"),
+        "coalition": coalition,
+    }
+    # The cached copy of the shift goes as it is where the sign-up statement checks it; anywhere else it
+    # is read again if it is over a second old (services.events.public).
+    cached = coalition is None and not data.share_with_host
+    if not cached and not public.is_fresh(shift):
+        shift = await public.public_shift(shift_id, event_id, token, fresh=True)
     try:
-        result = await public_sign_up(
-            request,
-            event.id,
-            shift_id,
-            contact,
-            share_with_host=data.share_with_host,
-            source=SignupSource.WEB,
-            referrer=data.referrer,
-            sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
-            shift=shift,
-            coalition=coalition,
-        )
+        try:
+            result = await public_sign_up(request, event.id, shift_id, contact, shift=shift, cached=cached, **options)
+        except signups.StaleShift:  # nothing written: the shift changed since it was cached
+            shift = await public.public_shift(shift_id, event_id, token, fresh=True)
+            result = await public_sign_up(request, event.id, shift_id, contact, shift=shift, **options)
     except AlreadySignedUp as exc:  # without the existing sign-up's id: not the typist's to know
         raise AlreadySignedUp(exc.message, fields={"volunteer": "already signed up"}) from None
+    event = shift.event
     # Anyone can type anyone's phone number: the answer has the same shape whether the person was known or
     # not, says nothing we knew before this request, and never holds the link to their page (it goes to the
     # phone or email on file, with the confirmation).

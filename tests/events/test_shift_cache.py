@@ -1,0 +1,84 @@
+"""The public sign-up's copy of a shift: kept for minutes where the sign-up statement checks it (PostgreSQL),
+a second elsewhere, and never the reason a sign-up lands on a shift whose event changed since."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from mobilize import db
+from mobilize.models import Event, Message, Signup, Volunteer
+from mobilize.services.events import public
+from tests.factories import make_world, volunteer_body
+
+
+def age_cache(seconds: float) -> None:
+    """Every cached copy as if read `seconds` earlier."""
+    for key, (at, shift) in list(public._shift_cache.items()):
+        public._shift_cache[key] = (at - seconds, shift)
+        shift.loaded_at = at - seconds
+
+
+def consenting(n: int) -> dict[str, Any]:
+    body = volunteer_body(n)
+    body["volunteer"]["sms_opt_in"] = True
+    return body
+
+
+async def sign_up(client: httpx.AsyncClient, shift_id: int, body: dict[str, Any]) -> httpx.Response:
+    return await client.post(f"/api/v1/public/shifts/{shift_id}/signups", json=body)
+
+
+async def test_a_copy_minutes_old_is_kept_only_where_the_statement_checks_it(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    first = await public.public_shift(w["shift"].id)
+    age_cache(60)
+    again = await public.public_shift(w["shift"].id)
+    assert (again is first) == db.postgres_statements()  # SQLite reads it again after a second
+    assert public.is_fresh(again) != db.postgres_statements()
+    r = await sign_up(client, w["shift"].id, volunteer_body(1))
+    assert r.status_code == 201, r.text
+
+
+async def test_an_event_made_unlisted_after_its_shift_was_cached_takes_no_sign_up(
+    client: httpx.AsyncClient,
+) -> None:
+    w = await make_world()
+    assert (await sign_up(client, w["shift"].id, volunteer_body(1))).status_code == 201
+    age_cache(60)
+    await Event.filter(id=w["event"].id).update(visibility="unlisted")
+    before = await Signup.all().count(), await Volunteer.all().count(), await Message.all().count()
+    for body in (volunteer_body(2), consenting(3), volunteer_body(1) | {"share_with": []}):
+        r = await sign_up(client, w["shift"].id, body)
+        assert r.status_code == 404, r.text
+        age_cache(60)
+    assert (await Signup.all().count(), await Volunteer.all().count(), await Message.all().count()) == before
+
+
+async def test_messages_name_the_event_as_it_is_not_as_it_was_cached(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    assert (await sign_up(client, w["shift"].id, volunteer_body(1))).status_code == 201
+    age_cache(60)
+    await Event.filter(id=w["event"].id).update(title="Picket moved to the north gate")
+    for n, body in ((2, volunteer_body(2)), (3, consenting(3))):
+        r = await sign_up(client, w["shift"].id, body)
+        assert r.status_code == 201, r.text
+        signup = await Signup.get(id=r.json()["id"])
+        bodies = [m.body for m in await Message.filter(signup_id=signup.id)]
+        assert bodies and all("north gate" in text for text in bodies), (n, bodies)
+        age_cache(60)
+    # The sign-up read it again: the next one needs no second try.
+    assert (await public.public_shift(w["shift"].id)).event.title == "Picket moved to the north gate"
+
+
+async def test_a_shift_cancelled_after_it_was_cached_takes_no_sign_up(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    assert (await sign_up(client, w["shift"].id, volunteer_body(1))).status_code == 201
+    age_cache(60)
+    from mobilize.models import Shift
+
+    await Shift.filter(id=w["shift"].id).update(status="cancelled")
+    r = await sign_up(client, w["shift"].id, volunteer_body(2))
+    assert r.status_code in (409, 422), r.text
+    assert await Signup.filter(shift_id=w["shift"].id).count() == 1
