@@ -20,6 +20,7 @@ from mobilize.services import feeds
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import public
 from mobilize.services.feeds.cache import FeedCache
+from mobilize.web import encoding
 from mobilize.web.views import DEFAULT_RADIUS_KM, RADIUS_CHOICES, event_card, path, render
 
 SLUG_MAX = 64
@@ -93,6 +94,7 @@ async def _campaign_context(request: Request) -> dict[str, Any]:
 # then served from memory. Only the unfiltered page (with or without ?ref=) is kept; a search is built each time.
 PAGES = FeedCache(max_entries=512, max_bytes=128 * 1024 * 1024)
 CACHED_PARAMS = frozenset({"ref"})
+COMPRESSED = encoding.Compressed()  # the kept pages, gzip-compressed for the clients that take it
 
 
 async def _cached(request: Request, template: str) -> Response:
@@ -105,7 +107,10 @@ async def _cached(request: Request, template: str) -> Response:
         key = (f"{template}:{scope.id}:{_text(request, 'ref')}:{minute}", version.etag)
         body = PAGES.get(key)
         if body is not None:
-            return HTMLResponse(body)
+            if encoding.accepts_gzip(request):
+                packed = await COMPRESSED.get(key, body)
+                return HTMLResponse(packed, headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            return HTMLResponse(body, headers={"Vary": "Accept-Encoding"})
     context = await _campaign_context(request)
     response = render(request, template, context, status=422 if context["errors"] else 200)
     if key is not None and response.status_code == 200:

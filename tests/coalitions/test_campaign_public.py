@@ -71,7 +71,11 @@ async def test_campaign_page_lists_and_maps_both_organizations(client: httpx.Asy
     w = await coalition(client)
     before = await client.get("/campaigns/teachers/may-day")  # built, then kept for this version of the campaign
     assert [m["title"] for m in markers_of(before.text)] == ["Teachers rally"]
-    assert (await client.get("/campaigns/teachers/may-day")).text == before.text
+    again = await client.get("/campaigns/teachers/may-day", headers={"Accept-Encoding": "gzip"})
+    assert again.text == before.text and again.headers["content-encoding"] == "gzip"  # kept compressed too
+    plain = await client.get("/campaigns/teachers/may-day", headers={"Accept-Encoding": "identity"})
+    assert plain.text == before.text and "content-encoding" not in plain.headers
+    assert again.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
     nurses = await partner_event(client, w)
     page = await client.get("/campaigns/teachers/may-day")  # a new event is a new version: built again
     assert page.status_code == 200, page.text

@@ -563,7 +563,7 @@ async def test_conditional_requests_and_head(client: httpx.AsyncClient) -> None:
         assert (await client.get(path, headers=headers)).status_code == 200, headers
     head = await client.head(path)
     assert head.status_code == 200 and head.content == b""
-    assert head.headers["content-length"] == str(len(r.content)) and head.headers["etag"] == etag
+    assert head.headers["content-length"] == r.headers["content-length"] and head.headers["etag"] == etag
     assert head.headers["content-type"] == "text/calendar; charset=utf-8"
     assert (await client.head(path, headers={"If-None-Match": etag})).status_code == 304
 
@@ -573,6 +573,29 @@ async def test_conditional_requests_and_head(client: httpx.AsyncClient) -> None:
     assert after.status_code == 200 and after.headers["etag"] != etag
     assert parsedate_to_datetime(after.headers["last-modified"]) > parsedate_to_datetime(last_modified)
     assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 200
+
+
+async def test_a_large_feed_goes_compressed_to_clients_that_take_gzip(client: httpx.AsyncClient) -> None:
+    w = await make_world()
+    for n in range(6):
+        await make_shift(w["event"], starts_at=soon(n + 2))
+    path = f"/feeds/campaigns/{w['campaign'].slug}.ics"
+    plain = await client.get(path, headers={"Accept-Encoding": "identity"})
+    packed = await client.get(path, headers={"Accept-Encoding": "gzip, deflate"})
+    refused = await client.get(path, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in plain.headers and "content-encoding" not in refused.headers
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.content == plain.content == refused.content  # httpx undoes the gzip
+    # One ETag per representation, and either one answers 304 for the version it names.
+    assert packed.headers["etag"] != plain.headers["etag"] == refused.headers["etag"]
+    for etag in (plain.headers["etag"], packed.headers["etag"]):
+        assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 304
+    head = await client.head(path, headers={"Accept-Encoding": "gzip"})
+    assert head.headers["content-length"] == packed.headers["content-length"]
+    await make_shift(w["event"], starts_at=soon(20))
+    changed = await client.get(path, headers={"If-None-Match": packed.headers["etag"]})
+    assert changed.status_code == 200 and changed.content != plain.content
 
 
 async def test_an_unchanged_feed_is_not_rebuilt(client: httpx.AsyncClient) -> None:
