@@ -108,7 +108,8 @@ async def read(base: str, paths: dict[str, str], readers: int, per_reader: int) 
     out: dict[str, list[float]] = {name: [] for name in paths}
     errors: list[str] = []
     connector = aiohttp.TCPConnector(limit=readers)
-    async with aiohttp.ClientSession(base, connector=connector) as session:
+    # The bytes as sent (gzip where the app compresses): a browser or calendar app undoes it on its own machine.
+    async with aiohttp.ClientSession(base, connector=connector, auto_decompress=False) as session:
 
         async def reader(k: int) -> None:
             names = list(paths)
