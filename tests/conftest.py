@@ -21,6 +21,7 @@ from mobilize import db
 from mobilize.app import create_app
 from mobilize.services.accounts import senders
 from mobilize.services.events import public
+from mobilize.services.feeds import scopes
 from mobilize.settings import Settings, load_settings
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
@@ -28,6 +29,10 @@ PG_URL = os.environ.get("MOBILIZE_TEST_DATABASE_URL", "postgres://postgres@127.0
 REDIS_URL = os.environ.get("MOBILIZE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PUBLIC = "http://testserver"
+
+# Tests change a feed and read it again at once: the public feeds' versions are asked every time here
+# (tests/feeds/test_feeds.py shows the second they are kept for in production).
+scopes.PUBLIC_VERSION_SECONDS = 0.0
 
 
 def unavailable(what: str, why: object) -> None:
@@ -183,6 +188,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     await empty_tables()
     public.forget_shifts()
     senders.forget_senders()
+    scopes.forget_versions()
 
 
 @pytest.fixture

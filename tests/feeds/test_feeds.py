@@ -24,6 +24,7 @@ from mobilize.calendar.feeds import EventRow, FeedMeta, ShiftRow, build_feed
 from mobilize.calendar.links import google_calendar_url, webcal_url
 from mobilize.models import Event, Shift, Signup, Volunteer
 from mobilize.services import feeds
+from mobilize.services.feeds import scopes
 from mobilize.services.people.links import rotate_feed_token
 from tests.clock import MIDDAY, at
 from tests.conftest import unavailable
@@ -596,6 +597,28 @@ async def test_a_large_feed_goes_compressed_to_clients_that_take_gzip(client: ht
     await make_shift(w["event"], starts_at=soon(20))
     changed = await client.get(path, headers={"If-None-Match": packed.headers["etag"]})
     assert changed.status_code == 200 and changed.content != plain.content
+
+
+async def test_a_public_feeds_version_is_kept_for_a_second_per_process(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scopes, "PUBLIC_VERSION_SECONDS", 1.0)
+    w = await make_world()
+    path = f"/feeds/campaigns/{w['campaign'].slug}.ics"
+    first = await client.get(path)
+    await Event.filter(id=w["event"].id).update(sequence=5)
+    assert (await client.get(path)).headers["etag"] == first.headers["etag"]  # inside the second: as read
+    for key, (read_at, found) in list(scopes._versions.items()):
+        scopes._versions[key] = (read_at - 1.0, found)  # the second is over
+    later = await client.get(path)
+    assert later.headers["etag"] != first.headers["etag"] and later.content != first.content
+    # A volunteer's own feed is asked every time.
+    r = await client.post(f"/api/v1/shifts/{w['shift'].id}/signups", json=volunteer_body(1), headers=w["headers"])
+    assert r.status_code == 201, r.text
+    own = f"/feeds/volunteers/{(await Volunteer.get(phone='+13125550001')).feed_token}.ics"
+    before = await client.get(own)
+    await Event.filter(id=w["event"].id).update(sequence=6)
+    assert (await client.get(own)).headers["etag"] != before.headers["etag"]
 
 
 async def test_an_unchanged_feed_is_not_rebuilt(client: httpx.AsyncClient) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -128,6 +129,28 @@ async def event_scope(event_id: int, token: str | None = None) -> FeedScope:
 
 _SCOPES: Coalesced[FeedScope] = Coalesced()  # many readers of one campaign's page or feed at once
 _FINGERPRINTS: Coalesced[tuple[tuple[Any, ...], list[datetime]]] = Coalesced()
+# A public feed's version (and so the kept campaign page's) is asked by every reader of a day of action: one
+# process asks the database at most once per PUBLIC_VERSION_SECONDS per feed, and readers asking meanwhile
+# share the answer. A change shows within that second; a volunteer's own feed is asked every time.
+PUBLIC_VERSION_SECONDS = 1.0
+_versions: dict[str, tuple[float, tuple[tuple[Any, ...], list[datetime]]]] = {}
+
+
+def forget_versions() -> None:
+    """Forget the public feeds' versions read (tests reuse ids after emptying the tables)."""
+    _versions.clear()
+
+
+async def _public_fingerprint(scope: FeedScope, cutoff: datetime | None) -> tuple[tuple[Any, ...], list[datetime]]:
+    kept = _versions.get(scope.key)
+    started = time.monotonic()
+    if kept is not None and started - kept[0] < PUBLIC_VERSION_SECONDS:
+        return kept[1]
+    found = await _FINGERPRINTS.run(scope.key, lambda: _fingerprint(scope, cutoff))
+    if len(_versions) >= 4096:
+        _versions.clear()
+    _versions[scope.key] = (started, found)
+    return found
 
 
 async def _scoped(model: type[ActionGroup] | type[Campaign], kind: FeedKind, slug: str, org: str | None) -> FeedScope:
@@ -249,8 +272,8 @@ async def feed_version(scope: FeedScope, *, base_url: str, now: datetime | None 
     cutoff = (now - WINDOW) if scope.windowed else None
     if scope.kind == FeedKind.VOLUNTEER:
         fingerprint, times = await _fingerprint(scope, cutoff)
-    else:  # a public feed: readers asking at the same moment share the query (services.coalesce)
-        fingerprint, times = await _FINGERPRINTS.run(scope.key, lambda: _fingerprint(scope, cutoff))
+    else:
+        fingerprint, times = await _public_fingerprint(scope, cutoff)
     state = repr((FORMAT_VERSION, base_url, scope.key, scope.name, fingerprint))
     etag = f'"{hashlib.sha256(state.encode()).hexdigest()[:32]}"'
     last_modified = CACHE.last_modified(scope.key, etag, max([scope.since, *times]), now)
