@@ -7,39 +7,18 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from mobilize.cli_support import with_database
 from mobilize.cli_transfer import export, import_
 from mobilize.models.accounts import Role
 from mobilize.settings import get_settings
 
-T = TypeVar("T")
-
 
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
-
-
-def with_database(work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` with the database open, and closed after it whatever happens; a domain error (an unknown
-    slug, a refused value) ends the command with its message (exit code 1) instead of a traceback."""
-    from mobilize import db
-    from mobilize.services.errors import DomainError
-
-    async def opened() -> T:
-        await db.init_db(get_settings().database_url)
-        try:
-            return await work()
-        finally:
-            await db.close_db()
-
-    try:
-        return asyncio.run(opened())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
 
 
 def _use_uvloop() -> None:

@@ -3,18 +3,13 @@ attendees`, `import archive` and `export` (registered on the main command in mob
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from mobilize.cli_support import with_database
 from mobilize.settings import get_settings
-
-
-def _run(coro: Any) -> Any:
-    return asyncio.run(coro)
 
 
 @click.group("import")
@@ -44,38 +39,29 @@ def import_volunteers(
     Volunteers are matched by phone or email, never duplicated; re-running a file changes nothing. A row is
     imported whole or rejected with its reason; every column not used is listed.
     """
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
 
     settings = get_settings()
     total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
 
     async def go() -> tuple[transfer.ImportPlan, int, list[tuple[int, str]]]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            headers, rows = transfer.read_csv(file)
-            plan = transfer.plan_columns(headers, format_name)
-            done, rejected = 0, []
-            with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
-                found = transfer.import_volunteers(
-                    org, rows, plan, settings.phone_region, file.name, tool_words=sms_consent_words
-                )
-                async for line, error in found:
-                    if error:
-                        rejected.append((line, error))
-                    else:
-                        done += 1
-                    bar.update(1)
-            return plan, done, rejected
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        headers, rows = transfer.read_csv(file)
+        plan = transfer.plan_columns(headers, format_name)
+        done, rejected = 0, []
+        with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
+            found = transfer.import_volunteers(
+                org, rows, plan, settings.phone_region, file.name, tool_words=sms_consent_words
+            )
+            async for line, error in found:
+                if error:
+                    rejected.append((line, error))
+                else:
+                    done += 1
+                bar.update(1)
+        return plan, done, rejected
 
-    try:
-        plan, done, rejected = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    plan, done, rejected = with_database(go)
     click.echo(f"read as {plan.format.title} columns: " + ", ".join(f"{c} -> {f}" for f, c in plan.used.items()))
     click.echo("columns not used: " + (", ".join(plan.unused) if plan.unused else "none"))
     click.echo(f"imported {done} volunteers; rejected {len(rejected)} rows")
@@ -99,34 +85,25 @@ def import_volunteers(
 def import_attendance(file: Path, org_slug: str, shift_id: int) -> None:
     """Enter a paper sign-in sheet after the shift: a CSV with name, phone and/or email, and a status column
     (attended or no_show; empty means they came). Entered as the organization's first owner."""
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import sheets
 
     settings = get_settings()
 
     async def go() -> tuple[int, list[tuple[int, str]]]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            actor = await sheets.owner_actor(org)
-            headers, rows = transfer.read_csv(file)
-            plan = transfer.plan_columns(headers, "plain", extra=sheets.STATUS_COLUMNS)
-            done, rejected = 0, []
-            async for line, error in sheets.enter_sheet(actor, shift_id, headers, rows, plan, settings.phone_region):
-                if error:
-                    rejected.append((line, error))
-                else:
-                    done += 1
-            return done, rejected
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        actor = await sheets.owner_actor(org)
+        headers, rows = transfer.read_csv(file)
+        plan = transfer.plan_columns(headers, "plain", extra=sheets.STATUS_COLUMNS)
+        done, rejected = 0, []
+        async for line, error in sheets.enter_sheet(actor, shift_id, headers, rows, plan, settings.phone_region):
+            if error:
+                rejected.append((line, error))
+            else:
+                done += 1
+        return done, rejected
 
-    try:
-        done, rejected = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    done, rejected = with_database(go)
     click.echo(f"entered {done} people on shift {shift_id}; rejected {len(rejected)} lines")
     for line, reason in rejected:
         click.echo(f"  line {line}: {reason}")
@@ -152,39 +129,30 @@ def import_attendees(
     title starting at the same time, else on a new shift of a past event of that title, else of a new past
     event in --group. A row is imported whole or rejected with its reason; running it again changes nothing.
     """
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import attendees, sheets
 
     settings = get_settings()
     total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
 
     async def go() -> tuple[attendees.AttendeePlan, attendees.AttendeeReport, str | None]:
-        await db.init_db(settings.database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            actor = await sheets.owner_actor(org)
-            headers, rows = transfer.read_csv(file)
-            plan = attendees.plan_attendees(headers, format_name, one_shift=shift_id is not None)
-            places = await attendees.places_for(org, group_slug, plan.people.format.title, needed=shift_id is None)
-            default_zone = await attendees.default_zone(org, zone)
-            report = attendees.AttendeeReport()
-            with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
-                found = attendees.import_attendees(
-                    actor, rows, plan, places, report, settings.phone_region, shift_id=shift_id,
-                    default_zone=default_zone, tool_words=sms_consent_words,
-                )  # fmt: skip
-                async for _ in found:
-                    bar.update(1)
-            return plan, report, default_zone
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        actor = await sheets.owner_actor(org)
+        headers, rows = transfer.read_csv(file)
+        plan = attendees.plan_attendees(headers, format_name, one_shift=shift_id is not None)
+        places = await attendees.places_for(org, group_slug, plan.people.format.title, needed=shift_id is None)
+        default_zone = await attendees.default_zone(org, zone)
+        report = attendees.AttendeeReport()
+        with click.progressbar(length=max(total, 0), label="importing", file=sys.stderr) as bar:
+            found = attendees.import_attendees(
+                actor, rows, plan, places, report, settings.phone_region, shift_id=shift_id,
+                default_zone=default_zone, tool_words=sms_consent_words,
+            )  # fmt: skip
+            async for _ in found:
+                bar.update(1)
+        return plan, report, default_zone
 
-    try:
-        plan, report, default_zone = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    plan, report, default_zone = with_database(go)
     used = {**{f: c for f, c in plan.people.used.items()}, **{f"event {f}": c for f, c in plan.events.items()}}
     click.echo(f"read as {plan.people.format.title} columns: " + ", ".join(f"{c} -> {f}" for f, c in used.items()))
     if default_zone:
@@ -204,25 +172,16 @@ def import_attendees(
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export(org_slug: str, out: Path) -> None:
     """Write everything the organization owns: JSON Lines and CSV per kind, and manifest.json."""
-    from mobilize import db
     from mobilize.services import transfer
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import archive
 
     async def go() -> dict[str, int]:
-        await db.init_db(get_settings().database_url)
-        try:
-            org = await transfer.organization(org_slug)
-            total = await archive.count_rows(org)
-            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-                return await archive.export_archive(org, out, progress=bar.update)
-        finally:
-            await db.close_db()
+        org = await transfer.organization(org_slug)
+        total = await archive.count_rows(org)
+        with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+            return await archive.export_archive(org, out, progress=bar.update)
 
-    try:
-        counts = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    counts = with_database(go)
     click.echo(f"exported to {out}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
@@ -232,27 +191,18 @@ def export(org_slug: str, out: Path) -> None:
 def import_archive(directory: Path, org_slug: str | None) -> None:
     """Load an archive written by `mobilize export`: checked whole before anything is written, then one
     transaction; running it again changes nothing. New organizer accounts get a "set your password" email."""
-    from mobilize import db
-    from mobilize.services.errors import DomainError
     from mobilize.services.transfer import restore
 
     settings = get_settings()
     link = settings.public_base_url.rstrip("/") + "/password-reset/choose?token={token}"
 
     async def go() -> restore.Restored:
-        await db.init_db(settings.database_url)
-        try:
-            return await restore.restore_archive(
-                directory, org_slug, secret=settings.secret, reset_link=link,
-                progress=lambda kind: click.echo(f"loading {kind}", err=True) if sys.stderr.isatty() else None,
-            )  # fmt: skip
-        finally:
-            await db.close_db()
+        return await restore.restore_archive(
+            directory, org_slug, secret=settings.secret, reset_link=link,
+            progress=lambda kind: click.echo(f"loading {kind}", err=True) if sys.stderr.isatty() else None,
+        )  # fmt: skip
 
-    try:
-        done = _run(go())
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    done = with_database(go)
     written = sum(done.created.values())
     click.echo(
         f"loaded {done.organization.slug}: {written} rows written"

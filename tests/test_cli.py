@@ -115,7 +115,7 @@ async def test_organization_sms_sender(migrated: str) -> None:
 PROBE = """
 import click
 from tortoise import connections
-from mobilize import cli
+from mobilize import cli_support
 from mobilize.services.errors import NotFound
 
 async def found():
@@ -127,9 +127,9 @@ async def missing():
 
 @click.command()
 def probe():
-    click.echo(f"answered {cli.with_database(found)}")
+    click.echo(f"answered {cli_support.with_database(found)}")
     try:
-        cli.with_database(missing)
+        cli_support.with_database(missing)
     finally:
         try:
             connections.get("default")

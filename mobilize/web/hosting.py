@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mobilize.models import EventType, HostedEvent, SignupStatus
-from mobilize.schemas import BlastIn
+from mobilize.schemas import BlastIn, check_zone
 from mobilize.services import hosting
 from mobilize.services.errors import Invalid, RateLimited
 from mobilize.services.hosting.schemas import PlaceTimeIn, ProposalIn
@@ -48,11 +48,12 @@ def _local(value: str, zone: str) -> str | None:
 
 
 def _zone(value: str) -> str:
+    """The zone to read the shifts' times in: the form's if the schema takes it (schemas.check_zone, the one
+    rule), else UTC, only to read them: the schema refuses the zone itself, naming the field."""
     try:
-        ZoneInfo(value)
-        return value
-    except (ValueError, KeyError):
-        return "UTC"  # only to read the shifts' times: the schema refuses the zone itself, naming the field
+        return check_zone(value)
+    except ValueError:
+        return "UTC"
 
 
 def proposal_body(values: dict[str, Any]) -> dict[str, Any]:

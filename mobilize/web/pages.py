@@ -21,7 +21,7 @@ from mobilize.services.people import links
 from mobilize.services.signups import pages as own_pages
 from mobilize.services.signups.several import MAX_SHIFTS
 from mobilize.web import shift_picker
-from mobilize.web.api.public import coalition_choices, limit_public_signup, public_sign_up_for_shifts
+from mobilize.web.api.public import coalition_choices, limit_public_signup, public_sign_up
 from mobilize.web.csrf import csrf_protect
 from mobilize.web.forms import contact_from, sms_consent_from
 from mobilize.web.urls import event_route_for, public_url
@@ -255,17 +255,16 @@ async def event_signup(request: Request) -> Response:
         return event_response(request, event, values=values, errors=errors, status=422)
     try:
         await limit_public_signup(request, contact.phone)
-        result = await public_sign_up_for_shifts(
+        sms_consent = sms_consent_from(request, data, settings, source="web_form")
+        result = await public_sign_up(
             request,
-            event,
-            shift_ids,
-            contact,
+            event.id,
+            lambda: signups.sign_up_for_shifts(
+                event, shift_ids, contact, source=SignupSource.WEB, referrer=values["referrer"],
+                sms_consent=sms_consent, coalition=coalition,
+            ),
             share_with_host=values["share_with_host"],
-            source=SignupSource.WEB,
-            referrer=values["referrer"],
-            sms_consent=sms_consent_from(request, data, settings, source="web_form"),
-            coalition=coalition,
-        )
+        )  # fmt: skip
     except RateLimited as exc:
         notice = f"Too many sign-ups from here just now. Please try again in {exc.retry_after} seconds."
         headers = {"Retry-After": str(exc.retry_after)}

@@ -20,12 +20,13 @@ from tests.web.test_dashboard import login
 
 NAME = "Volunteer Name{n}"
 PHONE = "312555{n:04d}"
+EMAIL = "volunteer{n}@example.org"
 
 
 async def _sign(
     client: httpx.AsyncClient, shift_id: int, n: int, status: SignupStatus | None = None, **extra: Any
 ) -> int:
-    person = {"name": NAME.format(n=n), "phone": PHONE.format(n=n)}
+    person = {"name": NAME.format(n=n), "phone": PHONE.format(n=n), "email": EMAIL.format(n=n)}
     r = await client.post(f"{API}/public/shifts/{shift_id}/signups", json={"volunteer": person, **extra})
     assert r.status_code == 201, r.text
     signup_id = int(r.json()["id"])
@@ -76,7 +77,9 @@ def _figures(row: dict[str, Any]) -> tuple[int, ...]:
 
 
 def _no_people(text: str) -> bool:
-    return not any(NAME.format(n=n) in text or PHONE.format(n=n) in text for n in range(1, 9))
+    return not any(
+        NAME.format(n=n) in text or PHONE.format(n=n) in text or EMAIL.format(n=n) in text for n in range(1, 9)
+    )
 
 
 @at(MIDDAY)

@@ -11,6 +11,7 @@ import pytest
 
 from mobilize.models import (
     ActionGroup,
+    Event,
     GapAnswer,
     GapRequest,
     Membership,
@@ -31,8 +32,10 @@ from mobilize.models import (
 from mobilize.services import gaps
 from mobilize.services.gaps.filling import GapRules, fill_gaps
 from mobilize.services.outbox.blasts import event_message_stats
+from mobilize.services.outbox.messages import at_place
 from mobilize.services.people import Contact
 from mobilize.services.signups.seats import sign_up
+from mobilize.times import text_span
 from tests.factories import (
     auth,
     make_event,
@@ -86,6 +89,29 @@ async def asked(shift: Shift) -> list[int]:
     """Volunteer ids asked for the shift, in the order they were asked."""
     rows = await GapRequest.filter(shift_id=shift.id).order_by("id").values_list("volunteer_id", flat=True)
     return [int(v) for v in rows]  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("place", "where"),
+    [
+        ({"venue": "Union Hall", "city": "Chicago"}, " at Union Hall"),
+        ({"venue": "", "city": "Chicago"}, " at Chicago"),
+        ({"venue": "", "city": "", "virtual_url": "https://meet.example.org/x"}, " at online"),
+        ({"venue": "", "city": "", "virtual_url": ""}, ""),
+    ],
+)
+async def test_the_ask_names_the_place_as_a_sign_ups_messages_do(place: dict[str, str], where: str) -> None:
+    world = await make_world()
+    await Shift.filter(id=world["shift"].id).update(target=0)
+    await Event.filter(id=world["event"].id).update(**place)
+    shift = await make_shift(world["event"], capacity=10, target=1, starts_at=now() + timedelta(hours=20))
+    await on_standby(world["group"], await volunteer(1))
+    await fill_gaps(now(), NO_QUIET)
+    [message] = await Message.filter(kind=MessageKind.GAP_REQUEST)
+    event = await Event.get(id=world["event"].id)
+    assert at_place(event) == where  # the sign-up messages' words for the place
+    slot = text_span(shift.starts_at, shift.ends_at, event.timezone)
+    assert f"{event.title} on {slot}{where} needs people. Can you come?" in message.body
 
 
 async def test_nearest_opted_in_standby_volunteers_of_the_group_are_asked(migrated: str) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from mobilize.models import (
     ConsentChannel,
@@ -196,6 +198,33 @@ async def test_the_host_form_names_what_is_wrong_and_sends_a_good_proposal(clien
     assert r.status_code == 202 and "Check your email" in r.text
     event = await Event.get(title="Block party").prefetch_related("shifts")
     assert event.status == EventStatus.UNVERIFIED and event.shifts[0].capacity == 15  # type: ignore[index]
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "posix/America/Chicago", "localtime", ""])
+async def test_the_host_form_refuses_a_zone_the_api_refuses_and_reads_times_in_a_good_one(
+    client: httpx.AsyncClient, zone: str
+) -> None:
+    world = await hosting_world(client, "review")
+    token = await csrf_of(client, world["host_form"])
+    start, end = in_days(4).replace(tzinfo=None), in_days(4, hour=19).replace(tzinfo=None)
+    form = {
+        "csrf_token": token, "title": "Block party", "event_type": "meeting", "timezone": zone, "city": "Chicago",
+        "postal_code": "60614", "shift_0_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "shift_0_end": end.strftime("%Y-%m-%dT%H:%M"), "shift_0_capacity": "15", "host_name": "Ana Host",
+        "host_email": "ana@example.org", "agree": "yes",
+    }  # fmt: skip
+    r = await client.post(world["host_form"], data=form)
+    assert r.status_code == 422 and 'data-field="timezone"' in r.text
+    # the zone alone is named, in the API's words: the shifts' times, read in UTC meanwhile, pass
+    assert '<li data-field="timezone">timezone: Unknown IANA time zone.</li>' in r.text
+    assert r.text.count("<li data-field=") == 1
+    assert await HostedEvent.all().count() == 0
+    api = await client.post(world["propose"], json=proposal(timezone=zone))
+    assert api.status_code == 422 and api.json()["error"]["fields"]["timezone"] == "unknown IANA time zone"
+    r = await client.post(world["host_form"], data=form | {"timezone": "America/Chicago"})
+    assert r.status_code == 202, r.text
+    event = await Event.get(title="Block party").prefetch_related("shifts")
+    assert event.shifts[0].starts_at == start.replace(tzinfo=ZoneInfo("America/Chicago"))  # type: ignore[index]
 
 
 async def test_a_proposal_is_placed_by_the_rule_that_places_organizers_events(client: httpx.AsyncClient) -> None:

@@ -63,6 +63,23 @@ async def test_the_api_refuses_share_with_host_where_nobody_hosts(client: httpx.
     assert not await Volunteer.filter(email="rosa@example.org").exists()
 
 
+async def test_the_event_api_takes_share_with_host_and_refuses_it_where_nobody_hosts(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await _published(client)
+    body = {"volunteer": _person("rosa@example.org"), "share_with_host": True, "shifts": [world["shift"].id]}
+    r = await client.post(f"{API}/public/events/{world['event_id']}/signups", json=body)
+    assert r.status_code == 201, r.text
+    [consent] = await _shared("rosa@example.org")
+    assert consent.words == hosting.SHARE_WORDS and consent.source == f"share_host:{world['event_id']}"
+    plain = await make_shift(await make_event(world["group"], title="An organizer's rally"))
+    body = {"volunteer": _person("karl@example.org"), "share_with_host": True, "shifts": [plain.id]}
+    r = await client.post(f"{API}/public/events/{plain.event_id}/signups", json=body)
+    assert r.status_code == 422, r.text
+    assert "share_with_host" in r.json()["error"]["fields"]
+    assert not await Volunteer.filter(email="karl@example.org").exists()
+
+
 async def test_the_openapi_document_shows_the_words(client: httpx.AsyncClient) -> None:
     document = (await client.get(f"{API}/openapi.json")).json()
     field = document["components"]["schemas"]["PublicSignupIn"]["properties"]["share_with_host"]
@@ -73,7 +90,7 @@ async def _crash(*_: Any, **__: Any) -> None:
     raise RuntimeError("the process died between the sign-up and the consent")
 
 
-@pytest.mark.parametrize("via", ["form", "api"])
+@pytest.mark.parametrize("via", ["form", "api", "event_api"])
 @pytest.mark.parametrize("phone", [None, "+13125550177"])
 async def test_a_crash_before_the_consent_leaves_no_sign_up(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, via: str, phone: str | None
@@ -87,9 +104,12 @@ async def test_a_crash_before_the_consent_leaves_no_sign_up(
             form = {"csrf_token": token, "shift": str(shift_id), "name": "Rosa Luxemburg", "email": "rosa@example.org",
                     "phone": phone or "", "share_with_host": "yes"}  # fmt: skip
             await client.post(f"/events/{event_id}/signup", data=form)
-        else:
+        elif via == "api":
             body = {"volunteer": _person("rosa@example.org", phone), "share_with_host": True}
             await client.post(f"{API}/public/shifts/{shift_id}/signups", json=body)
+        else:
+            body = {"volunteer": _person("rosa@example.org", phone), "share_with_host": True, "shifts": [shift_id]}
+            await client.post(f"{API}/public/events/{event_id}/signups", json=body)
     assert not await Signup.filter(shift_id=shift_id).exists()
     assert not await Volunteer.filter(email="rosa@example.org").exists()
     assert not await Message.filter(to_address="rosa@example.org").exists()

@@ -70,7 +70,7 @@ async def _world() -> dict[str, Any]:
     # Another organization knows Rosa's phone and tags her too: never on this organization's lists.
     other, _ = await make_organizer("other-org")
     stranger = await _tagged(other.organization_id, "Rosa", ["steward"], phone="+13125550101")
-    return {"owner": owner, "actor": actor, "west": west, "east": east, "stranger": stranger} | people
+    return {"owner": owner, "actor": actor, "west": west, "east": east, "stranger": stranger, "other": other} | people
 
 
 async def _holds(actor: Actor, **values: str) -> list[str]:
@@ -168,3 +168,9 @@ async def test_a_message_to_a_list_follows_the_blast_rules_in_the_organizations_
     assert text.due_at == datetime(2026, 6, 10, 23, 0, tzinfo=UTC)
     assert next(m for m in rows if m.channel.value == "email").due_at <= datetime.now(UTC) + timedelta(seconds=1)
     assert not await Message.filter(volunteer_id=w["stranger"].id).exists()
+    # the organization that knows Rosa's phone neither finds the list nor messages through it
+    stranger_org = await actor_for_membership(w["other"])
+    for preview in (True, False):
+        with pytest.raises(NotFound):
+            await blasts.blast_list(stranger_org, saved.id, data, idempotency_key="list-key-2", preview=preview)
+    assert await Message.filter(kind=MessageKind.BLAST).count() == 2

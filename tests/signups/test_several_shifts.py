@@ -127,6 +127,33 @@ async def test_one_shift_in_the_list_is_the_ordinary_sign_up(app: Any, client: h
     assert [m.calendar_method for m in email.sent] == ["REQUEST"]  # with its invitation, as ever
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["seat", "waitlist"])
+async def test_one_shift_in_the_list_writes_what_a_shifts_own_sign_up_writes(
+    client: httpx.AsyncClient, full: bool
+) -> None:
+    w = await make_world(capacity=1)
+    alone, listed = w["shift"], await make_shift(w["event"], capacity=1, starts_at=w["shift"].starts_at)
+    if full:
+        for shift in (alone, listed):
+            taken = await client.post(f"/api/v1/public/shifts/{shift.id}/signups", json=volunteer_body(9))
+            assert taken.status_code == 201, taken.text
+    one = await client.post(f"/api/v1/public/shifts/{alone.id}/signups", json=volunteer_body(1, sms_opt_in=True))
+    assert one.status_code == 201, one.text
+    r = await client.post(url(w), json=body([listed], 2))
+    assert r.status_code == 201, r.text
+    [entry] = r.json()["data"]
+    assert entry["status"] == one.json()["status"] == ("waitlisted" if full else "signed_up")
+    assert (await Shift.get(id=listed.id)).filled == (await Shift.get(id=alone.id)).filled == 1
+
+    async def messages(signup_id: int) -> list[tuple[str, str, str, str]]:
+        rows = await Message.filter(signup_id=signup_id).order_by("kind", "channel")
+        return [(m.kind, m.channel, m.subject, str(m.dedupe_key).replace(str(signup_id), "#")) for m in rows]
+
+    assert await messages(entry["id"]) == await messages(one.json()["id"]) != []
+    for n in (1, 2):
+        assert await ConsentRecord.filter(channel="sms", volunteer__email=f"v{n}@example.org").count() == 1
+
+
 async def test_a_full_shift_waitlists_only_that_one(app: Any, client: httpx.AsyncClient) -> None:
     w = await picket(capacity=1, count=3)
     full = w["shifts"][1]

@@ -60,6 +60,7 @@ async def test_saved_lists_are_read_by_everyone_and_changed_by_managers(client: 
             await post(client, path, {"name": "Mine", "channels": ["sms"], "body": "x", "send": "1"})
         ).status_code == 404
     assert (await SavedList.get(id=theirs.id)).name == "Theirs"
+    assert not await Message.filter(kind=MessageKind.BLAST).exists()  # nobody of theirs messaged, the stranger neither
 
     r = await post(client, f"/dashboard/lists/{saved.id}/delete", {})
     assert r.status_code == _expect(role, MANAGERS, 303)

@@ -42,7 +42,7 @@ from mobilize.models import (
 from mobilize.services import geo
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
 from mobilize.services.outbox import after_commit
-from mobilize.services.outbox.messages import SMS_FOOTER
+from mobilize.services.outbox.messages import SMS_FOOTER, at_place
 from mobilize.services.outbox.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, sms_send_after
 from mobilize.services.people import Contact
 from mobilize.services.signups.seats import sign_up
@@ -90,8 +90,8 @@ class GapResponse:
     reply: str = ""
 
 
-def gap_text(org: str, title: str, slot: str, place: str) -> str:
-    where = f" at {place}" if place else ""
+def gap_text(org: str, title: str, slot: str, where: str) -> str:
+    """The ask's SMS; `where` is messages.at_place's (" at <venue>", or "" for an event naming no place)."""
     return f"{org}: {title} on {slot}{where} needs people. Can you come? Reply YES to sign up. {SMS_FOOTER}"
 
 
@@ -218,9 +218,8 @@ async def fill_gaps(now: datetime, rules: GapRules | None = None) -> GapFill:
 async def _ask(shift: Shift, volunteer: Volunteer, now: datetime, due_at: datetime) -> int | None:
     """The ask and its SMS, together; None if this person was asked for this shift already."""
     event = shift.event
-    place = event.venue or event.city or ("online" if event.virtual_url else "")
     body = gap_text(
-        event.organization.name, event.title, text_span(shift.starts_at, shift.ends_at, event.timezone), place
+        event.organization.name, event.title, text_span(shift.starts_at, shift.ends_at, event.timezone), at_place(event)
     )
     try:
         async with in_transaction():

@@ -30,11 +30,7 @@ from mobilize.services.hosting.policy import (
     set_policy,
 )
 from mobilize.services.hosting.proposals import Proposed, confirm, propose
-from mobilize.services.hosting.signup import (
-    check_shareable,
-    sign_up_for_shifts_sharing_with_host,
-    sign_up_sharing_with_host,
-)
+from mobilize.services.hosting.signup import check_shareable, sign_up_sharing_with_host
 
 __all__ = [
     "DEFAULT_TERMS",
@@ -66,7 +62,6 @@ __all__ = [
     "rotate_page_token",
     "set_policy",
     "short_name",
-    "sign_up_for_shifts_sharing_with_host",
     "sign_up_sharing_with_host",
     "unpublish",
 ]

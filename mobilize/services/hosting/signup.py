@@ -5,16 +5,16 @@ hide a contact they agreed to show), nor the consent without the sign-up."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from tortoise.transactions import in_transaction
 
-from mobilize.models import Event
 from mobilize.services.errors import Invalid
 from mobilize.services.hosting.hostpage import is_hosted, record_share_consent
-from mobilize.services.people import Contact
-from mobilize.services.signups import SeveralResult, SignupResult, sign_up, sign_up_for_shifts
+from mobilize.services.signups import SeveralResult, SignupResult
+
+R = TypeVar("R", SignupResult, SeveralResult)
 
 
 async def check_shareable(event_id: int) -> None:
@@ -24,24 +24,13 @@ async def check_shareable(event_id: int) -> None:
 
 
 async def sign_up_sharing_with_host(
-    event_id: int, shift_id: int, contact: Contact, *, ip: str = "", user_agent: str = "", **options: Any
-) -> SignupResult:
-    """`signups.sign_up(shift_id, contact, **options)` and the consent to share with the host of `event_id`
-    (a hosted event: see `check_shareable`), in one transaction. The sign-up's own transaction becomes a
-    savepoint of this one; its messages are enqueued once the request's buffer is flushed, after this commit
-    (services.outbox.after_commit). Raises what `sign_up` raises, having written nothing."""
+    event_id: int, sign_up: Callable[[], Awaitable[R]], *, ip: str = "", user_agent: str = ""
+) -> R:
+    """`sign_up()` (a call of `signups.sign_up` or `signups.sign_up_for_shifts`) and the consent to share with
+    the host of `event_id` (a hosted event: see `check_shareable`), in one transaction. The sign-up's own
+    transaction becomes a savepoint of this one; its messages are enqueued once the request's buffer is flushed,
+    after this commit (services.outbox.after_commit). Raises what the sign-up raises, having written nothing."""
     async with in_transaction():
-        result = await sign_up(shift_id, contact, **options)
+        result = await sign_up()
         await record_share_consent(result.volunteer, event_id, ip, user_agent)
-    return result
-
-
-async def sign_up_for_shifts_sharing_with_host(
-    event: Event, shift_ids: Sequence[int], contact: Contact, *, ip: str = "", user_agent: str = "", **options: Any
-) -> SeveralResult:
-    """`signups.sign_up_for_shifts` and the consent to share with the event's host, in one transaction (as
-    `sign_up_sharing_with_host` for one shift)."""
-    async with in_transaction():
-        result = await sign_up_for_shifts(event, shift_ids, contact, **options)
-        await record_share_consent(result.volunteer, event.id, ip, user_agent)
     return result

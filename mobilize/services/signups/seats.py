@@ -221,15 +221,16 @@ async def _general_sign_up(
     )
     found.append(volunteer)
     try:
-        signup = await _record_signup(shift, volunteer, source, referrer)
+        signup = await record_signup(shift, volunteer, source, referrer)
     except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
         raise postgres.AlreadyHolding from exc
     signup.volunteer = volunteer
     return SignupResult(signup=signup, volunteer=volunteer, new_volunteer=new_volunteer)
 
 
-async def _record_signup(shift: Shift, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
-    """Seat (if one is free) and sign-up, atomically; IntegrityError (AlreadyHolding on PostgreSQL) if this
+async def record_signup(shift: Shift, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
+    """Seat (if one is free) and sign-up, atomically, for a known record: nothing else (no consent, no
+    messages: the caller writes them in its transaction). IntegrityError (AlreadyHolding on PostgreSQL) if this
     person already holds a live sign-up for the shift."""
     if postgres.applies():
         return await postgres.record_signup(shift, volunteer, source, referrer)

@@ -108,7 +108,7 @@ async def sign_up_for_shifts(
             made: dict[int, Signup] = {}
             with db.orm_path():  # the seat rule's ORM way, on PostgreSQL too
                 for shift_id in sorted(ids):
-                    made[shift_id] = await seats._record_signup(locked[shift_id], volunteer, source, referrer)
+                    made[shift_id] = await seats.record_signup(locked[shift_id], volunteer, source, referrer)
             signups = [made[i] for i in ids]
             for signup in signups:
                 signup.volunteer = volunteer

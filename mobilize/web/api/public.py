@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mobilize.models import Event, SignupSource
+from mobilize.models import Event, Shift, SignupSource
 from mobilize.schemas import PublicSignupIn
 from mobilize.services import coalitions, hosting, people, ratelimit, signups
 from mobilize.services.coalesce import Coalesced
@@ -74,71 +76,86 @@ async def limit_public_signup(request: Request, phone: str | None) -> None:
     await ratelimit.check_many(limiter, checks)  # one round trip to Redis for both
 
 
-async def public_sign_up(
-    request: Request,
-    event_id: int,
-    shift_id: int,
-    contact: Contact,
-    *,
-    share_with_host: bool,
-    cached: bool = False,
-    **options: Any,
-) -> signups.SignupResult:
-    """`signups.sign_up` (`cached`: see there); with `share_with_host` (the event is volunteer-hosted: checked by
-    the caller), in one transaction with the consent record of the words the form shows (services.hosting.signup)."""
-    if not share_with_host:
-        return await signups.sign_up(shift_id, contact, cached=cached, **options)
-    ip, agent = client_ip(request), request.headers.get("user-agent", "")
-    return await hosting.sign_up_sharing_with_host(event_id, shift_id, contact, ip=ip, user_agent=agent, **options)
+P = TypeVar("P", bound=PublicSignupIn)
+R = TypeVar("R", signups.SignupResult, signups.SeveralResult)
 
 
-async def public_sign_up_for_shifts(
-    request: Request, event: Event, shift_ids: list[int], contact: Contact, *, share_with_host: bool, **options: Any
-) -> signups.SeveralResult:
-    """`signups.sign_up_for_shifts`; with `share_with_host`, in one transaction with the consent record (as
-    `public_sign_up` for one shift)."""
+@dataclass(frozen=True)
+class PublicSignup(Generic[P]):
+    """A public sign-up's body, parsed, checked against the event and rate-limited: what the sign-up takes."""
+
+    data: P
+    contact: Contact
+    coalition: signups.CoalitionChoices | None
+    sms_consent: ConsentContext | None
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments `signups.sign_up` and `signups.sign_up_for_shifts` share."""
+        return {
+            "source": SignupSource.WEB,
+            "referrer": self.data.referrer,
+            "sms_consent": self.sms_consent,
+            "coalition": self.coalition,
+        }
+
+
+async def prepare_public_signup(request: Request, event: Event, schema: type[P]) -> PublicSignup[P]:
+    """The body of a public sign-up for `event` and what it asks checked, in the order the answer names them
+    (400/422 for the body, 422 for the coalition choices and `share_with_host`), then the rate limit (429)."""
+    settings = request.app.state.settings
+    data = await parse_body(request, schema)
+    contact = contact_from(data.volunteer, settings.phone_region)
+    coalition = None
+    if data.share_with or data.recruited_by:  # as coalition_choices' own early return, without even its await
+        coalition = await coalition_choices(request, event, data.recruited_by, data.share_with, "web_api", strict=True)
+    if data.share_with_host:
+        await hosting.check_shareable(event.id)
+    await limit_public_signup(request, contact.phone)
+    sms_consent = sms_consent_from(request, data.volunteer, settings, source="web_api")
+    return PublicSignup(data, contact, coalition, sms_consent)
+
+
+def public_sign_up(
+    request: Request, event_id: int, sign_up: Callable[[], Awaitable[R]], *, share_with_host: bool
+) -> Awaitable[R]:
+    """`sign_up()` (a call of `signups.sign_up` or `signups.sign_up_for_shifts`); with `share_with_host` (the
+    event is volunteer-hosted: checked by the caller), in one transaction with the consent record of the words
+    the form shows (services.hosting.signup). Not a coroutine itself: the plain sign-up awaits nothing more."""
     if not share_with_host:
-        return await signups.sign_up_for_shifts(event, shift_ids, contact, **options)
+        return sign_up()
     ip, agent = client_ip(request), request.headers.get("user-agent", "")
-    return await hosting.sign_up_for_shifts_sharing_with_host(
-        event, shift_ids, contact, ip=ip, user_agent=agent, **options
-    )
+    return hosting.sign_up_sharing_with_host(event_id, sign_up, ip=ip, user_agent=agent)
 
 
 async def public_signup(request: Request) -> JSONResponse:
     """Same body as the organizer endpoint; the source is always `web`. A shift of an unlisted event is
     found only under the event's tokened address (`/public/events/{id}-{token}/shifts/{shift_id}/signups`)."""
-    settings = request.app.state.settings
     shift_id = int_param(request, "shift_id")
     event_id = int_param(request, "event_id") if "event_id" in request.path_params else None
-    # With its event: sign_up needs no second look.
     token = request.path_params.get("token")
-    shift = await public.public_shift(shift_id, event_id, token)
-    event = shift.event
-    data = await parse_body(request, PublicSignupIn)
-    contact = contact_from(data.volunteer, settings.phone_region)
-    coalition = await coalition_choices(request, event, data.recruited_by, data.share_with, "web_api", strict=True)
-    if data.share_with_host:
-        await hosting.check_shareable(event.id)
-    await limit_public_signup(request, contact.phone)
-    options: dict[str, Any] = {
-        "share_with_host": data.share_with_host,
-        "source": SignupSource.WEB,
-        "referrer": data.referrer,
-        "sms_consent": sms_consent_from(request, data.volunteer, settings, source="web_api"),
-        "coalition": coalition,
-    }
-    # The cached copy of the shift goes as it is where the sign-up statement checks it; anywhere else it
-    # is read again if it is over a second old (services.events.public).
-    cached = coalition is None and not data.share_with_host
+    shift = await public.public_shift(shift_id, event_id, token)  # with its event: sign_up needs no second look
+    asked = await prepare_public_signup(request, shift.event, PublicSignupIn)
+    contact = asked.contact
+    # The kept copy of the shift goes as it is where the sign-up statement checks it; anywhere else it is
+    # read again if it is over a second old (services.events.public).
+    cached = asked.coalition is None and not asked.data.share_with_host
     if not cached and not public.is_fresh(shift):
         shift = await public.public_shift(shift_id, event_id, token, fresh=True)
+
+    def sign_up(shift: Shift, cached: bool) -> Awaitable[signups.SignupResult]:
+        return public_sign_up(
+            request,
+            shift.event.id,
+            lambda: signups.sign_up(shift_id, contact, shift=shift, cached=cached, **asked.options()),
+            share_with_host=asked.data.share_with_host,
+        )
+
     try:
         try:
-            result = await public_sign_up(request, event.id, shift_id, contact, shift=shift, cached=cached, **options)
-        except signups.StaleShift:  # nothing written: the shift changed since it was cached
+            result = await sign_up(shift, cached)
+        except signups.StaleShift:  # nothing written: the shift changed since it was kept
             shift = await public.public_shift(shift_id, event_id, token, fresh=True)
-            result = await public_sign_up(request, event.id, shift_id, contact, shift=shift, **options)
+            result = await sign_up(shift, False)
     except AlreadySignedUp as exc:  # without the existing sign-up's id: not the typist's to know
         raise AlreadySignedUp(exc.message, fields={"volunteer": "already signed up"}) from None
     event = shift.event
@@ -156,24 +173,14 @@ async def public_event_signup(request: Request) -> JSONResponse:
     or one the person already holds, refuses the whole request, naming it (`shifts.N`). One message lists
     them all; each seat has its own reminders. Answers one entry per shift, in the order sent. An unlisted
     event answers only at its tokened address (`/public/events/{id}-{token}/signups`)."""
-    settings = request.app.state.settings
     event = await public.get_public_event(int_param(request, "event_id"), request.path_params.get("token"))
-    data = await parse_body(request, PublicShiftsSignupIn)
-    contact = contact_from(data.volunteer, settings.phone_region)
-    coalition = await coalition_choices(request, event, data.recruited_by, data.share_with, "web_api", strict=True)
-    if data.share_with_host:
-        await hosting.check_shareable(event.id)
-    await limit_public_signup(request, contact.phone)
-    result = await public_sign_up_for_shifts(
+    asked = await prepare_public_signup(request, event, PublicShiftsSignupIn)
+    contact = asked.contact
+    result = await public_sign_up(
         request,
-        event,
-        data.shifts,
-        contact,
-        share_with_host=data.share_with_host,
-        source=SignupSource.WEB,
-        referrer=data.referrer,
-        sms_consent=sms_consent_from(request, data.volunteer, settings, source="web_api"),
-        coalition=coalition,
+        event.id,
+        lambda: signups.sign_up_for_shifts(event, asked.data.shifts, contact, **asked.options()),
+        share_with_host=asked.data.share_with_host,
     )
     # As for one shift: the same shape whether the person was known or not, and no link to their page.
     entries = []

@@ -130,12 +130,4 @@ async def _audience(request: Request, actor: Actor) -> messaging.Audience:
     )
 
 
-@organizer_page
-async def message_page(request: Request, actor: Actor) -> Response:
-    return messaging.page(request, actor, await _audience(request, actor))
-
-
-@organizer_page
-async def message(request: Request, actor: Actor) -> Response:
-    """Counts first, then the messages (web.dashboard.messaging)."""
-    return await messaging.submit(request, actor, await _audience(request, actor))
+message_page, message = messaging.endpoints(_audience)

@@ -19,7 +19,7 @@ from mobilize.services.access import Actor
 from mobilize.services.outbox import after_commit
 from mobilize.services.outbox.blasts import BlastResult
 from mobilize.web.api.common import validation_fields
-from mobilize.web.dashboard.session import back, dash_render
+from mobilize.web.dashboard.session import Endpoint, back, dash_render, organizer_page
 from mobilize.web.views import sentence
 
 # What sends it: (the message, the idempotency key or None, preview?, quiet hours) -> the counts.
@@ -75,3 +75,19 @@ async def submit(request: Request, actor: Actor, audience: Audience) -> Response
             f" {result.no_consent + result.opted_out} could not be reached on a channel."
         )
     return back(request, notice, audience.done, **audience.done_params)
+
+
+def endpoints(audience_of: Callable[[Request, Actor], Awaitable[Audience]]) -> tuple[Endpoint, Endpoint]:
+    """The form's page (GET) and its submission (POST) for the audience `audience_of` finds and authorizes:
+    a group's people (web.dashboard.frames), a saved list's (web.dashboard.lists)."""
+
+    @organizer_page
+    async def message_page(request: Request, actor: Actor) -> Response:
+        return page(request, actor, await audience_of(request, actor))
+
+    @organizer_page
+    async def message(request: Request, actor: Actor) -> Response:
+        """Counts first, then the messages."""
+        return await submit(request, actor, await audience_of(request, actor))
+
+    return message_page, message
