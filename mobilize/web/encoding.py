@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections import OrderedDict
 
 from starlette.requests import Request
 
 from mobilize.services.coalesce import Coalesced
+from mobilize.services.feeds.cache import FeedCache
 
 MIN_SIZE = 1024  # smaller answers gain nothing worth the header
 LEVEL = 6
@@ -39,38 +39,21 @@ class Compressed:
     """Compressed copies of bodies by key (the key names the body's version), least recently used out."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[object, bytes] = OrderedDict()
-        self._size = 0
+        self._kept = FeedCache(max_entries=max_entries, max_bytes=max_bytes)
         self._compressing: Coalesced[bytes] = Coalesced()
 
-    async def get(self, key: object, body: bytes) -> bytes:
+    async def get(self, key: tuple[str, str], body: bytes) -> bytes:
         """`body` compressed, from the cache or compressed now in a worker thread (once, however many ask)."""
-        found = self._entries.get(key)
+        found = self._kept.get(key)
         if found is not None:
-            self._entries.move_to_end(key)
             return found
 
         async def compress() -> bytes:
             packed = await asyncio.to_thread(gzip.compress, body, LEVEL, mtime=0)
-            self._put(key, packed)
+            self._kept.put(key, packed)
             return packed
 
         return await self._compressing.run(key, compress)
 
-    def _put(self, key: object, packed: bytes) -> None:
-        if len(packed) > self.max_bytes:
-            return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._size -= len(old)
-        self._entries[key] = packed
-        self._size += len(packed)
-        while len(self._entries) > self.max_entries or self._size > self.max_bytes:
-            _, dropped = self._entries.popitem(last=False)
-            self._size -= len(dropped)
-
     def clear(self) -> None:
-        self._entries.clear()
-        self._size = 0
+        self._kept.clear()
