@@ -6,6 +6,7 @@ link to an event, whose sign-up then credits that organization."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 
 from mobilize.models import EventType
 from mobilize.services import feeds
+from mobilize.services.coalesce import Coalesced
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import public
 from mobilize.services.feeds.cache import FeedCache
@@ -95,27 +97,44 @@ async def _campaign_context(request: Request) -> dict[str, Any]:
 PAGES = FeedCache(max_entries=512, max_bytes=128 * 1024 * 1024)
 CACHED_PARAMS = frozenset({"ref"})
 COMPRESSED = encoding.Compressed()  # the kept pages, gzip-compressed for the clients that take it
+BUILDING: Coalesced[tuple[int, bytes]] = Coalesced()
 
 
 async def _cached(request: Request, template: str) -> Response:
     org, slug = request.path_params["org"], request.path_params["slug"]
-    key: tuple[str, str] | None = None
-    if set(request.query_params) <= CACHED_PARAMS:
-        scope = await feeds.campaign_scope(slug, org)
-        version = await feeds.feed_version(scope, base_url=request.app.state.settings.public_base_url)
-        minute = int(time.time() // 60)
-        key = (f"{template}:{scope.id}:{_text(request, 'ref')}:{minute}", version.etag)
-        body = PAGES.get(key)
-        if body is not None:
-            if encoding.accepts_gzip(request):
-                packed = await COMPRESSED.get(key, body)
-                return HTMLResponse(packed, headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
-            return HTMLResponse(body, headers={"Vary": "Accept-Encoding"})
+    if not set(request.query_params) <= CACHED_PARAMS:
+        return await _render(request, template)
+    scope = await feeds.campaign_scope(slug, org)
+    version = await feeds.feed_version(scope, base_url=request.app.state.settings.public_base_url)
+    minute = int(time.time() // 60)
+    key = (f"{template}:{scope.id}:{_text(request, 'ref')}:{minute}", version.etag)
+    body = PAGES.get(key)
+    if body is None:
+        # Built once however many readers ask at the same moment (a cold process under a day of action's
+        # readers would otherwise render the same 1 MB page once per waiting request).
+        status, body = await BUILDING.run(key, lambda: _build(request, template, key))
+        if status != 200:
+            return HTMLResponse(body, status_code=status)
+    if encoding.accepts_gzip(request):
+        packed = await COMPRESSED.get(key, body)
+        return HTMLResponse(packed, headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return HTMLResponse(body, headers={"Vary": "Accept-Encoding"})
+
+
+async def _render(request: Request, template: str) -> Response:
     context = await _campaign_context(request)
-    response = render(request, template, context, status=422 if context["errors"] else 200)
-    if key is not None and response.status_code == 200:
-        PAGES.put(key, bytes(response.body))
-    return response
+    return render(request, template, context, status=422 if context["errors"] else 200)
+
+
+async def _build(request: Request, template: str, key: tuple[str, str]) -> tuple[int, bytes]:
+    context = await _campaign_context(request)
+    # Rendered in a worker thread: the other requests of the process keep being served meanwhile.
+    status = 422 if context["errors"] else 200
+    response = await asyncio.to_thread(render, request, template, context, status=status)
+    body = bytes(response.body)
+    if response.status_code == 200:
+        PAGES.put(key, body)
+    return response.status_code, body
 
 
 async def campaign_page(request: Request) -> Response:

@@ -4,12 +4,15 @@ slug keeps naming the campaign it named when another organization picks the same
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
 
 import httpx
+import pytest
 
+from mobilize.web import campaigns
 from tests.coalitions.helpers import API, coalition, partner_event
 from tests.factories import make_campaign, make_event, make_group, make_organizer, make_shift
 
@@ -104,3 +107,21 @@ async def test_campaign_page_lists_and_maps_both_organizations(client: httpx.Asy
     event_page = await client.get(f"/events/{nurses['id']}")
     assert "convened by Teachers" in event_page.text and "/campaigns/teachers/may-day" in event_page.text
     assert (await client.get("/static/leaflet/leaflet.css")).status_code == 200
+
+
+async def test_readers_of_a_cold_campaign_page_wait_for_one_build(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await coalition(client)
+    builds = 0
+    real = campaigns._campaign_context
+
+    async def counted(request: Any) -> Any:
+        nonlocal builds
+        builds += 1
+        return await real(request)
+
+    monkeypatch.setattr(campaigns, "_campaign_context", counted)
+    pages = await asyncio.gather(*(client.get("/campaigns/teachers/may-day") for _ in range(6)))
+    assert {r.status_code for r in pages} == {200} and len({r.text for r in pages}) == 1
+    assert builds == 1
