@@ -252,7 +252,8 @@ def main() -> None:
             "baseline /healthz": "/healthz",
         }
         base = f"http://127.0.0.1:{port}"
-        asyncio.run(read(base, paths, 4, 1))  # warm: templates, pools, the feed cache
+        # Warm: templates, pools and the caches, in every worker process (32 connections reach them all).
+        asyncio.run(read(base, paths, 32, 2))
         print(f"readers: {args.readers} concurrent, {args.per_reader} fetches of each path each")
         found = asyncio.run(read(base, paths, args.readers, args.per_reader))
         p99 = {label: line(label, values) for label, values in found.items()}
