@@ -37,6 +37,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def browser_env() -> dict[str, str]:
+    """The browser's environment: the suite's, without libfaketime (a suite run under `faketime` moves the
+    server's clock; Chromium's own is left alone, as a visitor's browser is)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 @pytest.fixture
 def chromium() -> str:
     """Debian's Chromium (Playwright cannot download its own browser here). Missing: skipped, or under
@@ -95,7 +101,7 @@ async def test_an_organizers_day_in_the_browser(chromium: str, server: str, shot
     await make_campaign(membership, slug="day-of-action")
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
         try:
             page = await browser.new_page(viewport=DESKTOP)
             # log in
