@@ -12,6 +12,7 @@ from mobilize import schemas, strike_schemas
 from mobilize.models import EventStatus, SignupStatus
 from mobilize.services.hosting.schemas import ApproveIn, PolicyIn, ProposalIn, ReasonIn
 from mobilize.services.pagination import MAX_LIMIT
+from mobilize.services.people import schemas as people_schemas
 from mobilize.services.signups.schemas import PublicShiftsSignupIn
 
 
@@ -140,13 +141,17 @@ OPERATIONS: dict[str, Operation] = {
         query=(*PAGE, "q", "tag"),
     ),
     "volunteers-create": Operation(
-        "Create a record by hand (no SMS consent implied)", "Volunteer", 201, schemas.VolunteerRecordIn, errors=(409,)
+        "Create a record by hand (no SMS consent implied)",
+        "Volunteer",
+        201,
+        people_schemas.VolunteerRecordIn,
+        errors=(409,),
     ),
     "volunteer": Operation("Get one of this organization's records of a person", "Volunteer"),
     "volunteer-update": Operation(
         "Change the record: name, contact, notes, tags, member id",
         "Volunteer",
-        body=schemas.VolunteerPatch,
+        body=people_schemas.VolunteerPatch,
         errors=(409,),
     ),
     "volunteer-rotate-link": Operation("Replace the link to the volunteer's own page", "Volunteer"),

@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mobilize.models import Volunteer
-from mobilize.schemas import MAX_YEAR, MIN_YEAR, VolunteerPatch, VolunteerRecordIn, in_utc
+from mobilize.schemas import MAX_YEAR, MIN_YEAR, in_utc
 from mobilize.services.access import Actor
 from mobilize.services.errors import Forbidden, Invalid
 from mobilize.services.people import directory, links
+from mobilize.services.people.schemas import VolunteerPatch, VolunteerRecordIn
 from mobilize.services.reports import turnout
 from mobilize.web.api.common import authed, int_param, list_response, page_args, parse_body
 from mobilize.web.api.serializers import manage_url, volunteer_json
