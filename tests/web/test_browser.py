@@ -38,9 +38,10 @@ def _free_port() -> int:
 
 
 def browser_env() -> dict[str, str]:
-    """The browser's environment: the suite's, without libfaketime (a suite run under `faketime` moves the
-    server's clock; Chromium's own is left alone, as a visitor's browser is)."""
-    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    """The browser's environment: the suite's, libfaketime included when the suite runs under `faketime`, so
+    that the browser's clock is the server's (a page's own times, such as a captain's scan, are checked by the
+    server against its clock, as a visitor's browser and the server agree on the time)."""
+    return dict(os.environ)
 
 
 @pytest.fixture
