@@ -351,7 +351,7 @@ async def test_a_rule_that_never_matches_is_422_well_within_a_second(client: htt
             assert r.json()["error"]["fields"] == {
                 "recurrence.rrule": "produces no occurrence within 10 years of dtstart"
             }, rule
-            if took >= 0.5:
+            if took >= 0.9:  # alone, the slowest (hourly, from 2095) takes ~0.3 s; two suites at once, ~0.6
                 slow.append(f"{rule} from {dtstart}: {took:.2f} s of CPU")
     assert not slow, "\n".join(slow)
     assert await snapshot() == before
