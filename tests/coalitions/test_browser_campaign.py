@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mobilize.models import ConsentRecord, Organization, Partnership, PartnershipStatus, Volunteer
 from tests.factories import make_campaign, make_event, make_group, make_organizer, make_shift
-from tests.web.test_browser import browser_env, chromium, server, shots  # noqa: F401 - the fixtures
+from tests.web.test_browser import chromium, server, shots  # noqa: F401 - the fixtures
 
 PHONE = {"width": 390, "height": 844}
 
@@ -41,7 +41,7 @@ async def test_campaign_map_list_and_sharing_at_phone_width(chromium: str, serve
 
     nurses_event = await _coalition()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = await browser.new_page(viewport=PHONE)
             tiles: list[str] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.coalitions.test_turnout_rows import _seed
-from tests.web.test_browser import PASSWORD, browser_env, chromium, server, shots  # noqa: F401 - the fixtures
+from tests.web.test_browser import PASSWORD, chromium, server, shots  # noqa: F401 - the fixtures
 from tests.web.test_browser_pages import DESKTOP, PHONE, axe_script, check_page  # noqa: F401 - axe_script: a fixture
 
 
@@ -24,7 +24,7 @@ async def test_the_staffing_map_without_tiles_at_phone_and_desktop_width(
 
     await _seed(client)
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = await browser.new_page(viewport=PHONE)
             tiles: list[str] = []

@@ -21,7 +21,7 @@ from mobilize.services.hosting import DEFAULT_TERMS
 from tests.channels.test_email import Sink, smtp_server  # noqa: F401 - the SMTP server fixture
 from tests.factories import make_campaign, make_group, make_organizer
 from tests.hosting.helpers import in_days
-from tests.web.test_browser import DESKTOP, PASSWORD, PHONE, _free_port, browser_env, chromium, shots  # noqa: F401
+from tests.web.test_browser import DESKTOP, PASSWORD, PHONE, _free_port, chromium, shots  # noqa: F401
 
 LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -92,7 +92,7 @@ async def test_a_volunteer_hosts_an_event_in_the_browser(
     start = in_days(6).astimezone(zone).replace(hour=10)
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             # the host proposes an event on the campaign's host page
             host = await browser.new_page(viewport=PHONE)

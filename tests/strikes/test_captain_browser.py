@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mobilize.models import Duty, Strike
 from tests.factories import make_event, make_group, make_organizer, make_person, make_shift
-from tests.web.test_browser import PASSWORD, browser_env, chromium, server, shots  # noqa: F401 - fixtures
+from tests.web.test_browser import PASSWORD, chromium, server, shots  # noqa: F401 - fixtures
 
 PHONE = {"width": 390, "height": 844}
 
@@ -36,7 +36,7 @@ async def test_a_captain_signs_a_member_in_and_out_at_phone_width(chromium: str,
     await make_person(membership.organization_id, name="Rosa Parks", member_id="A1")  # type: ignore[attr-defined]
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             context = await browser.new_context(viewport=PHONE)
             page = await context.new_page()

@@ -37,17 +37,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def browser_env() -> dict[str, str]:
-    """The browser's environment: the suite's, libfaketime included when the suite runs under `faketime`, so
-    that the browser's clock is the server's (a page's own times, such as a captain's scan, are checked by the
-    server against its clock, as a visitor's browser and the server agree on the time)."""
-    return dict(os.environ)
-
-
 @pytest.fixture
 def chromium() -> str:
     """Debian's Chromium (Playwright cannot download its own browser here). Missing: skipped, or under
-    CI=true failed."""
+    CI=true failed. It inherits the suite's environment, libfaketime included when the suite runs under
+    `faketime`: the browser's clock is the server's, as a visitor's and the server's agree (a page's own
+    times, such as a captain's scan, are checked by the server against its clock)."""
     if not shutil.which(CHROMIUM):
         unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
     return CHROMIUM
@@ -102,7 +97,7 @@ async def test_an_organizers_day_in_the_browser(chromium: str, server: str, shot
     await make_campaign(membership, slug="day-of-action")
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = await browser.new_page(viewport=DESKTOP)
             # log in

@@ -41,7 +41,7 @@ from mobilize.services.people import links
 from mobilize.services.signups.attendance import checkin_token
 from tests.conftest import unavailable
 from tests.factories import make_organizer
-from tests.web.test_browser import browser_env, chromium, server, shots  # noqa: F401  (the fixtures, shared)
+from tests.web.test_browser import chromium, server, shots  # noqa: F401  (the fixtures, shared)
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
@@ -225,7 +225,7 @@ async def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(
     picket, saved = paths["picket"][0], paths["list"][0]
     named = {f"/dashboard/events/{picket}": "event", f"/dashboard/lists/{saved}": "list"}  # keys of SHOTS
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = await browser.new_page(viewport=DESKTOP)
             await page.goto(server + "/login")
@@ -277,7 +277,7 @@ async def test_edit_and_tag_a_volunteer_message_a_list_and_a_group_and_remove_a_
     volunteer = await Volunteer.filter(organization=org, name="Rosa Delgado").first()
     assert volunteer is not None
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = await browser.new_page(viewport=PHONE)
             await page.goto(server + "/login")

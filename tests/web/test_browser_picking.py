@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mobilize import demo
 from mobilize.models import Message, MessageKind, Shift, Signup, SignupStatus, Volunteer
-from tests.web.test_browser import browser_env, chromium, server  # noqa: F401  (the fixtures, shared)
+from tests.web.test_browser import chromium, server  # noqa: F401  (the fixtures, shared)
 from tests.web.test_browser_pages import DESKTOP, PHONE, axe_script, check_page  # noqa: F401
 
 PICKET = "Strike picket at Mercy Hospital, main gate"
@@ -27,7 +27,7 @@ async def test_three_shifts_at_once_on_the_28_shift_picket(
     event_id = shifts[0].event_id  # type: ignore[attr-defined]
     chosen = [shifts[3], shifts[4], shifts[10]]  # two on one morning, one a few days later
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"], env=browser_env())
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = await browser.new_page(viewport=DESKTOP)
             problems: list[str] = []
