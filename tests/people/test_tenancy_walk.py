@@ -300,14 +300,17 @@ async def test_sms_turns_act_on_the_record_the_conversation_belongs_to(
     client: httpx.AsyncClient, app: Any, twilio: FakeTwilio, b_own_number: bool
 ) -> None:
     walk = await build(client, app, b_own_number=b_own_number)
+    await app.state.queue.drain()
+    before = len(twilio.messages)
     # JOIN an A shift: A knows the number ("R."), so A's record is signed up at once, under A's name for it.
     assert reply_of(await text(client, f"JOIN {walk.a_shifts[0].code}", PHONE)) == ""
     mine = await a_record(walk)
     seat = await Signup.get(volunteer_id=mine.id)
     assert mine.name == "R." and seat.shift_id == walk.a_shifts[0].id
+    await app.state.queue.drain()  # A's confirmation (it may have gone already): now A texted the number last
+    sent = twilio.messages[before:]
+    assert all(MARK not in m["Body"] for m in sent) and sent
     twilio.messages.clear()
-    await app.state.queue.drain()  # A's confirmation: now A texted the number last
-    assert all(MARK not in m["Body"] for m in twilio.messages) and twilio.messages
 
     help_reply = reply_of(await text(client, "HELP", PHONE))
     assert walk.a_org.name in help_reply
