@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.models import Model
 
@@ -236,6 +237,24 @@ async def fetch_all_named(sql: str, **values: Any) -> list[dict[str, Any]]:
     long to keep their `?` in order)."""
     sql, names = numbered(sql)
     return await fetch_all_native(sql, *(values[name] for name in names))
+
+
+async def fetch_one_named(sql: str, **values: Any) -> Mapping[str, Any]:
+    """The one row of a PostgreSQL statement that always answers one (written with `:name` placeholders), as
+    asyncpg gives it (a record: no dict is built); errors as the ORM raises them (IntegrityError,
+    OperationalError). For the hottest statements, whose answer Tortoise's own call costs a fifth more."""
+    sql, names = numbered(sql)
+    client = connections.get("default")
+    try:
+        async with client.acquire_connection() as connection:
+            row: Mapping[str, Any] | None = await connection.fetchrow(sql, *(values[name] for name in names))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(exc) from exc
+    except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
+        raise OperationalError(exc) from exc
+    if row is None:
+        raise LookupError("the statement answered no row")
+    return row
 
 
 async def fetch_all_native(sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -33,13 +33,14 @@ not write, and compares the rows both paths write for the same sign-ups.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from uuid import uuid4
 
 from tortoise.exceptions import IntegrityError
-from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from mobilize import db
@@ -148,10 +149,10 @@ shift_now AS ({_SHIFT} AND EXISTS (SELECT 1 FROM person)
     INSERT INTO signup ({", ".join(SIGNUP_COLUMNS)})
     SELECT :shift, person.id, :shift,
            CASE WHEN EXISTS (SELECT 1 FROM seat) THEN :signed_up ELSE :waitlisted END,
-           :source, :referrer, FALSE, NULL, :now, :now, gen_random_uuid(), NULL
+           :source, :referrer, FALSE, NULL, :now, :now, CAST(:signup_uuid AS uuid), NULL
     FROM person
     WHERE EXISTS (SELECT 1 FROM go)
-    RETURNING *
+    RETURNING id, volunteer_id, status
 ), outbox AS (
     INSERT INTO message ({", ".join(MESSAGE_VALUES)})
     SELECT {", ".join(MESSAGE_VALUES.values())}
@@ -167,11 +168,7 @@ _NO_OUTBOX = _SEAT_SIGNUP_OUTBOX[: _SEAT_SIGNUP_OUTBOX.index(", outbox AS (")]
 # The ids of the rows due now (as messages.write_planned says which).
 _DUE = 'ARRAY(SELECT id FROM outbox WHERE state = :pending AND due_at <= :plan_now ORDER BY id) AS "due"'
 
-_PERSON_VALUES = {
-    "phone": "CAST(:v_phone AS varchar)",
-    "sms_blocked": "blocked.sms_blocked",
-    "uuid": "gen_random_uuid()",
-}
+_PERSON_VALUES = {"phone": "CAST(:v_phone AS varchar)", "sms_blocked": "blocked.sms_blocked"}
 # A new record of the person, unless the organization knows their phone or email (then nothing).
 _INSERT_PERSON = f"""
 INSERT INTO volunteer ({", ".join(VOLUNTEER_COLUMNS)})
@@ -181,22 +178,22 @@ FROM (SELECT EXISTS (
 ) AS sms_blocked) AS blocked"""
 
 # Someone new, in one statement: their record (if the shift is open and as the rows were composed from it when
-# the statement starts), seat, sign-up and messages; or, their phone known, their record.
+# the statement starts), seat, sign-up and messages; or, their phone known, nothing. It answers only what
+# Python does not know already (the values written are its own): the ids, the block and the seat's outcome.
 _SIGN_UP_NEW = f"""
 WITH shift_then AS ({_SHIFT}), inserted AS (
     {_INSERT_PERSON}
     WHERE EXISTS (SELECT 1 FROM shift_then WHERE same)
     ON CONFLICT DO NOTHING
-    RETURNING *
-), person AS (SELECT * FROM inserted), {{seat_signup}}, known AS (
-    SELECT * FROM volunteer
-    WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELECT 1 FROM inserted)
-)
-SELECT {{who}}, who."created?", {{new_signup}}, {{due}},
+    RETURNING id, sms_blocked
+), person AS (SELECT id FROM inserted), {{seat_signup}}
+SELECT inserted.id AS "volunteer", inserted.sms_blocked AS "sms_blocked",
+       inserted.id IS NULL AND EXISTS (
+           SELECT 1 FROM volunteer WHERE organization_id = :organization AND phone = :v_phone
+       ) AS "known?",
+       new_signup.id AS "signup", new_signup.status AS "status", {{due}},
        EXISTS (SELECT 1 FROM shift_then) AS "open?", COALESCE((SELECT same FROM shift_then), FALSE) AS "same?"
-FROM (SELECT 1) AS one
-LEFT JOIN (SELECT *, TRUE AS "created?" FROM inserted UNION ALL SELECT *, FALSE FROM known) AS who ON TRUE
-LEFT JOIN new_signup ON TRUE
+FROM (SELECT 1) AS one LEFT JOIN inserted ON TRUE LEFT JOIN new_signup ON TRUE
 """
 
 # The record of the person, inserted or the one with their phone (inside the sign-up's transaction).
@@ -210,36 +207,41 @@ WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELEC
 
 _RECORD = """
 WITH person AS (SELECT CAST(:volunteer AS integer) AS id), {seat_signup}
-SELECT {new_signup}, {due}, COALESCE((SELECT same FROM shift_now), FALSE) AS "same?"
+SELECT new_signup.id AS "signup", new_signup.status AS "status", {due},
+       COALESCE((SELECT same FROM shift_now), FALSE) AS "same?"
 FROM (SELECT 1) AS one LEFT JOIN new_signup ON TRUE
 """
 
 
-def _columns(alias: str, model: type[Model]) -> str:
-    """The model's columns from `alias`, each renamed `alias.column` (two tables share one result row)."""
-    columns = model._meta.fields_db_projection.values()
-    return ", ".join(f'{alias}."{column}" AS "{alias}.{column}"' for column in columns)
-
-
-def _model(model: type[Model], alias: str, row: dict[str, Any]) -> Any:
-    """The instance of `model` in the columns `alias.*` of a result row (None if they are NULL), as the ORM
-    builds it."""
-    if row[f"{alias}.id"] is None:
-        return None
-    start = len(alias) + 1
-    return model._init_from_db(**{key[start:]: value for key, value in row.items() if key.startswith(alias + ".")})
-
-
 @cache
 def _sql(name: str, outbox: bool) -> str:
-    """A statement with the columns of the models it returns, with or without the outbox rows."""
+    """A statement, with or without the outbox rows."""
     template = {"new": _SIGN_UP_NEW, "record": _RECORD}[name]
     return template.format(
-        who=_columns("who", Volunteer),
-        new_signup=_columns("new_signup", Signup),
         seat_signup=_SEAT_SIGNUP_OUTBOX if outbox else _NO_OUTBOX,
         due=_DUE if outbox else "CAST('{}' AS integer[]) AS \"due\"",
     )
+
+
+def _saved(volunteer: Volunteer, row: Mapping[str, Any]) -> Volunteer:
+    """The new record as the statement inserted it: its values are those it was given, but the id and the
+    block, which the statement decided (as Model.save leaves an instance)."""
+    volunteer.id, volunteer.sms_blocked = row["volunteer"], row["sms_blocked"]
+    volunteer._saved_in_db = True
+    return volunteer
+
+
+def _signup(values: dict[str, Any], volunteer: Volunteer, row: Mapping[str, Any]) -> Signup | None:
+    """The sign-up the statement inserted (None if none), from the values it was given and the outcome it
+    answered, as the ORM builds it from a row."""
+    if row["signup"] is None:
+        return None
+    return Signup._init_from_db(
+        id=row["signup"], uuid=values["signup_uuid"], shift_id=values["shift"], volunteer_id=volunteer.id,
+        holder=values["shift"], status=row["status"], source=values["source"], referrer=values["referrer"],
+        recruited_by_id=None, attendance_locked=False, checked_in_at=None, created_at=values["now"],
+        updated_at=values["now"],
+    )  # fmt: skip
 
 
 def _person_values(person: Volunteer) -> dict[str, Any]:
@@ -271,6 +273,7 @@ def _signup_values(
         "referrer": referrer,
         "key_prefix": SIGNUP_KEY,
         "now": datetime.now(UTC),
+        "signup_uuid": uuid4(),
         "plan_now": plan_now,
         "whole": whole,
         "m_outcome": [outcome for outcome, _ in rows],
@@ -327,19 +330,21 @@ async def sign_up(
         newcomer = new_volunteer(contact, organization_id, source=source.value)
         rows = _both_outcomes(shift, newcomer, source, referrer, plan, now)
         values = _signup_values(shift, source, referrer, rows, now, whole=True) | _person_values(newcomer)
-        row = (await db.fetch_all_named(_sql("new", bool(rows)), **values))[0]
+        row = await db.fetch_one_named(_sql("new", bool(rows)), **values)
         if not row["open?"]:
             return None
         if cached and not row["same?"]:
             raise StaleShift  # nothing written
-        volunteer, created = _model(Volunteer, "who", row), bool(row["created?"])
-        signup: Signup | None = _model(Signup, "new_signup", row)
-        if signup is not None:
-            return Settled(volunteer, True, signup, list(row["due"]))
-        if volunteer is None and row["same?"]:
+        if row["volunteer"] is not None:
+            volunteer, created = _saved(newcomer, row), True
+            signup = _signup(values, volunteer, row)
+            if signup is not None:
+                return Settled(volunteer, True, signup, list(row["due"]))
+        elif row["same?"] and not row["known?"]:
             return None  # neither inserted nor known by their phone
-        # Known by their phone, or the copy of the shift is not the shift (composed again below), or (rarely)
-        # the shift changed while the statement waited for its lock: their record is new then.
+        # Known by their phone (their record is read below), or the copy of the shift is not the shift
+        # (composed again below), or (rarely) the shift changed while the statement waited for its lock: their
+        # record is new then.
     async with in_transaction():
         if volunteer is None:
             newcomer = new_volunteer(contact, organization_id, source=source.value)
@@ -374,13 +379,13 @@ async def _record(
     """(sign-up, whether its rows were written, ids due now): seat if one is free, sign-up and outbox rows."""
     values = _signup_values(shift, source, referrer, rows, plan_now)
     try:
-        found = await db.fetch_all_named(_sql("record", bool(rows)), volunteer=volunteer.id, **values)
+        found = await db.fetch_one_named(_sql("record", bool(rows)), volunteer=volunteer.id, **values)
     except IntegrityError as exc:  # leaves the transaction, rolled back (PostgreSQL aborted it)
         raise AlreadyHolding from exc
-    signup: Signup | None = _model(Signup, "new_signup", found[0])
+    signup = _signup(values, volunteer, found)
     if signup is None:
         raise ShiftClosed("this shift no longer takes sign-ups", code="shift_closed")
-    return signup, bool(found[0]["same?"]), list(found[0]["due"])
+    return signup, bool(found["same?"]), list(found["due"])
 
 
 async def record_signup(shift: Shift, volunteer: Volunteer, source: SignupSource, referrer: str) -> Signup:
