@@ -1,6 +1,6 @@
 """Sign-up surge: how many public sign-ups per second the app takes on PostgreSQL, against a baseline.
 
-    .venv/bin/python bench/signup_surge.py [--duration 12] [--clients 64] [--workers 2] [--email]
+    .venv/bin/python bench/signup_surge.py [--duration 16] [--rounds 4] [--clients 64] [--workers 2] [--email]
 
 What it does, in one run:
 
@@ -10,11 +10,14 @@ What it does, in one run:
    unless `--no-redis`), with rate limits high enough not to interfere;
 3. drives `POST /api/v1/public/shifts/{id}/signups` with distinct phone numbers from `--clients` concurrent
    keep-alive connections, spread over the shifts, from `--loaders` separate load processes (a minimal
-   HTTP/1.1 client on uvloop, far cheaper than a general one), for a warm-up and then a measured `--duration`;
+   HTTP/1.1 client on uvloop, far cheaper than a general one);
 4. as a baseline, issues the same transaction straight through asyncpg (volunteer upsert by phone, the
-   the organization's record of the person, the conditional seat UPDATE, INSERT signup) from as many
-   concurrent tasks over `--workers` processes, for the same duration, on a pool configured like the app's;
-5. prints sign-ups per second, p50/p99 latency and errors of both, and their ratio; drops the database.
+   organization's record of the person, the conditional seat UPDATE, INSERT signup) from as many concurrent
+   tasks over `--workers` processes, on a pool configured like the app's;
+5. measures each side for `--duration` seconds in all, in `--rounds` turns that alternate (app, baseline,
+   baseline, app, app, ...: on a shared machine whose speed drifts during a run, one side after the other
+   made the ratio swing by half), each turn fresh load processes after a `--warmup`;
+6. prints sign-ups per second, p50/p99 latency and errors of both, and their ratio; drops the database.
 
 The people give a phone and no SMS consent: their sign-ups call for no message. With `--email` each also
 gives an email address, so that every sign-up writes its confirmation and two reminders to the outbox in
@@ -117,9 +120,11 @@ def report(title: str, tally: Tally, duration: float) -> float:
 
 
 def phones(slot: int):  # type: ignore[no-untyped-def]
-    """Distinct E.164 numbers in the area code of this slot (8 million of them)."""
+    """Distinct E.164 numbers for this slot (a million of them): an area code, and a band of 100 exchanges
+    of it for each turn of the area codes (up to 96 slots)."""
     area = AREA_CODES[slot % len(AREA_CODES)]
-    for exchange in range(200, 1000):
+    band = 200 + 100 * (slot // len(AREA_CODES))
+    for exchange in range(band, band + 100):
         for line in range(10000):
             yield f"+1{area}{exchange}{line:04d}"
 
@@ -492,6 +497,22 @@ def run_processes(target: Any, argument_lists: list[tuple[Any, ...]]) -> Tally:
     return total
 
 
+def interleaved(rounds: int, warmup: float, sides: list[tuple[float, Any]]) -> list[Tally]:
+    """Each side's measured seconds as `rounds` phases, the sides taking turns in the order A B, B A, A B...,
+    so that a shared machine that gets faster or slower during the run weighs on every side alike (one side
+    after the other once each is what made the ratio swing by half). A phase is `run(round, t0, t1)`, a fresh
+    set of load processes measuring [t0, t1] after `warmup` seconds; the tallies of each side are merged."""
+    totals = [Tally() for _ in sides]
+    for turn in range(rounds):
+        for i in range(len(sides)) if turn % 2 == 0 else reversed(range(len(sides))):
+            seconds, run = sides[i]
+            t0 = time.time() + 1.5 + warmup  # the processes need a moment to spawn
+            tally = run(turn, t0, t0 + seconds / rounds)
+            print(f"  turn {turn + 1} side {i + 1}: {len(tally.latencies_ms) / (seconds / rounds):.0f}/s", flush=True)
+            totals[i].merge(tally)
+    return totals
+
+
 def split(total: int, parts: int) -> list[int]:
     """`total` shared out as evenly as possible between `parts`."""
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
@@ -503,8 +524,9 @@ def split(total: int, parts: int) -> list[int]:
 def main() -> None:
     """Set up, measure the app, measure the baseline, report, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=12.0, help="measured seconds (each phase)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring (each phase)")
+    parser.add_argument("--duration", type=float, default=16.0, help="measured seconds (each side, all turns)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring (each turn)")
+    parser.add_argument("--rounds", type=int, default=4, help="turns each side takes, alternating with the other")
     parser.add_argument("--clients", type=int, default=64, help="concurrent connections / baseline tasks")
     parser.add_argument("--loaders", type=int, default=2, help="load generator processes")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers, and baseline processes")
@@ -535,55 +557,50 @@ def main() -> None:
         print(
             f"signup surge: {args.clients} clients from {args.loaders} load processes -> uvicorn x{args.workers} "
             f"on PostgreSQL, {len(shift_ids)} shifts, {'Redis ' + redis_url if redis_url else 'no Redis'}, "
-            f"pool {args.pool or 'default'}; {args.warmup:.0f} s warm-up + {args.duration:.0f} s measured"
-            + ("; with email (3 outbox rows per sign-up)" if args.email else ""),
+            f"pool {args.pool or 'default'}; {args.duration:.0f} s measured each side in {args.rounds} alternating "
+            f"turns "
+            f"({args.warmup:.0f} s warm-up each)" + ("; with email (3 outbox rows per sign-up)" if args.email else ""),
             flush=True,
         )
 
-        t0 = time.time() + 1.5 + args.warmup  # the processes need a moment to spawn
-        t1 = t0 + args.duration
-        app = run_processes(
-            load_process,
-            [
-                (port, shift_ids, n, slot, t0, t1, args.email)
-                for slot, n in enumerate(split(args.clients, args.loaders))
-            ],
-        )
-        stop_server(server)
-        server = None
-        print()
-        app_rate = report("app (HTTP, public sign-up endpoint)", app, args.duration)
+        slots = args.loaders + args.workers  # phone slots per turn (AREA_CODES, phones)
 
-        if not args.skip_baseline:
-            t0 = time.time() + 1.5 + args.warmup
-            t1 = t0 + args.duration
-            tasks = split(args.clients, args.workers)
-            base = run_processes(
+        def app_phase(turn: int, t0: float, t1: float) -> Tally:
+            shares = split(args.clients, args.loaders)
+            return run_processes(
+                load_process,
+                [(port, shift_ids, n, turn * slots + i, t0, t1, args.email) for i, n in enumerate(shares)],
+            )
+
+        def baseline_phase(turn: int, t0: float, t1: float) -> Tally:
+            shares = split(args.clients, args.workers)
+            return run_processes(
                 baseline_process,
                 [
-                    (
-                        url,
-                        organization_id,
-                        shift_ids,
-                        n,
-                        args.baseline_pool or n,
-                        args.loaders + slot,
-                        t0,
-                        t1,
-                        args.email,
-                    )
-                    for slot, n in enumerate(tasks)
+                    (url, organization_id, shift_ids, n, args.baseline_pool or n, turn * slots + args.loaders + i,
+                     t0, t1, args.email)
+                    for i, n in enumerate(shares)
                 ],
-            )
+            )  # fmt: skip
+
+        sides = [(args.duration, app_phase)] + ([] if args.skip_baseline else [(args.duration, baseline_phase)])
+        rounds = 1 if args.skip_baseline else args.rounds
+        tallies = interleaved(rounds, args.warmup, sides)
+        stop_server(server)
+        server = None
+        app = tallies[0]
+        print()
+        app_rate = report("app (HTTP, public sign-up endpoint)", app, args.duration)
+        if not args.skip_baseline:
             print()
             base_rate = report(
                 f"baseline (asyncpg, same transaction, {args.clients} tasks in {args.workers} processes)",
-                base,
+                tallies[1],
                 args.duration,
             )
             print()
             ratio = app_rate / base_rate if base_rate else float("nan")
-            print(f"app / baseline   {ratio:.2f}x")
+            print(f"app / baseline   {ratio:.2f}x   (each side {args.duration:.0f} s in {rounds} turns, alternating)")
         targets = [
             ("sign-ups/s >= 1000", app_rate >= 1000),
             ("p99 < 150 ms", percentile(app.latencies_ms, 0.99) < 150),
