@@ -3,7 +3,6 @@ database and the queue."""
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
 from mobilize import db
+from mobilize.process import settle_startup_objects
 from mobilize.queue import open_queue
 from mobilize.services.errors import DomainError
 from mobilize.services.ratelimit import MemoryLimiter, RedisLimiter
@@ -64,14 +64,6 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return error_response(500, "server_error", "something went wrong on our side; nothing was lost")
     return PlainTextResponse("Something went wrong on our side.", status_code=500)
-
-
-def settle_startup_objects() -> None:
-    """A serving process keeps what imports and start-up built (modules, models, routes, pools) until it
-    exits: move it out of the garbage collector's sight. Otherwise every full collection walks it again,
-    50-75 ms in which no request is answered (a Twilio webhook's p99 on a 2-core machine, bench/inbound_sms.py)."""
-    gc.collect()
-    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
