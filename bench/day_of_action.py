@@ -9,8 +9,8 @@
    a postal code, and the campaign feed (warm: from its cache); the baseline is `/healthz` under the same load;
    p50/p99 of each (targets: page and JSON p99 < 200 ms, feed p99 < 20 ms);
 3. a sign-up surge over the campaign's shifts from 64 clients for `--surge-seconds` (about 50,000 sign-ups at
-   1,000/s), then the same transaction straight through asyncpg (bench/signup_surge.py); checks that no shift
-   holds more seats than its capacity;
+   1,000/s) beside the same transaction straight through asyncpg for up to 15 s (bench/signup_surge.py), in
+   two alternating turns each; checks that no shift holds more seats than its capacity;
 4. tops the sign-ups up to `--signups` (attended, no-shows, recruited by partners), then times the coalition
    turnout page and its CSV in-process (targets: < 1 s, < 5 s) beside one raw aggregate query.
 """
@@ -260,19 +260,25 @@ def main() -> None:
         targets = [("page p99 < 200 ms", p99["campaign page"] < 200), ("JSON p99 < 200 ms",
                    p99["JSON near a postal code"] < 200), ("feed p99 < 20 ms", p99["feed (cached)"] < 20)]  # fmt: skip
         if not args.skip_surge:
-            t0 = time.time() + 8.0  # the load processes spawn (and warm up) first
-            t1 = t0 + args.surge_seconds
-            app = surge.run_processes(surge.load_process, [(port, shift_ids, n, slot, t0, t1)
-                                      for slot, n in enumerate(surge.split(args.clients, 2))])  # fmt: skip
+            # Two turns each, alternating (app, baseline, baseline, app), as bench/signup_surge.py does: one side
+            # after the other lets the machine's drift decide the ratio. Each turn's processes spawn and warm
+            # up for 8 s; the server stays up through the baseline's turns.
+            base_seconds = min(args.surge_seconds, 15.0)
+
+            def app_phase(turn: int, t0: float, t1: float) -> surge.Tally:
+                return surge.run_processes(surge.load_process, [(port, shift_ids, n, 4 * turn + slot, t0, t1)
+                                           for slot, n in enumerate(surge.split(args.clients, 2))])  # fmt: skip
+
+            def baseline_phase(turn: int, t0: float, t1: float) -> surge.Tally:
+                return surge.run_processes(surge.baseline_process, [
+                    (url, convener, shift_ids, n, n, 4 * turn + 2 + slot, t0, t1)
+                    for slot, n in enumerate(surge.split(args.clients, args.workers))])  # fmt: skip
+
+            app, baseline = surge.interleaved(2, 6.5, [(args.surge_seconds, app_phase), (base_seconds, baseline_phase)])
             surge.stop_server(server)
             server = None
             rate = surge.report("surge (HTTP, public sign-ups over the campaign)", app, args.surge_seconds)
-            t0 = time.time() + 8.0
-            t1 = t0 + min(args.surge_seconds, 15.0)
-            baseline = surge.run_processes(surge.baseline_process, [
-                (url, convener, shift_ids, n, n, 2 + slot, t0, t1)
-                for slot, n in enumerate(surge.split(args.clients, args.workers))])  # fmt: skip
-            base_rate = surge.report("baseline (asyncpg, same transaction)", baseline, min(args.surge_seconds, 15.0))
+            base_rate = surge.report("baseline (asyncpg, same transaction)", baseline, base_seconds)
             over = asyncio.run(overbooked(url))
             print(f"  app / baseline {rate / base_rate if base_rate else float('nan'):.2f}x; overbooked shifts: {over}")
             targets += [("surge >= 1000/s", rate >= 1000), ("surge p99 < 150 ms",
