@@ -219,6 +219,18 @@ def insert_row(instance: Model) -> dict[str, Any]:
     return row
 
 
+def prefixed_columns(alias: str, model: type[Model], prefix: str) -> list[str]:
+    """The model's columns read from `alias`, each renamed `prefix.column` (several tables in one result row;
+    `prefixed` takes them out again)."""
+    return [f'{alias}."{column}" AS "{prefix}.{column}"' for column in model._meta.fields_db_projection.values()]
+
+
+def prefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """The columns `prefix.*` of a result row, named without the prefix (what `prefixed_columns` selected)."""
+    start = len(prefix) + 1
+    return {key[start:]: value for key, value in row.items() if key.startswith(prefix + ".")}
+
+
 @cache
 def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
     """`:name` placeholders as PostgreSQL's `$1, $2, ...` (one number per name), and the names in order."""

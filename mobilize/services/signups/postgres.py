@@ -178,22 +178,23 @@ FROM (SELECT EXISTS (
 ) AS sms_blocked) AS blocked"""
 
 # Someone new, in one statement: their record (if the shift is open and as the rows were composed from it when
-# the statement starts), seat, sign-up and messages; or, their phone known, nothing. It answers only what
-# Python does not know already (the values written are its own): the ids, the block and the seat's outcome.
+# the statement starts), seat, sign-up and messages; or, their phone known, their record. Of what it wrote it
+# answers only what Python does not know already (the values are its own): the ids, the block and the seat's
+# outcome; the columns of a known record are NULL for someone new.
 _SIGN_UP_NEW = f"""
 WITH shift_then AS ({_SHIFT}), inserted AS (
     {_INSERT_PERSON}
     WHERE EXISTS (SELECT 1 FROM shift_then WHERE same)
     ON CONFLICT DO NOTHING
     RETURNING id, sms_blocked
-), person AS (SELECT id FROM inserted), {{seat_signup}}
-SELECT inserted.id AS "volunteer", inserted.sms_blocked AS "sms_blocked",
-       inserted.id IS NULL AND EXISTS (
-           SELECT 1 FROM volunteer WHERE organization_id = :organization AND phone = :v_phone
-       ) AS "known?",
+), person AS (SELECT id FROM inserted), {{seat_signup}}, known AS (
+    SELECT * FROM volunteer
+    WHERE organization_id = :organization AND phone = :v_phone AND NOT EXISTS (SELECT 1 FROM inserted)
+)
+SELECT inserted.id AS "volunteer", inserted.sms_blocked AS "sms_blocked", {{known}},
        new_signup.id AS "signup", new_signup.status AS "status", {{due}},
        EXISTS (SELECT 1 FROM shift_then) AS "open?", COALESCE((SELECT same FROM shift_then), FALSE) AS "same?"
-FROM (SELECT 1) AS one LEFT JOIN inserted ON TRUE LEFT JOIN new_signup ON TRUE
+FROM (SELECT 1) AS one LEFT JOIN inserted ON TRUE LEFT JOIN known ON TRUE LEFT JOIN new_signup ON TRUE
 """
 
 # The record of the person, inserted or the one with their phone (inside the sign-up's transaction).
@@ -218,17 +219,10 @@ def _sql(name: str, outbox: bool) -> str:
     """A statement, with or without the outbox rows."""
     template = {"new": _SIGN_UP_NEW, "record": _RECORD}[name]
     return template.format(
+        known=", ".join(db.prefixed_columns("known", Volunteer, "known")),
         seat_signup=_SEAT_SIGNUP_OUTBOX if outbox else _NO_OUTBOX,
         due=_DUE if outbox else "CAST('{}' AS integer[]) AS \"due\"",
     )
-
-
-def _saved(volunteer: Volunteer, row: Mapping[str, Any]) -> Volunteer:
-    """The new record as the statement inserted it: its values are those it was given, but the id and the
-    block, which the statement decided (as Model.save leaves an instance)."""
-    volunteer.id, volunteer.sms_blocked = row["volunteer"], row["sms_blocked"]
-    volunteer._saved_in_db = True
-    return volunteer
 
 
 def _signup(values: dict[str, Any], volunteer: Volunteer, row: Mapping[str, Any]) -> Signup | None:
@@ -335,16 +329,18 @@ async def sign_up(
             return None
         if cached and not row["same?"]:
             raise StaleShift  # nothing written
-        if row["volunteer"] is not None:
-            volunteer, created = _saved(newcomer, row), True
+        if row["volunteer"] is not None:  # inserted with the values it was given, but the id and the block
+            volunteer, created = newcomer, True
+            volunteer.id, volunteer.sms_blocked, volunteer._saved_in_db = row["volunteer"], row["sms_blocked"], True
             signup = _signup(values, volunteer, row)
             if signup is not None:
                 return Settled(volunteer, True, signup, list(row["due"]))
-        elif row["same?"] and not row["known?"]:
+        elif row["known.id"] is not None:
+            volunteer = Volunteer._init_from_db(**db.prefixed(row, "known"))
+        elif row["same?"]:
             return None  # neither inserted nor known by their phone
-        # Known by their phone (their record is read below), or the copy of the shift is not the shift
-        # (composed again below), or (rarely) the shift changed while the statement waited for its lock: their
-        # record is new then.
+        # Known by their phone, or the copy of the shift is not the shift (composed again below), or (rarely)
+        # the shift changed while the statement waited for its lock: their record is new then.
     async with in_transaction():
         if volunteer is None:
             newcomer = new_volunteer(contact, organization_id, source=source.value)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -81,18 +80,13 @@ def _shift_with_event_sql(dialect: str) -> str:
     """SELECT of a shift, its event and organization in one row, the event's columns prefixed `event.` and the
     organization's `organization.`; on PostgreSQL with their fingerprint (services.signups.postgres)."""
     columns = [f's."{c}"' for c in Shift._meta.db_fields]
-    columns += [f'e."{c}" AS "event.{c}"' for c in Event._meta.db_fields]
-    columns += [f'o."{c}" AS "organization.{c}"' for c in Organization._meta.db_fields]
+    columns += db.prefixed_columns("e", Event, "event") + db.prefixed_columns("o", Organization, "organization")
     if dialect == "postgres":
         columns += [f'{postgres.SHIFT_PRINT} AS "print.shift"', f'{postgres.EVENT_PRINT} AS "print.event"']
     return (
         f"SELECT {', '.join(columns)} FROM shift s JOIN event e ON e.id = s.event_id "
         "JOIN organization o ON o.id = e.organization_id WHERE s.id = ?"
     )
-
-
-def _prefixed(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
 
 
 async def load_shift(shift_id: int) -> Shift | None:
@@ -102,8 +96,8 @@ async def load_shift(shift_id: int) -> Shift | None:
     row = await db.fetch_one(_shift_with_event_sql(db.dialect()), shift_id)
     if row is None:
         return None
-    event = Event._init_from_db(**_prefixed(row, "event."))
-    event.organization = Organization._init_from_db(**_prefixed(row, "organization."))
+    event = Event._init_from_db(**db.prefixed(row, "event"))
+    event.organization = Organization._init_from_db(**db.prefixed(row, "organization"))
     shift = Shift._init_from_db(**{k: v for k, v in row.items() if "." not in k})
     shift.event = event
     if "print.shift" in row:
