@@ -13,7 +13,8 @@ What it does, in one run:
    HTTP/1.1 client on uvloop, far cheaper than a general one);
 4. as a baseline, issues the same transaction straight through asyncpg (volunteer upsert by phone, the
    organization's record of the person, the conditional seat UPDATE, INSERT signup) from as many concurrent
-   tasks over `--workers` processes, on a pool configured like the app's;
+   tasks over `--workers` processes, a connection each (`--baseline-pool` for fewer), on the app's connection
+   class (no reset query);
 5. measures each side for `--duration` seconds in all, in `--rounds` turns that alternate (app, baseline,
    baseline, app, app, ...: on a shared machine whose speed drifts during a run, one side after the other
    made the ratio swing by half), each turn fresh load processes after a `--warmup`;
@@ -554,12 +555,13 @@ def main() -> None:
         port = free_port()
         server = start_server(url, port, args.workers, redis_url, args.pool)
         wait_healthy(port, args.workers, server)
+        rounds = 1 if args.skip_baseline else args.rounds
         print(
             f"signup surge: {args.clients} clients from {args.loaders} load processes -> uvicorn x{args.workers} "
             f"on PostgreSQL, {len(shift_ids)} shifts, {'Redis ' + redis_url if redis_url else 'no Redis'}, "
-            f"pool {args.pool or 'default'}; {args.duration:.0f} s measured each side in {args.rounds} alternating "
-            f"turns "
-            f"({args.warmup:.0f} s warm-up each)" + ("; with email (3 outbox rows per sign-up)" if args.email else ""),
+            f"pool {args.pool or 'default'}; {args.duration:.0f} s measured each side in {rounds} alternating "
+            f"turns ({args.warmup:.0f} s warm-up each)"
+            + ("; with email (3 outbox rows per sign-up)" if args.email else ""),
             flush=True,
         )
 
@@ -584,7 +586,6 @@ def main() -> None:
             )  # fmt: skip
 
         sides = [(args.duration, app_phase)] + ([] if args.skip_baseline else [(args.duration, baseline_phase)])
-        rounds = 1 if args.skip_baseline else args.rounds
         tallies = interleaved(rounds, args.warmup, sides)
         stop_server(server)
         server = None

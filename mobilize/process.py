@@ -8,7 +8,7 @@ import gc
 # hundred (the request, its parsing, the ORM's instances, the answer), and a text sent by the worker about as
 # many (aiohttp's request and answer, the twilio client's, the ORM rows): at 700, a collection every request
 # or two. At 10,000: the SMS sender's CPU per text went from about 0.27 to 0.20 ms against the local Twilio
-# server (three runs each), a sign-up's web-process CPU about 9% lower in-process (six runs each).
+# server (three runs each), a sign-up's web-process CPU about 9% lower in-process (three runs each).
 YOUNG_THRESHOLD = 10_000
 
 
