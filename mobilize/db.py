@@ -21,6 +21,7 @@ MODELS = ["mobilize.models"]
 # a surge's sign-ups behind each other; more than 10 gains nothing on a small machine (bench/signup_surge.py)
 # and, times the web processes, must stay well under PostgreSQL's max_connections (100 by default).
 DEFAULT_POOL_MAXSIZE = 10
+SQLITE_ENGINE = "mobilize.sqlite_backend"
 
 
 class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -44,13 +45,15 @@ def _normalize_url(url: str) -> str:
     return url
 
 
-def connection_config(database_url: str) -> str | dict[str, Any]:
-    """Tortoise's connection settings for a URL: SQLite as is; PostgreSQL with a pool of
-    DEFAULT_POOL_MAXSIZE connections (unless `?maxsize=` says otherwise) that skip the reset query."""
+def connection_config(database_url: str) -> dict[str, Any]:
+    """Tortoise's connection settings for a URL: SQLite through mobilize.sqlite_backend (transactions that
+    take the write lock as they begin); PostgreSQL with a pool of DEFAULT_POOL_MAXSIZE connections (unless
+    `?maxsize=` says otherwise) that skip the reset query."""
     url = _normalize_url(database_url)
-    if not is_postgres(url):
-        return url
     config = expand_db_url(url)
+    if not is_postgres(url):
+        config["engine"] = SQLITE_ENGINE
+        return config
     config["credentials"].setdefault("maxsize", DEFAULT_POOL_MAXSIZE)
     config["credentials"].setdefault("connection_class", PooledConnection)
     return config
