@@ -51,9 +51,11 @@ def connection_config(database_url: str) -> dict[str, Any]:
     `?maxsize=` says otherwise) that skip the reset query."""
     url = _normalize_url(database_url)
     config = expand_db_url(url)
-    if not is_postgres(url):
+    if url.startswith("sqlite://"):
         config["engine"] = SQLITE_ENGINE
         return config
+    if not is_postgres(url):
+        return config  # another database Tortoise knows: as Tortoise configures it
     config["credentials"].setdefault("maxsize", DEFAULT_POOL_MAXSIZE)
     config["credentials"].setdefault("connection_class", PooledConnection)
     return config

@@ -4,8 +4,8 @@ take the database's write lock when they begin.
 Tortoise begins a transaction with a plain (deferred) `BEGIN`. In WAL mode a deferred transaction reads from a
 snapshot; when another process (a second `mobilize serve`, a `mobilize import`, a worker) commits a write after
 that snapshot and the transaction then writes, SQLite answers "database is locked" at once, without waiting:
-the transaction read a state that is gone. Every mobilize transaction reads and then writes (a seat is
-counted, then taken), so each begins with `BEGIN IMMEDIATE`: it waits its turn (up to `BUSY_TIMEOUT_MS`)
+the transaction read a state that is gone. mobilize's transactions read and then write (a seat is counted,
+then taken), so each begins with `BEGIN IMMEDIATE`: it waits its turn (up to `BUSY_TIMEOUT_MS`)
 for the write lock instead, and what it reads stays true until it commits. Inside one process Tortoise
 already runs one transaction at a time on its single connection, so this costs nothing there.
 """

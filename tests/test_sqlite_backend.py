@@ -16,7 +16,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from mobilize import db
-from mobilize.sqlite_backend import ImmediateSqliteClient
+from mobilize.sqlite_backend import BUSY_TIMEOUT_MS, ImmediateSqliteClient
 
 
 class Seat(Model):
@@ -32,6 +32,8 @@ def test_sqlite_urls_use_mobilizes_sqlite_client() -> None:
     assert importlib.import_module(config["engine"]).client_class is ImmediateSqliteClient
     assert config["credentials"]["file_path"] == "/tmp/somewhere.sqlite3"
     assert config["credentials"]["journal_mode"] == "WAL"
+    mysql = db.tortoise_config("mysql://u:p@127.0.0.1:3306/x")["connections"]["default"]
+    assert mysql["engine"] == "tortoise.backends.mysql"  # any other database as Tortoise configures it
 
 
 async def test_another_process_writing_waits_for_a_transaction_that_has_read(tmp_path: Path) -> None:
@@ -44,8 +46,7 @@ async def test_another_process_writing_waits_for_a_transaction_that_has_read(tmp
     }
     async with TortoiseContext() as context:
         await context.init(config=config)
-        client = context.connections.get("default")
-        await client.execute_script("CREATE TABLE seat (id INTEGER PRIMARY KEY, who TEXT NOT NULL)")
+        await context.generate_schemas()
 
         def other_process_takes_a_seat() -> None:
             with closing(sqlite3.connect(path, timeout=20)) as other:
@@ -61,5 +62,5 @@ async def test_another_process_writing_waits_for_a_transaction_that_has_read(tmp
         await asyncio.wait_for(writer, timeout=20)
 
         assert await Seat.all().order_by("id").values_list("who", flat=True) == ["this", "other"]
-        _, rows = await client.execute_query("PRAGMA busy_timeout")
-        assert rows[0][0] >= 30_000
+        _, rows = await context.connections.get("default").execute_query("PRAGMA busy_timeout")
+        assert rows[0][0] == BUSY_TIMEOUT_MS
