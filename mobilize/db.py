@@ -16,6 +16,8 @@ from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.models import Model
 
+from mobilize.instances import insert_row  # noqa: F401 - db.insert_row, as the hot paths call it
+
 MODELS = ["mobilize.models"]
 # asyncpg connections per web process unless the URL says `?maxsize=N`. Tortoise's own default (5) queues
 # a surge's sign-ups behind each other; more than 10 gains nothing on a small machine (bench/signup_surge.py)
@@ -209,19 +211,6 @@ async def fetch_one(sql: str, *params: Any) -> dict[str, Any] | None:
     conn, sql = _prepare(sql)
     rows: list[dict[str, Any]] = await conn.execute_query_dict(sql, list(params))
     return rows[0] if rows else None
-
-
-def insert_row(instance: Model) -> dict[str, Any]:
-    """Column -> value of the INSERT of a new (unsaved) instance, as the ORM would write it: defaults
-    applied, `auto_now` timestamps set, the generated primary key left out. Hand-written INSERTs built
-    from this keep up with every column a model gains."""
-    meta = instance._meta
-    row: dict[str, Any] = {}
-    for name, column in meta.fields_db_projection.items():
-        field = meta.fields_map[name]
-        if not field.generated:
-            row[column] = field.to_db_value(getattr(instance, name), instance)
-    return row
 
 
 def prefixed_columns(alias: str, model: type[Model], prefix: str) -> list[str]:
