@@ -209,9 +209,10 @@ async def _load(
             try:
                 if connection is None or connection.lost is not None:
                     _, connection = await loop.create_connection(HttpConnection, "127.0.0.1", port)
-                status, payload = await asyncio.wait_for(
-                    connection.post_json(host, f"/api/v1/public/shifts/{shift_id}/signups", body), 30
-                )
+                async with asyncio.timeout(30):  # a timer on the loop (wait_for would add a task per request)
+                    status, payload = await connection.post_json(
+                        host, f"/api/v1/public/shifts/{shift_id}/signups", body
+                    )
             except (OSError, TimeoutError) as exc:
                 tally.error(start_wall >= t0, repr(exc))
                 connection = None
