@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.models import Model
 
-from mobilize.instances import insert_row  # noqa: F401 - db.insert_row, as the hot paths call it
+from mobilize.instances import insert_row
 
 MODELS = ["mobilize.models"]
 # asyncpg connections per web process unless the URL says `?maxsize=N`. Tortoise's own default (5) queues
