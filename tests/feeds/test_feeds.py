@@ -22,7 +22,7 @@ import pytest
 
 from mobilize.calendar.feeds import EventRow, FeedMeta, ShiftRow, build_feed
 from mobilize.calendar.links import google_calendar_url, webcal_url
-from mobilize.models import Event, Shift, Signup, Volunteer
+from mobilize.models import Campaign, Event, Shift, Signup, Volunteer
 from mobilize.services import feeds
 from mobilize.services.feeds import scopes
 from mobilize.services.people.links import rotate_feed_token
@@ -599,6 +599,10 @@ async def test_a_large_feed_goes_compressed_to_clients_that_take_gzip(client: ht
     assert changed.status_code == 200 and changed.content != plain.content
 
 
+def calendar_name(response: httpx.Response) -> str:
+    return str(icalendar.Calendar.from_ical(response.content)["X-WR-CALNAME"])
+
+
 async def test_a_public_feeds_version_is_kept_for_a_second_per_process(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -607,11 +611,16 @@ async def test_a_public_feeds_version_is_kept_for_a_second_per_process(
     path = f"/feeds/campaigns/{w['campaign'].slug}.ics"
     first = await client.get(path)
     await Event.filter(id=w["event"].id).update(sequence=5)
+    await Campaign.filter(id=w["campaign"].id).update(name="Renamed day")  # the feed's name: its scope
     assert (await client.get(path)).headers["etag"] == first.headers["etag"]  # inside the second: as read
     for key, (read_at, found) in list(scopes._versions.items()):
-        scopes._versions[key] = (read_at - 1.0, found)  # the second is over
+        scopes._versions[key] = (read_at - 1.0, found)  # the second is over for the version
+    assert (await client.get(path)).headers["etag"] != first.headers["etag"]
+    assert "Renamed day" not in calendar_name(await client.get(path))  # the scope, also read once a second
+    for key, (read_at, scope) in list(scopes._scopes.items()):
+        scopes._scopes[key] = (read_at - 1.0, scope)  # and for the scope
     later = await client.get(path)
-    assert later.headers["etag"] != first.headers["etag"] and later.content != first.content
+    assert later.headers["etag"] != first.headers["etag"] and "Renamed day" in calendar_name(later)
     # A volunteer's own feed is asked every time.
     r = await client.post(f"/api/v1/shifts/{w['shift'].id}/signups", json=volunteer_body(1), headers=w["headers"])
     assert r.status_code == 201, r.text

@@ -137,8 +137,9 @@ _versions: dict[str, tuple[float, tuple[tuple[Any, ...], list[datetime]]]] = {}
 
 
 def forget_versions() -> None:
-    """Forget the public feeds' versions read (tests reuse ids after emptying the tables)."""
+    """Forget the public feeds' versions and scopes read (tests reuse ids after emptying the tables)."""
     _versions.clear()
+    _scopes.clear()
 
 
 async def _public_fingerprint(scope: FeedScope, cutoff: datetime | None) -> tuple[tuple[Any, ...], list[datetime]]:
@@ -153,8 +154,22 @@ async def _public_fingerprint(scope: FeedScope, cutoff: datetime | None) -> tupl
     return found
 
 
+_scopes: dict[tuple[FeedKind, str, str | None], tuple[float, FeedScope]] = {}
+
+
 async def _scoped(model: type[ActionGroup] | type[Campaign], kind: FeedKind, slug: str, org: str | None) -> FeedScope:
-    return await _SCOPES.run((kind, slug, org), lambda: _find_scope(model, kind, slug, org))
+    """The group or campaign a slug names, asked of the database at most once per PUBLIC_VERSION_SECONDS in
+    a process (as its version is: a rename or a new owner of a bare slug shows within that second)."""
+    key = (kind, slug, org)
+    kept = _scopes.get(key)
+    started = time.monotonic()
+    if kept is not None and started - kept[0] < PUBLIC_VERSION_SECONDS:
+        return kept[1]
+    found = await _SCOPES.run(key, lambda: _find_scope(model, kind, slug, org))
+    if len(_scopes) >= 4096:
+        _scopes.clear()
+    _scopes[key] = (started, found)
+    return found
 
 
 async def _find_scope(
