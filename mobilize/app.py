@@ -25,6 +25,7 @@ from mobilize.settings import Settings, get_settings
 from mobilize.web import access_log
 from mobilize.web.api.common import HTTP_ERROR_CODES, domain_error_response, error_response
 from mobilize.web.deliveries import DeliverAfterCommit
+from mobilize.web.kept import KeptFeeds
 from mobilize.web.routes import routes
 
 log = logging.getLogger("mobilize")
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(KeptFeeds),  # outermost: a public feed's answer again within its second
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret,

@@ -23,6 +23,7 @@ from mobilize.services.accounts import senders
 from mobilize.services.events import public
 from mobilize.services.feeds import scopes
 from mobilize.settings import Settings, load_settings
+from mobilize.web import kept
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
 PG_URL = os.environ.get("MOBILIZE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -211,6 +212,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     public.forget_shifts()
     senders.forget_senders()
     scopes.forget_versions()
+    kept.forget()
 
 
 @pytest.fixture

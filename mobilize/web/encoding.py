@@ -19,7 +19,12 @@ LEVEL = 6
 
 def accepts_gzip(request: Request) -> bool:
     """Whether Accept-Encoding lists gzip with a quality above zero (RFC 9110 section 12.5.3)."""
-    for part in request.headers.get("accept-encoding", "").lower().split(","):
+    return gzip_accepted(request.headers.get("accept-encoding", ""))
+
+
+def gzip_accepted(accept_encoding: str) -> bool:
+    """Whether this Accept-Encoding value lists gzip with a quality above zero."""
+    for part in accept_encoding.lower().split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip() in ("gzip", "x-gzip", "*"):
             q = params.strip().removeprefix("q=")
