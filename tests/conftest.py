@@ -24,6 +24,7 @@ from mobilize.services.events import public
 from mobilize.services.feeds import scopes
 from mobilize.settings import Settings, load_settings
 from mobilize.web import kept
+from mobilize.web.api import public as public_api
 
 BACKEND = os.environ.get("MOBILIZE_TEST_DB", "sqlite")
 PG_URL = os.environ.get("MOBILIZE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -213,6 +214,7 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     senders.forget_senders()
     scopes.forget_versions()
     kept.forget()
+    public_api.forget_lists()
 
 
 @pytest.fixture

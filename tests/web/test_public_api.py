@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from mobilize.services.feeds import scopes
+from mobilize.web.api import public as public_api
 from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
 
 
@@ -24,6 +27,27 @@ async def test_public_events_near_postal_code(client: httpx.AsyncClient) -> None
     assert "instructions" not in r.json()["data"][0]
     r = await client.get("/api/v1/public/events", params={"near": "99999x"})
     assert r.status_code == 422 and "near" in r.json()["error"]["fields"]
+
+
+async def test_a_public_list_is_kept_for_the_second_a_feeds_version_is(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scopes, "PUBLIC_VERSION_SECONDS", 1.0)
+    w = await make_world()
+    path = f"/api/v1/public/events?campaign={w['campaign'].slug}"
+    first = await client.get(path)
+    late = await make_event(w["group"], campaign=w["campaign"], title="Added a moment later")
+    await make_shift(late)
+    assert (await client.get(path)).content == first.content  # within the second: as built
+    other = await client.get(path + "&radius_km=40")  # another address is its own list
+    assert "Added a moment later" in other.text
+    for address, (built_at, body) in list(public_api._kept_lists.items()):
+        public_api._kept_lists[address] = (built_at - 1.0, body)
+    assert "Added a moment later" in (await client.get(path)).text
+    for _ in range(2):  # an error is never kept
+        r = await client.get("/api/v1/public/events?near=99999x")
+        assert r.status_code == 422 and "near" in r.json()["error"]["fields"]
+    assert not any("99999x" in address for address in public_api._kept_lists)
 
 
 async def test_public_signup_does_not_leak_known_contact(client: httpx.AsyncClient) -> None:
