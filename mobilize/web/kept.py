@@ -24,7 +24,10 @@ from mobilize.services.feeds import scopes
 from mobilize.web.encoding import gzip_accepted
 
 PREFIX = "/feeds/"
+# At most this many answers, of at most this many bytes in all: the bodies are the feed cache's own, but a
+# kept answer holds its body even after the cache has let it go.
 MAX_KEPT = 512
+MAX_KEPT_BYTES = 64 * 1024 * 1024
 # While one request asks the app again for an answer past its second, the others of that moment get the
 # answer kept (RFC 5861's stale-while-revalidate; the feeds' Cache-Control allows any shared cache five
 # minutes), if it is younger than this; a change shows once that request is answered.
@@ -39,12 +42,14 @@ def forget() -> None:
     """Forget every kept answer (tests reuse ids and addresses after emptying the tables)."""
     for instance in _instances:
         instance.kept.clear()
+        instance.size = 0
 
 
 class KeptFeeds:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.kept: dict[Key, tuple[float, Message, Message]] = {}  # key -> (kept at, start, body)
+        self.size = 0  # the bytes of the bodies kept (an answer replaced still counts until the next clear)
         self.refreshing: set[Key] = set()  # keys whose answer one request is asking the app for again
         _instances.add(self)
 
@@ -77,9 +82,12 @@ class KeptFeeds:
         finally:
             self.refreshing.discard(key)
             if scopes.PUBLIC_VERSION_SECONDS > 0 and _shareable(sent):
-                if len(self.kept) >= MAX_KEPT:
+                body = len(sent[1].get("body", b""))
+                if len(self.kept) >= MAX_KEPT or self.size + body > MAX_KEPT_BYTES:
                     self.kept.clear()
+                    self.size = 0
                 self.kept[key] = (now, sent[0], sent[1])
+                self.size += body
             else:
                 self.kept.pop(key, None)
 

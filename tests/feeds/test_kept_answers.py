@@ -156,3 +156,22 @@ async def test_past_its_second_one_request_asks_again_while_the_others_get_the_k
     past_the_second()
     assert (await client.get(path)).status_code == 404
     assert (await client.get(path)).status_code == 404 and kept_keys() == set()
+
+
+async def test_the_answers_kept_are_bounded_in_number_and_bytes(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = await make_world()
+    group, campaign = f"/feeds/groups/{w['group'].slug}.ics", f"/feeds/campaigns/{w['campaign'].slug}.ics"
+    size = len((await client.get(group, headers=PLAIN)).content)
+    kept.forget()
+    monkeypatch.setattr(kept, "MAX_KEPT_BYTES", size + 10)  # room for one of them
+    await client.get(group, headers=PLAIN)
+    assert kept_keys() == {("GET", group, b"", False)}
+    await client.get(campaign, headers=PLAIN)
+    assert kept_keys() == {("GET", campaign, b"", False)}  # the group's went to make room
+    monkeypatch.setattr(kept, "MAX_KEPT_BYTES", 10**9)
+    monkeypatch.setattr(kept, "MAX_KEPT", 2)
+    await client.get(group, headers=PLAIN)
+    await client.head(group, headers=PLAIN)
+    assert kept_keys() == {("HEAD", group, b"", False)}  # a third answer cleared the two before it
