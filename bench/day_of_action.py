@@ -103,6 +103,7 @@ async def seed(url: str, n_orgs: int, n_events: int, n_shifts: int) -> tuple[int
         await Shift.bulk_create(shifts, batch_size=1000)
         shift_ids = [s["id"] for s in await Shift.all().order_by("id").values("id")]
         near = events[0].postal_code
+        await Tortoise.get_connection("default").execute_script("ANALYZE")  # as autovacuum would after it
     finally:
         await Tortoise.close_connections()
     return convener, shift_ids, near
