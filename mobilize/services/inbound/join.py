@@ -25,16 +25,8 @@ from mobilize.models import (
 )
 from mobilize.services import signups
 from mobilize.services.errors import AlreadySignedUp, ShiftClosed
-from mobilize.services.inbound.shifts import (
-    CONSENT_SOURCE,
-    NAME_WINDOW,
-    Answer,
-    Turn,
-    ask,
-    describe,
-    org_name,
-    savepoint,
-)
+from mobilize.services.inbound.shifts import CONSENT_SOURCE, NAME_WINDOW, ask
+from mobilize.services.inbound.turns import Answer, Turn, describe, org_name, savepoint
 from mobilize.services.outbox.messages import SMS_FOOTER
 from mobilize.services.people import ConsentContext, Contact
 

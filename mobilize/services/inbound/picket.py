@@ -7,7 +7,7 @@ from __future__ import annotations
 from mobilize.models import Duty, DutySource, Signup, SignupStatus
 from mobilize.services import strikes
 from mobilize.services.errors import Conflict
-from mobilize.services.inbound.shifts import Answer, Turn, describe, org_name, savepoint
+from mobilize.services.inbound.turns import Answer, Turn, describe, org_name, savepoint
 from mobilize.services.signups import attendance
 from mobilize.times import clock, local
 

@@ -38,7 +38,8 @@ from mobilize.models import (
 )
 from mobilize.services.inbound import inbox, routing, shifts
 from mobilize.services.inbound.grammar import Verb
-from mobilize.services.inbound.shifts import Held, Turn
+from mobilize.services.inbound.shifts import Held
+from mobilize.services.inbound.turns import Turn
 
 
 @dataclass

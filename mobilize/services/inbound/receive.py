@@ -45,7 +45,7 @@ from mobilize.models import (
 from mobilize.services.inbound import inbox, join, picket, postgres, shifts
 from mobilize.services.inbound.grammar import Command, Verb, parse
 from mobilize.services.inbound.routing import SharedSender, phone_or_none, route, routed_record
-from mobilize.services.inbound.shifts import Answer, Turn
+from mobilize.services.inbound.turns import Answer, Turn
 from mobilize.services.outbox.quiet_hours import DEFAULT_QUIET_HOURS, URGENT_NOTICE, QuietHours
 from mobilize.services.people import consent
 from mobilize.services.people.records import Contact, find_or_create_volunteer
