@@ -165,7 +165,7 @@ async def sign_up(
                 if sms_consent is not None and result.volunteer.phone and result.volunteer.phone == contact.phone:
                     await grant_sms_consent(result.volunteer, sms_consent)
                 if coalition is not None:
-                    await _coalition_choices(result.signup, contact, coalition)
+                    await record_coalition_choices([result.signup], contact, coalition)
                 if not result.new_volunteer:
                     await links.refresh_expired_links(result.volunteer)
                 await notifications.after_signup(result)  # with the sign-up, after the consent and links it shows
@@ -190,10 +190,13 @@ class CoalitionChoices:
     shares: tuple[tuple[int, ConsentContext], ...] = ()
 
 
-async def _coalition_choices(signup: Signup, contact: Contact, choices: CoalitionChoices) -> None:
+async def record_coalition_choices(signups: list[Signup], contact: Contact, choices: CoalitionChoices) -> None:
+    """The recruiter credited with every one of the sign-ups (of one person, made together), and each share
+    made once, with its consent record."""
     if choices.recruited_by_id is not None:
-        await Signup.filter(id=signup.id).update(recruited_by_id=choices.recruited_by_id)
-        signup.recruited_by_id = choices.recruited_by_id
+        await Signup.filter(id__in=[s.id for s in signups]).update(recruited_by_id=choices.recruited_by_id)
+        for signup in signups:
+            signup.recruited_by_id = choices.recruited_by_id
     for organization_id, context in choices.shares:
         await share_contact(organization_id, contact, context)
 

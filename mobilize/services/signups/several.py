@@ -25,7 +25,6 @@ from mobilize.services.outbox import combined
 from mobilize.services.people import links
 from mobilize.services.people.consent import ConsentContext, grant_sms_consent
 from mobilize.services.people.records import Contact, find_or_create_volunteer
-from mobilize.services.people.sharing import share_contact
 from mobilize.services.signups import seats
 
 MAX_SHIFTS = 100  # more than a month of a picket's three shifts a day
@@ -115,7 +114,7 @@ async def sign_up_for_shifts(
             if sms_consent is not None and volunteer.phone and volunteer.phone == contact.phone:
                 await grant_sms_consent(volunteer, sms_consent)
             if coalition is not None:
-                await _coalition_choices(signups, contact, coalition)
+                await seats.record_coalition_choices(signups, contact, coalition)
             if not new_volunteer:
                 await links.refresh_expired_links(volunteer)
             await combined.after_signups([s.id for s in signups], volunteer)  # after the consent and links it shows
@@ -159,14 +158,3 @@ async def _one(
     except ShiftClosed as exc:  # it closed since it was checked
         raise ShiftClosed(exc.message, code=exc.code, fields={"shifts.0": exc.message}) from exc
     return SeveralResult(signups=[result.signup], volunteer=result.volunteer, new_volunteer=result.new_volunteer)
-
-
-async def _coalition_choices(signups: list[Signup], contact: Contact, choices: seats.CoalitionChoices) -> None:
-    """As for one shift (seats.CoalitionChoices): the recruiter is credited with every sign-up; each share is
-    made once."""
-    if choices.recruited_by_id is not None:
-        await Signup.filter(id__in=[s.id for s in signups]).update(recruited_by_id=choices.recruited_by_id)
-        for signup in signups:
-            signup.recruited_by_id = choices.recruited_by_id
-    for shared_with, context in choices.shares:
-        await share_contact(shared_with, contact, context)
