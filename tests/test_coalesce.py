@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from mobilize.services.coalesce import Coalesced
+from mobilize.services.coalesce import Coalesced, Kept
 from mobilize.services.errors import NotFound
 
 
@@ -63,3 +63,32 @@ async def test_the_public_list_answers_each_of_many_readers_at_once(client: http
     assert {len(r.json()["data"]) for r in answers} == {1}
     bad = await asyncio.gather(*(client.get("/api/v1/public/events?near=00000") for _ in range(3)))
     assert {r.status_code for r in bad} == {422} and all("near" in r.text for r in bad)
+
+
+async def test_kept_answers_last_their_seconds_failures_never_and_the_oldest_go_first() -> None:
+    seconds = 1.0
+    runs = 0
+    kept: Kept[int] = Kept(lambda: seconds, max_entries=2)
+
+    async def query() -> int:
+        nonlocal runs
+        runs += 1
+        return runs
+
+    assert [await kept.run("a", query) for _ in range(3)] == [1, 1, 1]  # kept within the second
+    kept.kept["a"] = (kept.kept["a"][0] - 1.0, 1)  # the second is over
+    assert await kept.run("a", query) == 2
+    assert await kept.run("b", query) == 3 and await kept.run("c", query) == 4
+    assert list(kept.kept) == ["b", "c"]  # at most two: "a", the oldest stored, went
+
+    async def failing() -> int:
+        raise NotFound("gone")
+
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            await kept.run("d", failing)
+    assert "d" not in kept.kept
+    seconds = 0.0  # nothing is kept (nor served) while the seconds are 0
+    assert await kept.run("b", query) == 5 and await kept.run("b", query) == 6
+    kept.clear()
+    assert not kept.kept

@@ -10,6 +10,8 @@ than the request that waits for it by more than one run of the query.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
@@ -40,3 +42,32 @@ class Coalesced(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._running)
+
+
+class Kept(Generic[T]):
+    """Coalesced runs whose answer is also kept, per key, for `seconds()` from when its run was asked for
+    (a public answer a day of action's readers all ask for: a public feed's version, the campaign its slug
+    names, the list of events near a postal code). Nothing is kept while `seconds()` is 0; at most
+    `max_entries` keys, the least recently stored first out. A failure is never kept."""
+
+    def __init__(self, seconds: Callable[[], float], max_entries: int) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.kept: OrderedDict[Hashable, tuple[float, T]] = OrderedDict()  # key -> (asked at, answer)
+        self._runs: Coalesced[T] = Coalesced()
+
+    async def run(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        found = self.kept.get(key)
+        started = time.monotonic()
+        if found is not None and started - found[0] < self.seconds():
+            return found[1]
+        answer = await self._runs.run(key, make)
+        if self.seconds() > 0:
+            self.kept[key] = (started, answer)
+            self.kept.move_to_end(key)
+            while len(self.kept) > self.max_entries:
+                self.kept.popitem(last=False)
+        return answer
+
+    def clear(self) -> None:
+        self.kept.clear()

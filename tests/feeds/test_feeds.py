@@ -625,10 +625,10 @@ async def test_a_public_feeds_version_is_kept_for_a_second_per_process(
     await Event.filter(id=w["event"].id).update(sequence=5)
     await Campaign.filter(id=w["campaign"].id).update(name="Renamed day")  # the feed's name: its scope
     assert (await client.get(path)).headers["etag"] == first.headers["etag"]  # inside the second: as read
-    past_the_second(scopes._versions, *kept_answers())  # for the version (and the answer kept from it)
+    past_the_second(scopes._FINGERPRINTS.kept, *kept_answers())  # for the version (and the answer kept from it)
     assert (await client.get(path)).headers["etag"] != first.headers["etag"]
     assert "Renamed day" not in calendar_name(await client.get(path))  # the scope, also read once a second
-    past_the_second(scopes._scopes, *kept_answers())  # and for the scope
+    past_the_second(scopes._SCOPES.kept, *kept_answers())  # and for the scope
     later = await client.get(path)
     assert later.headers["etag"] != first.headers["etag"] and "Renamed day" in calendar_name(later)
     # A volunteer's own feed is asked every time.

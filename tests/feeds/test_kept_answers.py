@@ -122,7 +122,7 @@ def test_only_plain_get_and_head_of_feeds_have_a_key() -> None:
 
 
 def past_the_second() -> None:
-    for found in [scopes._versions, scopes._scopes, *(instance.kept for instance in kept._instances)]:
+    for found in [scopes._FINGERPRINTS.kept, scopes._SCOPES.kept, *(instance.kept for instance in kept._instances)]:
         for key, (read_at, *rest) in list(found.items()):
             found[key] = (read_at - 1.0, *rest)
 

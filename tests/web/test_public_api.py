@@ -41,13 +41,13 @@ async def test_a_public_list_is_kept_for_the_second_a_feeds_version_is(
     assert (await client.get(path)).content == first.content  # within the second: as built
     other = await client.get(path + "&radius_km=40")  # another address is its own list
     assert "Added a moment later" in other.text
-    for address, (built_at, body) in list(public_api._kept_lists.items()):
-        public_api._kept_lists[address] = (built_at - 1.0, body)
+    for address, (built_at, body) in list(public_api._LISTS.kept.items()):
+        public_api._LISTS.kept[address] = (built_at - 1.0, body)
     assert "Added a moment later" in (await client.get(path)).text
     for _ in range(2):  # an error is never kept
         r = await client.get("/api/v1/public/events?near=99999x")
         assert r.status_code == 422 and "near" in r.json()["error"]["fields"]
-    assert not any("99999x" in address for address in public_api._kept_lists)
+    assert not any("99999x" in address for address in public_api._LISTS.kept)
 
 
 async def test_public_signup_does_not_leak_known_contact(client: httpx.AsyncClient) -> None:

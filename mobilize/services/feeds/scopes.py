@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -41,7 +40,7 @@ from mobilize.models import (
     SignupStatus,
     Visibility,
 )
-from mobilize.services.coalesce import Coalesced
+from mobilize.services.coalesce import Kept
 from mobilize.services.errors import NotFound
 from mobilize.services.events.public import address_reaches
 from mobilize.services.feeds.cache import FeedCache
@@ -127,49 +126,28 @@ async def event_scope(event_id: int, token: str | None = None) -> FeedScope:
     return FeedScope(FeedKind.EVENT, event_id, rows[0]["title"], rows[0]["updated_at"])
 
 
-_SCOPES: Coalesced[FeedScope] = Coalesced()  # many readers of one campaign's page or feed at once
-_FINGERPRINTS: Coalesced[tuple[tuple[Any, ...], list[datetime]]] = Coalesced()
-# A public feed's version (and so the kept campaign page's) is asked by every reader of a day of action: one
-# process asks the database at most once per PUBLIC_VERSION_SECONDS per feed, and readers asking meanwhile
-# share the answer. A change shows within that second; a volunteer's own feed is asked every time.
+# A public feed's version (and so the kept campaign page's), and the group or campaign its slug names, are
+# asked by every reader of a day of action: one process asks the database at most once per
+# PUBLIC_VERSION_SECONDS per feed, and readers asking meanwhile share the answer. A change shows within that
+# second; a volunteer's own feed is asked every time.
 PUBLIC_VERSION_SECONDS = 1.0
-_versions: dict[str, tuple[float, tuple[tuple[Any, ...], list[datetime]]]] = {}
+_SCOPES: Kept[FeedScope] = Kept(lambda: PUBLIC_VERSION_SECONDS, 4096)
+_FINGERPRINTS: Kept[tuple[tuple[Any, ...], list[datetime]]] = Kept(lambda: PUBLIC_VERSION_SECONDS, 4096)
 
 
 def forget_versions() -> None:
     """Forget the public feeds' versions and scopes read (tests reuse ids after emptying the tables)."""
-    _versions.clear()
-    _scopes.clear()
+    _FINGERPRINTS.clear()
+    _SCOPES.clear()
 
 
 async def _public_fingerprint(scope: FeedScope, cutoff: datetime | None) -> tuple[tuple[Any, ...], list[datetime]]:
-    kept = _versions.get(scope.key)
-    started = time.monotonic()
-    if kept is not None and started - kept[0] < PUBLIC_VERSION_SECONDS:
-        return kept[1]
-    found = await _FINGERPRINTS.run(scope.key, lambda: _fingerprint(scope, cutoff))
-    if len(_versions) >= 4096:
-        _versions.clear()
-    _versions[scope.key] = (started, found)
-    return found
-
-
-_scopes: dict[tuple[FeedKind, str, str | None], tuple[float, FeedScope]] = {}
+    return await _FINGERPRINTS.run(scope.key, lambda: _fingerprint(scope, cutoff))
 
 
 async def _scoped(model: type[ActionGroup] | type[Campaign], kind: FeedKind, slug: str, org: str | None) -> FeedScope:
-    """The group or campaign a slug names, asked of the database at most once per PUBLIC_VERSION_SECONDS in
-    a process (as its version is: a rename or a new owner of a bare slug shows within that second)."""
-    key = (kind, slug, org)
-    kept = _scopes.get(key)
-    started = time.monotonic()
-    if kept is not None and started - kept[0] < PUBLIC_VERSION_SECONDS:
-        return kept[1]
-    found = await _SCOPES.run(key, lambda: _find_scope(model, kind, slug, org))
-    if len(_scopes) >= 4096:
-        _scopes.clear()
-    _scopes[key] = (started, found)
-    return found
+    """The group or campaign a slug names (a rename or a new owner of a bare slug shows within the second)."""
+    return await _SCOPES.run((kind, slug, org), lambda: _find_scope(model, kind, slug, org))
 
 
 async def _find_scope(

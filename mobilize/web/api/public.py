@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -15,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from mobilize.models import Event, Shift, SignupSource
 from mobilize.schemas import PublicSignupIn
 from mobilize.services import coalitions, hosting, people, ratelimit, signups
-from mobilize.services.coalesce import Coalesced
+from mobilize.services.coalesce import Kept
 from mobilize.services.errors import AlreadySignedUp, Invalid
 from mobilize.services.events import public
 from mobilize.services.feeds import scopes
@@ -27,29 +25,13 @@ from mobilize.web.forms import client_ip, contact_from, sms_consent_from
 
 # Readers of one campaign's map at the same moment ask the same question: built once while in flight, and the
 # answer kept for the second a public feed's version is (a day of action's list near a postal code costs tens
-# of milliseconds to build), per process, at most KEPT_LISTS addresses.
-_LISTS: Coalesced[bytes] = Coalesced()
-KEPT_LISTS = 256
-_kept_lists: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+# of milliseconds to build), per process, at most 256 addresses.
+_LISTS: Kept[bytes] = Kept(lambda: scopes.PUBLIC_VERSION_SECONDS, 256)
 
 
 def forget_lists() -> None:
     """Forget the lists kept (tests reuse ids after emptying the tables)."""
-    _kept_lists.clear()
-
-
-async def _kept_list(address: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
-    kept = _kept_lists.get(address)
-    started = time.monotonic()
-    if kept is not None and started - kept[0] < scopes.PUBLIC_VERSION_SECONDS:
-        return kept[1]
-    body = await _LISTS.run(address, build)
-    if scopes.PUBLIC_VERSION_SECONDS > 0:
-        _kept_lists[address] = (started, body)
-        _kept_lists.move_to_end(address)
-        while len(_kept_lists) > KEPT_LISTS:
-            _kept_lists.popitem(last=False)
-    return body
+    _LISTS.clear()
 
 
 async def list_public_events(request: Request) -> Response:
@@ -69,7 +51,7 @@ async def list_public_events(request: Request) -> Response:
             data.append(row)
         return bytes(JSONResponse({"data": data, "next": None}).body)
 
-    body = await _kept_list(str(request.url), build)
+    body = await _LISTS.run(str(request.url), build)
     return Response(body, media_type="application/json")
 
 
