@@ -30,7 +30,7 @@ MAX_KEPT = 512
 MAX_KEPT_BYTES = 64 * 1024 * 1024
 # While one request asks the app again for an answer past its second, the others of that moment get the
 # answer kept (RFC 5861's stale-while-revalidate; the feeds' Cache-Control allows any shared cache five
-# minutes), if it is younger than this; a change shows once that request is answered.
+# minutes), if it is at most this much past its second; a change shows once that request is answered.
 STALE_SECONDS = 10.0
 _CONDITIONAL = (b"if-none-match", b"if-modified-since")
 
@@ -63,7 +63,7 @@ class KeptFeeds:
         if found is not None:
             age = now - found[0]
             fresh = age < scopes.PUBLIC_VERSION_SECONDS
-            if fresh or (key in self.refreshing and age < STALE_SECONDS):
+            if fresh or (key in self.refreshing and age < scopes.PUBLIC_VERSION_SECONDS + STALE_SECONDS):
                 await send(found[1])
                 await send(found[2])
                 return
