@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,29 @@ async def clean_db(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     scopes.forget_versions()
     kept.forget()
     public_api.forget_lists()
+
+
+PUBLIC_WINDOW = 60.0  # stands in for a public answer's second: a slow machine stays inside it
+
+
+def kept_for_the_window() -> list[dict[Any, tuple[Any, ...]]]:
+    """Every public answer kept for its window: feeds' versions and scopes, the public lists, the feed answers."""
+    answers = [instance.kept for instance in kept._instances]
+    return [scopes._FINGERPRINTS.kept, scopes._SCOPES.kept, public_api._LISTS.kept, *answers]
+
+
+@pytest.fixture
+def public_window(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Public answers kept for PUBLIC_WINDOW (a second in production; nothing is kept elsewhere in the suite).
+    Call the value to move what is kept past its window: the dicts given, or every one of them."""
+    monkeypatch.setattr(scopes, "PUBLIC_VERSION_SECONDS", PUBLIC_WINDOW)
+
+    def past(*found: dict[Any, tuple[Any, ...]]) -> None:
+        for entries in found or kept_for_the_window():
+            for key, (read_at, *rest) in list(entries.items()):
+                entries[key] = (read_at - PUBLIC_WINDOW, *rest)
+
+    return past
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -600,35 +601,24 @@ async def test_a_large_feed_goes_compressed_to_clients_that_take_gzip(client: ht
     assert changed.status_code == 200 and changed.content != plain.content
 
 
-def past_the_second(*kept: dict[Any, tuple[Any, ...]]) -> None:
-    """Make everything kept for a second in these dicts (the first item of each value: when) a second older."""
-    for found in kept:
-        for key, (read_at, *rest) in list(found.items()):
-            found[key] = (read_at - 1.0, *rest)
-
-
-def kept_answers() -> list[dict[Any, tuple[Any, ...]]]:
-    return [instance.kept for instance in kept._instances]
-
-
 def calendar_name(response: httpx.Response) -> str:
     return str(icalendar.Calendar.from_ical(response.content)["X-WR-CALNAME"])
 
 
 async def test_a_public_feeds_version_is_kept_for_a_second_per_process(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, public_window: Callable[..., None]
 ) -> None:
-    monkeypatch.setattr(scopes, "PUBLIC_VERSION_SECONDS", 1.0)
     w = await make_world()
     path = f"/feeds/campaigns/{w['campaign'].slug}.ics"
     first = await client.get(path)
     await Event.filter(id=w["event"].id).update(sequence=5)
     await Campaign.filter(id=w["campaign"].id).update(name="Renamed day")  # the feed's name: its scope
     assert (await client.get(path)).headers["etag"] == first.headers["etag"]  # inside the second: as read
-    past_the_second(scopes._FINGERPRINTS.kept, *kept_answers())  # for the version (and the answer kept from it)
+    answers = [instance.kept for instance in kept._instances]
+    public_window(scopes._FINGERPRINTS.kept, *answers)  # past the second for the version (and its answer)
     assert (await client.get(path)).headers["etag"] != first.headers["etag"]
     assert "Renamed day" not in calendar_name(await client.get(path))  # the scope, also read once a second
-    past_the_second(scopes._SCOPES.kept, *kept_answers())  # and for the scope
+    public_window(scopes._SCOPES.kept, *answers)  # and for the scope
     later = await client.get(path)
     assert later.headers["etag"] != first.headers["etag"] and "Renamed day" in calendar_name(later)
     # A volunteer's own feed is asked every time.

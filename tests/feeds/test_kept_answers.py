@@ -4,6 +4,7 @@ the handler; private feeds, conditional requests, errors and everything outside 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,8 +23,7 @@ GZIP = {"Accept-Encoding": "gzip"}
 
 
 @pytest.fixture(autouse=True)
-def a_second(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scopes, "PUBLIC_VERSION_SECONDS", 1.0)
+def a_second(public_window: Callable[..., None]) -> None:
     feeds.CACHE.clear()
 
 
@@ -32,7 +32,7 @@ def kept_keys() -> set[kept.Key]:
 
 
 async def test_a_public_feed_is_answered_again_within_its_second_without_the_handler(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, public_window: Callable[..., None]
 ) -> None:
     w = await make_world()
     await make_shift(w["event"], starts_at=soon(30))  # a feed over 1 KiB: compressed for clients that take gzip
@@ -51,7 +51,7 @@ async def test_a_public_feed_is_answered_again_within_its_second_without_the_han
     assert (plain_again.content, plain_again.headers["etag"]) == (plain.content, plain.headers["etag"])
     assert again.headers["etag"] != plain_again.headers["etag"]  # one answer per representation
     assert head_again.content == b"" and head_again.headers["content-length"] == packed.headers["content-length"]
-    past_the_second()
+    public_window()
     later = await client.get(path, headers=GZIP)
     assert later.headers["etag"] != packed.headers["etag"] and b"Changed within the second" in later.content
 
@@ -121,30 +121,25 @@ def test_only_plain_get_and_head_of_feeds_have_a_key() -> None:
     assert kept._key({"type": "websocket", "path": "/feeds/x"}) is None
 
 
-def past_the_second() -> None:
-    for found in [scopes._FINGERPRINTS.kept, scopes._SCOPES.kept, *(instance.kept for instance in kept._instances)]:
-        for key, (read_at, *rest) in list(found.items()):
-            found[key] = (read_at - 1.0, *rest)
-
-
 async def test_past_its_second_one_request_asks_again_while_the_others_get_the_kept_answer(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, public_window: Callable[..., None]
 ) -> None:
     w = await make_world()
     path = f"/feeds/campaigns/{w['campaign'].slug}.ics"
     first = await client.get(path)
     await Event.filter(id=w["event"].id).update(title="Changed", sequence=9)
-    past_the_second()
-    gate = asyncio.Event()
+    public_window()
+    entered, gate = asyncio.Event(), asyncio.Event()
     fingerprint = scopes._fingerprint
 
     async def held(*args: Any) -> Any:
+        entered.set()
         await gate.wait()
         return await fingerprint(*args)
 
     monkeypatch.setattr(scopes, "_fingerprint", held)
     asking = asyncio.create_task(client.get(path))
-    await asyncio.sleep(0.05)  # it is waiting for the feed's version
+    await entered.wait()  # it is waiting for the feed's version
     meanwhile = await client.get(path)
     assert meanwhile.headers["etag"] == first.headers["etag"] and not asking.done()
     gate.set()
@@ -153,7 +148,7 @@ async def test_past_its_second_one_request_asks_again_while_the_others_get_the_k
     assert (await client.get(path)).headers["etag"] == asked.headers["etag"]  # the new answer, kept
     # An answer that can no longer be kept (the campaign is gone) is dropped, not sent again.
     await Campaign.filter(id=w["campaign"].id).delete()
-    past_the_second()
+    public_window()
     assert (await client.get(path)).status_code == 404
     assert (await client.get(path)).status_code == 404 and kept_keys() == set()
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
-from mobilize.services.feeds import scopes
 from mobilize.web.api import public as public_api
 from tests.factories import make_event, make_group, make_organizer, make_shift, make_world
 
@@ -30,9 +29,8 @@ async def test_public_events_near_postal_code(client: httpx.AsyncClient) -> None
 
 
 async def test_a_public_list_is_kept_for_the_second_a_feeds_version_is(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, public_window: Callable[..., None]
 ) -> None:
-    monkeypatch.setattr(scopes, "PUBLIC_VERSION_SECONDS", 1.0)
     w = await make_world()
     path = f"/api/v1/public/events?campaign={w['campaign'].slug}"
     first = await client.get(path)
@@ -41,8 +39,7 @@ async def test_a_public_list_is_kept_for_the_second_a_feeds_version_is(
     assert (await client.get(path)).content == first.content  # within the second: as built
     other = await client.get(path + "&radius_km=40")  # another address is its own list
     assert "Added a moment later" in other.text
-    for address, (built_at, body) in list(public_api._LISTS.kept.items()):
-        public_api._LISTS.kept[address] = (built_at - 1.0, body)
+    public_window(public_api._LISTS.kept)
     assert "Added a moment later" in (await client.get(path)).text
     for _ in range(2):  # an error is never kept
         r = await client.get("/api/v1/public/events?near=99999x")
