@@ -42,11 +42,13 @@ run: $(STAMP)
 # two cores they take together about what the PostgreSQL pass takes alone. The PostgreSQL pass has its own
 # Redis database (PG_PASS_REDIS), temporary folder and no pytest cache, and leaves docs/screenshots to the
 # SQLite pass; its output is printed after the SQLite pass's. Both always run; the target fails if either did.
+# Interrupted (Ctrl-C), it stops the PostgreSQL pass too (a background job of `sh` ignores SIGINT).
 PG_PASS_REDIS ?= redis://127.0.0.1:6379/13
 test: $(STAMP) $(CALENDAR_STAMP) $(AXE_STAMP)
 	@work=$$(mktemp -d); failed=""; \
 	MOBILIZE_TEST_DB=postgres MOBILIZE_TEST_REDIS_URL=$(PG_PASS_REDIS) MOBILIZE_SCREENSHOTS=0 \
 		$(BIN)/python -m pytest -p no:cacheprovider --basetemp=$$work/tmp >$$work/postgres.log 2>&1 & pg=$$!; \
+	trap 'kill $$pg 2>/dev/null; rm -rf $$work; exit 130' INT TERM; \
 	echo "make test: the PostgreSQL pass runs beside this one (its output follows)"; \
 	MOBILIZE_TEST_DB=sqlite $(BIN)/python -m pytest || failed="$$failed sqlite"; \
 	wait $$pg || failed="$$failed postgres"; \
