@@ -1,7 +1,7 @@
 """A coalition day of action at full size, on PostgreSQL, each figure beside a baseline from the same run.
 
     .venv/bin/python bench/day_of_action.py [--orgs 200] [--events 1500] [--shifts 6000] [--readers 100]
-        [--surge-seconds 50] [--signups 150000] [--workers 2] [--skip-surge]
+        [--feed-seconds 10] [--surge-seconds 50] [--signups 150000] [--workers 2] [--skip-surge]
 
 1. seeds a fresh database: one convener and `--orgs - 1` accepted partners, `--events` events in one campaign
    spread over US postal codes, `--shifts` shifts (capacity 40);
@@ -148,8 +148,8 @@ end
 def read_wrk(base: str, path: str, readers: int, seconds: float) -> dict[str, float]:
     """`readers` keep-alive connections on one path for `seconds`, driven by wrk (C, one thread): p50 and
     p99 in ms, requests and errors. A Python loader on this machine's two cores takes the CPU the server
-    needs, and its own latency is more than the 20 ms measured: against bench/static_floor.py, 100 aiohttp
-    readers see p99 36 ms where wrk's see 13 ms."""
+    needs: against bench/static_floor.py serving the feed's answer, 100 aiohttp readers saw p99 35.9 ms where
+    wrk's saw 26.2 ms (2026-12-07)."""
     script = Path(f"/tmp/mobilize-wrk-{os.getpid()}.lua")
     script.write_text(WRK_REPORT)
     try:
