@@ -437,8 +437,11 @@ def flush_redis(url: str | None) -> None:
         redis.Redis.from_url(url).flushdb()
 
 
-def start_server(url: str, port: int, workers: int, redis_url: str | None, pool: int | None) -> subprocess.Popen[bytes]:
-    """uvicorn with `workers` processes on the bench database, rate limits out of the way."""
+def start_server(
+    url: str, port: int, workers: int, redis_url: str | None, pool: int | None, checkout: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    """uvicorn with `workers` processes on the bench database, rate limits out of the way, serving the
+    `mobilize` package of `checkout` (this one unless bench/signup_ab.py names another)."""
     db_url = url.replace("postgresql://", "postgres://", 1) + (f"?maxsize={pool}" if pool else "")
     env = dict(
         os.environ,
@@ -455,7 +458,7 @@ def start_server(url: str, port: int, workers: int, redis_url: str | None, pool:
         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
         "--loop", "uvloop", "--http", "httptools", "--backlog", "4096",
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    return subprocess.Popen(command, cwd=checkout, env=env, start_new_session=True)
 
 
 def wait_healthy(port: int, workers: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
