@@ -259,6 +259,50 @@ async def event_changed_after_the_copy_was_read(w: dict[str, Any]) -> None:
     await sign_up_ana(w, shift=copy)
 
 
+async def own_number(w: dict[str, Any]) -> str:
+    """The organization texts from a number of its own (one per world: the numbers are unique)."""
+    number = f"+1773555{w['event'].organization_id % 10000:04d}"
+    await Organization.filter(id=w["event"].organization_id).update(sms_from_number=number)
+    return number
+
+
+async def anas_record_is_blocked(w: dict[str, Any]) -> bool:
+    return (await Volunteer.get(organization_id=w["event"].organization_id, phone=ANA.phone)).sms_blocked
+
+
+# Without consent on the form, someone new is signed up by the one statement, which is given the sender the
+# organization texts from as its copy read it (and checks the copy).
+async def number_blocked_on_the_organizations_own_number(w: dict[str, Any]) -> None:
+    await SmsBlock.get_or_create(sender=await own_number(w), phone=ANA.phone, defaults={"words": "STOP"})
+    await sign_up_ana(w, sms_consent=None)
+    assert await anas_record_is_blocked(w)
+
+
+async def blocked_only_on_the_shared_sender(w: dict[str, Any]) -> None:
+    await own_number(w)
+    await SmsBlock.get_or_create(sender="shared", phone=ANA.phone, defaults={"words": "STOP"})
+    await sign_up_ana(w, sms_consent=None)  # a STOP to the shared sender does not stop the organization's own number
+    assert not await anas_record_is_blocked(w)
+
+
+async def sender_changed_after_the_copy_was_read(w: dict[str, Any]) -> None:
+    copy = await signups.load_shift(w["shift"].id)  # read while the organization texted from the shared sender
+    await SmsBlock.get_or_create(sender=await own_number(w), phone=ANA.phone, defaults={"words": "STOP"})
+    await sign_up_ana(w, shift=copy, sms_consent=None)
+    assert await anas_record_is_blocked(w)  # blocked on the sender the organization texts from now
+
+
+async def shift_changed_after_the_copy_was_read(w: dict[str, Any], **options: Any) -> None:
+    copy = await signups.load_shift(w["shift"].id)
+    later = {"starts_at": copy.starts_at + timedelta(hours=2), "ends_at": copy.ends_at + timedelta(hours=2)}
+    await Shift.filter(id=w["shift"].id).update(**later)
+    await sign_up_ana(w, shift=copy, **options)  # the messages give the new time
+
+
+async def shift_changed_after_the_copy_was_read_someone_new(w: dict[str, Any]) -> None:
+    await shift_changed_after_the_copy_was_read(w, sms_consent=None)
+
+
 @dataclass
 class Case:
     run: Callable[[dict[str, Any]], Awaitable[None]]
@@ -283,6 +327,11 @@ CASES = [
     Case(at_night_for_a_shift_within_the_hour, moment=NIGHT, starts_at=WITHIN_THE_HOUR),
     Case(already_signed_up),
     Case(event_changed_after_the_copy_was_read, stale=True),
+    Case(number_blocked_on_the_organizations_own_number),
+    Case(blocked_only_on_the_shared_sender),
+    Case(sender_changed_after_the_copy_was_read, stale=True),
+    Case(shift_changed_after_the_copy_was_read, stale=True),
+    Case(shift_changed_after_the_copy_was_read_someone_new, stale=True),
 ]
 
 
@@ -402,3 +451,57 @@ async def test_a_sign_up_waiting_for_someones_record_does_not_hold_the_shift() -
         go_on.set()
     ana, result = await holder, await waiting
     assert result.volunteer.id == ana.id and result.signup.status == SignupStatus.SIGNED_UP
+
+
+async def _while_the_statement_waits_for_the_shift(w: dict[str, Any], change: str) -> signups.SignupResult:
+    """Sign up someone new while another transaction holds the shift's row with `change` (SQL after SET),
+    committed once the one statement waits for the lock: by then it read the shift as it was before."""
+    copy = await signups.load_shift(w["shift"].id)  # as the public sign-up keeps it: the shift before
+    held, go_on = asyncio.Event(), asyncio.Event()
+
+    async def organizers_changing_the_shift() -> None:
+        async with in_transaction() as connection:
+            await connection.execute_query(f"UPDATE shift SET {change} WHERE id = $1", [w["shift"].id])
+            held.set()
+            await go_on.wait()
+
+    async def blocked() -> bool:
+        return bool(await db.fetch_all("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+
+    holder = asyncio.create_task(organizers_changing_the_shift())
+    await held.wait()
+    waiting = asyncio.create_task(sign_up_ana(w, shift=copy, sms_consent=None, cached=False))
+    try:
+        await wait_until(blocked, 10, lambda: "the sign-up never waited for the shift")
+    finally:
+        go_on.set()
+    await holder
+    return await waiting
+
+
+@pytest.mark.postgres
+async def test_a_shift_moved_while_the_statement_waits_gets_messages_of_the_new_time(time_machine: Any) -> None:
+    """The statement looks at the shift before it locks it; locked, it reads the shift as the last change
+    left it, and a shift changed in between gets the sign-up composed anew, with the new time."""
+    time_machine.move_to(MIDDAY, tick=True)
+    w = await make_world()
+    w["shift"] = await make_shift(w["event"], starts_at=SHIFT_STARTS)
+    result = await _while_the_statement_waits_for_the_shift(
+        w, "starts_at = starts_at + interval '2 hours', ends_at = ends_at + interval '2 hours'"
+    )
+    assert result.signup.status == SignupStatus.SIGNED_UP and await seats(w["shift"].id) == 1
+    reminders = await Message.filter(signup_id=result.signup.id, kind__startswith="reminder").order_by("due_at")
+    moved = SHIFT_STARTS + timedelta(hours=2)
+    assert reminders and all(m.due_at < moved for m in reminders)
+    bodies = await Message.filter(signup_id=result.signup.id).values_list("body", flat=True)
+    assert any("12:00" in body for body in bodies) and not any("10:00" in body for body in bodies)  # + 2 h
+
+
+@pytest.mark.postgres
+async def test_a_shift_cancelled_while_the_statement_waits_takes_no_sign_up(time_machine: Any) -> None:
+    time_machine.move_to(MIDDAY, tick=True)
+    w = await make_world()
+    w["shift"] = await make_shift(w["event"], starts_at=SHIFT_STARTS)
+    with pytest.raises(ShiftClosed):
+        await _while_the_statement_waits_for_the_shift(w, f"status = '{ShiftStatus.CANCELLED.value}'")
+    assert await Signup.filter(shift_id=w["shift"].id).count() == 0 and await seats(w["shift"].id) == 0

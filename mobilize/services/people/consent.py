@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mobilize import db
-from mobilize.models import ConsentAction, ConsentChannel, ConsentRecord, SmsBlock, SmsStatus, Volunteer
+from mobilize.models import ConsentAction, ConsentChannel, ConsentRecord, Organization, SmsBlock, SmsStatus, Volunteer
 
 SHARED = "shared"  # SmsBlock.sender of the deployment's own sender
 
@@ -63,6 +63,15 @@ def organizations_on(sender: str) -> tuple[str, list[str]]:
             [],
         )
     return "SELECT id FROM organization WHERE COALESCE(sms_messaging_service_sid, sms_from_number) = ?", [sender]
+
+
+def sender_of_organization(organization: Organization) -> str:
+    """SENDER_OF_ORGANIZATION, of an organization as read."""
+    if organization.sms_messaging_service_sid is not None:
+        return organization.sms_messaging_service_sid
+    if organization.sms_from_number is not None:
+        return organization.sms_from_number
+    return SHARED
 
 
 async def sender_of(organization_id: int | None) -> str:

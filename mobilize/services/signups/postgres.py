@@ -17,18 +17,17 @@ takes the seat, inserts the sign-up and inserts the rows of the outcome it got, 
 
 Either statement locks the shift row first (`FOR UPDATE`: a concurrent one waits and then sees the row as the
 first left it), so the count never passes the capacity, across any number of processes. It also compares the
-shift, its event and organization with the copy the messages were composed from (the caller's may be a
-second old: services.events.public caches it); if they changed, the sign-up of someone new writes nothing and takes
-the second way, where the sign-up is written without its rows and the ORM plans them under the lock.
+shift, its event and organization with the copy the messages (and the sender a new record's block is checked
+on) were composed from (the caller's may be a second old: services.events.public caches it); if they changed,
+the sign-up of someone new writes nothing and takes the second way, where the sign-up is written without its
+rows and the ORM plans them under the lock. A second live sign-up of the same person for the shift fails the
+statement (IntegrityError on the unique (volunteer, holder) pair): nothing recorded. When the person cannot be
+settled here (no phone, only their email is known, or someone inserted them a moment ago, after the
+statement's snapshot), or the shift closed, nothing is written and the caller takes the general path
+(services.signups.seats), as SQLite always does, and as every sign-up does inside `general_path_only()`.
 
-A second live sign-up of the same person for the shift fails the statement (IntegrityError on the unique
-(volunteer, holder) pair): no seat taken, nothing recorded. When the person cannot be settled here (no phone,
-only their email is known, or someone inserted them a moment ago, after the statement's snapshot), or the
-shift closed, nothing is written and the caller takes the general path (services.signups.seats), as SQLite always
-does, and as every sign-up does inside `general_path_only()`.
-
-The INSERTs name their columns here; tests/signups/test_signup_paths.py fails when a model gains a column they do
-not write, and compares the rows both paths write for the same sign-ups.
+The INSERTs name their columns here; tests/signups/test_signup_paths.py fails when a model gains a column they
+do not write, and compares the rows both paths write for the same sign-ups.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ from mobilize.services.outbox import after_commit, messages, notifications
 from mobilize.services.outbox.messages import SIGNUP_KEY, Planned
 from mobilize.services.people import links
 from mobilize.services.people.consent import SENDER_OF_ORGANIZATION as _SENDER
-from mobilize.services.people.consent import ConsentContext, grant_sms_consent
+from mobilize.services.people.consent import ConsentContext, grant_sms_consent, sender_of_organization
 from mobilize.services.people.records import Contact, complete_volunteer, new_volunteer
 
 SENDER_OF_ORGANIZATION = _SENDER.format(org=":organization")
@@ -94,23 +93,20 @@ PLANNED_ARRAYS = (
 
 # What the messages are composed from (`s` shift, `e` event, `o` organization), as read: the shift's columns
 # but the seat count (which every sign-up moves and no message reads), and the versions of the event's and the
-# organization's rows (`xmin`: every change writes a new version).
-SHIFT_PRINT = "md5((to_jsonb(s) - 'filled')::text)"
+# organization's rows (`xmin`: every change writes a new version). The shift's as one row's text: a third of
+# what its JSON costs (to_jsonb, the key taken out, the text), and twice in every sign-up statement.
+_SHIFT_COLUMNS = [column for column in Shift._meta.fields_db_projection.values() if column != "filled"]
+SHIFT_PRINT = "md5(ROW(" + ", ".join(f's."{column}"' for column in _SHIFT_COLUMNS) + ")::text)"
 EVENT_PRINT = "e.xmin::text || '.' || o.xmin::text"
 
 
-def applies() -> bool:
-    """Whether sign-ups take this path: on PostgreSQL, outside `db.orm_path()`."""
-    return db.postgres_statements()
-
-
+applies = db.postgres_statements  # whether sign-ups take this path: on PostgreSQL, outside `db.orm_path()`
 general_path_only = db.orm_path  # every sign-up inside takes the general path, as on SQLite (the tests' switch)
 
 
 def fingerprint(shift: Shift) -> tuple[str, str] | None:
     """The digests of a shift and of its event and organization as services.signups.load_shift read them."""
-    found: tuple[str, str] | None = getattr(shift, "fingerprint", None)
-    return found
+    return getattr(shift, "fingerprint", None)  # type: ignore[no-any-return]
 
 
 class AlreadyHolding(Exception):
@@ -136,10 +132,16 @@ _SHIFT = f"""
 # locked first, once the person is known (every path writes a record before it locks a shift: no deadlock),
 # and read as the last change left it. The rows are written only if it is still as they were composed from
 # it; with :whole, nothing is written otherwise.
+_SHIFT_NOW = f"shift_now AS ({_SHIFT} AND EXISTS (SELECT 1 FROM person) FOR UPDATE OF s)"
+# Someone new: their record was inserted only if the statement's first look at the shift (`shift_then`) found
+# its event and organization as the rows were composed from them. Locking the shift re-reads the shift alone
+# (the other rows of a join stay as the statement's snapshot has them), so the shift is all left to check.
+_SHIFT_NOW_AFTER_THEN = f"""shift_now AS (
+    SELECT s.filled < s.capacity AS free, COALESCE({SHIFT_PRINT} = :shift_print, FALSE) AS same FROM shift s
+    WHERE s.id = :shift AND s.status = :scheduled AND s.ends_at > :now AND EXISTS (SELECT 1 FROM person)
+    FOR UPDATE OF s)"""
 _SEAT_SIGNUP_OUTBOX = f"""
-shift_now AS ({_SHIFT} AND EXISTS (SELECT 1 FROM person)
-    FOR UPDATE OF s
-), go AS (
+{{shift_now}}, go AS (
     SELECT free, same FROM shift_now WHERE same OR NOT CAST(:whole AS boolean)
 ), seat AS (
     UPDATE shift SET filled = filled + 1
@@ -169,12 +171,13 @@ _NO_OUTBOX = _SEAT_SIGNUP_OUTBOX[: _SEAT_SIGNUP_OUTBOX.index(", outbox AS (")]
 _DUE = 'ARRAY(SELECT id FROM outbox WHERE state = :pending AND due_at <= :plan_now ORDER BY id) AS "due"'
 
 _PERSON_VALUES = {"phone": "CAST(:v_phone AS varchar)", "sms_blocked": "blocked.sms_blocked"}
-# A new record of the person, unless the organization knows their phone or email (then nothing).
+# A new record of the person, unless the organization knows their phone or email (then nothing); blocked if
+# their number stopped `sender` (SQL: the sender the organization texts from).
 _INSERT_PERSON = f"""
 INSERT INTO volunteer ({", ".join(VOLUNTEER_COLUMNS)})
 SELECT {", ".join(_PERSON_VALUES.get(c, f":v_{c}") for c in VOLUNTEER_COLUMNS)}
 FROM (SELECT EXISTS (
-    SELECT 1 FROM sms_block b WHERE b.phone = :v_phone AND b.sender = {SENDER_OF_ORGANIZATION}
+    SELECT 1 FROM sms_block b WHERE b.phone = :v_phone AND b.sender = {{sender}}
 ) AS sms_blocked) AS blocked"""
 
 # Someone new, in one statement: their record (if the shift is open and as the rows were composed from it when
@@ -183,7 +186,7 @@ FROM (SELECT EXISTS (
 # outcome; the columns of a known record are NULL for someone new.
 _SIGN_UP_NEW = f"""
 WITH shift_then AS ({_SHIFT}), inserted AS (
-    {_INSERT_PERSON}
+    {_INSERT_PERSON.format(sender="CAST(:sender AS text)")}
     WHERE EXISTS (SELECT 1 FROM shift_then WHERE same)
     ON CONFLICT DO NOTHING
     RETURNING id, sms_blocked
@@ -199,7 +202,7 @@ FROM (SELECT 1) AS one LEFT JOIN inserted ON TRUE LEFT JOIN known ON TRUE LEFT J
 
 # The record of the person, inserted or the one with their phone (inside the sign-up's transaction).
 _SETTLE = f"""
-WITH inserted AS ({_INSERT_PERSON} ON CONFLICT DO NOTHING RETURNING *)
+WITH inserted AS ({_INSERT_PERSON.format(sender=SENDER_OF_ORGANIZATION)} ON CONFLICT DO NOTHING RETURNING *)
 SELECT *, TRUE AS "created?" FROM inserted
 UNION ALL
 SELECT *, FALSE FROM volunteer
@@ -218,9 +221,12 @@ FROM (SELECT 1) AS one LEFT JOIN new_signup ON TRUE
 def _sql(name: str, outbox: bool) -> str:
     """A statement, with or without the outbox rows."""
     template = {"new": _SIGN_UP_NEW, "record": _RECORD}[name]
+    seat_signup = (_SEAT_SIGNUP_OUTBOX if outbox else _NO_OUTBOX).replace(
+        "{shift_now}", _SHIFT_NOW_AFTER_THEN if name == "new" else _SHIFT_NOW
+    )
     return template.format(
         known=", ".join(db.prefixed_columns("known", Volunteer, "known")),
-        seat_signup=_SEAT_SIGNUP_OUTBOX if outbox else _NO_OUTBOX,
+        seat_signup=seat_signup,
         due=_DUE if outbox else "CAST('{}' AS integer[]) AS \"due\"",
     )
 
@@ -243,7 +249,7 @@ def _person_values(person: Volunteer) -> dict[str, Any]:
     return {f"v_{column}": value for column, value in db.insert_row(person).items()}
 
 
-def _signup_values(
+def _signup_values(  # noqa: PLR0913
     shift: Shift,
     source: SignupSource,
     referrer: str,
@@ -324,6 +330,7 @@ async def sign_up(
         newcomer = new_volunteer(contact, organization_id, source=source.value)
         rows = _both_outcomes(shift, newcomer, source, referrer, plan, now)
         values = _signup_values(shift, source, referrer, rows, now, whole=True) | _person_values(newcomer)
+        values["sender"] = sender_of_organization(shift.event.organization)  # as read: the statement checks it
         row = await db.fetch_one_named(_sql("new", bool(rows)), **values)
         if not row["open?"]:
             return None
