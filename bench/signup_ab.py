@@ -9,7 +9,9 @@ slow and fast hours weigh on them unequally. A change worth a few per cent canno
 sides are the app: two uvicorn servers run at once on one database (`--a` and `--b`, checkouts of this
 repository; a worktree of the commit before a change, say, against this one), and the same load
 generator takes turns on them, A B B A A B ..., each turn a fresh set of load processes. Two servers of the
-same code (the default: this checkout twice) came out at 1.002 over 8 turns of 4 s each.
+same code came out at 1.002 and 1.012 (this checkout twice, the default) and at 1.048 (two checkouts of one
+commit), over 8 turns of 4 s each: one run tells a difference of about 5%; for less, run it several times
+with the sides swapped.
 
 The database is migrated by this checkout's migrations: both versions must run on that schema. Each server
 serves the `mobilize` package of its checkout (its working directory), with the bench's settings
