@@ -8,10 +8,13 @@ lean on different parts of the machine (the app on Python, the baseline on Postg
 slow and fast hours weigh on them unequally. A change worth a few per cent cannot be seen there. Here both
 sides are the app: two uvicorn servers run at once on one database (`--a` and `--b`, checkouts of this
 repository; a worktree of the commit before a change, say, against this one), and the same load
-generator takes turns on them, A B B A A B ..., each turn a fresh set of load processes. Two servers of the
-same code came out at 1.002 and 1.012 (this checkout twice, the default) and at 1.048 (two checkouts of one
-commit), over 8 turns of 4 s each: one run tells a difference of about 5%; for less, run it several times
-with the sides swapped.
+generator takes turns on them, A B B A A B ..., each turn a fresh set of load processes, and both servers
+are started afresh every two turns (`--no-restart` keeps them). How far to trust it, from A/A runs (the same
+code on both sides, 8 turns of 4 s): this checkout twice gave 1.002, 1.012 and 1.031, so two variants served
+from one checkout (`--a-http` and `--b-http`: uvicorn's HTTP protocol of each side) differ by more than about
+3% when it says so; two checkouts of one commit gave 1.048 and then 1.182 (the second side ahead in all
+eight turns, for no reason found: the same syscalls per request in both), so between two checkouts one run
+proves nothing under about 20%, and several with the sides swapped are needed.
 
 The database is migrated by this checkout's migrations: both versions must run on that schema. Each server
 serves the `mobilize` package of its checkout (its working directory), with the bench's settings
@@ -24,6 +27,7 @@ import argparse
 import asyncio
 import secrets
 import subprocess
+import time
 from pathlib import Path
 
 import signup_surge as surge
@@ -41,6 +45,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
     parser.add_argument("--redis-url", default=surge.DEFAULT_REDIS, help="shared rate limiter (a db it may flush)")
+    parser.add_argument("--a-http", default="httptools", help="uvicorn's --http for side A (a module:Class too)")
+    parser.add_argument("--b-http", default="httptools", help="uvicorn's --http for side B")
+    parser.add_argument(
+        "--restart", action=argparse.BooleanOptionalAction, default=True, help="fresh servers every two turns"
+    )
     args = parser.parse_args()
     if args.rounds * 2 * LOADERS > 8 * len(surge.AREA_CODES):
         parser.error("--rounds: too many turns for distinct phone numbers")
@@ -53,30 +62,44 @@ def main() -> None:
         surge.migrate(url)
         _, shift_ids = asyncio.run(surge.seed(url, 100))
         surge.flush_redis(args.redis_url)
-        ports = []
-        for checkout in (args.a, args.b):
-            port = surge.free_port()
-            servers.append(surge.start_server(url, port, args.workers, args.redis_url, None, checkout.resolve()))
-            surge.wait_healthy(port, args.workers, servers[-1])
-            ports.append(port)
+        ports: list[int] = []
+
+        def start_both() -> None:
+            """Fresh servers for both sides (every A B B A block: a server's own luck, the spread of its
+            connections over its workers, say, lasts one block only)."""
+            for server in servers:
+                surge.stop_server(server)
+            servers.clear()
+            ports.clear()
+            for checkout, http in ((args.a, args.a_http), (args.b, args.b_http)):
+                port = surge.free_port()
+                servers.append(
+                    surge.start_server(url, port, args.workers, args.redis_url, None, checkout.resolve(), http)
+                )
+                surge.wait_healthy(port, args.workers, servers[-1])
+                ports.append(port)
+
         print(
             f"signup A/B: {args.clients} clients from {LOADERS} load processes, A {args.a} and B {args.b}, "
-            f"uvicorn x{args.workers} each; {args.duration:.0f} s measured each side in {args.rounds} turns",
+            f"uvicorn x{args.workers} each; {args.duration:.0f} s measured each side in {args.rounds} turns, "
+            f"{'fresh servers every two turns' if args.restart else 'the same servers throughout'}",
             flush=True,
         )
         shares = surge.split(args.clients, LOADERS)
-
-        def side(index: int):  # type: ignore[no-untyped-def]
-            def run(turn: int, t0: float, t1: float) -> surge.Tally:
+        tallies = [surge.Tally(), surge.Tally()]
+        for turn in range(args.rounds):
+            if turn == 0 or (args.restart and turn % 2 == 0):
+                start_both()
+            for index in (0, 1) if turn % 2 == 0 else (1, 0):  # A B, then B A
+                t0 = time.time() + 1.5 + args.warmup  # the load processes need a moment to spawn
+                t1 = t0 + args.duration / args.rounds
                 slot = (turn * 2 + index) * LOADERS  # distinct people in every turn of every side
-                return surge.run_processes(
+                tally = surge.run_processes(
                     surge.load_process,
                     [(ports[index], shift_ids, n, slot + i, t0, t1, False) for i, n in enumerate(shares)],
                 )
-
-            return run
-
-        tallies = surge.interleaved(args.rounds, args.warmup, [(args.duration, side(0)), (args.duration, side(1))])
+                print(f"  turn {turn + 1} {'AB'[index]}: {len(tally.latencies_ms) / (t1 - t0):.0f}/s", flush=True)
+                tallies[index].merge(tally)
         print()
         rates = []
         for label, tally in zip(("A", "B"), tallies, strict=True):

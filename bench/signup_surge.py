@@ -437,11 +437,18 @@ def flush_redis(url: str | None) -> None:
         redis.Redis.from_url(url).flushdb()
 
 
-def start_server(
-    url: str, port: int, workers: int, redis_url: str | None, pool: int | None, checkout: Path = ROOT
+def start_server(  # noqa: PLR0913
+    url: str,
+    port: int,
+    workers: int,
+    redis_url: str | None,
+    pool: int | None,
+    checkout: Path = ROOT,
+    http: str = "httptools",
 ) -> subprocess.Popen[bytes]:
     """uvicorn with `workers` processes on the bench database, rate limits out of the way, serving the
-    `mobilize` package of `checkout` (this one unless bench/signup_ab.py names another)."""
+    `mobilize` package of `checkout` (this one unless bench/signup_ab.py names another) with uvicorn's `http`
+    protocol."""
     db_url = url.replace("postgresql://", "postgres://", 1) + (f"?maxsize={pool}" if pool else "")
     env = dict(
         os.environ,
@@ -456,7 +463,7 @@ def start_server(
     command = [
         sys.executable, "-m", "uvicorn", "mobilize.app:create_app", "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
-        "--loop", "uvloop", "--http", "httptools", "--backlog", "4096",
+        "--loop", "uvloop", "--http", http, "--backlog", "4096",
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=checkout, env=env, start_new_session=True)
 
