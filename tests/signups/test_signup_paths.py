@@ -276,6 +276,10 @@ async def number_blocked_on_the_organizations_own_number(w: dict[str, Any]) -> N
     await SmsBlock.get_or_create(sender=await own_number(w), phone=ANA.phone, defaults={"words": "STOP"})
     await sign_up_ana(w, sms_consent=None)
     assert await anas_record_is_blocked(w)
+    # A second organization, on the shared sender, signing up the same phone: her STOP was not to its sender.
+    other = await make_world(org=f"other-{w['event'].organization_id}")
+    await signups.sign_up(other["shift"].id, ANA, source=SignupSource.WEB, sms_consent=None)
+    assert not await anas_record_is_blocked(other)
 
 
 async def blocked_only_on_the_shared_sender(w: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mobilize import db
+from mobilize.channels.sms import sender_key
 from mobilize.models import ConsentAction, ConsentChannel, ConsentRecord, Organization, SmsBlock, SmsStatus, Volunteer
 
 SHARED = "shared"  # SmsBlock.sender of the deployment's own sender
@@ -66,12 +67,8 @@ def organizations_on(sender: str) -> tuple[str, list[str]]:
 
 
 def sender_of_organization(organization: Organization) -> str:
-    """SENDER_OF_ORGANIZATION, of an organization as read."""
-    if organization.sms_messaging_service_sid is not None:
-        return organization.sms_messaging_service_sid
-    if organization.sms_from_number is not None:
-        return organization.sms_from_number
-    return SHARED
+    """SENDER_OF_ORGANIZATION, of an organization as read (services.accounts.senders stores no empty value)."""
+    return sender_key(organization.sms_messaging_service_sid, organization.sms_from_number) or SHARED
 
 
 async def sender_of(organization_id: int | None) -> str:

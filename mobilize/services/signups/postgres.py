@@ -106,7 +106,8 @@ general_path_only = db.orm_path  # every sign-up inside takes the general path, 
 
 def fingerprint(shift: Shift) -> tuple[str, str] | None:
     """The digests of a shift and of its event and organization as services.signups.load_shift read them."""
-    return getattr(shift, "fingerprint", None)  # type: ignore[no-any-return]
+    found: tuple[str, str] | None = getattr(shift, "fingerprint", None)
+    return found
 
 
 class AlreadyHolding(Exception):
