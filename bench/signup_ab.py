@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import signup_surge as surge
@@ -86,20 +85,23 @@ def main() -> None:
             flush=True,
         )
         shares = surge.split(args.clients, LOADERS)
-        tallies = [surge.Tally(), surge.Tally()]
-        for turn in range(args.rounds):
-            if turn == 0 or (args.restart and turn % 2 == 0):
-                start_both()
-            for index in (0, 1) if turn % 2 == 0 else (1, 0):  # A B, then B A
-                t0 = time.time() + 1.5 + args.warmup  # the load processes need a moment to spawn
-                t1 = t0 + args.duration / args.rounds
+
+        def side(index: int):  # type: ignore[no-untyped-def]
+            def run(turn: int, t0: float, t1: float) -> surge.Tally:
                 slot = (turn * 2 + index) * LOADERS  # distinct people in every turn of every side
-                tally = surge.run_processes(
+                return surge.run_processes(
                     surge.load_process,
                     [(ports[index], shift_ids, n, slot + i, t0, t1, False) for i, n in enumerate(shares)],
                 )
-                print(f"  turn {turn + 1} {'AB'[index]}: {len(tally.latencies_ms) / (t1 - t0):.0f}/s", flush=True)
-                tallies[index].merge(tally)
+
+            return run
+
+        def before_turn(turn: int) -> None:
+            if turn == 0 or (args.restart and turn % 2 == 0):
+                start_both()
+
+        sides = [(args.duration, side(0)), (args.duration, side(1))]
+        tallies = surge.interleaved(args.rounds, args.warmup, sides, before_turn)
         print()
         rates = []
         for label, tally in zip(("A", "B"), tallies, strict=True):

@@ -509,13 +509,16 @@ def run_processes(target: Any, argument_lists: list[tuple[Any, ...]]) -> Tally:
     return total
 
 
-def interleaved(rounds: int, warmup: float, sides: list[tuple[float, Any]]) -> list[Tally]:
+def interleaved(rounds: int, warmup: float, sides: list[tuple[float, Any]], before_turn: Any = None) -> list[Tally]:
     """Each side's measured seconds as `rounds` phases, the sides taking turns in the order A B, B A, A B...,
     so that a shared machine that gets faster or slower during the run weighs on every side alike (one side
     after the other once each is what made the ratio swing by half). A phase is `run(round, t0, t1)`, a fresh
-    set of load processes measuring [t0, t1] after `warmup` seconds; the tallies of each side are merged."""
+    set of load processes measuring [t0, t1] after `warmup` seconds; the tallies of each side are merged.
+    `before_turn(turn)`, if given, runs before each turn's phases, outside their measured windows."""
     totals = [Tally() for _ in sides]
     for turn in range(rounds):
+        if before_turn is not None:
+            before_turn(turn)
         for i in range(len(sides)) if turn % 2 == 0 else reversed(range(len(sides))):
             seconds, run = sides[i]
             t0 = time.time() + 1.5 + warmup  # the processes need a moment to spawn
