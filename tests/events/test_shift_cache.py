@@ -3,6 +3,7 @@ a second elsewhere, and never the reason a sign-up lands on a shift whose event 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ import httpx
 from mobilize import db
 from mobilize.models import Event, Message, Signup, Volunteer
 from mobilize.services.events import public
-from tests.factories import make_world, volunteer_body
+from tests.factories import make_event, make_shift, make_world, soon, start_shift, volunteer_body
 
 
 def age_cache(seconds: float) -> None:
@@ -94,3 +95,56 @@ async def test_a_sign_up_the_statement_does_not_check_reads_an_old_copy_again(cl
     r = await sign_up(client, w["shift"].id, body)
     assert r.status_code == 404, r.text
     assert await Signup.filter(shift_id=w["shift"].id).count() == 1
+
+
+async def test_a_shift_is_read_with_the_open_shifts_of_its_event_and_each_copy_is_its_own(
+    client: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    from mobilize.models import Shift
+    from mobilize.services import signups
+    from mobilize.services.signups import loading
+
+    monkeypatch.setattr(loading, "BLOCK", 10**9)  # every id of this test in one block
+    w = await make_world()
+    event, first = w["event"], w["shift"]
+    others = [await make_shift(event, starts_at=soon(30 + i)) for i in range(4)]
+    cancelled, over = others[2], others[3]
+    await Shift.filter(id=cancelled.id).update(status="cancelled")
+    await start_shift(over, minutes_ago=240)  # a three-hour shift that ended an hour ago
+    elsewhere = await make_shift(await make_event(w["group"], title="Another picket"))
+    assert (await sign_up(client, first.id, volunteer_body(1))).status_code == 201
+    kept = set(public._shift_cache)
+    if not db.postgres_statements():  # a copy is kept a second there: the shift alone
+        assert kept == {first.id}
+        return
+    assert kept == {first.id, others[0].id, others[1].id}
+    assert elsewhere.id not in kept and cancelled.id not in kept and over.id not in kept
+    # One copy of the event for all; each shift's own columns and digests, as read alone.
+    copies = [public._shift_cache[shift_id][1] for shift_id in sorted(kept)]
+    assert len({id(copy.event) for copy in copies}) == 1
+    for copy in copies:
+        alone = await signups.load_shift(copy.id)
+        assert alone is not None
+        assert copy.fingerprint == alone.fingerprint  # type: ignore[attr-defined]
+        assert (copy.starts_at, copy.capacity, copy.event.title) == (alone.starts_at, alone.capacity, event.title)
+    # A neighbour's sign-up reads nothing; its copy is checked as closely as one read alone.
+    reads: list[int] = []
+    read = loading.load_shift_and_neighbours
+
+    async def counted(shift_id: int) -> Any:
+        reads.append(shift_id)
+        return await read(shift_id)
+
+    monkeypatch.setattr(public, "load_shift_and_neighbours", counted)
+    assert (await sign_up(client, others[0].id, volunteer_body(2))).status_code == 201
+    assert reads == []
+    await Shift.filter(id=others[1].id).update(status="cancelled")
+    r = await sign_up(client, others[1].id, volunteer_body(3))
+    assert r.status_code in (409, 422), r.text
+    assert await Signup.filter(shift_id=others[1].id).count() == 0
+    # Cold, reads of one block at the same moment share a query; one of another event, or not open, is its own.
+    public.forget_shifts()
+    got = await asyncio.gather(*(public.public_shift(s.id) for s in (first, others[0], elsewhere, first)))
+    assert [s.id for s in got] == [first.id, others[0].id, elsewhere.id, first.id]
+    assert reads == [first.id, elsewhere.id]
+    assert got[1].event is got[0].event and got[2].event.title == "Another picket"

@@ -20,10 +20,11 @@ from mobilize.models import (
     Visibility,
 )
 from mobilize.services import geo
+from mobilize.services.coalesce import Coalesced
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import nearby
 from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
-from mobilize.services.signups.seats import load_shift
+from mobilize.services.signups.loading import block_of, load_shift_and_neighbours, reads_neighbours
 
 MAX_RESULTS = 200
 MAX_CAMPAIGN_RESULTS = 2000  # a day of action has about 1,500 events: its page lists them all
@@ -121,7 +122,8 @@ async def get_public_event(event_id: int, token: str | None = None) -> Event:
 # A rally shared widely sends thousands of sign-ups to the same few shifts, and a day of action spreads them
 # over thousands: their rows are read once per process and kept, not read once per sign-up. What must be
 # current is checked again where it counts. A copy read on PostgreSQL carries the digests of the shift, its
-# event and organization (services.signups.load_shift), and the one-statement sign-up compares them with the
+# event and organization (services.signups.loading; a shift not kept is read with the open shifts of its event
+# nearest to it, and all are kept), and the one-statement sign-up compares them with the
 # rows as they are: a copy that no longer matches writes nothing (services.signups.StaleShift), and the sign-up
 # reads the shift again, checks its address again and starts over (`fresh=True`). Such a copy is kept for
 # CHECKED_SHIFT_CACHE_SECONDS; any other use of a copy (SQLite, or a sign-up that takes the general path) takes
@@ -175,6 +177,29 @@ def _keep(shift_id: int, loaded: Shift, now: float) -> None:
         _shift_cache.popitem(last=False)
 
 
+Read = tuple[int, Shift | None, list[Shift]]  # the shift id asked for, that shift, its neighbours
+_reads: Coalesced[Read] = Coalesced()
+
+
+async def _read(shift_id: int, fresh: bool) -> tuple[Shift | None, list[Shift]]:
+    """The shift and the neighbours read with it (services.signups.loading). Reads of one block of ids at the
+    same moment share one query (a cold cache in a surge), unless `fresh`: the shift changed since a read
+    that may be in flight."""
+    if not fresh and reads_neighbours():
+        asked, shift, neighbours = await _reads.run(block_of(shift_id), lambda: _read_block(shift_id))
+        if asked == shift_id:
+            return shift, neighbours
+        found = [s for s in neighbours if s.id == shift_id]
+        if found:  # read by another request's query
+            return found[0], [s for s in (shift, *neighbours) if s is not None and s is not found[0]]
+    return await load_shift_and_neighbours(shift_id)  # not among them: another event's, or not open
+
+
+async def _read_block(shift_id: int) -> Read:
+    shift, neighbours = await load_shift_and_neighbours(shift_id)
+    return shift_id, shift, neighbours
+
+
 async def public_shift(
     shift_id: int, event_id: int | None = None, token: str | None = None, *, fresh: bool = False
 ) -> Shift:
@@ -193,7 +218,9 @@ async def public_shift(
         age = now - cached[0]
         if age < SHIFT_CACHE_SECONDS or (_checked(cached[1]) and age < CHECKED_SHIFT_CACHE_SECONDS):
             return cached[1]
-    loaded = await load_shift(shift_id)
+    loaded, neighbours = await _read(shift_id, fresh)  # read together: kept together
+    for neighbour in neighbours:
+        _keep(neighbour.id, neighbour, now)
     if loaded is None:
         _shift_cache.pop(shift_id, None)
         raise NotFound(f"shift {shift_id} not found")

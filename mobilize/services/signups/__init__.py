@@ -1,8 +1,10 @@
 """Sign-ups: seats without overbooking and the one promotion rule for every freed seat (`seats`, the only
-writer of `Shift.filled`, with its PostgreSQL statement beside it in `postgres`), reading rosters
-(`queries`), attendance and check-in (`attendance`), the volunteer's own page of sign-ups (`pages`),
-merging two records of one person (`merge`), and one sign-up for several shifts of an event (`several`)."""
+writer of `Shift.filled`, with its PostgreSQL statement beside it in `postgres`), a shift read with its event
+(`loading`), reading rosters (`queries`), attendance and check-in (`attendance`), the volunteer's own page of
+sign-ups (`pages`), merging two records of one person (`merge`), and one sign-up for several shifts of an event
+(`several`)."""
 
+from mobilize.services.signups.loading import load_shift, load_shift_and_neighbours
 from mobilize.services.signups.postgres import StaleShift
 from mobilize.services.signups.queries import list_signups, signup_with_shift, volunteer_signups
 from mobilize.services.signups.seats import (
@@ -13,7 +15,6 @@ from mobilize.services.signups.seats import (
     check_open,
     close_shift,
     fill_from_waitlist,
-    load_shift,
     open_shift,
     record_signup,
     release_seat_and_promote,
@@ -35,6 +36,7 @@ __all__ = [
     "fill_from_waitlist",
     "list_signups",
     "load_shift",
+    "load_shift_and_neighbours",
     "open_shift",
     "record_signup",
     "release_seat_and_promote",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -26,7 +25,6 @@ from mobilize.models import (
     SEAT_STATUSES,
     Event,
     EventStatus,
-    Organization,
     Shift,
     ShiftStatus,
     Signup,
@@ -41,6 +39,7 @@ from mobilize.services.people.consent import ConsentContext, grant_sms_consent
 from mobilize.services.people.records import Contact, find_or_create_volunteer
 from mobilize.services.people.sharing import share_contact
 from mobilize.services.signups import postgres
+from mobilize.services.signups.loading import load_shift
 
 
 @dataclass
@@ -73,36 +72,6 @@ def check_open(shift: Shift, event: Event) -> None:
         raise ShiftClosed("this shift is cancelled", code="shift_cancelled")
     if shift.ends_at <= datetime.now(UTC):
         raise ShiftClosed("this shift is over", code="shift_over")
-
-
-@cache
-def _shift_with_event_sql(dialect: str) -> str:
-    """SELECT of a shift, its event and organization in one row, the event's columns prefixed `event.` and the
-    organization's `organization.`; on PostgreSQL with their fingerprint (services.signups.postgres)."""
-    columns = [f's."{c}"' for c in Shift._meta.db_fields]
-    columns += db.prefixed_columns("e", Event, "event") + db.prefixed_columns("o", Organization, "organization")
-    if dialect == "postgres":
-        columns += [f'{postgres.SHIFT_PRINT} AS "print.shift"', f'{postgres.EVENT_PRINT} AS "print.event"']
-    return (
-        f"SELECT {', '.join(columns)} FROM shift s JOIN event e ON e.id = s.event_id "
-        "JOIN organization o ON o.id = e.organization_id WHERE s.id = ?"
-    )
-
-
-async def load_shift(shift_id: int) -> Shift | None:
-    """The shift with its event and the event's organization loaded (`shift.event.organization`), in one
-    query. Built from the row as the ORM would, for a fraction of what its `select_related` costs (this runs
-    on every sign-up)."""
-    row = await db.fetch_one(_shift_with_event_sql(db.dialect()), shift_id)
-    if row is None:
-        return None
-    event = Event._init_from_db(**db.prefixed(row, "event"))
-    event.organization = Organization._init_from_db(**db.prefixed(row, "organization"))
-    shift = Shift._init_from_db(**{k: v for k, v in row.items() if "." not in k})
-    shift.event = event
-    if "print.shift" in row:
-        shift.fingerprint = (row["print.shift"], row["print.event"])  # type: ignore[attr-defined]
-    return shift
 
 
 async def open_shift(shift_id: int) -> tuple[Shift, Event]:
