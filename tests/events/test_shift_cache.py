@@ -97,33 +97,28 @@ async def test_a_sign_up_the_statement_does_not_check_reads_an_old_copy_again(cl
     assert await Signup.filter(shift_id=w["shift"].id).count() == 1
 
 
-async def test_a_shift_is_read_with_the_open_shifts_of_its_event_nearest_in_time_each_copy_its_own(
+async def test_a_shift_is_read_with_the_open_shifts_of_its_event_and_each_copy_is_its_own(
     client: httpx.AsyncClient, monkeypatch: Any
 ) -> None:
     from mobilize.models import Shift
     from mobilize.services import signups
     from mobilize.services.signups import loading
 
-    monkeypatch.setattr(loading, "NEARBY", 2)  # two on either side
+    monkeypatch.setattr(loading, "BLOCK", 10**9)  # every id of this test in one block
     w = await make_world()
-    event = w["event"]
-    await Shift.filter(id=w["shift"].id).delete()
-    # Hours from now, created out of order (ids say nothing of time); the one asked for starts at hour 40.
-    hours = [46, 40, 30, 44, 36, 60, 38, 42, 34]
-    made = {h: await make_shift(event, starts_at=soon(h)) for h in hours}
-    await Shift.filter(id=made[38].id).update(status="cancelled")
-    over = await start_shift(await make_shift(event), minutes_ago=240)  # ended an hour ago
-    elsewhere = await make_shift(await make_event(w["group"], title="Another picket"), starts_at=soon(41))
-    asked = made[40]
-    assert (await sign_up(client, asked.id, volunteer_body(1))).status_code == 201
+    event, first = w["event"], w["shift"]
+    others = [await make_shift(event, starts_at=soon(30 + i)) for i in range(4)]
+    cancelled, over = others[2], others[3]
+    await Shift.filter(id=cancelled.id).update(status="cancelled")
+    await start_shift(over, minutes_ago=240)  # a three-hour shift that ended an hour ago
+    elsewhere = await make_shift(await make_event(w["group"], title="Another picket"))
+    assert (await sign_up(client, first.id, volunteer_body(1))).status_code == 201
     kept = set(public._shift_cache)
     if not db.postgres_statements():  # a copy is kept a second there: the shift alone
-        assert kept == {asked.id}
+        assert kept == {first.id}
         return
-    # The two open ones before it (36, 34: 38 is cancelled) and the two after (42, 44); not 30, 46 or 60,
-    # not one that is over, not another event's.
-    assert kept == {made[h].id for h in (34, 36, 40, 42, 44)}
-    assert over.id not in kept and elsewhere.id not in kept
+    assert kept == {first.id, others[0].id, others[1].id}
+    assert elsewhere.id not in kept and cancelled.id not in kept and over.id not in kept
     # One copy of the event for all; each shift's own columns and digests, as read alone.
     copies = [public._shift_cache[shift_id][1] for shift_id in sorted(kept)]
     assert len({id(copy.event) for copy in copies}) == 1
@@ -141,15 +136,15 @@ async def test_a_shift_is_read_with_the_open_shifts_of_its_event_nearest_in_time
         return await read(shift_id)
 
     monkeypatch.setattr(public, "load_shift_and_neighbours", counted)
-    assert (await sign_up(client, made[42].id, volunteer_body(2))).status_code == 201
+    assert (await sign_up(client, others[0].id, volunteer_body(2))).status_code == 201
     assert reads == []
-    await Shift.filter(id=made[44].id).update(status="cancelled")
-    r = await sign_up(client, made[44].id, volunteer_body(3))
+    await Shift.filter(id=others[1].id).update(status="cancelled")
+    r = await sign_up(client, others[1].id, volunteer_body(3))
     assert r.status_code in (409, 422), r.text
-    assert await Signup.filter(shift_id=made[44].id).count() == 0
-    # Cold, reads of one shift at the same moment share a query.
+    assert await Signup.filter(shift_id=others[1].id).count() == 0
+    # Cold, reads of one block at the same moment share a query; one of another event, or not open, is its own.
     public.forget_shifts()
-    got = await asyncio.gather(*(public.public_shift(made[h].id) for h in (30, 30, 60)))
-    assert [s.id for s in got] == [made[30].id, made[30].id, made[60].id]
-    assert reads == [made[30].id, made[60].id]
-    assert got[0] is got[1]
+    got = await asyncio.gather(*(public.public_shift(s.id) for s in (first, others[0], elsewhere, first)))
+    assert [s.id for s in got] == [first.id, others[0].id, elsewhere.id, first.id]
+    assert reads == [first.id, elsewhere.id]
+    assert got[1].event is got[0].event and got[2].event.title == "Another picket"

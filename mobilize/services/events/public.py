@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,7 +24,7 @@ from mobilize.services.coalesce import Coalesced
 from mobilize.services.errors import Invalid, NotFound
 from mobilize.services.events import nearby
 from mobilize.services.events.queries import EVENT_RELATIONS, load_shifts
-from mobilize.services.signups.loading import load_shift_and_neighbours
+from mobilize.services.signups.loading import block_of, load_shift_and_neighbours, reads_neighbours
 
 MAX_RESULTS = 200
 MAX_CAMPAIGN_RESULTS = 2000  # a day of action has about 1,500 events: its page lists them all
@@ -124,7 +123,7 @@ async def get_public_event(event_id: int, token: str | None = None) -> Event:
 # over thousands: their rows are read once per process and kept, not read once per sign-up. What must be
 # current is checked again where it counts. A copy read on PostgreSQL carries the digests of the shift, its
 # event and organization (services.signups.loading; a shift not kept is read with the open shifts of its event
-# nearest to it in time, and all are kept), and the one-statement sign-up compares them with the
+# nearest to it, and all are kept), and the one-statement sign-up compares them with the
 # rows as they are: a copy that no longer matches writes nothing (services.signups.StaleShift), and the sign-up
 # reads the shift again, checks its address again and starts over (`fresh=True`). Such a copy is kept for
 # CHECKED_SHIFT_CACHE_SECONDS; any other use of a copy (SQLite, or a sign-up that takes the general path) takes
@@ -178,16 +177,27 @@ def _keep(shift_id: int, loaded: Shift, now: float) -> None:
         _shift_cache.popitem(last=False)
 
 
-_reads: Coalesced[tuple[Shift | None, list[Shift]]] = Coalesced()
+Read = tuple[int, Shift | None, list[Shift]]  # the shift id asked for, that shift, its neighbours
+_reads: Coalesced[Read] = Coalesced()
 
 
-def _read(shift_id: int, fresh: bool) -> Awaitable[tuple[Shift | None, list[Shift]]]:
-    """The shift and the neighbours read with it (services.signups.loading). Reads of one shift at the same
-    moment share one query (a cold cache in a surge), unless `fresh`: the shift changed since a read that may
-    be in flight."""
-    if fresh:
-        return load_shift_and_neighbours(shift_id)
-    return _reads.run(shift_id, lambda: load_shift_and_neighbours(shift_id))
+async def _read(shift_id: int, fresh: bool) -> tuple[Shift | None, list[Shift]]:
+    """The shift and the neighbours read with it (services.signups.loading). Reads of one block of ids at the
+    same moment share one query (a cold cache in a surge), unless `fresh`: the shift changed since a read
+    that may be in flight."""
+    if not fresh and reads_neighbours():
+        asked, shift, neighbours = await _reads.run(block_of(shift_id), lambda: _read_block(shift_id))
+        if asked == shift_id:
+            return shift, neighbours
+        found = [s for s in neighbours if s.id == shift_id]
+        if found:  # read by another request's query
+            return found[0], [s for s in (shift, *neighbours) if s is not None and s is not found[0]]
+    return await load_shift_and_neighbours(shift_id)  # not among them: another event's, or not open
+
+
+async def _read_block(shift_id: int) -> Read:
+    shift, neighbours = await load_shift_and_neighbours(shift_id)
+    return shift_id, shift, neighbours
 
 
 async def public_shift(

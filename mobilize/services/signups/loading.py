@@ -1,19 +1,19 @@
 """A shift read with its event and organization in one query, as every sign-up needs it: one shift
 (`load_shift`), or, for the public sign-up's kept copies (services.events.public), that shift with the open
-shifts of its event nearest to it in time (`load_shift_and_neighbours`).
+shifts of its event in its block of ids (`load_shift_and_neighbours`).
 
 A day of action spreads a surge over thousands of shifts, and each web process keeps its own copies: read one
 by one, the first minutes of a surge read a shift for most sign-ups (a query and three models each, more than
-the sign-up itself costs). Read with up to NEARBY open shifts of its event on either side of it in time (two
-short scans of the (event, start) index, whatever the event's size), an event of a few shifts is read once,
-and a rally of a hundred shifts in two or three reads. On PostgreSQL each row carries the digests the sign-up
-statement compares (services.signups.postgres), so a copy read with its neighbours is checked as closely as
-one read alone.
+the sign-up itself costs). An event's shifts are created together, so their ids are neighbours: read by blocks
+of BLOCK ids (the primary key's range, whatever the event's size), an event of four shifts is usually read
+once, and a rally of a hundred shifts in two or three reads. On PostgreSQL each row carries the digests the
+sign-up statement compares (services.signups.postgres), so a copy read with its neighbours is checked as
+closely as one read alone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -21,10 +21,13 @@ from mobilize import db
 from mobilize.models import Event, Organization, Shift, ShiftStatus
 from mobilize.services.signups import postgres
 
-# At most this many open shifts of the event on either side of the one asked for, by start; those before it
-# started at most LOOK_BACK ago (an event's past shifts are never scanned).
-NEARBY = 32
-LOOK_BACK = timedelta(days=7)
+# The ids of one read: shift N is read with the open shifts of its event among ids N - N % BLOCK to the block's
+# end (at most BLOCK rows, by the primary key).
+BLOCK = 64
+
+
+def block_of(shift_id: int) -> int:
+    return shift_id // BLOCK
 
 
 def reads_neighbours() -> bool:
@@ -37,22 +40,19 @@ def reads_neighbours() -> bool:
 def _shift_with_event_sql(dialect: str, neighbours: bool = False) -> str:
     """SELECT of a shift, its event and organization in one row, the event's columns prefixed `event.` and the
     organization's `organization.`; on PostgreSQL with their fingerprint (services.signups.postgres). With
-    `neighbours` (PostgreSQL), also those of the event's open shifts nearest to it by start (parameters: the
-    shift, then for the earlier and the later side each: the shift, the scheduled status, now, the earliest
-    start (earlier side only), how many)."""
+    `neighbours` (PostgreSQL), also those of the event's open shifts in a range of ids (parameters: the shift
+    twice, the range's first and last id, the scheduled status, now)."""
     columns = [f's."{c}"' for c in Shift._meta.db_fields]
     columns += db.prefixed_columns("e", Event, "event") + db.prefixed_columns("o", Organization, "organization")
     if dialect == "postgres":
         columns += [f'{postgres.SHIFT_PRINT} AS "print.shift"', f'{postgres.EVENT_PRINT} AS "print.event"']
     where = "s.id = ?"
     if neighbours:
-        side = (
-            "(SELECT n.id FROM shift t JOIN shift n ON n.event_id = t.event_id AND n.id <> t.id "
-            "WHERE t.id = ? AND n.status = ? AND n.ends_at > ? AND {where} ORDER BY n.starts_at {order} LIMIT ?)"
+        where = (
+            "s.id = ANY(ARRAY[CAST(? AS integer)] || ARRAY(SELECT n.id FROM shift t JOIN shift n ON "
+            "n.event_id = t.event_id AND n.id <> t.id WHERE t.id = ? AND n.id BETWEEN ? AND ? "
+            "AND n.status = ? AND n.ends_at > ?))"
         )
-        before = side.format(where="n.starts_at < t.starts_at AND n.starts_at >= ?", order="DESC")
-        after = side.format(where="n.starts_at >= t.starts_at", order="ASC")
-        where = f"s.id = ANY(ARRAY[CAST(? AS integer)] || ARRAY({before} UNION ALL {after}))"
     return (
         f"SELECT {', '.join(columns)} FROM shift s JOIN event e ON e.id = s.event_id "
         f"JOIN organization o ON o.id = e.organization_id WHERE {where}"
@@ -80,17 +80,14 @@ async def load_shift(shift_id: int) -> Shift | None:
 
 
 async def load_shift_and_neighbours(shift_id: int) -> tuple[Shift | None, list[Shift]]:
-    """The shift as `load_shift` reads it, and, where `reads_neighbours()`, up to NEARBY open shifts
-    (scheduled, not over) of its event on either side of it by start, read in the same query and sharing one
-    copy of the event."""
+    """The shift as `load_shift` reads it, and, where `reads_neighbours()`, the open shifts (scheduled, not
+    over) of its event in its block of ids, read in the same query and sharing one copy of the event."""
     if not reads_neighbours():
         return await load_shift(shift_id), []
     sql = _shift_with_event_sql("postgres", neighbours=True)
+    first = block_of(shift_id) * BLOCK
     now = datetime.now(UTC)
-    scheduled = ShiftStatus.SCHEDULED.value
-    rows = await db.fetch_all(
-        sql, shift_id, shift_id, scheduled, now, now - LOOK_BACK, NEARBY, shift_id, scheduled, now, NEARBY
-    )
+    rows = await db.fetch_all(sql, shift_id, shift_id, first, first + BLOCK - 1, ShiftStatus.SCHEDULED.value, now)
     asked: Shift | None = None
     others: list[Shift] = []
     event: Event | None = None
