@@ -123,7 +123,7 @@ async def get_public_event(event_id: int, token: str | None = None) -> Event:
 # over thousands: their rows are read once per process and kept, not read once per sign-up. What must be
 # current is checked again where it counts. A copy read on PostgreSQL carries the digests of the shift, its
 # event and organization (services.signups.loading; a shift not kept is read with the open shifts of its event
-# nearest to it, and all are kept), and the one-statement sign-up compares them with the
+# in its block of ids, and all are kept), and the one-statement sign-up compares them with the
 # rows as they are: a copy that no longer matches writes nothing (services.signups.StaleShift), and the sign-up
 # reads the shift again, checks its address again and starts over (`fresh=True`). Such a copy is kept for
 # CHECKED_SHIFT_CACHE_SECONDS; any other use of a copy (SQLite, or a sign-up that takes the general path) takes
