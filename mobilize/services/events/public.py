@@ -177,27 +177,23 @@ def _keep(shift_id: int, loaded: Shift, now: float) -> None:
         _shift_cache.popitem(last=False)
 
 
-Read = tuple[int, Shift | None, list[Shift]]  # the shift id asked for, that shift, its neighbours
-_reads: Coalesced[Read] = Coalesced()
+_reads: Coalesced[tuple[int, list[Shift]]] = Coalesced()  # (the shift id asked for, the copies read)
 
 
-async def _read(shift_id: int, fresh: bool) -> tuple[Shift | None, list[Shift]]:
-    """The shift and the neighbours read with it (services.signups.loading). Reads of one block of ids at the
-    same moment share one query (a cold cache in a surge), unless `fresh`: the shift changed since a read
-    that may be in flight."""
+async def _read(shift_id: int, fresh: bool) -> list[Shift]:
+    """The shift (if there is one) and the neighbours read with it (services.signups.loading). Reads of one
+    block of ids at the same moment share one query (a cold cache in a surge), unless `fresh`: the shift
+    changed since a read that may be in flight. A shift that another request's query did not read (another
+    event's, or not open) is read on its own."""
     if not fresh and reads_neighbours():
-        asked, shift, neighbours = await _reads.run(block_of(shift_id), lambda: _read_block(shift_id))
-        if asked == shift_id:
-            return shift, neighbours
-        found = [s for s in neighbours if s.id == shift_id]
-        if found:  # read by another request's query
-            return found[0], [s for s in (shift, *neighbours) if s is not None and s is not found[0]]
-    return await load_shift_and_neighbours(shift_id)  # not among them: another event's, or not open
 
+        async def read() -> tuple[int, list[Shift]]:
+            return shift_id, await load_shift_and_neighbours(shift_id)
 
-async def _read_block(shift_id: int) -> Read:
-    shift, neighbours = await load_shift_and_neighbours(shift_id)
-    return shift_id, shift, neighbours
+        asked, copies = await _reads.run(block_of(shift_id), read)
+        if asked == shift_id or any(copy.id == shift_id for copy in copies):
+            return copies
+    return await load_shift_and_neighbours(shift_id)
 
 
 async def public_shift(
@@ -218,13 +214,13 @@ async def public_shift(
         age = now - cached[0]
         if age < SHIFT_CACHE_SECONDS or (_checked(cached[1]) and age < CHECKED_SHIFT_CACHE_SECONDS):
             return cached[1]
-    loaded, neighbours = await _read(shift_id, fresh)  # read together: kept together
-    for neighbour in neighbours:
-        _keep(neighbour.id, neighbour, now)
+    copies = await _read(shift_id, fresh)
+    for copy in copies:  # read together: kept together
+        _keep(copy.id, copy, now)
+    loaded = next((copy for copy in copies if copy.id == shift_id), None)
     if loaded is None:
         _shift_cache.pop(shift_id, None)
         raise NotFound(f"shift {shift_id} not found")
-    _keep(shift_id, loaded, now)
     if not addressed(loaded):
         raise NotFound(f"shift {shift_id} not found")
     return loaded

@@ -4,7 +4,7 @@ writer of `Shift.filled`, with its PostgreSQL statement beside it in `postgres`)
 sign-ups (`pages`), merging two records of one person (`merge`), and one sign-up for several shifts of an event
 (`several`)."""
 
-from mobilize.services.signups.loading import load_shift, load_shift_and_neighbours
+from mobilize.services.signups.loading import load_shift
 from mobilize.services.signups.postgres import StaleShift
 from mobilize.services.signups.queries import list_signups, signup_with_shift, volunteer_signups
 from mobilize.services.signups.seats import (
@@ -36,7 +36,6 @@ __all__ = [
     "fill_from_waitlist",
     "list_signups",
     "load_shift",
-    "load_shift_and_neighbours",
     "open_shift",
     "record_signup",
     "release_seat_and_promote",

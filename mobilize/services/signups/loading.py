@@ -79,23 +79,18 @@ async def load_shift(shift_id: int) -> Shift | None:
     return None if row is None else _built(row, None)
 
 
-async def load_shift_and_neighbours(shift_id: int) -> tuple[Shift | None, list[Shift]]:
-    """The shift as `load_shift` reads it, and, where `reads_neighbours()`, the open shifts (scheduled, not
-    over) of its event in its block of ids, read in the same query and sharing one copy of the event."""
+async def load_shift_and_neighbours(shift_id: int) -> list[Shift]:
+    """The shift as `load_shift` reads it (none if there is no such shift) and, where `reads_neighbours()`, the
+    open shifts (scheduled, not over) of its event in its block of ids, read in the same query and sharing one
+    copy of the event."""
     if not reads_neighbours():
-        return await load_shift(shift_id), []
+        shift = await load_shift(shift_id)
+        return [] if shift is None else [shift]
     sql = _shift_with_event_sql("postgres", neighbours=True)
     first = block_of(shift_id) * BLOCK
     now = datetime.now(UTC)
     rows = await db.fetch_all(sql, shift_id, shift_id, first, first + BLOCK - 1, ShiftStatus.SCHEDULED.value, now)
-    asked: Shift | None = None
-    others: list[Shift] = []
-    event: Event | None = None
+    copies: list[Shift] = []
     for row in rows:
-        shift = _built(row, event)
-        event = shift.event
-        if shift.id == shift_id:
-            asked = shift
-        else:
-            others.append(shift)
-    return asked, others
+        copies.append(_built(row, copies[0].event if copies else None))
+    return copies
